@@ -1,0 +1,66 @@
+// Access rules of MSR (contract section 5) computed in SQL: a user's level on a
+// repository (own namespace, organization owner, team grants on the repository or its
+// whole namespace, public visibility) and namespace administration.
+import type { PrismaClient } from "../generated/client/index.js";
+
+export type AccessLevel = "none" | "read-only" | "read-write" | "admin";
+
+const LEVELS: AccessLevel[] = ["none", "read-only", "read-write", "admin"];
+
+export function levelRank(level: AccessLevel): number {
+  return LEVELS.indexOf(level);
+}
+
+export function atLeast(level: AccessLevel, needed: AccessLevel): boolean {
+  return levelRank(level) >= levelRank(needed);
+}
+
+export interface Actor {
+  id: string;
+  isAdmin: boolean;
+}
+
+export interface RepositoryRef {
+  id: string;
+  namespaceId: string;
+  visibility: string;
+}
+
+interface AccessRow {
+  owner: boolean;
+  team_level: number | null;
+}
+
+/** The highest access the actor holds on the repository. */
+export async function repositoryAccess(db: PrismaClient, actor: Actor, repo: RepositoryRef): Promise<AccessLevel> {
+  if (actor.isAdmin || actor.id === repo.namespaceId) return "admin";
+  const rows = await db.$queryRaw<AccessRow[]>`
+    SELECT
+      EXISTS (SELECT 1 FROM "OrgMember" m
+              WHERE m."orgId" = ${repo.namespaceId}::uuid AND m."userId" = ${actor.id}::uuid AND m."isOwner") AS owner,
+      (SELECT max(CASE g."accessLevel" WHEN 'admin' THEN 3 WHEN 'read-write' THEN 2 WHEN 'read-only' THEN 1 ELSE 0 END)
+         FROM (
+           SELECT r."accessLevel" FROM "RepositoryTeamAccess" r
+             JOIN "TeamMember" t ON t."teamId" = r."teamId"
+            WHERE r."repositoryId" = ${repo.id}::uuid AND t."userId" = ${actor.id}::uuid
+           UNION ALL
+           SELECT n."accessLevel" FROM "NamespaceTeamAccess" n
+             JOIN "TeamMember" t ON t."teamId" = n."teamId"
+            WHERE n."namespaceId" = ${repo.namespaceId}::uuid AND t."userId" = ${actor.id}::uuid
+         ) g)::int AS team_level`;
+  const row = rows[0];
+  if (row?.owner) return "admin";
+  const teamLevel = LEVELS[row?.team_level ?? 0] ?? "none";
+  if (repo.visibility === "public" && levelRank(teamLevel) < levelRank("read-only")) return "read-only";
+  return teamLevel;
+}
+
+/** Namespace admin: the actor's own namespace, an organization the actor owns, or a system admin. */
+export async function isNamespaceAdmin(db: PrismaClient, actor: Actor, namespaceId: string): Promise<boolean> {
+  if (actor.isAdmin || actor.id === namespaceId) return true;
+  const owner = await db.orgMember.findFirst({
+    where: { orgId: namespaceId, userId: actor.id, isOwner: true },
+    select: { userId: true },
+  });
+  return owner !== null;
+}

@@ -1,0 +1,37 @@
+// Proves the committed migrations apply to an empty database with no native engine.
+import pg from "pg";
+import { runMigrations } from "@msr-webhooks/db/migrate";
+import { createEmptyDatabase, type TestDatabase } from "../src/database.js";
+
+let db: TestDatabase;
+beforeAll(async () => {
+  db = await createEmptyDatabase();
+});
+afterAll(async () => {
+  await db.drop();
+});
+
+test("migrations apply to an empty database and are idempotent", async () => {
+  const first = await runMigrations(db.url);
+  expect(first).toMatch(/successfully applied/);
+  const second = await runMigrations(db.url);
+  expect(second).toMatch(/No pending migrations/);
+
+  const client = new pg.Client({ connectionString: db.url });
+  await client.connect();
+  try {
+    const res = await client.query<{ table_name: string }>(
+      "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1",
+    );
+    const tables = res.rows.map((r) => r.table_name);
+    for (const t of ["Account", "Webhook", "Event", "Delivery", "DeliveryAttempt", "ApiToken", "Repository"]) {
+      expect(tables).toContain(t);
+    }
+    const unique = await client.query(
+      `SELECT indexname FROM pg_indexes WHERE tablename = 'Delivery' AND indexdef LIKE '%UNIQUE%"eventId", "webhookId"%'`,
+    );
+    expect(unique.rowCount).toBe(1);
+  } finally {
+    await client.end();
+  }
+}, 60_000);

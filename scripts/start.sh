@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Starts the whole service (API + worker) on local defaults: installs and builds, makes sure
+# PostgreSQL and Redis run, prepares the database, then runs both processes in the
+# foreground (Ctrl-C stops both). Every default can be overridden from the environment.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+bootstrap
+bash "$ROOT/scripts/ensure-services.sh"
+
+mkdir -p "$ROOT/.run"
+if [ -z "${MSR_ADMIN_PASSWORD:-}" ]; then
+  [ -s "$ROOT/.run/admin-password" ] || head -c 18 /dev/urandom | base64 | tr -d '/+=' > "$ROOT/.run/admin-password"
+  MSR_ADMIN_PASSWORD="$(cat "$ROOT/.run/admin-password")"
+fi
+
+export DATABASE_URL="${DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/msr_webhooks}"
+export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379}"
+export PORT="${PORT:-8080}"
+export HOST="${HOST:-127.0.0.1}"
+export REGISTRY_HOST="${REGISTRY_HOST:-localhost:5000}"
+export MSR_ADMIN_USERNAME="${MSR_ADMIN_USERNAME:-admin}"
+export MSR_ADMIN_PASSWORD
+# A local install calls local receivers: allow loopback (production denies it by default).
+export OUTBOUND_ALLOW_CIDRS="${OUTBOUND_ALLOW_CIDRS:-127.0.0.0/8,::1/128}"
+export LOG_LEVEL="${LOG_LEVEL:-info}"
+export WORKER_HTTP_PORT="${WORKER_HTTP_PORT:-8081}"
+
+log "preparing the database"
+(cd "$ROOT/packages/db" && node dist/cli/prepare.js)
+
+pids=()
+cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
+trap cleanup EXIT INT TERM
+
+(cd "$ROOT/apps/worker" && exec node dist/index.js) >>"$ROOT/.run/worker.log" 2>&1 &
+pids+=($!)
+(cd "$ROOT/apps/api" && exec node dist/index.js) >>"$ROOT/.run/api.log" 2>&1 &
+pids+=($!)
+
+for _ in $(seq 100); do
+  if (exec 3<>"/dev/tcp/127.0.0.1/${PORT}") 2>/dev/null; then break; fi
+  if ! kill -0 "${pids[1]}" 2>/dev/null; then log "the API failed to start:"; tail -n 20 "$ROOT/.run/api.log"; exit 1; fi
+  sleep 0.2
+done
+
+base="http://127.0.0.1:${PORT}"
+cat <<MSG
+
+msr-webhooks is running.
+  API:          ${base}/api/v0   (Swagger explorer: ${base}/api/v0/docs)
+  Admin:        ${MSR_ADMIN_USERNAME} / ${MSR_ADMIN_PASSWORD}
+  Logs:         .run/api.log, .run/worker.log
+  Try it:
+    curl -u ${MSR_ADMIN_USERNAME}:${MSR_ADMIN_PASSWORD} ${base}/api/v0/webhooks
+    curl -u ${MSR_ADMIN_USERNAME}:${MSR_ADMIN_PASSWORD} -X POST ${base}/api/v0/api_tokens \\
+      -H 'Content-Type: application/json' -d '{"tokenLabel":"ci"}'
+  README.md walks through creating a repository and a webhook. Ctrl-C stops both processes.
+
+MSG
+wait -n "${pids[@]}"
+log "a process exited; stopping"

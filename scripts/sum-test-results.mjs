@@ -1,0 +1,22 @@
+// Adds up the jest JSON results every package wrote (.jest-results.json) and prints one
+// closing line that CI can read: "Tests: N passed, N failed".
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+
+const root = path.resolve(import.meta.dirname, "..");
+let passed = 0;
+let failed = 0;
+let suitesFailed = 0;
+for (const group of ["apps", "packages"]) {
+  for (const name of readdirSync(path.join(root, group))) {
+    const file = path.join(root, group, name, ".jest-results.json");
+    if (!existsSync(file)) continue;
+    const r = JSON.parse(readFileSync(file, "utf8"));
+    passed += r.numPassedTests;
+    failed += r.numFailedTests;
+    suitesFailed += r.numFailedTestSuites;
+  }
+}
+if (suitesFailed > 0 && failed === 0) failed = suitesFailed;
+console.log(`Tests: ${passed} passed, ${failed} failed`);
+process.exit(failed > 0 || passed === 0 ? 1 : 0);
