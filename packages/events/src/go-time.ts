@@ -1,0 +1,67 @@
+// Times exactly as Go's time.Time marshals to JSON (RFC 3339 with trimmed nanoseconds), since
+// MSR clients have only ever seen that form.
+
+/** What Go prints for the zero time.Time (MSR's "never", e.g. `lastSuccessfulAt`). */
+export const ZERO_GO_TIME = "0001-01-01T00:00:00Z";
+
+function secondsPart(d: Date): string {
+  const year = d.getUTCFullYear();
+  // Go refuses to marshal years outside 0..9999; so do we rather than emit a non-RFC 3339 string.
+  if (year < 0 || year > 9999) throw new RangeError(`year ${year} is outside 0..9999`);
+  return d.toISOString().slice(0, 19);
+}
+
+/** RFC 3339 UTC with the fraction trimmed of trailing zeros; null/undefined give the zero time. */
+export function formatGoTime(d: Date | null | undefined): string {
+  if (d === null || d === undefined) return ZERO_GO_TIME;
+  if (Number.isNaN(d.getTime())) throw new RangeError("invalid Date");
+  const ms = d.getUTCMilliseconds();
+  const fraction = ms === 0 ? "" : `.${String(ms).padStart(3, "0").replace(/0+$/, "")}`;
+  return `${secondsPart(d)}${fraction}Z`;
+}
+
+// RFC 3339 section 5.6 (a space may stand for the `T`, as the RFC's note allows).
+const RFC3339 =
+  /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:[Zz]|([+-])(\d{2}):(\d{2}))$/;
+
+const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * Rewrites an RFC 3339 string in Go's UTC form, keeping up to nanosecond precision (a Date
+ * would cut it to milliseconds). Throws RangeError when `s` is not RFC 3339.
+ */
+export function normalizeGoTime(s: string): string {
+  const m = RFC3339.exec(s);
+  if (m === null) throw new RangeError(`not an RFC 3339 date-time: "${s}"`);
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [
+    number, number, number, number, number, number,
+  ];
+  const leapYear = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const monthDays = month === 2 && !leapYear ? 28 : (DAYS_IN_MONTH[month - 1] ?? 0);
+  // Go's time.Parse refuses a leap second (:60), so a receiver parsing in Go would too.
+  const offsetHours = Number(m[9] ?? 0);
+  const offsetMins = Number(m[10] ?? 0);
+  if (
+    month < 1 || day < 1 || day > monthDays || hour > 23 || minute > 59 || second > 59 ||
+    offsetHours > 23 || offsetMins > 59
+  ) {
+    throw new RangeError(`not an RFC 3339 date-time: "${s}"`);
+  }
+  const offsetMinutes = (m[8] === "-" ? -1 : 1) * (offsetHours * 60 + offsetMins);
+  // setUTCFullYear, unlike Date.UTC, does not map years 0..99 to 1900..1999.
+  const d = new Date(0);
+  d.setUTCFullYear(year, month - 1, day);
+  d.setUTCHours(hour, minute - offsetMinutes, second, 0);
+  const digits = (m[7] ?? "").slice(0, 9).replace(/0+$/, "");
+  return `${secondsPart(d)}${digits === "" ? "" : `.${digits}`}Z`;
+}
+
+/** Whether `s` is an RFC 3339 date-time that normalizeGoTime accepts (the schemas' `date-time`). */
+export function isGoTime(s: string): boolean {
+  try {
+    normalizeGoTime(s);
+    return true;
+  } catch {
+    return false;
+  }
+}
