@@ -70,12 +70,10 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** A fresh, migrated database for one test file. */
-export async function createTestDatabase(): Promise<TestDatabase> {
-  const template = await ensureTemplate();
-  const name = `msrwh_t_${randomBytes(6).toString("hex")}`;
+async function createDatabase(prefix: string, template: string | null): Promise<TestDatabase> {
+  const name = `${prefix}_${randomBytes(6).toString("hex")}`;
   await withAdmin(async (client) => {
-    await client.query(`CREATE DATABASE "${name}" TEMPLATE "${template}"`);
+    await client.query(`CREATE DATABASE "${name}"${template ? ` TEMPLATE "${template}"` : ""}`);
   });
   return {
     name,
@@ -88,19 +86,12 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   };
 }
 
+/** A fresh, migrated database for one test file. */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  return createDatabase("msrwh_t", await ensureTemplate());
+}
+
 /** An empty database (no migrations), for the migration test itself. */
-export async function createEmptyDatabase(): Promise<TestDatabase> {
-  const name = `msrwh_e_${randomBytes(6).toString("hex")}`;
-  await withAdmin(async (client) => {
-    await client.query(`CREATE DATABASE "${name}"`);
-  });
-  return {
-    name,
-    url: databaseUrl(name),
-    async drop() {
-      await withAdmin(async (client) => {
-        await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      });
-    },
-  };
+export function createEmptyDatabase(): Promise<TestDatabase> {
+  return createDatabase("msrwh_e", null);
 }
