@@ -55,5 +55,17 @@ ensure_postgres() {
   log "PostgreSQL did not start"; exit 1
 }
 
+# The registry end-to-end test runs Debian's CNCF Distribution registry and pushes with skopeo.
+ensure_registry_tools() {
+  local missing=()
+  command -v docker-registry >/dev/null 2>&1 || missing+=(docker-registry)
+  command -v skopeo >/dev/null 2>&1 || missing+=(skopeo)
+  if [ "${#missing[@]}" -gt 0 ]; then
+    log "installing ${missing[*]}"
+    apt_install "${missing[@]}"
+  fi
+}
+
 ensure_redis
 ensure_postgres
+ensure_registry_tools

@@ -1,0 +1,126 @@
+// The API's configuration: read from the environment once, validated with ajv at boot.
+// A bad or missing variable stops the start with a message naming it.
+import { Type, type Static } from "@sinclair/typebox";
+import { Ajv } from "ajv";
+import { createAddressPolicy } from "@msr-webhooks/delivery/address-policy";
+
+const Env = Type.Object({
+  DATABASE_URL: Type.String({ pattern: "^postgres(ql)?://" }),
+  REDIS_URL: Type.String({ pattern: "^rediss?://" }),
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
+  HOST: Type.String({ minLength: 1, default: "0.0.0.0" }),
+  REGISTRY_HOST: Type.String({ minLength: 1, default: "localhost:5000" }),
+  MSR_ADMIN_USERNAME: Type.String({ pattern: "^[a-z0-9][a-z0-9._-]{0,254}$", default: "admin" }),
+  MSR_ADMIN_PASSWORD: Type.Optional(Type.String({ minLength: 8 })),
+  QUEUE_PREFIX: Type.String({ pattern: "^[A-Za-z0-9_-]+$", default: "msrwh" }),
+  LOG_LEVEL: Type.Union(
+    ["error", "warn", "info", "http", "verbose", "debug", "silly"].map((l) => Type.Literal(l)),
+    { default: "info" },
+  ),
+  BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 1048576 }),
+  DB_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 200, default: 10 }),
+  AUTH_CACHE_TTL_MS: Type.Integer({ minimum: 0, default: 30000 }),
+  DELIVERY_CONNECT_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 5000 }),
+  DELIVERY_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 15000 }),
+  OUTBOUND_ALLOW_CIDRS: Type.String({ default: "" }),
+  OUTBOUND_DENY_CIDRS: Type.String({ default: "" }),
+  // The Distribution registry: its API (image configs, for os/architecture) and the token its
+  // notifications endpoint sends as `Authorization: Bearer <token>`.
+  REGISTRY_URL: Type.Optional(Type.String({ pattern: "^https?://[^\\s/]+" })),
+  REGISTRY_USERNAME: Type.Optional(Type.String({ minLength: 1 })),
+  REGISTRY_PASSWORD: Type.Optional(Type.String({ minLength: 1 })),
+  REGISTRY_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 5000 }),
+  REGISTRY_NOTIFICATION_TOKEN: Type.Optional(Type.String({ minLength: 16, pattern: "^\\S+$" })),
+});
+export type Env = Static<typeof Env>;
+
+export interface ApiConfig {
+  databaseUrl: string;
+  redisUrl: string;
+  port: number;
+  host: string;
+  registryHost: string;
+  admin: { username: string; password: string | undefined };
+  queuePrefix: string;
+  logLevel: string;
+  bodyLimitBytes: number;
+  dbPoolSize: number;
+  authCacheTtlMs: number;
+  delivery: { connectTimeoutMs: number; totalTimeoutMs: number; allowCidrs: string[]; denyCidrs: string[] };
+  /** The Distribution registry behind POST /api/v0/events/distribution. */
+  registry: {
+    /** Its API base URL; default `https://<REGISTRY_HOST>`. */
+    url: string;
+    username: string | undefined;
+    password: string | undefined;
+    timeoutMs: number;
+    /** The bearer token notifications must carry; undefined: the endpoint is disabled. */
+    notificationToken: string | undefined;
+  };
+}
+
+export class ConfigError extends Error {}
+
+const INTEGER_KEYS = Object.entries(Env.properties)
+  .filter(([, s]) => (s as { type?: string }).type === "integer")
+  .map(([k]) => k);
+
+function cidrList(value: string): string[] {
+  return value
+    .split(/[\s,]+/)
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}
+
+/** Builds the config from an environment map (process.env in production, a literal in tests). */
+export function loadConfig(source: Record<string, string | undefined>): ApiConfig {
+  const raw: Record<string, unknown> = {};
+  for (const key of Object.keys(Env.properties)) {
+    const value = source[key];
+    if (value === undefined || value === "") continue;
+    raw[key] = INTEGER_KEYS.includes(key) && /^-?\d+$/.test(value) ? Number(value) : value;
+  }
+  const ajv = new Ajv({ useDefaults: true, allErrors: true });
+  const validate = ajv.compile<Env>(Env);
+  if (!validate(raw)) {
+    const problems = (validate.errors ?? []).map((e) => {
+      const name = e.instancePath.replace(/^\//, "") || String(e.params["missingProperty"] ?? "");
+      return `${name}: ${e.message ?? "invalid"}`;
+    });
+    throw new ConfigError(`invalid configuration: ${problems.join("; ")}`);
+  }
+  const env = raw as Env;
+  for (const key of ["OUTBOUND_ALLOW_CIDRS", "OUTBOUND_DENY_CIDRS"] as const) {
+    try {
+      createAddressPolicy(key === "OUTBOUND_ALLOW_CIDRS" ? { allow: cidrList(env[key]) } : { deny: cidrList(env[key]) });
+    } catch (err) {
+      throw new ConfigError(`invalid configuration: ${key}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  return {
+    databaseUrl: env.DATABASE_URL,
+    redisUrl: env.REDIS_URL,
+    port: env.PORT,
+    host: env.HOST,
+    registryHost: env.REGISTRY_HOST,
+    admin: { username: env.MSR_ADMIN_USERNAME, password: env.MSR_ADMIN_PASSWORD },
+    queuePrefix: env.QUEUE_PREFIX,
+    logLevel: env.LOG_LEVEL,
+    bodyLimitBytes: env.BODY_LIMIT_BYTES,
+    dbPoolSize: env.DB_POOL_SIZE,
+    authCacheTtlMs: env.AUTH_CACHE_TTL_MS,
+    delivery: {
+      connectTimeoutMs: env.DELIVERY_CONNECT_TIMEOUT_MS,
+      totalTimeoutMs: env.DELIVERY_TIMEOUT_MS,
+      allowCidrs: cidrList(env.OUTBOUND_ALLOW_CIDRS),
+      denyCidrs: cidrList(env.OUTBOUND_DENY_CIDRS),
+    },
+    registry: {
+      url: (env.REGISTRY_URL ?? `https://${env.REGISTRY_HOST}`).replace(/\/+$/, ""),
+      username: env.REGISTRY_USERNAME,
+      password: env.REGISTRY_PASSWORD,
+      timeoutMs: env.REGISTRY_TIMEOUT_MS,
+      notificationToken: env.REGISTRY_NOTIFICATION_TOKEN,
+    },
+  };
+}

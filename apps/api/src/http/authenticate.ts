@@ -1,0 +1,38 @@
+// Reads HTTP Basic credentials; a request without them is anonymous (routes decide
+// whether that is enough), a request with bad ones is a 401 at once.
+import type { NextFunction, Request, Response } from "express";
+import { notAuthenticated } from "../errors.js";
+import type { AuthService } from "../identity/auth.service.js";
+import { requestLocals } from "./request-locals.js";
+
+function parseBasic(header: string): { username: string; secret: string } | null {
+  const encoded = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header)?.[1];
+  if (!encoded) return null;
+  const decoded = Buffer.from(encoded, "base64").toString("utf8");
+  const colon = decoded.indexOf(":");
+  if (colon <= 0) return null;
+  return { username: decoded.slice(0, colon), secret: decoded.slice(colon + 1) };
+}
+
+export function authenticate(auth: AuthService) {
+  return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+    const header = req.headers.authorization;
+    if (!header) {
+      next();
+      return;
+    }
+    if (!/^Basic(\s|$)/i.test(header)) {
+      // Another scheme, such as the registry's `Bearer <token>`: a route that takes one checks it
+      // itself; every other route refuses it (register-routes).
+      requestLocals(res).foreignAuthorization = true;
+      next();
+      return;
+    }
+    const creds = parseBasic(header);
+    if (!creds) throw notAuthenticated("malformed Authorization header: use HTTP Basic");
+    const principal = await auth.authenticate(creds.username, creds.secret);
+    if (!principal) throw notAuthenticated("invalid username, password or token");
+    requestLocals(res).principal = principal;
+    next();
+  };
+}

@@ -1,0 +1,53 @@
+// Maps every error to MSR's error body, in one place. Body-parser failures become
+// INVALID_JSON / REQUEST_TOO_LARGE / UNSUPPORTED_MEDIA_TYPE; anything unexpected is a
+// logged INTERNAL_ERROR with the request id, never a stack trace to the client.
+import type { NextFunction, Request, Response } from "express";
+import { ApiError, errorBody } from "../errors.js";
+import { requestLocals } from "./request-locals.js";
+
+interface HttpErrorLike {
+  type?: string;
+  status?: number;
+  expose?: boolean;
+}
+
+function fromBodyParser(err: HttpErrorLike): ApiError | null {
+  switch (err.type) {
+    case "entity.parse.failed":
+      return new ApiError("INVALID_JSON", "the body is not valid JSON");
+    case "entity.too.large":
+      return new ApiError("REQUEST_TOO_LARGE", "the body is larger than the configured limit");
+    case "encoding.unsupported":
+    case "charset.unsupported":
+      return new ApiError("UNSUPPORTED_MEDIA_TYPE", "unsupported body encoding or charset");
+    case "request.aborted":
+    case "request.size.invalid":
+    case "stream.encoding.set":
+      return new ApiError("INVALID_JSON", "the body could not be read");
+    default:
+      return null;
+  }
+}
+
+export function errorHandler(err: unknown, _req: Request, res: Response, _next: NextFunction): void {
+  const locals = requestLocals(res);
+  let apiError: ApiError;
+  if (err instanceof ApiError) {
+    apiError = err;
+  } else if (typeof err === "object" && err !== null && fromBodyParser(err as HttpErrorLike) !== null) {
+    apiError = fromBodyParser(err as HttpErrorLike) as ApiError;
+  } else if (typeof err === "object" && err !== null && (err as HttpErrorLike).status === 400) {
+    // Express rejects malformed URLs (e.g. bad percent-encoding) with a 400.
+    apiError = new ApiError("INVALID_PARAMETERS", "the request URL is malformed");
+  } else {
+    apiError = new ApiError("INTERNAL_ERROR", `internal error (request id ${locals.requestId})`);
+    const e = err instanceof Error ? err : new Error(String(err));
+    locals.log.error("unhandled error", { requestId: locals.requestId, error: e.message, stack: e.stack });
+  }
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  for (const [name, value] of Object.entries(apiError.headers)) res.setHeader(name, value);
+  res.status(apiError.status).json(errorBody(apiError));
+}

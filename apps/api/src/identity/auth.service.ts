@@ -1,0 +1,73 @@
+// Checks HTTP Basic credentials (password or API token) and answers who is calling.
+// Successful checks are cached briefly in memory (keyed by a hash of the credentials)
+// because scrypt is deliberately slow; revoking a token clears this process's cache.
+import { createHash } from "node:crypto";
+import type { PrismaClient } from "@msr-webhooks/db/client";
+import type { Principal } from "./principal.js";
+import { decoyHash, verifySecret } from "./secret-hash.js";
+import { parseToken } from "./api-token.js";
+
+interface CacheEntry {
+  principal: Principal;
+  expires: number;
+}
+
+const MAX_CACHE = 10_000;
+
+export class AuthService {
+  private readonly cache = new Map<string, CacheEntry>();
+
+  constructor(
+    private readonly db: PrismaClient,
+    private readonly cacheTtlMs: number,
+  ) {}
+
+  async authenticate(username: string, secret: string): Promise<Principal | null> {
+    const key = createHash("sha256").update(username).update("\0").update(secret).digest("base64");
+    const hit = this.cache.get(key);
+    if (hit && hit.expires > Date.now()) return hit.principal;
+    this.cache.delete(key);
+
+    const principal = (await this.viaToken(username, secret)) ?? (await this.viaPassword(username, secret));
+    if (principal && this.cacheTtlMs > 0) {
+      if (this.cache.size >= MAX_CACHE) this.cache.clear();
+      this.cache.set(key, { principal, expires: Date.now() + this.cacheTtlMs });
+    }
+    return principal;
+  }
+
+  /** Forget cached results (after a token is revoked or an account changes). */
+  invalidate(): void {
+    this.cache.clear();
+  }
+
+  private async viaToken(username: string, secret: string): Promise<Principal | null> {
+    const parsed = parseToken(secret);
+    if (!parsed) return null;
+    const token = await this.db.apiToken.findUnique({ where: { id: parsed.id }, include: { account: true } });
+    if (!token || token.account.name !== username || !token.account.isActive) {
+      await verifySecret(parsed.secret, await decoyHash());
+      return null;
+    }
+    if (!(await verifySecret(parsed.secret, token.secretHash))) return null;
+    await this.db.apiToken.update({ where: { id: token.id }, data: { lastUsedAt: new Date() } });
+    return {
+      id: token.account.id,
+      name: token.account.name,
+      isAdmin: token.account.isAdmin,
+      via: "token",
+      tokenId: token.id,
+      tokenRole: token.role === "producer" ? "producer" : "user",
+    };
+  }
+
+  private async viaPassword(username: string, secret: string): Promise<Principal | null> {
+    const account = await this.db.account.findUnique({ where: { name: username } });
+    if (!account || account.isOrg || !account.passwordHash || !account.isActive) {
+      await verifySecret(secret, await decoyHash());
+      return null;
+    }
+    if (!(await verifySecret(secret, account.passwordHash))) return null;
+    return { id: account.id, name: account.name, isAdmin: account.isAdmin, via: "password", tokenId: null, tokenRole: null };
+  }
+}

@@ -1,0 +1,190 @@
+// Repository routes (/api/v0/repositories..., /api/v0/repositoryNamespaces...): repositories and
+// team access on repositories and whole namespaces.
+import { ErrorBodySchema } from "../openapi/error-schema.js";
+import { signedIn } from "../errors.js";
+import { route, type RouteSpec } from "../http/route-spec.js";
+import {
+  CreateRepositoryBody,
+  NamespaceParams,
+  NamespaceTeamAccessList,
+  NamespaceTeamAccessSchema,
+  NamespaceTeamParams,
+  RepositoryList,
+  RepositoryListQuery,
+  RepositoryParams,
+  RepositorySchema,
+  RepositoryTeamAccessList,
+  RepositoryTeamAccessSchema,
+  RepositoryTeamParams,
+  TeamAccessBody,
+  UpdateRepositoryBody,
+} from "../schemas/repository.schemas.js";
+import type { Services } from "../services/services.js";
+
+const tags = ["repositories"];
+const accessTags = ["team access"];
+
+export function repositoryRoutes(services: Services): RouteSpec[] {
+  const repositories = services.repositories;
+  return [
+    route({
+      method: "post",
+      path: "/repositories/{namespace}",
+      summary: "Create a repository (namespace admins, or a team with admin access on the namespace); emits REPO_CREATED",
+      tags,
+      auth: "user",
+      params: NamespaceParams,
+      body: CreateRepositoryBody,
+      responses: {
+        201: { description: "The new repository", schema: RepositorySchema },
+        409: { description: "The repository exists (REPOSITORY_EXISTS)", schema: ErrorBodySchema },
+      },
+      handler: async ({ principal, params, body }) => ({
+        status: 201,
+        body: await repositories.create(signedIn(principal), params.namespace, body),
+      }),
+    }),
+    route({
+      method: "get",
+      path: "/repositories/{namespace}",
+      summary: "List the namespace's repositories the caller may see, by name (X-Next-Page-Start when there are more)",
+      tags,
+      auth: "user",
+      params: NamespaceParams,
+      query: RepositoryListQuery,
+      responses: { 200: { description: "The repositories", schema: RepositoryList } },
+      handler: async ({ principal, params, query }) => {
+        const page = await repositories.list(signedIn(principal), params.namespace, query);
+        const headers: Record<string, string> = {};
+        if (page.nextPageStart) headers["X-Next-Page-Start"] = page.nextPageStart;
+        return { status: 200, body: { repositories: page.repositories }, headers };
+      },
+    }),
+    route({
+      method: "get",
+      path: "/repositories/{namespace}/{repository}",
+      summary: "Get a repository (public: any user; private: read access, else 404)",
+      tags,
+      auth: "user",
+      params: RepositoryParams,
+      responses: { 200: { description: "The repository", schema: RepositorySchema } },
+      handler: async ({ principal, params }) => ({
+        status: 200,
+        body: await repositories.get(signedIn(principal), params.namespace, params.repository),
+      }),
+    }),
+    route({
+      method: "patch",
+      path: "/repositories/{namespace}/{repository}",
+      summary: "Update a repository's settings (repository admins); a change emits REPO_UPDATED",
+      tags,
+      auth: "user",
+      params: RepositoryParams,
+      body: UpdateRepositoryBody,
+      responses: { 200: { description: "The repository", schema: RepositorySchema } },
+      handler: async ({ principal, params, body }) => ({
+        status: 200,
+        body: await repositories.update(signedIn(principal), params.namespace, params.repository, body),
+      }),
+    }),
+    route({
+      method: "delete",
+      path: "/repositories/{namespace}/{repository}",
+      summary: "Delete a repository (repository admins); emits REPO_DELETED",
+      tags,
+      auth: "user",
+      params: RepositoryParams,
+      responses: { 204: { description: "Deleted" } },
+      handler: async ({ principal, params }) => {
+        await repositories.delete(signedIn(principal), params.namespace, params.repository);
+        return { status: 204 };
+      },
+    }),
+    route({
+      method: "get",
+      path: "/repositories/{namespace}/{repository}/teamAccess",
+      summary: "List the teams with access to a repository (repository admins)",
+      tags: accessTags,
+      auth: "user",
+      params: RepositoryParams,
+      responses: { 200: { description: "The grants", schema: RepositoryTeamAccessList } },
+      handler: async ({ principal, params }) => ({
+        status: 200,
+        body: await repositories.repositoryGrants(signedIn(principal), params.namespace, params.repository),
+      }),
+    }),
+    route({
+      method: "put",
+      path: "/repositories/{namespace}/{repository}/teamAccess/{team}",
+      summary: "Give a team of the repository's organization access to it (namespace admins)",
+      tags: accessTags,
+      auth: "user",
+      params: RepositoryTeamParams,
+      body: TeamAccessBody,
+      responses: { 200: { description: "The grant", schema: RepositoryTeamAccessSchema } },
+      handler: async ({ principal, params, body }) => ({
+        status: 200,
+        body: await repositories.grantRepository(
+          signedIn(principal),
+          params.namespace,
+          params.repository,
+          params.team,
+          body.accessLevel,
+        ),
+      }),
+    }),
+    route({
+      method: "delete",
+      path: "/repositories/{namespace}/{repository}/teamAccess/{team}",
+      summary: "Remove a team's access to a repository (namespace admins)",
+      tags: accessTags,
+      auth: "user",
+      params: RepositoryTeamParams,
+      responses: { 204: { description: "Removed" } },
+      handler: async ({ principal, params }) => {
+        await repositories.revokeRepository(signedIn(principal), params.namespace, params.repository, params.team);
+        return { status: 204 };
+      },
+    }),
+    route({
+      method: "get",
+      path: "/repositoryNamespaces/{namespace}/teamAccess",
+      summary: "List the teams with access to every repository of a namespace (namespace admins)",
+      tags: accessTags,
+      auth: "user",
+      params: NamespaceParams,
+      responses: { 200: { description: "The grants", schema: NamespaceTeamAccessList } },
+      handler: async ({ principal, params }) => ({
+        status: 200,
+        body: await repositories.namespaceGrants(signedIn(principal), params.namespace),
+      }),
+    }),
+    route({
+      method: "put",
+      path: "/repositoryNamespaces/{namespace}/teamAccess/{team}",
+      summary: "Give a team access to every repository of its organization's namespace (namespace admins)",
+      tags: accessTags,
+      auth: "user",
+      params: NamespaceTeamParams,
+      body: TeamAccessBody,
+      responses: { 200: { description: "The grant", schema: NamespaceTeamAccessSchema } },
+      handler: async ({ principal, params, body }) => ({
+        status: 200,
+        body: await repositories.grantNamespace(signedIn(principal), params.namespace, params.team, body.accessLevel),
+      }),
+    }),
+    route({
+      method: "delete",
+      path: "/repositoryNamespaces/{namespace}/teamAccess/{team}",
+      summary: "Remove a team's access to a namespace (namespace admins)",
+      tags: accessTags,
+      auth: "user",
+      params: NamespaceTeamParams,
+      responses: { 204: { description: "Removed" } },
+      handler: async ({ principal, params }) => {
+        await repositories.revokeNamespace(signedIn(principal), params.namespace, params.team);
+        return { status: 204 };
+      },
+    }),
+  ];
+}

@@ -1,0 +1,136 @@
+// eNZi-style team routes (/enzi/v0/accounts/{org}/teams...): teams and team members.
+import { ErrorBodySchema } from "../openapi/error-schema.js";
+import { signedIn } from "../errors.js";
+import { route, type RouteSpec } from "../http/route-spec.js";
+import { OrgParams, PageQuery } from "../schemas/account.schemas.js";
+import {
+  CreateTeamBody,
+  OrgTeamParams,
+  TeamList,
+  TeamMemberBody,
+  TeamMemberList,
+  TeamMemberParams,
+  TeamMembershipSchema,
+  TeamSchema,
+  UpdateTeamBody,
+} from "../schemas/team.schemas.js";
+import type { Services } from "../services/services.js";
+
+const tags = ["teams"];
+const conflict = { description: "The organization has a team with that name (TEAM_EXISTS)", schema: ErrorBodySchema };
+
+export function teamRoutes(services: Services): RouteSpec[] {
+  const teams = services.teams;
+  return [
+    route({
+      method: "get",
+      path: "/accounts/{org}/teams",
+      summary: "List an organization's teams (members and system admins)",
+      tags,
+      auth: "user",
+      params: OrgParams,
+      query: PageQuery("team"),
+      responses: { 200: { description: "A page of teams", schema: TeamList } },
+      handler: async ({ principal, params, query }) => ({
+        status: 200,
+        body: await teams.list(signedIn(principal), params.org, query),
+      }),
+    }),
+    route({
+      method: "post",
+      path: "/accounts/{org}/teams",
+      summary: "Create a team (organization owners and system admins)",
+      tags,
+      auth: "user",
+      params: OrgParams,
+      body: CreateTeamBody,
+      responses: { 201: { description: "The new team", schema: TeamSchema }, 409: conflict },
+      handler: async ({ principal, params, body }) => ({
+        status: 201,
+        body: await teams.create(signedIn(principal), params.org, body),
+      }),
+    }),
+    route({
+      method: "get",
+      path: "/accounts/{org}/teams/{team}",
+      summary: "Get a team (organization members and system admins)",
+      tags,
+      auth: "user",
+      params: OrgTeamParams,
+      responses: { 200: { description: "The team", schema: TeamSchema } },
+      handler: async ({ principal, params }) => ({
+        status: 200,
+        body: await teams.get(signedIn(principal), params.org, params.team),
+      }),
+    }),
+    route({
+      method: "patch",
+      path: "/accounts/{org}/teams/{team}",
+      summary: "Rename a team or change its description (organization owners and system admins)",
+      tags,
+      auth: "user",
+      params: OrgTeamParams,
+      body: UpdateTeamBody,
+      responses: { 200: { description: "The updated team", schema: TeamSchema }, 409: conflict },
+      handler: async ({ principal, params, body }) => ({
+        status: 200,
+        body: await teams.update(signedIn(principal), params.org, params.team, body),
+      }),
+    }),
+    route({
+      method: "delete",
+      path: "/accounts/{org}/teams/{team}",
+      summary: "Delete a team with its memberships and grants (organization owners and system admins)",
+      tags,
+      auth: "user",
+      params: OrgTeamParams,
+      responses: { 204: { description: "Deleted" } },
+      handler: async ({ principal, params }) => {
+        await teams.delete(signedIn(principal), params.org, params.team);
+        return { status: 204 };
+      },
+    }),
+    route({
+      method: "get",
+      path: "/accounts/{org}/teams/{team}/members",
+      summary: "List a team's members (organization members and system admins)",
+      tags,
+      auth: "user",
+      params: OrgTeamParams,
+      query: PageQuery("member"),
+      responses: { 200: { description: "A page of team memberships", schema: TeamMemberList } },
+      handler: async ({ principal, params, query }) => ({
+        status: 200,
+        body: await teams.members(signedIn(principal), params.org, params.team, query),
+      }),
+    }),
+    route({
+      method: "put",
+      path: "/accounts/{org}/teams/{team}/members/{member}",
+      summary: "Add a user to a team, and to the organization if needed (organization owners and system admins)",
+      tags,
+      auth: "user",
+      params: TeamMemberParams,
+      body: TeamMemberBody,
+      bodyOptional: true,
+      responses: { 200: { description: "The team membership", schema: TeamMembershipSchema } },
+      handler: async ({ principal, params, body }) => ({
+        status: 200,
+        body: await teams.putMember(signedIn(principal), params.org, params.team, params.member, body),
+      }),
+    }),
+    route({
+      method: "delete",
+      path: "/accounts/{org}/teams/{team}/members/{member}",
+      summary: "Remove a user from a team (organization owners, system admins, or the member)",
+      tags,
+      auth: "user",
+      params: TeamMemberParams,
+      responses: { 204: { description: "Removed" } },
+      handler: async ({ principal, params }) => {
+        await teams.deleteMember(signedIn(principal), params.org, params.team, params.member);
+        return { status: 204 };
+      },
+    }),
+  ];
+}

@@ -1,0 +1,166 @@
+// MSR's webhook endpoints (/api/v0/webhooks..., the repository and namespace listings) and
+// the signing-secret extension. Thin: the schemas validate, the services decide.
+import { signedIn } from "../errors.js";
+import { route, type RouteSpec } from "../http/route-spec.js";
+import { presentWebhook } from "../presenters/webhook.presenter.js";
+import {
+  CreateWebhookBody,
+  ListWebhooksQuery,
+  NamespaceParams,
+  RepositoryParams,
+  SecretSchema,
+  TestResultSchema,
+  TestWebhookBody,
+  UpdateWebhookBody,
+  WebhookIdParams,
+  WebhookListSchema,
+  WebhookSchema,
+} from "../schemas/webhook.schemas.js";
+import type { Services } from "../services/services.js";
+
+const TAGS = ["webhooks"];
+
+export function webhookRoutes(services: Services): RouteSpec[] {
+  const { webhooks, webhookTests } = services;
+
+  const namespaceListing = (path: string, summary: string): RouteSpec =>
+    route({
+      method: "get",
+      path,
+      summary,
+      tags: TAGS,
+      auth: "user",
+      params: NamespaceParams,
+      responses: { 200: { description: "Webhooks keyed to the namespace or any repository in it", schema: WebhookListSchema } },
+      handler: async ({ principal, params }) => ({
+        status: 200,
+        body: (await webhooks.listForNamespace(signedIn(principal), params.namespace)).map(presentWebhook),
+      }),
+    });
+
+  return [
+    route({
+      method: "post",
+      path: "/webhooks",
+      summary: "Subscribe an endpoint to an event type",
+      tags: TAGS,
+      auth: "user",
+      body: CreateWebhookBody,
+      invalidBodyCode: "INVALID_WEBHOOK",
+      responses: { 201: { description: "The new webhook", schema: WebhookSchema } },
+      handler: async ({ principal, body }) => ({
+        status: 201,
+        body: presentWebhook(await webhooks.create(signedIn(principal), body)),
+      }),
+    }),
+    route({
+      method: "get",
+      path: "/webhooks",
+      summary: "List webhooks: a normal user's own, or every webhook for a system admin",
+      tags: TAGS,
+      auth: "user",
+      query: ListWebhooksQuery,
+      responses: { 200: { description: "Webhooks, oldest first", schema: WebhookListSchema } },
+      handler: async ({ principal, query }) => {
+        const type = query.webhookType === "any" ? undefined : query.webhookType;
+        return { status: 200, body: (await webhooks.list(signedIn(principal), type)).map(presentWebhook) };
+      },
+    }),
+    route({
+      method: "post",
+      path: "/webhooks/update",
+      summary: "Change inactive, tlsCert or skipTLSVerification of a webhook",
+      tags: TAGS,
+      auth: "user",
+      body: UpdateWebhookBody,
+      invalidBodyCode: "INVALID_WEBHOOK",
+      responses: { 200: { description: "An array holding the updated webhook", schema: WebhookListSchema } },
+      handler: async ({ principal, body }) => {
+        const { id, inactive, tlsCert, skipTLSVerification, ...other } = body;
+        const updated = await webhooks.update(signedIn(principal), { id, inactive, tlsCert, skipTLSVerification, other });
+        return { status: 200, body: [presentWebhook(updated)] };
+      },
+    }),
+    route({
+      method: "post",
+      path: "/webhooks/test",
+      summary: "Send the fixed example payload of a type to an endpoint now",
+      tags: TAGS,
+      auth: "user",
+      body: TestWebhookBody,
+      invalidBodyCode: "INVALID_WEBHOOK",
+      responses: {
+        200: { description: "The outcome of the attempt (also when the endpoint failed)", schema: TestResultSchema },
+      },
+      handler: async ({ principal, body, log }) => {
+        const result = await webhookTests.send(body);
+        log.info("webhook test sent", {
+          user: signedIn(principal).name,
+          type: body.type,
+          statusCode: result.statusCode,
+          errorKind: result.errorKind,
+        });
+        return { status: 200, body: result };
+      },
+    }),
+    route({
+      method: "delete",
+      path: "/webhooks/{id}",
+      summary: "Delete a webhook (system admin, or an admin of what it is subscribed to)",
+      tags: TAGS,
+      auth: "user",
+      params: WebhookIdParams,
+      responses: { 204: { description: "Deleted" } },
+      handler: async ({ principal, params }) => {
+        await webhooks.delete(signedIn(principal), params.id);
+        return { status: 204 };
+      },
+    }),
+    route({
+      method: "get",
+      path: "/webhooks/{id}/secret",
+      summary: "The webhook's signing secret (Standard Webhooks), and the previous one while it still signs",
+      tags: TAGS,
+      auth: "user",
+      params: WebhookIdParams,
+      responses: { 200: { description: "The signing secret(s)", schema: SecretSchema } },
+      handler: async ({ principal, params }) => ({
+        status: 200,
+        body: await webhooks.secret(signedIn(principal), params.id),
+      }),
+    }),
+    route({
+      method: "post",
+      path: "/webhooks/{id}/secret/rotate",
+      summary: "Make a new signing secret; the old one keeps signing for 24 hours",
+      tags: TAGS,
+      auth: "user",
+      params: WebhookIdParams,
+      responses: { 200: { description: "The new secret and the previous one", schema: SecretSchema } },
+      handler: async ({ principal, params }) => ({
+        status: 200,
+        body: await webhooks.rotateSecret(signedIn(principal), params.id),
+      }),
+    }),
+    route({
+      method: "get",
+      path: "/repositories/{namespace}/{repository}/webhooks",
+      summary: "Everyone's webhooks on a repository (repository admins)",
+      tags: TAGS,
+      auth: "user",
+      params: RepositoryParams,
+      responses: { 200: { description: "Webhooks keyed to the repository", schema: WebhookListSchema } },
+      handler: async ({ principal, params }) => ({
+        status: 200,
+        body: (await webhooks.listForRepository(signedIn(principal), params.namespace, params.repository)).map(
+          presentWebhook,
+        ),
+      }),
+    }),
+    namespaceListing("/accounts/{namespace}/webhooks", "Everyone's webhooks in a namespace (namespace admins)"),
+    namespaceListing(
+      "/repositories/{namespace}/webhooks",
+      "Everyone's webhooks in a namespace (namespace admins; the path the MSR docs give)",
+    ),
+  ];
+}

@@ -1,0 +1,169 @@
+// Stores an event in PostgreSQL (the record of what must be delivered) and queues its
+// fan-out job. Used by every API path that produces events (repository changes, HTTP
+// ingest, registry notifications). If the enqueue fails after the commit, the worker's
+// reconciler finds the pending event and queues it. A producer's id is deduplicated: a
+// repeat within 24 hours returns the first event instead of storing a second one.
+import { randomUUID } from "node:crypto";
+import type { Queue } from "bullmq";
+import type { PrismaClient, Prisma } from "@msr-webhooks/db/client";
+import { locationOf, scopeOf } from "@msr-webhooks/events/envelope";
+import type { EventType } from "@msr-webhooks/events/types";
+import { fanoutJobId, type FanoutJobData } from "@msr-webhooks/queue/names";
+import type { Logger } from "winston";
+
+export interface NewEvent {
+  type: EventType;
+  contents: object;
+  createdAt?: Date;
+  location?: string;
+  source: "api" | "http" | "distribution" | "queue";
+  producerId?: string;
+}
+
+export interface RecordedEvent {
+  id: string;
+  /** True when an event with the same producer id was received within the last 24 hours. */
+  duplicate: boolean;
+}
+
+/** A repeat of a producer id within this window is a duplicate (delivery.md, Producers). */
+export const DUPLICATE_WINDOW_MS = 24 * 60 * 60 * 1000;
+
+type Db = PrismaClient | Prisma.TransactionClient;
+
+export class EventRecorder {
+  constructor(
+    private readonly db: PrismaClient,
+    private readonly fanoutQueue: Queue<FanoutJobData>,
+    private readonly log: Logger,
+  ) {}
+
+  async record(event: NewEvent): Promise<string> {
+    const id = randomUUID();
+    await this.db.event.create({ data: rowOf(id, event) });
+    await this.enqueue(id);
+    return id;
+  }
+
+  /**
+   * Stores the events in one transaction (all or none), skipping duplicates of a producer id,
+   * then queues the fan-out of the new ones. Results are in input order.
+   */
+  async recordMany(events: readonly NewEvent[]): Promise<RecordedEvent[]> {
+    const results = await this.db.$transaction((tx) => this.insertMany(tx, events));
+    await this.publish(results);
+    return results;
+  }
+
+  /**
+   * The insert half of recordMany, inside the caller's transaction (which may write other rows
+   * with the events); the caller calls publish() after the commit.
+   */
+  async insertMany(tx: Db, input: readonly NewEvent[]): Promise<RecordedEvent[]> {
+    const events = input.map((e) => (e.producerId === undefined ? e : { ...e, producerId: noNul(e.producerId) }));
+    const producerIds = [...new Set(events.flatMap((e) => (e.producerId === undefined ? [] : [e.producerId])))];
+    const known = new Map<string, string>();
+    if (producerIds.length > 0) {
+      const existing = await tx.event.findMany({
+        where: { producerId: { in: producerIds } },
+        select: { id: true, producerId: true, receivedAt: true },
+      });
+      const expired: string[] = [];
+      for (const row of existing) {
+        if (row.producerId === null) continue;
+        if (row.receivedAt.getTime() > Date.now() - DUPLICATE_WINDOW_MS) known.set(row.producerId, row.id);
+        else expired.push(row.id);
+      }
+      // Past the window the id may be used again: the old event keeps its row, not the id.
+      if (expired.length > 0) await tx.event.updateMany({ where: { id: { in: expired } }, data: { producerId: null } });
+    }
+    const results: RecordedEvent[] = [];
+    const rows: Prisma.EventCreateManyInput[] = [];
+    for (const event of events) {
+      const first = event.producerId === undefined ? undefined : known.get(event.producerId);
+      if (first !== undefined) {
+        results.push({ id: first, duplicate: true });
+        continue;
+      }
+      const id = randomUUID();
+      if (event.producerId !== undefined) known.set(event.producerId, id);
+      rows.push(rowOf(id, event));
+      results.push({ id, duplicate: false });
+    }
+    if (rows.length === 0) return results;
+    // A concurrent request may have stored the same producer id since the lookup: its row wins.
+    await tx.event.createMany({ data: rows, skipDuplicates: true });
+    const racing = rows.flatMap((r) => (typeof r.producerId === "string" ? [r.producerId] : []));
+    if (racing.length === 0) return results;
+    const stored = await tx.event.findMany({ where: { producerId: { in: racing } }, select: { id: true, producerId: true } });
+    const winner = new Map(stored.flatMap((r) => (r.producerId === null ? [] : [[r.producerId, r.id] as const])));
+    return results.map((r, i) => {
+      const producerId = events[i]?.producerId;
+      const id = producerId === undefined ? undefined : winner.get(producerId);
+      return !r.duplicate && id !== undefined && id !== r.id ? { id, duplicate: true } : r;
+    });
+  }
+
+  /** Queues the fan-out of the events just stored (duplicates were fanned out the first time). */
+  async publish(results: readonly RecordedEvent[]): Promise<void> {
+    const ids = results.filter((r) => !r.duplicate).map((r) => r.id);
+    if (ids.length > 0) await this.enqueueMany(ids);
+  }
+
+  private async enqueue(eventId: string): Promise<void> {
+    try {
+      await this.fanoutQueue.add("fanout", { eventId }, { jobId: fanoutJobId(eventId), removeOnComplete: true, removeOnFail: 1000 });
+    } catch (err) {
+      // The row is committed: the reconciler will queue it; the caller's request succeeds.
+      this.log.warn("fan-out enqueue failed; left for the reconciler", {
+        eventId,
+        error: err instanceof Error ? err.message : String(err),
+      });
+    }
+  }
+
+  private async enqueueMany(eventIds: string[]): Promise<void> {
+    try {
+      await this.fanoutQueue.addBulk(
+        eventIds.map((eventId) => ({
+          name: "fanout",
+          data: { eventId },
+          opts: { jobId: fanoutJobId(eventId), removeOnComplete: true, removeOnFail: 1000 },
+        })),
+      );
+    } catch (err) {
+      this.log.warn("fan-out enqueue failed; left for the reconciler", {
+        eventIds,
+        error: err instanceof Error ? err.message : String(err),
+      });
+    }
+  }
+}
+
+// PostgreSQL text and jsonb cannot hold NUL; a producer's free-text field may (as the worker does).
+const noNul = (s: string): string => (s.includes("\u0000") ? s.replaceAll("\u0000", "\uFFFD") : s);
+
+function withoutNul(value: unknown): unknown {
+  if (typeof value === "string") return noNul(value);
+  if (Array.isArray(value)) return value.map(withoutNul);
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [noNul(k), withoutNul(v)]));
+  }
+  return value;
+}
+
+function rowOf(id: string, event: NewEvent): Prisma.EventCreateManyInput {
+  const scope = scopeOf(event.type, event.contents);
+  const location = event.location ?? locationOf(event.type, event.contents);
+  return {
+    id,
+    type: event.type,
+    source: event.source,
+    producerId: event.producerId === undefined ? null : noNul(event.producerId),
+    createdAt: event.createdAt ?? new Date(),
+    contents: withoutNul(event.contents) as Prisma.InputJsonObject,
+    location: location === undefined ? null : noNul(location),
+    namespace: scope.namespace,
+    repository: scope.repository,
+  };
+}

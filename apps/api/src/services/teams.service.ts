@@ -1,0 +1,187 @@
+// Teams of an organization and their members. A team member is always an organization member
+// (adding one to a team adds them to the organization). Org owners and system admins manage
+// teams; organization members may look at them.
+import { randomUUID } from "node:crypto";
+import type { Account, PrismaClient } from "@msr-webhooks/db/client";
+import { ApiError, invalidParameter, isUniqueViolation, noSuchTeam } from "../errors.js";
+import type { Principal } from "../identity/principal.js";
+import type { PageParams } from "../schemas/account.schemas.js";
+import {
+  teamMembershipView,
+  teamView,
+  type CreateTeamInput,
+  type TeamMemberInput,
+  type TeamMembershipView,
+  type TeamView,
+  type TeamWithCount,
+  type UpdateTeamInput,
+} from "../schemas/team.schemas.js";
+import { DEFAULT_PAGE_SIZE, pageOf, type AccountsService } from "./accounts.service.js";
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const withCount = { _count: { select: { members: true } } } as const;
+
+/** A team of the organization by name, by `id:<uuid>`, or by a bare UUID when no team has that name. */
+export async function findTeamRef(db: PrismaClient, orgId: string, ref: string): Promise<TeamWithCount | null> {
+  if (ref.startsWith("id:")) return db.team.findFirst({ where: { orgId, id: ref.slice(3).toLowerCase() }, include: withCount });
+  const byName = await db.team.findUnique({ where: { orgId_name: { orgId, name: ref } }, include: withCount });
+  if (byName || !UUID.test(ref)) return byName;
+  return db.team.findFirst({ where: { orgId, id: ref.toLowerCase() }, include: withCount });
+}
+
+const teamExists = (org: string, name: string): ApiError =>
+  new ApiError("TEAM_EXISTS", `organization ${org} already has a team named ${name}`);
+
+function checkRoundTrip(input: { id?: string; orgID?: string }, org: Account, teamId: string | null): void {
+  if (input.id && input.id.toLowerCase() !== teamId) {
+    throw invalidParameter("id", teamId ? "id does not match the team in the path" : "id is assigned by the server; leave it empty");
+  }
+  if (input.orgID && input.orgID.toLowerCase() !== org.id) {
+    throw invalidParameter("orgID", "orgID does not match the organization in the path");
+  }
+}
+
+export class TeamsService {
+  constructor(
+    private readonly db: PrismaClient,
+    private readonly accounts: AccountsService,
+  ) {}
+
+  async find(org: Account, ref: string): Promise<TeamWithCount> {
+    const team = await findTeamRef(this.db, org.id, ref);
+    if (!team) throw noSuchTeam(org.name, ref);
+    return team;
+  }
+
+  async list(principal: Principal, orgRef: string, page: PageParams): Promise<{ teams: TeamView[]; nextPageStart: string }> {
+    const org = await this.accounts.findOrg(orgRef);
+    await this.accounts.requireViewer(principal, org);
+    const limit = page.limit ?? DEFAULT_PAGE_SIZE;
+    const rows = await this.db.team.findMany({
+      where: { orgId: org.id, ...(page.start !== undefined ? { name: { gte: page.start } } : {}) },
+      include: withCount,
+      orderBy: { name: "asc" },
+      take: limit + 1,
+    });
+    const result = pageOf(rows, limit, (t) => t.name);
+    return { teams: result.items.map(teamView), nextPageStart: result.nextPageStart };
+  }
+
+  async create(principal: Principal, orgRef: string, input: CreateTeamInput): Promise<TeamView> {
+    const org = await this.accounts.findOrg(orgRef);
+    await this.accounts.requireManager(principal, org);
+    checkRoundTrip(input, org, null);
+    if (await findTeamRef(this.db, org.id, input.name)) throw teamExists(org.name, input.name);
+    try {
+      const team = await this.db.team.create({
+        data: { id: randomUUID(), orgId: org.id, name: input.name, description: input.description ?? "" },
+        include: withCount,
+      });
+      return teamView(team);
+    } catch (err) {
+      if (isUniqueViolation(err)) throw teamExists(org.name, input.name);
+      throw err;
+    }
+  }
+
+  async get(principal: Principal, orgRef: string, teamRef: string): Promise<TeamView> {
+    const org = await this.accounts.findOrg(orgRef);
+    await this.accounts.requireViewer(principal, org);
+    return teamView(await this.find(org, teamRef));
+  }
+
+  async update(principal: Principal, orgRef: string, teamRef: string, input: UpdateTeamInput): Promise<TeamView> {
+    const org = await this.accounts.findOrg(orgRef);
+    await this.accounts.requireManager(principal, org);
+    const team = await this.find(org, teamRef);
+    checkRoundTrip(input, org, team.id);
+    if (input.name !== undefined && input.name !== team.name && (await findTeamRef(this.db, org.id, input.name))) {
+      throw teamExists(org.name, input.name);
+    }
+    try {
+      const updated = await this.db.team.update({
+        where: { id: team.id },
+        data: {
+          ...(input.name !== undefined ? { name: input.name } : {}),
+          ...(input.description !== undefined ? { description: input.description } : {}),
+        },
+        include: withCount,
+      });
+      return teamView(updated);
+    } catch (err) {
+      if (isUniqueViolation(err)) throw teamExists(org.name, input.name ?? team.name);
+      throw err;
+    }
+  }
+
+  /** The team's memberships and its repository and namespace grants go with it. */
+  async delete(principal: Principal, orgRef: string, teamRef: string): Promise<void> {
+    const org = await this.accounts.findOrg(orgRef);
+    await this.accounts.requireManager(principal, org);
+    const team = await this.find(org, teamRef);
+    const deleted = await this.db.team.deleteMany({ where: { id: team.id } });
+    if (deleted.count === 0) throw noSuchTeam(org.name, teamRef);
+  }
+
+  async members(
+    principal: Principal,
+    orgRef: string,
+    teamRef: string,
+    page: PageParams,
+  ): Promise<{ members: TeamMembershipView[]; nextPageStart: string }> {
+    const org = await this.accounts.findOrg(orgRef);
+    await this.accounts.requireViewer(principal, org);
+    const team = await this.find(org, teamRef);
+    const limit = page.limit ?? DEFAULT_PAGE_SIZE;
+    const rows = await this.db.teamMember.findMany({
+      where: { teamId: team.id, ...(page.start !== undefined ? { user: { name: { gte: page.start } } } : {}) },
+      include: { user: true },
+      orderBy: { user: { name: "asc" } },
+      take: limit + 1,
+    });
+    const result = pageOf(rows, limit, (m) => m.user.name);
+    return { members: result.items.map((m) => teamMembershipView(m.user)), nextPageStart: result.nextPageStart };
+  }
+
+  /** Adds the user to the team (and to the organization, as a plain member, if not already in it). */
+  async putMember(
+    principal: Principal,
+    orgRef: string,
+    teamRef: string,
+    memberRef: string,
+    input: TeamMemberInput,
+  ): Promise<TeamMembershipView> {
+    if (input.isAdmin) {
+      throw invalidParameter("isAdmin", "team admins are not supported: make the user an organization owner instead");
+    }
+    const org = await this.accounts.findOrg(orgRef);
+    await this.accounts.requireManager(principal, org);
+    const team = await this.find(org, teamRef);
+    const user = await this.accounts.findUser(memberRef, "member");
+    await this.db.$transaction([
+      this.db.orgMember.upsert({
+        where: { orgId_userId: { orgId: org.id, userId: user.id } },
+        update: {},
+        create: { orgId: org.id, userId: user.id, isOwner: false },
+      }),
+      this.db.teamMember.upsert({
+        where: { teamId_userId: { teamId: team.id, userId: user.id } },
+        update: {},
+        create: { teamId: team.id, userId: user.id },
+      }),
+    ]);
+    return teamMembershipView(user);
+  }
+
+  /** Managers remove anyone; a member may leave. The organization membership stays. */
+  async deleteMember(principal: Principal, orgRef: string, teamRef: string, memberRef: string): Promise<void> {
+    const org = await this.accounts.findOrg(orgRef);
+    const user = await this.accounts.find(memberRef);
+    if (user.id !== principal.id) await this.accounts.requireManager(principal, org);
+    const team = await this.find(org, teamRef);
+    const removed = await this.db.teamMember.deleteMany({ where: { teamId: team.id, userId: user.id } });
+    if (removed.count === 0) {
+      throw new ApiError("NO_SUCH_ACCOUNT", `${user.name} is not a member of team ${team.name}`);
+    }
+  }
+}

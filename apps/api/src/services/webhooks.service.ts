@@ -1,0 +1,199 @@
+// The webhook subscriptions of MSR's /api/v0 (contract sections 1 and 2) plus the signing
+// secret extension (delivery.md "Signing"): create, list, update, delete, rotate.
+import { randomBytes } from "node:crypto";
+import { Prisma, type PrismaClient, type Webhook } from "@msr-webhooks/db/client";
+import { keyShapeError, parseKey } from "@msr-webhooks/events/access";
+import { formatGoTime } from "@msr-webhooks/events/go-time";
+import { generateSecret } from "@msr-webhooks/events/signing";
+import type { SubscriptionType } from "@msr-webhooks/events/types";
+import type { Logger } from "winston";
+import { ApiError, noSuchWebhook, notAuthorized } from "../errors.js";
+import type { Principal } from "../identity/principal.js";
+import type { SecretView } from "../schemas/webhook.schemas.js";
+import type { AccessService } from "./access.service.js";
+import type { WebhookAccessService } from "./webhook-access.service.js";
+import { checkEndpoint, checkTlsCert, normalizeTlsCert } from "./webhook-endpoint.js";
+
+/** How long the secret before a rotation keeps signing alongside the new one. */
+export const SECRET_ROTATION_OVERLAP_MS = 24 * 60 * 60 * 1000;
+
+export interface CreateWebhookInput {
+  type: SubscriptionType;
+  key?: string;
+  endpoint: string;
+  tlsCert?: string;
+  skipTLSVerification?: boolean;
+}
+
+export interface UpdateWebhookInput {
+  id: string;
+  inactive?: boolean;
+  tlsCert?: string;
+  skipTLSVerification?: boolean;
+  /** Whatever else the client sent (some send the whole object back); checked, never applied. */
+  other?: Record<string, unknown>;
+}
+
+// A client that sends the whole object back may repeat these; changing them is refused.
+const FIXED_FIELDS = ["type", "key", "endpoint"] as const;
+
+const ORDER = [{ createdAt: "asc" }, { id: "asc" }] satisfies Prisma.WebhookOrderByWithRelationInput[];
+
+function isNotFound(err: unknown): boolean {
+  return err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2025";
+}
+
+export class WebhooksService {
+  constructor(
+    private readonly db: PrismaClient,
+    private readonly access: AccessService,
+    private readonly webhookAccess: WebhookAccessService,
+    private readonly log: Logger,
+  ) {}
+
+  async create(principal: Principal, input: CreateWebhookInput): Promise<Webhook> {
+    const key = input.key ?? "";
+    const shapeError = keyShapeError(input.type, key);
+    if (shapeError) throw new ApiError("INVALID_WEBHOOK", shapeError, { field: "key" });
+    const skipTLSVerification = input.skipTLSVerification ?? false;
+    checkEndpoint(input.endpoint, skipTLSVerification);
+    const tlsCert = normalizeTlsCert(input.tlsCert);
+    checkTlsCert(tlsCert);
+    await this.webhookAccess.requireSubscribe(principal, input.type, key);
+
+    const row = await this.db.webhook.create({
+      data: {
+        id: randomBytes(32).toString("hex"),
+        type: input.type,
+        key,
+        namespace: parseKey(key)?.namespace ?? "",
+        endpoint: input.endpoint,
+        authorId: principal.id,
+        createdAt: new Date(),
+        tlsCert,
+        skipTLSVerification,
+        signingSecret: generateSecret(),
+      },
+    });
+    this.log.info("webhook created", { webhookId: row.id, type: row.type, key: row.key, user: principal.name });
+    return row;
+  }
+
+  /** A normal user's own webhooks; a system admin's: everyone's. */
+  list(principal: Principal, type?: SubscriptionType): Promise<Webhook[]> {
+    return this.db.webhook.findMany({
+      where: { ...(principal.isAdmin ? {} : { authorId: principal.id }), ...(type ? { type } : {}) },
+      orderBy: ORDER,
+    });
+  }
+
+  /** Everyone's webhooks keyed to the repository; the caller must administer it. */
+  async listForRepository(principal: Principal, namespace: string, repository: string): Promise<Webhook[]> {
+    const repo = await this.access.requireRepositoryAdmin(principal, namespace, repository);
+    return this.db.webhook.findMany({
+      where: { namespace: repo.namespace.name, key: `${repo.namespace.name}/${repo.name}` },
+      orderBy: ORDER,
+    });
+  }
+
+  /** Everyone's webhooks keyed to the namespace or any repository in it; the caller must administer it. */
+  async listForNamespace(principal: Principal, namespace: string): Promise<Webhook[]> {
+    const account = await this.access.requireNamespaceAdmin(principal, namespace);
+    return this.db.webhook.findMany({ where: { namespace: account.name }, orderBy: ORDER });
+  }
+
+  async update(principal: Principal, input: UpdateWebhookInput): Promise<Webhook> {
+    const row = await this.requireManageable(principal, input.id);
+    for (const field of FIXED_FIELDS) {
+      const sent = input.other?.[field];
+      if (sent !== undefined && sent !== row[field]) {
+        throw new ApiError(
+          "INVALID_WEBHOOK",
+          `${field} cannot be changed (only inactive, tlsCert and skipTLSVerification can): create a new webhook instead`,
+          { field },
+        );
+      }
+    }
+    const skipTLSVerification = input.skipTLSVerification ?? row.skipTLSVerification;
+    checkEndpoint(row.endpoint, skipTLSVerification);
+    const tlsCert = input.tlsCert === undefined ? row.tlsCert : normalizeTlsCert(input.tlsCert);
+    checkTlsCert(tlsCert);
+
+    const data: Prisma.WebhookUpdateInput = { tlsCert, skipTLSVerification };
+    if (input.inactive !== undefined) {
+      data.inactive = input.inactive;
+      // Re-enabling starts clean: the auto-disable record and the failure streak are history.
+      if (row.inactive && !input.inactive) {
+        data.disabledReason = null;
+        data.disabledAt = null;
+        data.failingSince = null;
+      }
+    }
+    try {
+      const updated = await this.db.webhook.update({ where: { id: row.id }, data });
+      this.log.info("webhook updated", {
+        webhookId: row.id,
+        user: principal.name,
+        inactive: updated.inactive,
+        skipTLSVerification: updated.skipTLSVerification,
+        tlsCertChanged: updated.tlsCert !== row.tlsCert,
+      });
+      return updated;
+    } catch (err) {
+      if (isNotFound(err)) throw noSuchWebhook();
+      throw err;
+    }
+  }
+
+  async delete(principal: Principal, id: string): Promise<void> {
+    const row = await this.requireManageable(principal, id);
+    const { count } = await this.db.webhook.deleteMany({ where: { id: row.id } });
+    if (count === 0) throw noSuchWebhook();
+    this.log.info("webhook deleted", { webhookId: row.id, user: principal.name });
+  }
+
+  async secret(principal: Principal, id: string): Promise<SecretView> {
+    return secretView(await this.requireManageable(principal, id), new Date());
+  }
+
+  /** A new secret; the current one keeps signing for SECRET_ROTATION_OVERLAP_MS. */
+  async rotateSecret(principal: Principal, id: string): Promise<SecretView> {
+    const row = await this.requireManageable(principal, id);
+    const now = new Date();
+    const until = new Date(now.getTime() + SECRET_ROTATION_OVERLAP_MS);
+    // One statement, so two concurrent rotations cannot both demote the same secret.
+    const rows = await this.db.$queryRaw<Pick<Webhook, "signingSecret" | "previousSecret" | "previousSecretUntil">[]>`
+      UPDATE "Webhook"
+         SET "previousSecret" = "signingSecret", "previousSecretUntil" = ${until}, "signingSecret" = ${generateSecret()}
+       WHERE "id" = ${row.id}
+   RETURNING "signingSecret", "previousSecret", "previousSecretUntil"`;
+    const rotated = rows[0];
+    if (!rotated) throw noSuchWebhook();
+    this.log.info("webhook secret rotated", { webhookId: row.id, user: principal.name });
+    return secretView(rotated, now);
+  }
+
+  /**
+   * The webhook if the caller may manage it (update, delete, secret, and its delivery log);
+   * NO_SUCH_WEBHOOK if they may not even see it, NOT_AUTHORIZED if they only authored it.
+   */
+  async requireManageable(principal: Principal, id: string): Promise<Webhook> {
+    const row = await this.db.webhook.findUnique({ where: { id } });
+    if (!row) throw noSuchWebhook();
+    if (await this.webhookAccess.canManage(principal, row)) return row;
+    if (row.authorId !== principal.id) throw noSuchWebhook();
+    throw notAuthorized("you no longer administer what this webhook is subscribed to");
+  }
+}
+
+function secretView(
+  row: Pick<Webhook, "signingSecret" | "previousSecret" | "previousSecretUntil">,
+  now: Date,
+): SecretView {
+  const view: SecretView = { secret: row.signingSecret };
+  if (row.previousSecret && row.previousSecretUntil && row.previousSecretUntil > now) {
+    view.previousSecret = row.previousSecret;
+    view.previousSecretExpiresAt = formatGoTime(row.previousSecretUntil);
+  }
+  return view;
+}
