@@ -1,0 +1,169 @@
+// The worker's configuration: read from the environment once, validated with ajv at boot.
+// A bad or missing variable stops the start with a message naming it.
+import { isIP } from "node:net";
+import { Type, type Static } from "@sinclair/typebox";
+import { Ajv } from "ajv";
+import { DURATION_SOURCE, parseDuration, parseDurationList } from "./shared/duration.js";
+
+const Duration = (defaultValue: string) => Type.String({ pattern: `^${DURATION_SOURCE}$`, default: defaultValue });
+
+const Env = Type.Object({
+  DATABASE_URL: Type.String({ pattern: "^postgres(ql)?://" }),
+  REDIS_URL: Type.String({ pattern: "^rediss?://" }),
+  QUEUE_PREFIX: Type.String({ pattern: "^[A-Za-z0-9_-]+$", default: "msrwh" }),
+  LOG_LEVEL: Type.Union(
+    ["error", "warn", "info", "http", "verbose", "debug", "silly"].map((l) => Type.Literal(l)),
+    { default: "info" },
+  ),
+  DB_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 500, default: 10 }),
+  DB_BATCH_LINGER_MS: Type.Integer({ minimum: 0, maximum: 1000, default: 2 }),
+  INGEST_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 1000, default: 20 }),
+  FANOUT_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 1000, default: 10 }),
+  // Attempts are I/O-bound and their row writes are batched: more in flight means larger batches.
+  DELIVERY_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 5000, default: 200 }),
+  RETRY_SCHEDULE: Type.String({
+    pattern: `^\\s*${DURATION_SOURCE}(\\s*,\\s*${DURATION_SOURCE})*\\s*$`,
+    default: "5s,5m,30m,2h,5h,10h,10h",
+  }),
+  RETRY_JITTER: Type.Number({ minimum: 0, maximum: 1, default: 0.2 }),
+  RETRY_AFTER_MAX: Duration("1h"),
+  DELIVERY_CONNECT_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 5000 }),
+  DELIVERY_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 15000 }),
+  AUTO_DISABLE_AFTER: Duration("5d"),
+  RETENTION: Duration("14d"),
+  PRODUCER_DEDUPE_WINDOW: Duration("24h"),
+  RECONCILE_INTERVAL: Duration("30s"),
+  RECONCILE_MIN_AGE: Duration("10s"),
+  PURGE_INTERVAL: Duration("1h"),
+  ENVELOPE_CACHE_SIZE: Type.Integer({ minimum: 1, default: 1000 }),
+  WORKER_LOCK_DURATION_MS: Type.Integer({ minimum: 1000, default: 30000 }),
+  WORKER_STALLED_INTERVAL_MS: Type.Integer({ minimum: 500, default: 30000 }),
+  WORKER_MAX_STALLED_COUNT: Type.Integer({ minimum: 0, default: 3 }),
+  SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, default: 25000 }),
+  OUTBOUND_ALLOW_CIDRS: Type.String({ default: "" }),
+  OUTBOUND_DENY_CIDRS: Type.String({ default: "" }),
+});
+type Env = Static<typeof Env>;
+
+export interface RetryPolicy {
+  /** Delay after each failed attempt (ms); attempts in all = length + 1. */
+  scheduleMs: number[];
+  jitter: number;
+  retryAfterMaxMs: number;
+  maxAttempts: number;
+}
+
+export interface WorkerConfig {
+  databaseUrl: string;
+  redisUrl: string;
+  queuePrefix: string;
+  logLevel: string;
+  dbPoolSize: number;
+  /** How long a short batch of row writes may wait for company: fewer, larger statements under load. */
+  dbBatchLingerMs: number;
+  concurrency: { ingest: number; fanout: number; delivery: number };
+  retry: RetryPolicy;
+  delivery: {
+    connectTimeoutMs: number;
+    totalTimeoutMs: number;
+    allowCidrs: string[];
+    denyCidrs: string[];
+  };
+  autoDisableAfterMs: number;
+  producerDedupeWindowMs: number;
+  envelopeCacheSize: number;
+  maintenance: { retentionMs: number; reconcileIntervalMs: number; reconcileMinAgeMs: number; purgeIntervalMs: number };
+  bullmq: { lockDurationMs: number; stalledIntervalMs: number; maxStalledCount: number };
+  shutdownGraceMs: number;
+}
+
+export class ConfigError extends Error {}
+
+function cidrList(name: string, value: string): string[] {
+  const entries = value
+    .split(/[\s,]+/)
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+  for (const entry of entries) {
+    const [address = "", prefix, extra] = entry.split("/");
+    const family = isIP(address);
+    const bits = family === 4 ? 32 : 128;
+    const validPrefix = prefix !== undefined && /^\d{1,3}$/.test(prefix) && Number(prefix) <= bits;
+    if (family === 0 || !validPrefix || extra !== undefined) {
+      throw new ConfigError(`invalid configuration: ${name}: "${entry}" is not a CIDR (e.g. 10.0.0.0/8 or fd00::/8)`);
+    }
+  }
+  return entries;
+}
+
+function duration(name: string, value: string, minimumMs = 0): number {
+  const ms = parseDuration(value);
+  if (ms === null) throw new ConfigError(`invalid configuration: ${name}: "${value}" is not a duration`);
+  if (ms < minimumMs) throw new ConfigError(`invalid configuration: ${name}: must be at least ${minimumMs} ms`);
+  return ms;
+}
+
+/** Builds the config from an environment map (process.env in production, a literal in tests). */
+export function loadConfig(source: Record<string, string | undefined>): WorkerConfig {
+  const raw: Record<string, unknown> = {};
+  for (const key of Object.keys(Env.properties)) {
+    const value = source[key];
+    if (value === undefined || value === "") continue;
+    raw[key] = value;
+  }
+  // coerceTypes turns numeric strings into the numbers the schema asks for; anything else fails by name.
+  const ajv = new Ajv({ useDefaults: true, allErrors: true, coerceTypes: true });
+  const validate = ajv.compile<Env>(Env);
+  if (!validate(raw)) {
+    const problems = (validate.errors ?? []).map((e) => {
+      const name = e.instancePath.replace(/^\//, "") || String(e.params["missingProperty"] ?? "");
+      return `${name}: ${e.message ?? "invalid"}`;
+    });
+    throw new ConfigError(`invalid configuration: ${[...new Set(problems)].join("; ")}`);
+  }
+  const env = raw as Env;
+  const scheduleMs = parseDurationList(env.RETRY_SCHEDULE);
+  if (scheduleMs === null) {
+    throw new ConfigError(`invalid configuration: RETRY_SCHEDULE: "${env.RETRY_SCHEDULE}" is not a list of durations`);
+  }
+  return {
+    databaseUrl: env.DATABASE_URL,
+    redisUrl: env.REDIS_URL,
+    queuePrefix: env.QUEUE_PREFIX,
+    logLevel: env.LOG_LEVEL,
+    dbPoolSize: env.DB_POOL_SIZE,
+    dbBatchLingerMs: env.DB_BATCH_LINGER_MS,
+    concurrency: {
+      ingest: env.INGEST_CONCURRENCY,
+      fanout: env.FANOUT_CONCURRENCY,
+      delivery: env.DELIVERY_CONCURRENCY,
+    },
+    retry: {
+      scheduleMs,
+      jitter: env.RETRY_JITTER,
+      retryAfterMaxMs: duration("RETRY_AFTER_MAX", env.RETRY_AFTER_MAX),
+      maxAttempts: scheduleMs.length + 1,
+    },
+    delivery: {
+      connectTimeoutMs: env.DELIVERY_CONNECT_TIMEOUT_MS,
+      totalTimeoutMs: env.DELIVERY_TIMEOUT_MS,
+      allowCidrs: cidrList("OUTBOUND_ALLOW_CIDRS", env.OUTBOUND_ALLOW_CIDRS),
+      denyCidrs: cidrList("OUTBOUND_DENY_CIDRS", env.OUTBOUND_DENY_CIDRS),
+    },
+    autoDisableAfterMs: duration("AUTO_DISABLE_AFTER", env.AUTO_DISABLE_AFTER),
+    producerDedupeWindowMs: duration("PRODUCER_DEDUPE_WINDOW", env.PRODUCER_DEDUPE_WINDOW),
+    envelopeCacheSize: env.ENVELOPE_CACHE_SIZE,
+    maintenance: {
+      retentionMs: duration("RETENTION", env.RETENTION, 60_000),
+      reconcileIntervalMs: duration("RECONCILE_INTERVAL", env.RECONCILE_INTERVAL, 100),
+      reconcileMinAgeMs: duration("RECONCILE_MIN_AGE", env.RECONCILE_MIN_AGE),
+      purgeIntervalMs: duration("PURGE_INTERVAL", env.PURGE_INTERVAL, 1000),
+    },
+    bullmq: {
+      lockDurationMs: env.WORKER_LOCK_DURATION_MS,
+      stalledIntervalMs: env.WORKER_STALLED_INTERVAL_MS,
+      maxStalledCount: env.WORKER_MAX_STALLED_COUNT,
+    },
+    shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+  };
+}

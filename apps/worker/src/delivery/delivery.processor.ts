@@ -1,0 +1,169 @@
+// One delivery attempt, in the order delivery.md gives: load the delivery (with its webhook and
+// event), skip it if the webhook is gone or inactive, ask the endpoint gate, build and sign the
+// request, send it, record the attempt, update the delivery and the webhook's health, then finish,
+// retry later or give up.
+//
+// Only a delivery's canonical job (deliveryJobId(id)) attempts it, and BullMQ runs one job at a
+// time, so attempts of one delivery never overlap. Any other job for it (a redeliver request) makes
+// sure the canonical job exists and runs now, then ends.
+import { DelayedError, UnrecoverableError, type Job, type Queue } from "bullmq";
+import type { AttemptResult } from "@msr-webhooks/delivery/attempt-result";
+import { classifyOutcome } from "@msr-webhooks/delivery/classify";
+import type { DeliveryClient } from "@msr-webhooks/delivery/http-client";
+import { buildRequest } from "@msr-webhooks/delivery/request";
+import { deliveryJobId, type DeliveryJobData } from "@msr-webhooks/queue/names";
+import type { Logger } from "winston";
+import type { RetryPolicy } from "../config.js";
+import { ensureJob } from "../shared/job-presence.js";
+import { errorMessage } from "../shared/logger.js";
+import { decide, type DeliveryDecision } from "./delivery-decision.js";
+import { deliveryJob, REDELIVER_JOB_NAME } from "./delivery-job.js";
+import type { DeliveryStore } from "./delivery-store.js";
+import { isFinished, type DueDelivery } from "./delivery.repository.js";
+import { notSentResult, toAttemptRecord } from "./attempt-record.js";
+import type { EndpointGate } from "./endpoint-gate.js";
+import type { EnvelopeCache } from "./envelope-cache.js";
+import { RetryLaterError } from "./retry-later.error.js";
+import { signingSecrets } from "./signing-secrets.js";
+
+export interface DeliveryProcessorDeps {
+  store: DeliveryStore;
+  deliveryQueue: Queue<DeliveryJobData>;
+  client: DeliveryClient;
+  envelopes: EnvelopeCache;
+  gate: EndpointGate;
+  log: Logger;
+  retry: RetryPolicy;
+  userAgent: string;
+  /** Injectable for tests. */
+  random?: () => number;
+}
+
+/** What became of a job that finished without throwing. */
+export type DeliveryJobResult = "succeeded" | "skipped" | "finished-elsewhere" | "gone" | "handed-to-canonical-job";
+
+interface Sent {
+  result: AttemptResult;
+  /** Set when the request could not even be built: no retry will change that. */
+  permanentFailure: string | null;
+}
+
+export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
+  const { store, log } = deps;
+
+  async function deferJob(job: Job, token: string | undefined, at: number): Promise<never> {
+    await job.moveToDelayed(Math.max(at, Date.now() + 10), token);
+    throw new DelayedError();
+  }
+
+  /** The delivery was not due: find out why and act on it. */
+  async function notDue(job: Job<DeliveryJobData>, token: string | undefined): Promise<DeliveryJobResult> {
+    const { deliveryId } = job.data;
+    const state = await store.state(deliveryId);
+    if (state === null) {
+      // The webhook (and with it the delivery) was deleted, or retention purged it.
+      return "gone";
+    }
+    if (isFinished(state.status)) return "finished-elsewhere";
+    if (state.webhookInactive) {
+      // Never attempted: skipped. Already failing: failed, so a later /recover can replay it.
+      const status = state.attemptCount > 0 ? "failed" : "skipped";
+      const reason = `subscription is inactive${state.disabledReason ? ` (${state.disabledReason})` : ""}`;
+      await store.finishWithoutAttempt(deliveryId, status, reason);
+      log.info("delivery not attempted: subscription inactive", { deliveryId, status });
+      return "skipped";
+    }
+    // Scheduled later (a retry, or a deferral): come back then, without spending an attempt.
+    return deferJob(job, token, (state.nextAttemptAt?.getTime() ?? Date.now()) + 5);
+  }
+
+  async function send(due: DueDelivery, now: Date): Promise<Sent> {
+    let request;
+    try {
+      request = buildRequest({
+        deliveryId: due.id,
+        body: deps.envelopes.bodyFor(due),
+        secrets: signingSecrets(due, now),
+        timestamp: Math.floor(now.getTime() / 1000),
+        userAgent: deps.userAgent,
+      });
+    } catch (err) {
+      // E.g. a stored secret that is not base64: a data problem, recorded as an attempt that never left.
+      const message = `cannot build the request: ${errorMessage(err)}`;
+      return { result: notSentResult(message), permanentFailure: message };
+    }
+    const target = { url: due.endpoint, tlsCert: due.tlsCert, skipTLSVerification: due.skipTLSVerification };
+    return { result: await deps.client.send(target, request), permanentFailure: null };
+  }
+
+  async function attempt(job: Job<DeliveryJobData>, token: string | undefined): Promise<DeliveryJobResult> {
+    const { deliveryId } = job.data;
+    const due = await store.loadDue(deliveryId);
+    if (due === null) return notDue(job, token);
+
+    const admission = deps.gate.admit(due.webhookId, new Date());
+    if (!admission.admitted) {
+      await store.postpone(deliveryId, admission.retryAt);
+      if (log.isDebugEnabled()) log.debug("delivery deferred by the endpoint gate", { deliveryId, reason: admission.reason });
+      return deferJob(job, token, admission.retryAt.getTime());
+    }
+
+    const startedAt = new Date();
+    let sent: Sent;
+    try {
+      sent = await send(due, startedAt);
+    } catch (err) {
+      // The gate must hear about every admitted attempt, or its in-flight counts drift.
+      deps.gate.release(due.webhookId, false);
+      throw err;
+    }
+    const { result, permanentFailure } = sent;
+    deps.gate.release(due.webhookId, result.ok);
+
+    const decision: DeliveryDecision =
+      permanentFailure === null
+        ? decide(classifyOutcome(result), result, due.attemptNumber, deps.retry, new Date(), deps.random)
+        : { kind: "failed", reason: permanentFailure, disable: null };
+    // A redeliver request's own attempt is manual; retries after it are scheduled again.
+    const trigger = job.name === REDELIVER_JOB_NAME && job.attemptsMade === 0 ? "manual" : "scheduled";
+    const webhook = await store.record(toAttemptRecord({ due, trigger, startedAt, result, decision }));
+    // The webhook was deleted during the attempt: its deliveries went with it, nothing is left to do.
+    if (webhook.gone) return "gone";
+
+    const meta = { deliveryId, webhookId: due.webhookId, attempt: due.attemptNumber, statusCode: result.statusCode };
+    if (webhook.disabledNow) {
+      log.warn("subscription disabled", { webhookId: due.webhookId, reason: webhook.disabledReason });
+    }
+    switch (decision.kind) {
+      case "succeeded":
+        if (log.isDebugEnabled()) log.debug("delivered", { ...meta, durationMs: result.durationMs });
+        return "succeeded";
+      case "retry":
+        if (webhook.inactive) {
+          const reason = `subscription is inactive (${webhook.disabledReason ?? "disabled"}) after: ${decision.reason}`;
+          await store.finishWithoutAttempt(deliveryId, "failed", reason);
+          throw new UnrecoverableError(reason);
+        }
+        log.info("delivery attempt failed; will retry", { ...meta, reason: decision.reason, delayMs: decision.delayMs });
+        throw new RetryLaterError(decision.delayMs, decision.reason);
+      case "failed":
+        log.warn("delivery failed", { ...meta, reason: decision.reason });
+        throw new UnrecoverableError(decision.reason);
+    }
+  }
+
+  /** A job other than the canonical one: have the canonical job run now instead. */
+  async function handOver(job: Job<DeliveryJobData>): Promise<DeliveryJobResult> {
+    const { deliveryId } = job.data;
+    const state = await store.state(deliveryId);
+    if (state === null) return "gone";
+    if (isFinished(state.status)) return "finished-elsewhere";
+    await ensureJob(deps.deliveryQueue, deliveryJob(deliveryId, deps.retry, REDELIVER_JOB_NAME), { promoteDelayed: true });
+    return "handed-to-canonical-job";
+  }
+
+  return async function processDelivery(job: Job<DeliveryJobData>, token?: string): Promise<DeliveryJobResult> {
+    if (job.id !== deliveryJobId(job.data.deliveryId)) return handOver(job);
+    return attempt(job, token);
+  };
+}

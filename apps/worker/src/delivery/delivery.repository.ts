@@ -1,0 +1,205 @@
+// SQL of delivery attempts, in batches: load due deliveries (with their webhook and event, in one
+// statement), explain a refused load, and write attempts, deliveries and webhook health at once.
+import { Prisma } from "@msr-webhooks/db/client";
+import { pgJson, pgText } from "../shared/db-text.js";
+import type { Sql } from "../shared/sql.js";
+import { aggregateHealth, type HealthSignal } from "./webhook-health.js";
+
+/** A due delivery, with everything its attempt needs. */
+export interface DueDelivery {
+  id: string;
+  /** The number of the attempt about to be made (1-based). */
+  attemptNumber: number;
+  webhookId: string;
+  eventId: string;
+  endpoint: string;
+  tlsCert: string;
+  skipTLSVerification: boolean;
+  signingSecret: string;
+  previousSecret: string | null;
+  previousSecretUntil: Date | null;
+  eventType: string;
+  eventCreatedAt: Date;
+  /** JSON text: parsed only when the event's envelope is not cached yet. */
+  contentsJson: string;
+  location: string | null;
+}
+
+/** Why a delivery was not due. */
+export interface DeliveryState {
+  status: string;
+  attemptCount: number;
+  nextAttemptAt: Date | null;
+  webhookInactive: boolean;
+  disabledReason: string | null;
+}
+
+export interface AttemptRecord {
+  attemptId: string;
+  deliveryId: string;
+  webhookId: string;
+  number: number;
+  trigger: string;
+  startedAt: Date;
+  durationMs: number;
+  statusCode: number | null;
+  responseHeaders: Record<string, string>;
+  responseBody: string;
+  errorKind: string | null;
+  errorMessage: string | null;
+  /** The delivery after this attempt. */
+  status: "succeeded" | "retrying" | "failed";
+  reason: string | null;
+  nextAttemptAt: Date | null;
+  /** What the attempt says about the endpoint. */
+  health: HealthSignal;
+  /** When the outcome was decided. */
+  now: Date;
+}
+
+export interface WebhookAfterAttempt {
+  id: string;
+  inactive: boolean;
+  /** The webhook was disabled by this very write. */
+  disabledNow: boolean;
+  disabledReason: string | null;
+}
+
+export interface AutoDisable {
+  /** A webhook failing since before this is disabled. */
+  cutoff: Date;
+  reason: string;
+}
+
+const FINISHED = ["succeeded", "failed", "skipped"];
+
+export function isFinished(status: string): boolean {
+  return FINISHED.includes(status);
+}
+
+export class DeliveryRepository {
+  constructor(private readonly sql: Sql) {}
+
+  /**
+   * The open deliveries among `ids` that are due by `dueBy` and whose webhook is active, each with its
+   * webhook and event (one statement for a whole batch of jobs).
+   */
+  loadDue(ids: readonly string[], dueBy: Date): Promise<DueDelivery[]> {
+    return this.sql.query<DueDelivery>(
+      Prisma.sql`
+      SELECT d.id::text AS id, d."attemptCount" + 1 AS "attemptNumber", d."webhookId" AS "webhookId",
+             d."eventId"::text AS "eventId", w.endpoint, w."tlsCert" AS "tlsCert",
+             w."skipTLSVerification" AS "skipTLSVerification", w."signingSecret" AS "signingSecret",
+             w."previousSecret" AS "previousSecret", w."previousSecretUntil" AS "previousSecretUntil",
+             e.type AS "eventType", e."createdAt" AS "eventCreatedAt", e.contents::text AS "contentsJson", e.location
+        FROM "Delivery" AS d
+        JOIN "Webhook" AS w ON w.id = d."webhookId"
+        JOIN "Event" AS e ON e.id = d."eventId"
+       WHERE d.id = ANY(${ids}::uuid[])
+         AND d.status IN ('pending', 'retrying')
+         AND NOT w.inactive
+         AND (d."nextAttemptAt" IS NULL OR d."nextAttemptAt" <= ${dueBy}::timestamptz)`,
+      "worker-load-due",
+    );
+  }
+
+  async state(deliveryId: string): Promise<DeliveryState | null> {
+    const rows = await this.sql.query<DeliveryState>(Prisma.sql`
+      SELECT d.status, d."attemptCount" AS "attemptCount", d."nextAttemptAt" AS "nextAttemptAt",
+             w.inactive AS "webhookInactive", w."disabledReason" AS "disabledReason"
+        FROM "Delivery" AS d JOIN "Webhook" AS w ON w.id = d."webhookId"
+       WHERE d.id = ${deliveryId}::uuid`);
+    return rows[0] ?? null;
+  }
+
+  /** Ends a delivery that is still open without an attempt (its webhook went inactive). */
+  async finishWithoutAttempt(deliveryId: string, status: "skipped" | "failed", reason: string, now: Date): Promise<boolean> {
+    const count = await this.sql.execute(Prisma.sql`
+      UPDATE "Delivery" SET status = ${status}, reason = ${pgText(reason)}, "nextAttemptAt" = NULL, "updatedAt" = ${now}::timestamptz
+       WHERE id = ${deliveryId}::uuid AND status IN ('pending', 'retrying')`);
+    return count === 1;
+  }
+
+  /** Moves an open delivery's next attempt (the endpoint said "not now"): no attempt is spent. */
+  async postpone(deliveryId: string, retryAt: Date, now: Date): Promise<void> {
+    await this.sql.execute(Prisma.sql`
+      UPDATE "Delivery" SET "nextAttemptAt" = ${retryAt}::timestamptz, "updatedAt" = ${now}::timestamptz
+       WHERE id = ${deliveryId}::uuid AND status IN ('pending', 'retrying')`);
+  }
+
+  /**
+   * One statement for a batch: the attempt rows, each delivery's new state, and one health update
+   * per webhook. Returns the webhooks that still exist, as they are after the update.
+   */
+  recordMany(records: readonly AttemptRecord[], autoDisable: AutoDisable, now: Date): Promise<WebhookAfterAttempt[]> {
+    const rs = [...records].sort((a, b) => (a.deliveryId < b.deliveryId ? -1 : a.deliveryId > b.deliveryId ? 1 : 0));
+    const health = aggregateHealth(rs.map((r) => ({ webhookId: r.webhookId, at: r.now, health: r.health })));
+    const text = (s: string | null): string | null => (s === null ? null : pgText(s));
+    // One JSON parameter per row set: PostgreSQL parses it in C, where pg would escape array literals in JS.
+    const attempts = pgJson(
+      rs.map((r) => ({
+        id: r.attemptId,
+        delivery_id: r.deliveryId,
+        number: r.number,
+        trigger: r.trigger,
+        started_at: r.startedAt,
+        duration_ms: r.durationMs,
+        status_code: r.statusCode,
+        headers: r.responseHeaders,
+        body: r.responseBody,
+        error_kind: r.errorKind,
+        error_message: text(r.errorMessage),
+        next_at: r.nextAttemptAt,
+        status: r.status,
+        reason: text(r.reason),
+      })),
+    );
+    const webhooks = JSON.stringify(
+      health.map((h) => ({ id: h.webhookId, success_at: h.successAt, failure_at: h.failureAt, gone_reason: h.goneReason })),
+    );
+    const expired = Prisma.sql`(h.success_at IS NULL AND h.failure_at IS NOT NULL
+      AND COALESCE(w."failingSince", h.failure_at) <= ${autoDisable.cutoff}::timestamptz)`;
+    return this.sql.query<WebhookAfterAttempt>(
+      Prisma.sql`
+      WITH a AS (
+        SELECT * FROM jsonb_to_recordset(${attempts}::jsonb)
+          AS a(id uuid, delivery_id uuid, number int, trigger text, started_at timestamptz, duration_ms int,
+               status_code int, headers jsonb, body text, error_kind text, error_message text, next_at timestamptz,
+               status text, reason text)
+      ), attempt AS (
+        INSERT INTO "DeliveryAttempt" (id, "deliveryId", number, trigger, "startedAt", "durationMs", "statusCode",
+                                       "responseHeaders", "responseBody", "errorKind", "errorMessage", "nextAttemptAt")
+        SELECT a.id, a.delivery_id, a.number, a.trigger, a.started_at, a.duration_ms, a.status_code,
+               a.headers, a.body, a.error_kind, a.error_message, a.next_at
+          FROM a
+         -- A delivery deleted with its webhook during the attempt has nothing left to record against.
+         WHERE EXISTS (SELECT 1 FROM "Delivery" AS d WHERE d.id = a.delivery_id)
+        ON CONFLICT ("deliveryId", number) DO NOTHING
+      ), delivery AS (
+        UPDATE "Delivery" AS d
+           SET status = a.status, reason = a.reason, "nextAttemptAt" = a.next_at,
+               "attemptCount" = GREATEST(d."attemptCount", a.number), "updatedAt" = ${now}::timestamptz
+          FROM a
+         WHERE d.id = a.delivery_id
+      )
+      UPDATE "Webhook" AS w
+         SET "lastSuccessfulAt" = CASE WHEN h.success_at IS NULL THEN w."lastSuccessfulAt"
+                                       ELSE GREATEST(COALESCE(w."lastSuccessfulAt", h.success_at), h.success_at) END,
+             "failingSince" = CASE WHEN h.success_at IS NOT NULL THEN h.failure_at
+                                   ELSE COALESCE(w."failingSince", h.failure_at) END,
+             inactive = w.inactive OR h.gone_reason IS NOT NULL OR ${expired},
+             "disabledReason" = CASE WHEN w.inactive THEN w."disabledReason"
+                                     WHEN h.gone_reason IS NOT NULL THEN h.gone_reason
+                                     WHEN ${expired} THEN ${autoDisable.reason}
+                                     ELSE w."disabledReason" END,
+             "disabledAt" = CASE WHEN w.inactive THEN w."disabledAt"
+                                 WHEN h.gone_reason IS NOT NULL OR ${expired} THEN ${now}::timestamptz
+                                 ELSE w."disabledAt" END
+        FROM jsonb_to_recordset(${webhooks}::jsonb) AS h(id text, success_at timestamptz, failure_at timestamptz, gone_reason text)
+       WHERE w.id = h.id
+      RETURNING w.id, w.inactive, w."disabledReason" AS "disabledReason",
+                (w.inactive AND w."disabledAt" IS NOT DISTINCT FROM ${now}::timestamptz) AS "disabledNow"`,
+      "worker-record",
+    );
+  }
+}

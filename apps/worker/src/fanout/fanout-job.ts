@@ -1,0 +1,20 @@
+// How fan-out jobs are queued: one per event, deterministic id, a few retries for database blips
+// (the reconciler catches anything beyond them).
+import type { BulkJobOptions } from "bullmq";
+import { fanoutJobId, type FanoutJobData } from "@msr-webhooks/queue/names";
+
+export const FANOUT_JOB_NAME = "fanout";
+
+export function fanoutJob(eventId: string): { name: string; data: FanoutJobData; opts: BulkJobOptions & { jobId: string } } {
+  return {
+    name: FANOUT_JOB_NAME,
+    data: { eventId },
+    opts: {
+      jobId: fanoutJobId(eventId),
+      attempts: 5,
+      backoff: { type: "exponential", delay: 500 },
+      removeOnComplete: true,
+      removeOnFail: { count: 1000 },
+    },
+  };
+}

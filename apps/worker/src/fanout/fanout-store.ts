@@ -1,0 +1,78 @@
+// The fan-out processor's view of the database: each job loads its event with its matching
+// subscriptions and writes its delivery rows; concurrent jobs share the statements (batches form
+// while earlier ones are in flight).
+import { isEventType, subscriptionTypesFor } from "@msr-webhooks/events/types";
+import { Batcher } from "../shared/batcher.js";
+import {
+  keysFor,
+  type FanoutEvent,
+  type MatchedSubscription,
+  type NewDelivery,
+  type SubscriptionRepository,
+} from "./subscription.repository.js";
+
+export interface LoadedEvent {
+  event: FanoutEvent;
+  /** Empty unless the event is still pending fan-out. */
+  subscriptions: MatchedSubscription[];
+}
+
+interface WriteRequest {
+  eventId: string;
+  rows: readonly NewDelivery[];
+}
+
+export class FanoutStore {
+  private readonly loads: Batcher<string, LoadedEvent | null>;
+  private readonly writes: Batcher<WriteRequest, true>;
+
+  constructor(
+    private readonly repository: SubscriptionRepository,
+    options: { maxBatch?: number; lingerMs?: number } = {},
+  ) {
+    const maxBatch = options.maxBatch ?? 100;
+    const lingerMs = options.lingerMs ?? 0;
+    this.loads = new Batcher((ids) => this.loadBatch(ids), { maxBatch, maxInFlight: 1, lingerMs });
+    this.writes = new Batcher((reqs) => this.writeBatch(reqs), { maxBatch, maxInFlight: 1, lingerMs });
+  }
+
+  load(eventId: string): Promise<LoadedEvent | null> {
+    return this.loads.submit(eventId);
+  }
+
+  async write(eventId: string, rows: readonly NewDelivery[]): Promise<void> {
+    await this.writes.submit({ eventId, rows });
+  }
+
+  pendingDeliveryIds(eventId: string): Promise<string[]> {
+    return this.repository.pendingDeliveryIds(eventId);
+  }
+
+  private async loadBatch(ids: string[]): Promise<(LoadedEvent | null)[]> {
+    const events = await this.repository.loadEvents([...new Set(ids)]);
+    const pending = events.filter((e) => e.status === "pending" && isEventType(e.type));
+    const matches =
+      pending.length === 0
+        ? []
+        : await this.repository.matching(
+            pending.map((e) => ({
+              eventId: e.id,
+              types: isEventType(e.type) ? subscriptionTypesFor(e.type, e.contents) : [],
+              keys: keysFor(e.namespace, e.repository),
+            })),
+          );
+    const byEvent = new Map<string, MatchedSubscription[]>();
+    for (const { eventId, ...sub } of matches) {
+      const list = byEvent.get(eventId);
+      if (list) list.push(sub);
+      else byEvent.set(eventId, [sub]);
+    }
+    const loaded = new Map(events.map((e) => [e.id, { event: e, subscriptions: byEvent.get(e.id) ?? [] }]));
+    return ids.map((id) => loaded.get(id) ?? null);
+  }
+
+  private async writeBatch(reqs: WriteRequest[]): Promise<true[]> {
+    await this.repository.writeDeliveries(reqs, new Date());
+    return reqs.map(() => true as const);
+  }
+}

@@ -1,0 +1,84 @@
+// Fan-out of one stored event: find the matching subscriptions, write one delivery row per
+// subscription (skipped, with the reason, when its author lost access), mark the event fanned out,
+// then queue one delivery job per deliverable row.
+import type { Job, Queue } from "bullmq";
+import type { PrismaClient } from "@msr-webhooks/db/client";
+import { isEventType } from "@msr-webhooks/events/types";
+import type { DeliveryJobData, FanoutJobData } from "@msr-webhooks/queue/names";
+import type { Logger } from "winston";
+import type { RetryPolicy } from "../config.js";
+import { deliveryJob } from "../delivery/delivery-job.js";
+import { nameUuid } from "../shared/name-uuid.js";
+import { AuthorAccess } from "./author-access.js";
+import type { FanoutStore } from "./fanout-store.js";
+import type { NewDelivery } from "./subscription.repository.js";
+
+export interface FanoutProcessorDeps {
+  /** For the access rules of the db package. */
+  db: PrismaClient;
+  store: FanoutStore;
+  deliveryQueue: Queue<DeliveryJobData>;
+  retry: RetryPolicy;
+  log: Logger;
+}
+
+export interface FanoutResult {
+  deliveries: number;
+  skipped: number;
+}
+
+const ADD_BULK_CHUNK = 1000;
+
+/** The id of the (event, subscription) delivery: the same on every rerun of the fan-out. */
+export function deliveryIdFor(eventId: string, webhookId: string): string {
+  return nameUuid("delivery", eventId, webhookId);
+}
+
+export function createFanoutProcessor(deps: FanoutProcessorDeps) {
+  const { store } = deps;
+
+  async function enqueue(ids: readonly string[]): Promise<void> {
+    for (let i = 0; i < ids.length; i += ADD_BULK_CHUNK) {
+      await deps.deliveryQueue.addBulk(ids.slice(i, i + ADD_BULK_CHUNK).map((id) => deliveryJob(id, deps.retry)));
+    }
+  }
+
+  return async function processFanout(job: Job<FanoutJobData>): Promise<FanoutResult> {
+    const { eventId } = job.data;
+    const loaded = await store.load(eventId);
+    const event = loaded?.event;
+    if (event === undefined || event.status === "rejected" || !isEventType(event.type)) {
+      deps.log.warn("fan-out skipped: no deliverable event", { eventId, status: event?.status });
+      return { deliveries: 0, skipped: 0 };
+    }
+    if (event.status !== "pending") {
+      // A rerun after the rows were committed: make sure their first attempts are queued.
+      const ids = await store.pendingDeliveryIds(eventId);
+      await enqueue(ids);
+      return { deliveries: ids.length, skipped: 0 };
+    }
+
+    const subscriptions = loaded?.subscriptions ?? [];
+    const access = new AuthorAccess(deps.db, event);
+    const rows: NewDelivery[] = await Promise.all(
+      subscriptions.map(async (sub) => {
+        const denial = await access.denial(sub);
+        return {
+          id: deliveryIdFor(eventId, sub.id),
+          webhookId: sub.id,
+          status: denial === null ? ("pending" as const) : ("skipped" as const),
+          reason: denial,
+        };
+      }),
+    );
+    await store.write(eventId, rows);
+
+    const skipped = rows.filter((r) => r.status === "skipped");
+    for (const row of skipped) {
+      deps.log.info("delivery skipped: author lost access", { eventId, webhookId: row.webhookId, reason: row.reason });
+    }
+    const deliverable = rows.filter((r) => r.status === "pending").map((r) => r.id);
+    await enqueue(deliverable);
+    return { deliveries: deliverable.length, skipped: skipped.length };
+  };
+}

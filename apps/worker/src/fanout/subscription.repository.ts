@@ -1,0 +1,115 @@
+// SQL of fan-out, for a batch of events at a time: the events with the namespace and repository
+// they are about; their matching subscriptions (one indexed lookup per event, authors joined in);
+// and the delivery rows written together with the events' fanned-out mark.
+import { Prisma } from "@msr-webhooks/db/client";
+import { pgJson } from "../shared/db-text.js";
+import type { Sql } from "../shared/sql.js";
+
+export interface FanoutEvent {
+  id: string;
+  type: string;
+  contents: unknown;
+  namespace: string;
+  repository: string;
+  status: string;
+  /** The namespace's account, when it exists. */
+  namespaceId: string | null;
+  /** The repository's row, when it exists. */
+  repositoryId: string | null;
+  repositoryVisibility: string | null;
+}
+
+export interface MatchedSubscription {
+  id: string;
+  type: string;
+  key: string;
+  authorId: string;
+  authorIsAdmin: boolean;
+  authorIsActive: boolean;
+}
+
+export interface MatchQuery {
+  eventId: string;
+  types: readonly string[];
+  keys: readonly string[];
+}
+
+export interface NewDelivery {
+  id: string;
+  webhookId: string;
+  status: "pending" | "skipped";
+  reason: string | null;
+}
+
+/**
+ * The match query for a batch of events. Per event, `type = ANY(...) AND key = ANY(...) AND NOT
+ * inactive` is served by the (type, key, inactive) index, so its cost follows the matches, not the table.
+ */
+export function matchingSubscriptionsSql(queries: readonly MatchQuery[]): Prisma.Sql {
+  const json = pgJson(queries.map((q) => ({ event_id: q.eventId, types: q.types, keys: q.keys })));
+  return Prisma.sql`
+    SELECT q.event_id::text AS "eventId", w.id, w.type, w.key, w."authorId"::text AS "authorId",
+           a."isAdmin" AS "authorIsAdmin", a."isActive" AS "authorIsActive"
+      FROM jsonb_to_recordset(${json}::jsonb) AS q(event_id uuid, types text[], keys text[])
+      JOIN "Webhook" AS w ON w.type = ANY(q.types) AND w.key = ANY(q.keys) AND w.inactive = false
+      JOIN "Account" AS a ON a.id = w."authorId"`;
+}
+
+/** The subscription keys an event about `ns/repo` matches: the repository, its namespace, and global. */
+export function keysFor(namespace: string, repository: string): string[] {
+  const keys = [""];
+  if (namespace !== "") keys.push(namespace);
+  if (namespace !== "" && repository !== "") keys.push(`${namespace}/${repository}`);
+  return keys;
+}
+
+export class SubscriptionRepository {
+  constructor(private readonly sql: Sql) {}
+
+  loadEvents(eventIds: readonly string[]): Promise<FanoutEvent[]> {
+    return this.sql.query<FanoutEvent>(
+      Prisma.sql`
+      SELECT e.id::text AS id, e.type, e.contents, e.namespace, e.repository, e.status,
+             ns.id::text AS "namespaceId", r.id::text AS "repositoryId", r.visibility AS "repositoryVisibility"
+        FROM "Event" AS e
+        LEFT JOIN "Account" AS ns ON ns.name = e.namespace AND e.namespace <> ''
+        LEFT JOIN "Repository" AS r ON r."namespaceId" = ns.id AND r.name = e.repository
+       WHERE e.id = ANY(${eventIds}::uuid[])`,
+      "worker-fanout-events",
+    );
+  }
+
+  matching(queries: readonly MatchQuery[]): Promise<(MatchedSubscription & { eventId: string })[]> {
+    return this.sql.query<MatchedSubscription & { eventId: string }>(matchingSubscriptionsSql(queries), "worker-fanout-match");
+  }
+
+  /**
+   * Inserts the rows of every event in the batch (the (event, webhook) pair is unique, so a rerun adds
+   * nothing) and marks the events fanned out, atomically.
+   */
+  async writeDeliveries(batch: readonly { eventId: string; rows: readonly NewDelivery[] }[], now: Date): Promise<void> {
+    const rows = pgJson(
+      batch.flatMap((b) => b.rows.map((r) => ({ id: r.id, event_id: b.eventId, webhook_id: r.webhookId, status: r.status, reason: r.reason }))),
+    );
+    await this.sql.query(
+      Prisma.sql`
+      WITH inserted AS (
+        INSERT INTO "Delivery" (id, "eventId", "webhookId", status, reason, "nextAttemptAt", "createdAt", "updatedAt")
+        SELECT r.id, r.event_id, r.webhook_id, r.status, r.reason,
+               CASE WHEN r.status = 'pending' THEN ${now}::timestamptz END, ${now}::timestamptz, ${now}::timestamptz
+          FROM jsonb_to_recordset(${rows}::jsonb) AS r(id uuid, event_id uuid, webhook_id text, status text, reason text)
+        ON CONFLICT DO NOTHING
+      )
+      UPDATE "Event" SET status = 'fanned_out', "fannedOutAt" = ${now}::timestamptz
+       WHERE id = ANY(${batch.map((b) => b.eventId)}::uuid[]) AND status = 'pending'`,
+      "worker-fanout-write",
+    );
+  }
+
+  /** Deliveries of an already fanned-out event still waiting for their first attempt (a rerun re-queues them). */
+  async pendingDeliveryIds(eventId: string): Promise<string[]> {
+    const rows = await this.sql.query<{ id: string }>(Prisma.sql`
+      SELECT id::text AS id FROM "Delivery" WHERE "eventId" = ${eventId}::uuid AND status = 'pending' AND "attemptCount" = 0`);
+    return rows.map((r) => r.id);
+  }
+}

@@ -1,0 +1,76 @@
+// SQL of ingest: store a producer's event (accepted or rejected) once, and the producer-id
+// bookkeeping behind the 24-hour duplicate window.
+import { Prisma } from "@msr-webhooks/db/client";
+import { pgJson } from "../shared/db-text.js";
+import type { Sql } from "../shared/sql.js";
+
+export interface NewEventRow {
+  id: string;
+  producerId: string | null;
+  type: string;
+  createdAt: Date;
+  contents: unknown;
+  location: string | null;
+  namespace: string;
+  repository: string;
+  status: "pending" | "rejected";
+  reason: string | null;
+  receivedAt: Date;
+}
+
+export interface ExistingEvent {
+  id: string;
+  status: string;
+  producerId: string | null;
+  receivedAt: Date;
+}
+
+export class EventRepository {
+  constructor(private readonly sql: Sql) {}
+
+  /** The ids of the rows written; a row whose id or producer id is already taken is left out. */
+  async insertMany(events: readonly NewEventRow[]): Promise<Set<string>> {
+    const json = pgJson(
+      events.map((e) => ({
+        id: e.id,
+        producer_id: e.producerId,
+        type: e.type,
+        created_at: e.createdAt,
+        received_at: e.receivedAt,
+        contents: e.contents,
+        location: e.location,
+        namespace: e.namespace,
+        repository: e.repository,
+        status: e.status,
+        reason: e.reason,
+      })),
+    );
+    const rows = await this.sql.query<{ id: string }>(
+      Prisma.sql`
+      INSERT INTO "Event" (id, "producerId", type, source, "createdAt", "receivedAt", contents, location,
+                           namespace, repository, status, reason)
+      SELECT e.id, e.producer_id, e.type, 'queue', e.created_at, e.received_at, e.contents, e.location,
+             e.namespace, e.repository, e.status, e.reason
+        FROM jsonb_to_recordset(${json}::jsonb)
+             AS e(id uuid, producer_id text, type text, created_at timestamptz, received_at timestamptz, contents jsonb,
+                  location text, namespace text, repository text, status text, reason text)
+      ON CONFLICT DO NOTHING
+      RETURNING id::text AS id`,
+      "worker-ingest-insert",
+    );
+    return new Set(rows.map((r) => r.id));
+  }
+
+  async conflicting(id: string, producerId: string | null): Promise<ExistingEvent[]> {
+    return this.sql.query<ExistingEvent>(Prisma.sql`
+      SELECT id::text AS id, status, "producerId" AS "producerId", "receivedAt" AS "receivedAt"
+        FROM "Event" WHERE id = ${id}::uuid OR ("producerId" IS NOT NULL AND "producerId" = ${producerId}::text)`);
+  }
+
+  /** Frees a producer id whose duplicate window has passed, so a new event may carry it. */
+  async releaseProducerId(eventId: string, producerId: string): Promise<boolean> {
+    const count = await this.sql.execute(Prisma.sql`
+      UPDATE "Event" SET "producerId" = NULL WHERE id = ${eventId}::uuid AND "producerId" = ${producerId}`);
+    return count === 1;
+  }
+}

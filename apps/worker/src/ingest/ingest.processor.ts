@@ -1,0 +1,141 @@
+// Producers' events from the BullMQ `events` queue: validated against their schema; an invalid one
+// is stored as rejected (with the reason) and never delivered; a producer id seen within the
+// duplicate window is dropped; a valid one is stored and its fan-out job queued.
+import { DelayedError, type Job, type Queue } from "bullmq";
+import { scopeOf } from "@msr-webhooks/events/envelope";
+import { validateEventInput, type FieldError } from "@msr-webhooks/events/validate";
+import type { FanoutJobData } from "@msr-webhooks/queue/names";
+import type { Logger } from "winston";
+import { fanoutJob } from "../fanout/fanout-job.js";
+import { errorMessage } from "../shared/logger.js";
+import { nameUuid } from "../shared/name-uuid.js";
+import type { NewEventRow } from "./event.repository.js";
+import type { IngestStore } from "./ingest-store.js";
+
+export interface IngestProcessorDeps {
+  events: IngestStore;
+  fanoutQueue: Queue<FanoutJobData>;
+  log: Logger;
+  producerDedupeWindowMs: number;
+}
+
+export interface IngestResult {
+  outcome: "accepted" | "rejected" | "duplicate";
+  eventId: string;
+  /** Why the event was rejected (also stored on its row): the producer sees it as the job's return value. */
+  reason?: string;
+}
+
+/** A rejected event keeps its contents for inspection, unless they are this large (JSON characters). */
+const MAX_REJECTED_CONTENTS = 64 * 1024;
+
+/** Infrastructure failures are retried this many times (with growing delays) before the job fails visibly. */
+const MAX_STARTS = 20;
+
+function isPlainObject(x: unknown): x is Record<string, unknown> {
+  return typeof x === "object" && x !== null && !Array.isArray(x);
+}
+
+export function formatFieldErrors(errors: readonly FieldError[]): string {
+  return errors.map((e) => `${e.field === "" ? "event" : e.field}: ${e.message}`).join("; ");
+}
+
+/**
+ * The stored event's id, derived from the job so that a job retried after a crash writes the same
+ * row instead of a second event (the creation time keeps it unique even if Redis restarts its ids).
+ */
+export function eventIdForJob(job: Pick<Job, "queueQualifiedName" | "id" | "timestamp">): string {
+  return nameUuid("ingest", job.queueQualifiedName, String(job.id), String(job.timestamp));
+}
+
+export function createIngestProcessor(deps: IngestProcessorDeps) {
+  const { events, log } = deps;
+
+  async function queueFanout(eventId: string): Promise<void> {
+    const { name, data, opts } = fanoutJob(eventId);
+    await deps.fanoutQueue.add(name, data, opts);
+  }
+
+  async function reject(job: Job, eventId: string, errors: readonly FieldError[], receivedAt: Date): Promise<IngestResult> {
+    const data: unknown = job.data;
+    const rawType = isPlainObject(data) && typeof data.type === "string" ? data.type : job.name;
+    const reason = formatFieldErrors(errors);
+    const contents = isPlainObject(data) && isPlainObject(data.contents) ? data.contents : {};
+    await events.insert({
+      id: eventId,
+      producerId: null,
+      type: rawType.slice(0, 200),
+      createdAt: receivedAt,
+      receivedAt,
+      contents: JSON.stringify(contents).length <= MAX_REJECTED_CONTENTS ? contents : {},
+      location: null,
+      namespace: "",
+      repository: "",
+      status: "rejected",
+      reason,
+    });
+    log.warn("event rejected", { eventId, jobId: job.id, type: rawType.slice(0, 200), reason });
+    return { outcome: "rejected", eventId, reason };
+  }
+
+  async function store(row: NewEventRow): Promise<IngestResult> {
+    const { id, producerId } = row;
+    for (let tries = 0; tries < 3; tries += 1) {
+      if (await events.insert(row)) {
+        await queueFanout(id);
+        return { outcome: "accepted", eventId: id };
+      }
+      const existing = await events.conflicting(id, producerId);
+      const self = existing.find((e) => e.id === id);
+      if (self !== undefined) {
+        // This job ran before and stored its event; make sure the fan-out is queued.
+        if (self.status === "pending") await queueFanout(id);
+        return { outcome: self.status === "rejected" ? "rejected" : "accepted", eventId: id };
+      }
+      const holder = existing.find((e) => e.producerId === producerId);
+      if (holder === undefined || producerId === null) continue;
+      if (holder.receivedAt.getTime() > row.receivedAt.getTime() - deps.producerDedupeWindowMs) {
+        log.info("duplicate event dropped", { producerId, firstEventId: holder.id });
+        return { outcome: "duplicate", eventId: holder.id };
+      }
+      // The earlier event is outside the window: it keeps its row, the id moves to the new one.
+      await events.releaseProducerId(holder.id, producerId);
+    }
+    throw new Error(`event ${id} could not be stored: producer id ${String(producerId)} kept conflicting`);
+  }
+
+  async function ingest(job: Job): Promise<IngestResult> {
+    const receivedAt = new Date();
+    const eventId = eventIdForJob(job);
+    const validation = validateEventInput(job.data, { now: receivedAt });
+    if (!validation.ok) return reject(job, eventId, validation.errors, receivedAt);
+    const event = validation.event;
+    const scope = scopeOf(event.type, event.contents);
+    return store({
+      id: eventId,
+      producerId: event.id ?? null,
+      type: event.type,
+      createdAt: new Date(event.createdAt),
+      receivedAt,
+      contents: event.contents,
+      location: event.location ?? null,
+      namespace: scope.namespace,
+      repository: scope.repository,
+      status: "pending",
+      reason: null,
+    });
+  }
+
+  return async function processIngest(job: Job, token?: string): Promise<IngestResult> {
+    try {
+      return await ingest(job);
+    } catch (err) {
+      // A producer's job may allow a single attempt; an outage must not cost it its event.
+      if (job.attemptsStarted >= MAX_STARTS) throw err;
+      const delayMs = Math.min(60_000, 250 * 2 ** job.attemptsStarted);
+      log.error("event ingest failed; retrying", { jobId: job.id, error: errorMessage(err), delayMs });
+      await job.moveToDelayed(Date.now() + delayMs, token);
+      throw new DelayedError();
+    }
+  };
+}

@@ -1,0 +1,125 @@
+// Starts the four BullMQ workers (ingest, fan-out, delivery, maintenance) over one set of deps,
+// keeps the maintenance schedulers alive, and stops everything within a grace period.
+import { Worker, type Processor, type WorkerOptions } from "bullmq";
+import { QUEUE_NAMES, type QueueName } from "@msr-webhooks/queue/names";
+import type { WorkerDeps } from "./deps.js";
+import { deliveryBackoffStrategy } from "./delivery/delivery-job.js";
+import { DeliveryStore } from "./delivery/delivery-store.js";
+import { DeliveryRepository } from "./delivery/delivery.repository.js";
+import { createDeliveryProcessor } from "./delivery/delivery.processor.js";
+import { FanoutStore } from "./fanout/fanout-store.js";
+import { createFanoutProcessor } from "./fanout/fanout.processor.js";
+import { SubscriptionRepository } from "./fanout/subscription.repository.js";
+import { EventRepository } from "./ingest/event.repository.js";
+import { IngestStore } from "./ingest/ingest-store.js";
+import { createIngestProcessor } from "./ingest/ingest.processor.js";
+import { createMaintenanceProcessor } from "./maintenance/maintenance.processor.js";
+import { Purger } from "./maintenance/purge.service.js";
+import { Reconciler } from "./maintenance/reconcile.service.js";
+import { ensureSchedulers } from "./maintenance/schedulers.js";
+import { errorMessage } from "./shared/logger.js";
+
+export interface RunningWorkers {
+  workers: Worker[];
+  /** Stops taking jobs and waits for those in flight; false when the grace period ran out first. */
+  close(graceMs: number): Promise<boolean>;
+}
+
+export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
+  const { config, log, db, sql, queues } = deps;
+
+  const common = (concurrency: number): WorkerOptions => ({
+    connection: deps.redis,
+    prefix: config.queuePrefix,
+    concurrency,
+    lockDuration: config.bullmq.lockDurationMs,
+    stalledInterval: config.bullmq.stalledIntervalMs,
+    maxStalledCount: config.bullmq.maxStalledCount,
+  });
+
+  const start = (queue: QueueName, processor: Processor, options: WorkerOptions): Worker => {
+    const worker = new Worker(queue, processor, options);
+    // An 'error' without a listener would crash the process; Redis hiccups are logged and survived.
+    worker.on("error", (err) => log.error("worker error", { queue, error: errorMessage(err) }));
+    return worker;
+  };
+
+  const reconciler = new Reconciler({
+    sql,
+    fanoutQueue: queues.fanout,
+    deliveryQueue: queues.delivery,
+    retry: config.retry,
+    log,
+    minAgeMs: config.maintenance.reconcileMinAgeMs,
+  });
+  const workers = [
+    start(
+      QUEUE_NAMES.ingest,
+      createIngestProcessor({
+        events: new IngestStore(new EventRepository(sql), { lingerMs: config.dbBatchLingerMs }),
+        fanoutQueue: queues.fanout,
+        log,
+        producerDedupeWindowMs: config.producerDedupeWindowMs,
+      }),
+      common(config.concurrency.ingest),
+    ),
+    start(
+      QUEUE_NAMES.fanout,
+      createFanoutProcessor({ db, store: new FanoutStore(new SubscriptionRepository(sql), { lingerMs: config.dbBatchLingerMs }), deliveryQueue: queues.delivery, retry: config.retry, log }),
+      common(config.concurrency.fanout),
+    ),
+    start(
+      QUEUE_NAMES.delivery,
+      createDeliveryProcessor({
+        store: new DeliveryStore(new DeliveryRepository(sql), {
+          dueToleranceMs: 1000,
+          autoDisableAfterMs: config.autoDisableAfterMs,
+          lingerMs: config.dbBatchLingerMs,
+        }),
+        deliveryQueue: queues.delivery,
+        client: deps.client,
+        envelopes: deps.envelopes,
+        gate: deps.gate,
+        log,
+        retry: config.retry,
+        userAgent: deps.userAgent,
+      }),
+      { ...common(config.concurrency.delivery), settings: { backoffStrategy: deliveryBackoffStrategy(config.retry) } },
+    ),
+    start(
+      QUEUE_NAMES.maintenance,
+      createMaintenanceProcessor(reconciler, new Purger(sql, config.maintenance.retentionMs, log)),
+      common(1),
+    ),
+  ];
+
+  const schedule = {
+    reconcileIntervalMs: config.maintenance.reconcileIntervalMs,
+    purgeIntervalMs: config.maintenance.purgeIntervalMs,
+  };
+  await ensureSchedulers(queues.maintenance, schedule);
+  const watchdog = setInterval(() => {
+    ensureSchedulers(queues.maintenance, schedule)
+      .then((n) => {
+        if (n > 0) log.warn("maintenance schedulers were missing and have been restored", { count: n });
+      })
+      .catch((err: unknown) => log.error("cannot check maintenance schedulers", { error: errorMessage(err) }));
+  }, config.maintenance.reconcileIntervalMs);
+  watchdog.unref();
+
+  return {
+    workers,
+    async close(graceMs) {
+      clearInterval(watchdog);
+      let timer: NodeJS.Timeout | undefined;
+      const expired = new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), graceMs);
+      });
+      // close() stops fetching at once and resolves when the jobs in flight have finished.
+      const finished = Promise.all(workers.map((w) => w.close())).then(() => true as const);
+      const clean = await Promise.race([finished, expired]);
+      clearTimeout(timer);
+      return clean;
+    },
+  };
+}

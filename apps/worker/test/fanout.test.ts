@@ -1,0 +1,187 @@
+// Fan-out end to end: a producer's TAG_PUSH for foo/bar reaches the subscriptions keyed foo/bar,
+// foo and "" and no other; the body is MSR's envelope; an author who lost access is skipped with
+// the reason recorded; the match is an indexed query.
+import { Prisma } from "@msr-webhooks/db/client";
+import { startReceiver, type Receiver } from "@msr-webhooks/testing/receiver";
+import { testPayload } from "@msr-webhooks/events/test-payloads";
+import { fanoutJobId } from "@msr-webhooks/queue/names";
+import { matchingSubscriptionsSql } from "../src/fanout/subscription.repository.js";
+import { createHarness, type Harness } from "./support/harness.js";
+import {
+  createOrg,
+  createRepo,
+  createTeam,
+  createUser,
+  createWebhook,
+  grantRepo,
+  insertDelivery,
+  insertEvent,
+  tagContents,
+  tagPushContents,
+  webhookData,
+  type AccountRef,
+} from "./support/seed.js";
+import { waitUntil } from "./support/wait.js";
+
+let h: Harness;
+let receiver: Receiver;
+let admin: AccountRef;
+let alice: AccountRef;
+let bob: AccountRef;
+let foo: AccountRef;
+
+beforeAll(async () => {
+  h = await createHarness();
+  receiver = await startReceiver();
+  admin = await createUser(h.db, "admin", { admin: true });
+  alice = await createUser(h.db, "alice");
+  bob = await createUser(h.db, "bob");
+  foo = await createOrg(h.db, "foo", [alice]);
+  const other = await createOrg(h.db, "other", [alice]);
+  await createRepo(h.db, foo, "bar");
+  await createRepo(h.db, foo, "baz");
+  await createRepo(h.db, other, "bar");
+  await h.startWorker();
+});
+
+afterAll(async () => {
+  await receiver.close();
+  await h.close();
+});
+
+function deliveriesOf(eventId: string) {
+  return h.db.delivery.findMany({ where: { eventId }, include: { webhook: true } });
+}
+
+async function eventIdOf(producerId: string): Promise<string> {
+  const event = await waitUntil(() => h.db.event.findUnique({ where: { producerId } }), { what: `event ${producerId}` });
+  return event.id;
+}
+
+describe("fan-out of a TAG_PUSH for foo/bar", () => {
+  it("reaches foo/bar, foo and the global key, and nothing else", async () => {
+    const hook = (name: string, type: string, key: string, extra: { inactive?: boolean; author?: AccountRef } = {}) =>
+      createWebhook(h.db, { type, key, endpoint: `${receiver.url}/${name}`, author: extra.author ?? alice, inactive: extra.inactive });
+    await hook("repo", "TAG_PUSH", "foo/bar");
+    await hook("namespace", "TAG_PUSH", "foo");
+    await hook("global", "TAG_PUSH", "", { author: admin });
+    await hook("other-repo", "TAG_PUSH", "foo/baz");
+    await hook("other-namespace", "TAG_PUSH", "other/bar");
+    await hook("other-type", "TAG_PULL", "foo/bar");
+    await hook("inactive", "TAG_PUSH", "foo/bar", { inactive: true });
+
+    await h.publish({ id: "fanout-1", type: "TAG_PUSH", contents: tagPushContents("foo", "bar") });
+    await receiver.waitFor(3);
+    const eventId = await eventIdOf("fanout-1");
+    await waitUntil(async () => (await h.db.event.findUnique({ where: { id: eventId } }))?.status === "fanned_out");
+    // Give a wrongly matched subscription time to show up before asserting it did not.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(receiver.requests.map((r) => r.path).sort()).toEqual(["/global", "/namespace", "/repo"]);
+    const deliveries = await waitUntil(async () => {
+      const rows = await deliveriesOf(eventId);
+      return rows.every((d) => d.status === "succeeded") && rows;
+    });
+    expect(deliveries).toHaveLength(3);
+
+    const req = receiver.requests[0]!;
+    expect(req.method).toBe("POST");
+    expect(req.headers["content-type"]).toBe("application/json");
+    expect(req.headers["user-agent"]).toMatch(/^msr-webhooks\/\d+\.\d+\.\d+$/);
+    expect(req.body.startsWith('{"type":"TAG_PUSH","createdAt":"')).toBe(true);
+    const body = JSON.parse(req.body) as Record<string, unknown>;
+    expect(Object.keys(body)).toEqual(["type", "createdAt", "contents", "location"]);
+    expect(body).toMatchObject({
+      type: "TAG_PUSH",
+      contents: tagPushContents("foo", "bar"),
+      location: "/repositories/foo/bar/tags/latest",
+    });
+    expect(body.createdAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
+    // Every delivery of one event carries the same bytes; webhook-id is the delivery's id.
+    expect(new Set(receiver.requests.map((r) => r.body)).size).toBe(1);
+    expect(new Set(receiver.requests.map((r) => r.headers["webhook-id"]))).toEqual(new Set(deliveries.map((d) => d.id)));
+  });
+
+  it("skips, with the reason recorded, a subscription whose author lost access", async () => {
+    receiver.requests.length = 0;
+    const team = await createTeam(h.db, foo, "deployers", [bob]);
+    const repo = await h.db.repository.findFirstOrThrow({ where: { name: "bar", namespaceId: foo.id } });
+    await grantRepo(h.db, team, repo, "admin");
+    const carol = await createUser(h.db, "carol");
+    const kept = await createWebhook(h.db, { type: "TAG_DELETE", key: "foo/bar", endpoint: `${receiver.url}/bob`, author: bob });
+    const lost = await createWebhook(h.db, { type: "TAG_DELETE", key: "foo/bar", endpoint: `${receiver.url}/carol`, author: carol });
+    const lostNs = await createWebhook(h.db, { type: "TAG_DELETE", key: "foo", endpoint: `${receiver.url}/bob-ns`, author: bob });
+    const exAdmin = await createUser(h.db, "exadmin");
+    const lostGlobal = await createWebhook(h.db, { type: "TAG_DELETE", key: "", endpoint: `${receiver.url}/global`, author: exAdmin });
+    const gone = await createUser(h.db, "gone", { admin: true, active: false });
+    const deactivated = await createWebhook(h.db, { type: "TAG_DELETE", key: "foo/bar", endpoint: `${receiver.url}/gone`, author: gone });
+
+    await h.publish({ id: "fanout-2", type: "TAG_DELETE", contents: tagContents("TAG_DELETE", "foo", "bar") });
+    const eventId = await eventIdOf("fanout-2");
+    const rows = await waitUntil(async () => {
+      const all = await deliveriesOf(eventId);
+      return all.length === 5 && all.find((d) => d.webhookId === kept.id)?.status === "succeeded" && all;
+    });
+    const byWebhook = new Map(rows.map((d) => [d.webhookId, d]));
+    expect(byWebhook.get(lost.id)).toMatchObject({ status: "skipped", reason: 'the author is no longer an admin of repository "foo/bar"' });
+    expect(byWebhook.get(lostNs.id)).toMatchObject({ status: "skipped", reason: 'the author is no longer an admin of namespace "foo"' });
+    expect(byWebhook.get(lostGlobal.id)).toMatchObject({ status: "skipped", reason: "the author is no longer a system admin" });
+    expect(byWebhook.get(deactivated.id)).toMatchObject({ status: "skipped", reason: "the author's account is deactivated" });
+    expect(receiver.requests.map((r) => r.path)).toEqual(["/bob"]);
+    expect(await h.db.deliveryAttempt.count({ where: { deliveryId: { in: [lost.id, lostNs.id].map((w) => byWebhook.get(w)!.id) } } })).toBe(0);
+  });
+
+  it("delivers a REPO_EVENT to its REPO_* alias only for that kind, as type REPO_EVENT", async () => {
+    receiver.requests.length = 0;
+    await createWebhook(h.db, { type: "REPO_CREATED", key: "foo", endpoint: `${receiver.url}/created`, author: alice });
+    await createWebhook(h.db, { type: "REPO_DELETED", key: "foo", endpoint: `${receiver.url}/deleted`, author: alice });
+    await createWebhook(h.db, { type: "REPO_EVENT", key: "foo", endpoint: `${receiver.url}/any`, author: alice });
+    const payload = testPayload("REPO_EVENT", "reg.example.com");
+    await h.publish({ id: "fanout-3", type: "REPO_EVENT", contents: { ...payload.contents, event: "REPO_CREATED" } });
+    await receiver.waitFor(2);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(receiver.requests.map((r) => r.path).sort()).toEqual(["/any", "/created"]);
+    for (const r of receiver.requests) expect(JSON.parse(r.body)).toMatchObject({ type: "REPO_EVENT", location: "/repositories/foo/bar" });
+  });
+
+  it("re-queues the first attempts of an event that was fanned out before its jobs were added", async () => {
+    receiver.requests.length = 0;
+    const w = await createWebhook(h.db, { type: "TAG_PUSH", key: "foo/baz", endpoint: `${receiver.url}/rerun`, author: alice });
+    // The rows were committed, then the worker died before addBulk: the fan-out job runs again.
+    const eventId = await insertEvent(h.db, { namespace: "foo", repository: "baz", status: "fanned_out" });
+    const deliveryId = await insertDelivery(h.db, eventId, w.id);
+    await h.queues.fanout.add("fanout", { eventId }, { jobId: fanoutJobId(eventId) });
+    await receiver.waitFor(1);
+    expect(receiver.requests[0]!.headers["webhook-id"]).toBe(deliveryId);
+    await waitUntil(() => h.db.delivery.findFirst({ where: { id: deliveryId, status: "succeeded" } }));
+    expect(await h.db.delivery.count({ where: { eventId } })).toBe(1);
+  });
+
+  it("matches with an index lookup, whatever the number of other subscriptions", async () => {
+    const rows = Array.from({ length: 3000 }, (_, i) =>
+      webhookData({ type: i % 2 ? "TAG_PULL" : "CHART_PUSH", key: `ns${i}/repo${i}`, endpoint: "https://example.com/x", author: alice }),
+    );
+    await h.db.webhook.createMany({ data: rows });
+    await h.db.$executeRawUnsafe('ANALYZE "Webhook"');
+    const plan = await h.db.$queryRaw<{ "QUERY PLAN": unknown }[]>(
+      Prisma.sql`EXPLAIN (FORMAT JSON) ${matchingSubscriptionsSql([
+        { eventId: "00000000-0000-4000-8000-000000000001", types: ["TAG_PUSH"], keys: ["", "foo", "foo/bar"] },
+        { eventId: "00000000-0000-4000-8000-000000000002", types: ["TAG_PULL"], keys: ["", "foo", "foo/baz"] },
+      ])}`,
+    );
+    const nodes: Record<string, unknown>[] = [];
+    const walk = (node: unknown): void => {
+      if (Array.isArray(node)) node.forEach(walk);
+      else if (typeof node === "object" && node !== null) {
+        const n = node as Record<string, unknown>;
+        if ("Node Type" in n) nodes.push(n);
+        Object.values(n).forEach(walk);
+      }
+    };
+    walk(plan);
+    const webhookScans = nodes.filter((n) => n["Relation Name"] === "Webhook");
+    expect(webhookScans.length).toBeGreaterThan(0);
+    for (const scan of webhookScans) expect(scan["Node Type"]).not.toBe("Seq Scan");
+    // An Index Scan names the index itself; a Bitmap Heap Scan does so in its Bitmap Index Scan child.
+    expect(nodes.map((n) => n["Index Name"])).toContain("Webhook_type_key_inactive_idx");
+  });
+});

@@ -1,0 +1,155 @@
+// Producers' events on the `events` queue: invalid ones are stored as rejected with the reason
+// and never delivered; a producer id repeated within 24 hours is delivered once; a retried job
+// stores its event once.
+import type { Job, Queue } from "bullmq";
+import { startReceiver, type Receiver } from "@msr-webhooks/testing/receiver";
+import { EventRepository } from "../src/ingest/event.repository.js";
+import { IngestStore } from "../src/ingest/ingest-store.js";
+import { createIngestProcessor, eventIdForJob } from "../src/ingest/ingest.processor.js";
+import { createHarness, silentLogger, type Harness } from "./support/harness.js";
+import { createOrg, createRepo, createUser, createWebhook, tagPushContents } from "./support/seed.js";
+import { sleep, waitUntil } from "./support/wait.js";
+
+let h: Harness;
+let receiver: Receiver;
+
+beforeAll(async () => {
+  h = await createHarness();
+  receiver = await startReceiver();
+  const alice = await createUser(h.db, "alice");
+  const foo = await createOrg(h.db, "foo", [alice]);
+  await createRepo(h.db, foo, "bar");
+  await createWebhook(h.db, { type: "TAG_PUSH", key: "foo/bar", endpoint: `${receiver.url}/hook`, author: alice });
+  await h.startWorker();
+});
+
+afterAll(async () => {
+  await receiver.close();
+  await h.close();
+});
+
+beforeEach(() => {
+  receiver.requests.length = 0;
+});
+
+it("stores an invalid event as rejected with the reason, and delivers nothing", async () => {
+  const contents: Record<string, unknown> = tagPushContents("foo", "bar");
+  delete contents.digest;
+  const job = await h.publish({ id: "bad-1", type: "TAG_PUSH", contents: { ...contents, os: 7 } });
+  const eventId = eventIdForJob(job);
+  const event = await waitUntil(() => h.db.event.findFirst({ where: { id: eventId } }), { what: "the rejected event" });
+  expect(event.status).toBe("rejected");
+  expect(event.type).toBe("TAG_PUSH");
+  expect(event.source).toBe("queue");
+  expect(event.reason).toContain("contents.digest: is required");
+  expect(event.reason).toContain("contents.os: must be a string");
+  // The producer may resend the corrected event under the same id.
+  expect(event.producerId).toBeNull();
+  await sleep(300);
+  expect(await h.db.delivery.count({ where: { eventId } })).toBe(0);
+  expect(receiver.requests).toHaveLength(0);
+  expect(await h.queues.fanout.getJobState(`fanout-${eventId}`)).toBe("unknown");
+});
+
+it("rejects an unknown type and a REPO_* kind given as the type", async () => {
+  const unknown = await h.publish({ type: "IMAGE_SCANNED", contents: {} });
+  const kind = await h.publish({ type: "REPO_CREATED", contents: {} });
+  const notAnObject = await (h.queues.ingest as Queue).add("TAG_PUSH", "just a string");
+  for (const [job, text] of [
+    [unknown, "type: must be one of"],
+    [kind, "REPO_CREATED is a subscription type, not an event type"],
+    [notAnObject, "event: must be an object"],
+  ] as const) {
+    const event = await waitUntil(() => h.db.event.findFirst({ where: { id: eventIdForJob(job) } }));
+    expect(event.status).toBe("rejected");
+    expect(event.reason).toContain(text);
+  }
+});
+
+it("keeps a rejected event's contents for inspection, unless they are huge", async () => {
+  const small = await h.publish({ type: "TAG_PUSH", contents: { namespace: "foo" } });
+  const huge = await h.publish({ type: "TAG_PUSH", contents: { namespace: "foo", author: "x".repeat(100_000) } });
+  const smallRow = await waitUntil(() => h.db.event.findFirst({ where: { id: eventIdForJob(small) } }));
+  const hugeRow = await waitUntil(() => h.db.event.findFirst({ where: { id: eventIdForJob(huge) } }));
+  expect(smallRow.contents).toEqual({ namespace: "foo" });
+  expect(hugeRow.status).toBe("rejected");
+  expect(hugeRow.contents).toEqual({});
+});
+
+it("delivers a producer id once within 24 hours, and again once the window has passed", async () => {
+  const event = { id: "push-42", type: "TAG_PUSH", contents: tagPushContents("foo", "bar") };
+  await h.publish(event);
+  await h.publish(event);
+  await h.publish({ ...event, contents: tagPushContents("foo", "bar", "other-tag") });
+  await receiver.waitFor(1);
+  await sleep(500);
+  expect(receiver.requests).toHaveLength(1);
+  const stored = await h.db.event.findMany({ where: { producerId: "push-42" } });
+  expect(stored).toHaveLength(1);
+  expect(await h.db.delivery.count({ where: { eventId: stored[0]!.id } })).toBe(1);
+
+  // 25 hours later, the id is free again; the old event keeps its row.
+  await h.db.event.update({ where: { id: stored[0]!.id }, data: { receivedAt: new Date(Date.now() - 25 * 3_600_000) } });
+  await h.publish(event);
+  await receiver.waitFor(2);
+  const again = await h.db.event.findUniqueOrThrow({ where: { producerId: "push-42" } });
+  expect(again.id).not.toBe(stored[0]!.id);
+  expect((await h.db.event.findUniqueOrThrow({ where: { id: stored[0]!.id } })).producerId).toBeNull();
+  expect(new Set(receiver.requests.map((r) => r.headers["webhook-id"])).size).toBe(2);
+});
+
+it("stores a retried job's event once and still queues its fan-out", async () => {
+  const processor = createIngestProcessor({
+    events: new IngestStore(new EventRepository(h.sql)),
+    fanoutQueue: h.queues.fanout,
+    log: silentLogger(),
+    producerDedupeWindowMs: 86_400_000,
+  });
+  // A job the worker already stored but crashed before finishing: the same job runs again.
+  const job = {
+    id: "replayed-1",
+    name: "TAG_PUSH",
+    timestamp: Date.now(),
+    queueQualifiedName: `${h.prefix}:events`,
+    attemptsStarted: 1,
+    data: { type: "TAG_PUSH", contents: tagPushContents("foo", "bar", "replayed") },
+  } as unknown as Job;
+  const first = await processor(job);
+  const second = await processor(job);
+  expect(first).toEqual({ outcome: "accepted", eventId: eventIdForJob(job) });
+  expect(second).toEqual(first);
+  expect(await h.db.event.count({ where: { id: first.eventId } })).toBe(1);
+  await receiver.waitFor(1);
+  await sleep(300);
+  expect(receiver.requests).toHaveLength(1);
+});
+
+describe("a database outage during ingest", () => {
+  it("keeps the producer's job (delayed, not failed) until the event can be stored", async () => {
+    const outage = await createHarness({ RETRY_SCHEDULE: "100ms" });
+    const hookReceiver = await startReceiver();
+    try {
+      const alice = await createUser(outage.db, "alice");
+      const foo = await createOrg(outage.db, "foo", [alice]);
+      await createRepo(outage.db, foo, "bar");
+      await createWebhook(outage.db, { type: "TAG_PUSH", key: "foo/bar", endpoint: `${hookReceiver.url}/hook`, author: alice });
+      // A worker whose database does not exist: every statement fails.
+      const broken = await outage.startWorker({ DATABASE_URL: outage.env.DATABASE_URL!.replace(/msrwh_t_\w+/, "msrwh_missing_db") });
+      // A producer job with a single attempt: a failure would lose the event for good.
+      const job = await outage.queues.ingest.add("TAG_PUSH", { type: "TAG_PUSH", contents: tagPushContents("foo", "bar") }, { attempts: 1 });
+      await waitUntil(async () => (await job.getState()) === "delayed" && (await outage.queues.ingest.getJob(job.id!))!.attemptsStarted >= 1, {
+        what: "the job to be delayed after the failure",
+      });
+      expect(await outage.db.event.count()).toBe(0);
+      await broken.stop();
+
+      await outage.startWorker();
+      await hookReceiver.waitFor(1, 15_000);
+      const event = await outage.db.event.findUniqueOrThrow({ where: { id: eventIdForJob(job) } });
+      expect(event.status).toBe("fanned_out");
+    } finally {
+      await hookReceiver.close();
+      await outage.close();
+    }
+  }, 30_000);
+});

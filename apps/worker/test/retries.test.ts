@@ -1,0 +1,290 @@
+// Attempts, retries and endpoint health: retried failures are recorded attempt by attempt, a
+// never-succeeding endpoint fails after the configured attempts, 410 disables at once, 429's
+// Retry-After is waited out, long-failing endpoints are disabled, inactive subscriptions are
+// skipped, and a deferral by the endpoint gate spends no attempt.
+import { deliveryJobId } from "@msr-webhooks/queue/names";
+import { startReceiver, type Receiver, type ReceiverReply } from "@msr-webhooks/testing/receiver";
+import { loadConfig } from "../src/config.js";
+import { deliveryJob } from "../src/delivery/delivery-job.js";
+import type { Admission, EndpointGate } from "../src/delivery/endpoint-gate.js";
+import { createHarness, type Harness } from "./support/harness.js";
+import {
+  createOrg,
+  createRepo,
+  createUser,
+  createWebhook,
+  insertDelivery,
+  insertEvent,
+  tagPushContents,
+  type AccountRef,
+} from "./support/seed.js";
+import { sleep, waitUntil } from "./support/wait.js";
+
+let h: Harness;
+let receiver: Receiver;
+let alice: AccountRef;
+const replies = new Map<string, (n: number) => ReceiverReply | Promise<ReceiverReply>>();
+const counts = new Map<string, number>();
+
+beforeAll(async () => {
+  h = await createHarness();
+  receiver = await startReceiver({
+    handler: (req) => {
+      const n = (counts.get(req.path) ?? 0) + 1;
+      counts.set(req.path, n);
+      return replies.get(req.path)?.(n) ?? { status: 200 };
+    },
+  });
+  alice = await createUser(h.db, "alice");
+  const foo = await createOrg(h.db, "foo", [alice]);
+  await createRepo(h.db, foo, "bar");
+  await h.startWorker();
+});
+
+afterAll(async () => {
+  await receiver.close();
+  await h.close();
+});
+
+function hook(name: string, extra: Partial<Parameters<typeof createWebhook>[1]> = {}) {
+  return createWebhook(h.db, { type: "TAG_PUSH", key: `foo/${name}`, endpoint: `${receiver.url}/${name}`, author: alice, ...extra });
+}
+
+/** Each test uses its own repository, so only its own webhook matches its event. */
+async function publishFor(repo: string): Promise<void> {
+  const ns = await h.db.account.findUniqueOrThrow({ where: { name: "foo" } });
+  if (!(await h.db.repository.findFirst({ where: { namespaceId: ns.id, name: repo } }))) await createRepo(h.db, ns, repo);
+  await h.publish({ type: "TAG_PUSH", contents: tagPushContents("foo", repo) });
+}
+
+function settled(webhookId: string, statuses: string[] = ["succeeded", "failed", "skipped"]) {
+  return waitUntil(
+    () =>
+      h.db.delivery.findFirst({
+        where: { webhookId, status: { in: statuses } },
+        include: { attempts: { orderBy: { number: "asc" } }, webhook: true },
+      }),
+    { what: `delivery for ${webhookId} to settle`, timeoutMs: 15_000 },
+  );
+}
+
+it("retries a failing endpoint: fails twice then succeeds gives 3 attempt rows and moves lastSuccessfulAt", async () => {
+  replies.set("/flaky", (n) => (n <= 2 ? { status: 500, body: `boom ${n}` } : { status: 204 }));
+  const before = new Date(Date.now() - 86_400_000);
+  const w = await hook("flaky", { lastSuccessfulAt: before });
+  await publishFor("flaky");
+  const d = await settled(w.id);
+
+  expect(d.status).toBe("succeeded");
+  expect(d.attemptCount).toBe(3);
+  expect(d.nextAttemptAt).toBeNull();
+  expect(d.attempts.map((a) => [a.number, a.statusCode, a.errorKind])).toEqual([
+    [1, 500, "http"],
+    [2, 500, "http"],
+    [3, 204, null],
+  ]);
+  expect(d.attempts[0]!.responseBody).toBe("boom 1");
+  expect(d.attempts[0]!.nextAttemptAt).not.toBeNull();
+  expect(d.attempts[2]!.nextAttemptAt).toBeNull();
+  // The schedule is 100ms, 200ms with +/-20% jitter.
+  const gap1 = d.attempts[1]!.startedAt.getTime() - d.attempts[0]!.startedAt.getTime();
+  const gap2 = d.attempts[2]!.startedAt.getTime() - d.attempts[1]!.startedAt.getTime();
+  expect(gap1).toBeGreaterThanOrEqual(80);
+  expect(gap2).toBeGreaterThanOrEqual(160);
+  expect(d.webhook.lastSuccessfulAt!.getTime()).toBeGreaterThan(before.getTime());
+  expect(d.webhook.lastSuccessfulAt!.getTime()).toBeGreaterThanOrEqual(d.attempts[2]!.startedAt.getTime());
+  expect(d.webhook.failingSince).toBeNull();
+  expect(d.webhook.inactive).toBe(false);
+});
+
+it("fails a delivery after the configured attempts when the endpoint never succeeds", async () => {
+  replies.set("/dead", () => ({ status: 503 }));
+  const w = await hook("dead");
+  await publishFor("dead");
+  const d = await settled(w.id);
+
+  expect(d.status).toBe("failed");
+  expect(d.attemptCount).toBe(3);
+  expect(d.attempts).toHaveLength(3);
+  expect(d.reason).toBe("gave up after 3 attempts: http: HTTP 503");
+  expect(counts.get("/dead")).toBe(3);
+  // Failing, but not for long: recorded, not disabled.
+  expect(d.webhook.failingSince).not.toBeNull();
+  expect(d.webhook.inactive).toBe(false);
+  await sleep(400);
+  expect(counts.get("/dead")).toBe(3);
+});
+
+it("disables the subscription at once on 410 Gone", async () => {
+  replies.set("/gone", () => ({ status: 410 }));
+  const w = await hook("gone");
+  await publishFor("gone");
+  const d = await settled(w.id);
+
+  expect(d.status).toBe("failed");
+  expect(d.attempts).toHaveLength(1);
+  expect(d.reason).toBe("endpoint answered 410 Gone: subscription disabled");
+  expect(d.webhook).toMatchObject({ inactive: true, disabledReason: "endpoint answered 410 Gone" });
+  expect(d.webhook.disabledAt).not.toBeNull();
+
+  await publishFor("gone");
+  await sleep(500);
+  expect(await h.db.delivery.count({ where: { webhookId: w.id } })).toBe(1);
+  expect(counts.get("/gone")).toBe(1);
+});
+
+it("waits at least the Retry-After of a 429 before the next attempt", async () => {
+  replies.set("/busy", (n) => (n === 1 ? { status: 429, headers: { "Retry-After": "1" } } : { status: 200 }));
+  const w = await hook("busy");
+  await publishFor("busy");
+  const d = await settled(w.id);
+
+  expect(d.status).toBe("succeeded");
+  expect(d.attempts).toHaveLength(2);
+  const [first, second] = d.attempts;
+  expect(first!.responseHeaders).toMatchObject({ "retry-after": "1" });
+  expect(first!.nextAttemptAt!.getTime() - first!.startedAt.getTime()).toBeGreaterThanOrEqual(1000);
+  const received = receiver.requests.filter((r) => r.path === "/busy").map((r) => r.receivedAt);
+  expect(received[1]! - received[0]!).toBeGreaterThanOrEqual(1000);
+  expect(second!.startedAt.getTime()).toBeGreaterThanOrEqual(first!.nextAttemptAt!.getTime());
+});
+
+it("disables a subscription that has been failing for longer than AUTO_DISABLE_AFTER", async () => {
+  replies.set("/stale", () => ({ status: 500 }));
+  const sixDaysAgo = new Date(Date.now() - 6 * 86_400_000);
+  const w = await hook("stale", { failingSince: sixDaysAgo, lastSuccessfulAt: new Date(Date.now() - 7 * 86_400_000) });
+  await publishFor("stale");
+  const d = await settled(w.id, ["failed"]);
+
+  expect(d.attempts).toHaveLength(1);
+  expect(d.webhook.inactive).toBe(true);
+  expect(d.webhook.disabledReason).toBe("no successful delivery for 5 days; disabled automatically");
+  expect(d.webhook.failingSince!.getTime()).toBe(sixDaysAgo.getTime());
+  expect(d.reason).toMatch(/^subscription is inactive \(no successful delivery for 5 days; disabled automatically\) after: http: HTTP 500$/);
+  await sleep(400);
+  expect(counts.get("/stale")).toBe(1);
+});
+
+it("does not attempt deliveries of an inactive subscription: pending ones are skipped, failing ones failed", async () => {
+  const w = await hook("paused", { inactive: true });
+  await h.db.webhook.update({ where: { id: w.id }, data: { disabledReason: "endpoint answered 410 Gone" } });
+  const eventId = await insertEvent(h.db, { namespace: "foo", repository: "paused", status: "fanned_out" });
+  const pending = await insertDelivery(h.db, eventId, w.id);
+  const otherEvent = await insertEvent(h.db, { namespace: "foo", repository: "paused", status: "fanned_out" });
+  const retrying = await insertDelivery(h.db, otherEvent, w.id, { status: "retrying", attemptCount: 1 });
+  const policy = loadConfig(h.env).retry;
+  await h.queues.delivery.addBulk([deliveryJob(pending, policy), deliveryJob(retrying, policy)]);
+
+  const skipped = await waitUntil(() => h.db.delivery.findFirst({ where: { id: pending, status: "skipped" } }));
+  expect(skipped.reason).toBe("subscription is inactive (endpoint answered 410 Gone)");
+  const failed = await waitUntil(() => h.db.delivery.findFirst({ where: { id: retrying, status: "failed" } }));
+  expect(failed.attemptCount).toBe(1);
+  expect(await h.db.deliveryAttempt.count({ where: { deliveryId: { in: [pending, retrying] } } })).toBe(0);
+  expect(counts.get("/paused")).toBeUndefined();
+});
+
+it("gives up at once when the request cannot be signed (a corrupt stored secret)", async () => {
+  const w = await hook("badsecret", { signingSecret: "whsec_not base64!" });
+  await publishFor("badsecret");
+  const d = await settled(w.id);
+  expect(d.status).toBe("failed");
+  expect(d.attempts).toHaveLength(1);
+  expect(d.attempts[0]).toMatchObject({ errorKind: "other", statusCode: null });
+  expect(d.reason).toMatch(/^cannot build the request: signing secret is not valid base64/);
+  expect(counts.get("/badsecret")).toBeUndefined();
+});
+
+it("survives the subscription being deleted while its attempt is in flight", async () => {
+  let deleted = false;
+  const w = await hook("deleting");
+  replies.set("/deleting", async () => {
+    await h.db.webhook.delete({ where: { id: w.id } });
+    deleted = true;
+    return { status: 200 };
+  });
+  await publishFor("deleting");
+  await waitUntil(() => deleted, { what: "the webhook to be deleted" });
+  await sleep(300);
+  expect(await h.db.delivery.count({ where: { webhookId: w.id } })).toBe(0);
+  // The worker carries on.
+  const next = await hook("after-delete");
+  await publishFor("after-delete");
+  expect((await settled(next.id)).status).toBe("succeeded");
+});
+
+it("records a redelivery job (a later generation of the delivery's job) as a manual attempt", async () => {
+  const w = await hook("again");
+  await publishFor("again");
+  const first = await settled(w.id, ["succeeded"]);
+  // What a redeliver does: reopen the row, queue a job of the next generation.
+  await h.db.delivery.update({ where: { id: first.id }, data: { status: "pending", nextAttemptAt: new Date() } });
+  await h.queues.delivery.add("deliver", { deliveryId: first.id }, { jobId: deliveryJobId(first.id, 1) });
+  const again = await waitUntil(async () => {
+    const d = await settled(w.id, ["succeeded"]);
+    return d.attempts.length === 2 && d;
+  });
+  expect(again.attempts.map((a) => [a.number, a.trigger])).toEqual([
+    [1, "scheduled"],
+    [2, "manual"],
+  ]);
+  expect(counts.get("/again")).toBe(2);
+});
+
+it("runs a retry scheduled far ahead now when a redeliver job arrives, without a second job attempting", async () => {
+  const w = await hook("later");
+  const eventId = await insertEvent(h.db, { namespace: "foo", repository: "later", status: "fanned_out" });
+  const deliveryId = await insertDelivery(h.db, eventId, w.id, { status: "retrying", attemptCount: 1, nextAttemptAt: new Date(Date.now() + 3_600_000) });
+  const policy = loadConfig(h.env).retry;
+  const canonical = deliveryJob(deliveryId, policy);
+  await h.queues.delivery.add(canonical.name, canonical.data, { ...canonical.opts, delay: 3_600_000 });
+  // What a redeliver does: reopen the row for now, queue a job of the next generation.
+  await h.db.delivery.update({ where: { id: deliveryId }, data: { nextAttemptAt: new Date() } });
+  await h.queues.delivery.add("deliver", { deliveryId }, { jobId: deliveryJobId(deliveryId, 1) });
+  const d = await waitUntil(() =>
+    h.db.delivery.findFirst({ where: { id: deliveryId, status: "succeeded" }, include: { attempts: true } }),
+  );
+  expect(d.attempts.map((a) => a.number)).toEqual([2]);
+  expect(counts.get("/later")).toBe(1);
+  expect(await h.queues.delivery.getJobState(deliveryJobId(deliveryId))).toBe("unknown");
+});
+
+describe("the endpoint gate", () => {
+  class DeferOnce implements EndpointGate {
+    deferred = 0;
+    released: boolean[] = [];
+    admit(_webhookId: string, now: Date): Admission {
+      if (this.deferred > 0) return { admitted: true };
+      this.deferred += 1;
+      return { admitted: false, retryAt: new Date(now.getTime() + 400), reason: "circuit open" };
+    }
+    release(_webhookId: string, ok: boolean): void {
+      this.released.push(ok);
+    }
+  }
+
+  it("defers an attempt without spending it", async () => {
+    const gated = await createHarness();
+    const gateReceiver = await startReceiver();
+    try {
+      const gate = new DeferOnce();
+      const bob = await createUser(gated.db, "bob");
+      const ns = await createOrg(gated.db, "foo", [bob]);
+      await createRepo(gated.db, ns, "bar");
+      const w = await createWebhook(gated.db, { type: "TAG_PUSH", key: "foo/bar", endpoint: `${gateReceiver.url}/x`, author: bob });
+      await gated.startWorker({}, { gate });
+      const published = Date.now();
+      await gated.publish({ type: "TAG_PUSH", contents: tagPushContents("foo", "bar") });
+      const d = await waitUntil(() =>
+        gated.db.delivery.findFirst({ where: { webhookId: w.id, status: "succeeded" }, include: { attempts: true } }),
+      );
+      expect(gate.deferred).toBe(1);
+      expect(gate.released).toEqual([true]);
+      expect(d.attemptCount).toBe(1);
+      expect(d.attempts.map((a) => a.number)).toEqual([1]);
+      expect(gateReceiver.requests[0]!.receivedAt - published).toBeGreaterThanOrEqual(400);
+    } finally {
+      await gateReceiver.close();
+      await gated.close();
+    }
+  });
+});

@@ -1,0 +1,94 @@
+// Standard Webhooks signing as a receiver sees it: the public `standardwebhooks` package verifies
+// every delivery, during a rotation with either secret, and webhook-id is stable across retries.
+import { Webhook } from "standardwebhooks";
+import { generateSecret } from "@msr-webhooks/events/signing";
+import { startReceiver, type ReceivedRequest, type Receiver } from "@msr-webhooks/testing/receiver";
+import { createHarness, type Harness } from "./support/harness.js";
+import { createOrg, createRepo, createUser, createWebhook, tagPushContents, type AccountRef } from "./support/seed.js";
+import { waitUntil } from "./support/wait.js";
+
+let h: Harness;
+let receiver: Receiver;
+let alice: AccountRef;
+
+function headersOf(req: ReceivedRequest): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string") out[k] = v;
+  return out;
+}
+
+function verifies(secret: string, req: ReceivedRequest): boolean {
+  try {
+    new Webhook(secret).verify(req.body, headersOf(req));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+beforeAll(async () => {
+  h = await createHarness();
+  // The first request to /flaky fails, so one delivery is seen twice.
+  let flaky = 0;
+  receiver = await startReceiver({
+    handler: (req) => (req.path === "/flaky" && ++flaky === 1 ? { status: 500 } : { status: 200 }),
+  });
+  alice = await createUser(h.db, "alice");
+  const foo = await createOrg(h.db, "foo", [alice]);
+  await createRepo(h.db, foo, "bar");
+  await h.startWorker();
+});
+
+afterAll(async () => {
+  await receiver.close();
+  await h.close();
+});
+
+it("signs every delivery so that standardwebhooks verifies it, with old and new secret during a rotation", async () => {
+  const current = generateSecret();
+  const previous = generateSecret();
+  const expired = generateSecret();
+  await createWebhook(h.db, { type: "TAG_PUSH", key: "foo/bar", endpoint: `${receiver.url}/plain`, author: alice, signingSecret: current });
+  await createWebhook(h.db, {
+    type: "TAG_PUSH",
+    key: "foo/bar",
+    endpoint: `${receiver.url}/rotating`,
+    author: alice,
+    signingSecret: current,
+    previousSecret: previous,
+    previousSecretUntil: new Date(Date.now() + 3_600_000),
+  });
+  await createWebhook(h.db, {
+    type: "TAG_PUSH",
+    key: "foo/bar",
+    endpoint: `${receiver.url}/rotated`,
+    author: alice,
+    signingSecret: current,
+    previousSecret: expired,
+    previousSecretUntil: new Date(Date.now() - 1000),
+  });
+  const flaky = await createWebhook(h.db, { type: "TAG_PUSH", key: "foo/bar", endpoint: `${receiver.url}/flaky`, author: alice, signingSecret: current });
+
+  await h.publish({ type: "TAG_PUSH", contents: tagPushContents("foo", "bar") });
+  await receiver.waitFor(5);
+  await waitUntil(async () => (await h.db.delivery.count({ where: { status: "succeeded" } })) === 4);
+
+  const byPath = (p: string) => receiver.requests.filter((r) => r.path === p);
+  for (const req of receiver.requests) expect(verifies(current, req)).toBe(true);
+
+  const [rotatingReq] = byPath("/rotating");
+  expect(rotatingReq!.headers["webhook-signature"]!.toString().split(" ")).toHaveLength(2);
+  expect(verifies(previous, rotatingReq!)).toBe(true);
+
+  const [rotatedReq] = byPath("/rotated");
+  expect(rotatedReq!.headers["webhook-signature"]!.toString().split(" ")).toHaveLength(1);
+  expect(verifies(expired, rotatedReq!)).toBe(false);
+  expect(verifies(generateSecret(), byPath("/plain")[0]!)).toBe(false);
+
+  // webhook-id is the delivery id, the same on the retry; the timestamp is fresh each time.
+  const flakyReqs = byPath("/flaky");
+  expect(flakyReqs).toHaveLength(2);
+  const delivery = await h.db.delivery.findFirstOrThrow({ where: { webhookId: flaky.id } });
+  expect(flakyReqs.map((r) => r.headers["webhook-id"])).toEqual([delivery.id, delivery.id]);
+  expect(Number(flakyReqs[0]!.headers["webhook-timestamp"])).toBeGreaterThan(Date.now() / 1000 - 60);
+});

@@ -1,0 +1,157 @@
+// Test data written straight to the database with Prisma: accounts, organizations, teams,
+// repositories, webhooks, and (for tests that skip ingest) events with their delivery rows.
+import { randomBytes, randomUUID } from "node:crypto";
+import type { PrismaClient, Webhook } from "@msr-webhooks/db/client";
+import { generateSecret } from "@msr-webhooks/events/signing";
+
+export interface AccountRef {
+  id: string;
+  name: string;
+}
+
+export async function createUser(db: PrismaClient, name: string, opts: { admin?: boolean; active?: boolean } = {}): Promise<AccountRef> {
+  const id = randomUUID();
+  await db.account.create({ data: { id, name, isAdmin: opts.admin ?? false, isActive: opts.active ?? true } });
+  return { id, name };
+}
+
+export async function createOrg(db: PrismaClient, name: string, owners: AccountRef[] = []): Promise<AccountRef> {
+  const id = randomUUID();
+  await db.account.create({ data: { id, name, isOrg: true } });
+  for (const owner of owners) await db.orgMember.create({ data: { orgId: id, userId: owner.id, isOwner: true } });
+  return { id, name };
+}
+
+export async function createTeam(db: PrismaClient, org: AccountRef, name: string, members: AccountRef[]): Promise<{ id: string }> {
+  const id = randomUUID();
+  await db.team.create({ data: { id, orgId: org.id, name } });
+  for (const m of members) {
+    await db.orgMember.upsert({
+      where: { orgId_userId: { orgId: org.id, userId: m.id } },
+      update: {},
+      create: { orgId: org.id, userId: m.id },
+    });
+    await db.teamMember.create({ data: { teamId: id, userId: m.id } });
+  }
+  return { id };
+}
+
+export async function createRepo(db: PrismaClient, namespace: AccountRef, name: string): Promise<{ id: string; name: string }> {
+  const id = randomUUID();
+  await db.repository.create({ data: { id, namespaceId: namespace.id, name } });
+  return { id, name };
+}
+
+export async function grantRepo(db: PrismaClient, team: { id: string }, repo: { id: string }, accessLevel: string): Promise<void> {
+  await db.repositoryTeamAccess.create({ data: { teamId: team.id, repositoryId: repo.id, accessLevel } });
+}
+
+export interface WebhookSeed {
+  type: string;
+  key: string;
+  endpoint: string;
+  author: AccountRef;
+  inactive?: boolean;
+  tlsCert?: string;
+  skipTLSVerification?: boolean;
+  signingSecret?: string;
+  previousSecret?: string | null;
+  previousSecretUntil?: Date | null;
+  failingSince?: Date | null;
+  lastSuccessfulAt?: Date | null;
+}
+
+export function webhookData(w: WebhookSeed) {
+  return {
+    id: randomBytes(32).toString("hex"),
+    type: w.type,
+    key: w.key,
+    namespace: w.key.split("/")[0] ?? "",
+    endpoint: w.endpoint,
+    authorId: w.author.id,
+    inactive: w.inactive ?? false,
+    tlsCert: w.tlsCert ?? "",
+    skipTLSVerification: w.skipTLSVerification ?? w.endpoint.startsWith("http:"),
+    signingSecret: w.signingSecret ?? generateSecret(),
+    previousSecret: w.previousSecret ?? null,
+    previousSecretUntil: w.previousSecretUntil ?? null,
+    failingSince: w.failingSince ?? null,
+    lastSuccessfulAt: w.lastSuccessfulAt ?? null,
+  };
+}
+
+export async function createWebhook(db: PrismaClient, w: WebhookSeed): Promise<Webhook> {
+  return db.webhook.create({ data: webhookData(w) });
+}
+
+const TIME_FIELD = { TAG_PUSH: "pushedAt", TAG_PULL: "pulledAt", TAG_DELETE: "deletedAt" } as const;
+
+/** TAG_* contents for `ns/repo:tag`, valid against the schema. */
+export function tagContents(
+  type: keyof typeof TIME_FIELD,
+  namespace: string,
+  repository: string,
+  tag = "latest",
+): Record<string, string> {
+  return {
+    namespace,
+    repository,
+    tag,
+    digest: "sha256:b5bb9d8014a0f9b1d61e21e796d78dccdf1352f23cd32812f4850b878ae4944c",
+    imageName: `reg.example.com/${namespace}/${repository}:${tag}`,
+    os: "linux",
+    architecture: "amd64",
+    author: "alice",
+    [TIME_FIELD[type]]: "2026-11-26T10:00:00Z",
+  };
+}
+
+export function tagPushContents(namespace: string, repository: string, tag = "latest"): Record<string, string> {
+  return tagContents("TAG_PUSH", namespace, repository, tag);
+}
+
+/** An event row stored as the API would, without queueing anything. */
+export async function insertEvent(
+  db: PrismaClient,
+  opts: { namespace: string; repository: string; receivedAt?: Date; status?: string; tag?: string },
+): Promise<string> {
+  const id = randomUUID();
+  const tag = opts.tag ?? "latest";
+  await db.event.create({
+    data: {
+      id,
+      type: "TAG_PUSH",
+      source: "api",
+      createdAt: new Date(),
+      receivedAt: opts.receivedAt ?? new Date(),
+      contents: tagPushContents(opts.namespace, opts.repository, tag),
+      location: `/repositories/${opts.namespace}/${opts.repository}/tags/${tag}`,
+      namespace: opts.namespace,
+      repository: opts.repository,
+      status: opts.status ?? "pending",
+    },
+  });
+  return id;
+}
+
+/** A delivery row for an event and webhook, as fan-out would write it. */
+export async function insertDelivery(
+  db: PrismaClient,
+  eventId: string,
+  webhookId: string,
+  opts: { status?: string; attemptCount?: number; nextAttemptAt?: Date | null; createdAt?: Date } = {},
+): Promise<string> {
+  const id = randomUUID();
+  await db.delivery.create({
+    data: {
+      id,
+      eventId,
+      webhookId,
+      status: opts.status ?? "pending",
+      attemptCount: opts.attemptCount ?? 0,
+      nextAttemptAt: opts.nextAttemptAt === undefined ? new Date() : opts.nextAttemptAt,
+      ...(opts.createdAt ? { createdAt: opts.createdAt } : {}),
+    },
+  });
+  return id;
+}
