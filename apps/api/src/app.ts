@@ -2,21 +2,31 @@
 import express, { type Express } from "express";
 import { ApiError } from "./errors.js";
 import { requireJsonAccept } from "./http/accept.js";
+import { ADMIN_QUEUES_PATH, bullBoardRouter, requireSystemAdmin } from "./http/admin-queues.js";
 import { authenticate } from "./http/authenticate.js";
 import { errorHandler } from "./http/error-handler.js";
 import { registerRoutes } from "./http/register-routes.js";
+import { handlerTimeout } from "./http/handler-timeout.js";
 import { requestId } from "./http/request-id.js";
+import { securityHeaders } from "./http/security-headers.js";
 import type { ApiDeps } from "./deps.js";
 import { docsRouter } from "./routes/docs.routes.js";
+import { opsRouter } from "./routes/ops.routes.js";
 
 export function createApp(deps: ApiDeps): Express {
   const app = express();
   app.disable("x-powered-by");
   app.set("etag", false);
+  app.use(securityHeaders());
   app.use(requestId(deps.log));
+  app.use(handlerTimeout(deps.config.handlerTimeoutMs));
+  // Probes and Prometheus: before authentication and the JSON Accept check.
+  app.use(opsRouter({ metrics: deps.metrics, readiness: deps.readiness, metricsToken: deps.config.metricsToken }));
+  const signIn = authenticate(deps.services.auth, deps.authFailures);
+  app.use(ADMIN_QUEUES_PATH, signIn, requireSystemAdmin, bullBoardRouter(deps.queues));
   app.use(docsRouter(deps.openApi));
   app.use(requireJsonAccept);
-  app.use(authenticate(deps.services.auth));
+  app.use(signIn);
   const router = express.Router({ strict: false });
   registerRoutes(router, deps.groups, deps.config.bodyLimitBytes);
   app.use(router);

@@ -4,7 +4,8 @@ import { Type, type Static } from "@sinclair/typebox";
 import { Ajv } from "ajv";
 import { createAddressPolicy } from "@msr-webhooks/delivery/address-policy";
 
-const Env = Type.Object({
+/** Every variable the API reads, with its default (exported for the deployment tests). */
+export const Env = Type.Object({
   DATABASE_URL: Type.String({ pattern: "^postgres(ql)?://" }),
   REDIS_URL: Type.String({ pattern: "^rediss?://" }),
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
@@ -31,6 +32,15 @@ const Env = Type.Object({
   REGISTRY_PASSWORD: Type.Optional(Type.String({ minLength: 1 })),
   REGISTRY_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 5000 }),
   REGISTRY_NOTIFICATION_TOKEN: Type.Optional(Type.String({ minLength: 16, pattern: "^\\S+$" })),
+  // /readyz: how long each dependency (PostgreSQL, Redis) may take to answer.
+  READINESS_TIMEOUT_MS: Type.Integer({ minimum: 50, maximum: 60000, default: 2000 }),
+  // When set, GET /metrics needs `Authorization: Bearer <token>`; unset, it is open (as Prometheus scrapes).
+  METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16, pattern: "^\\S+$" })),
+  // Failed sign-ins allowed per client address and window (counted in Redis, shared by replicas); 0: no limit.
+  AUTH_FAILURE_LIMIT: Type.Integer({ minimum: 0, default: 10 }),
+  AUTH_FAILURE_WINDOW_MS: Type.Integer({ minimum: 1000, default: 60000 }),
+  // A handler still running after this long is answered 503 SERVICE_UNAVAILABLE.
+  HANDLER_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 600000, default: 30000 }),
 });
 export type Env = Static<typeof Env>;
 
@@ -57,6 +67,12 @@ export interface ApiConfig {
     /** The bearer token notifications must carry; undefined: the endpoint is disabled. */
     notificationToken: string | undefined;
   };
+  readinessTimeoutMs: number;
+  /** The bearer token GET /metrics requires; undefined: open. */
+  metricsToken: string | undefined;
+  /** Failed sign-ins per client address before 429 (0: off), and the window they are counted in. */
+  authFailures: { limit: number; windowMs: number };
+  handlerTimeoutMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -122,5 +138,9 @@ export function loadConfig(source: Record<string, string | undefined>): ApiConfi
       timeoutMs: env.REGISTRY_TIMEOUT_MS,
       notificationToken: env.REGISTRY_NOTIFICATION_TOKEN,
     },
+    readinessTimeoutMs: env.READINESS_TIMEOUT_MS,
+    metricsToken: env.METRICS_TOKEN,
+    authFailures: { limit: env.AUTH_FAILURE_LIMIT, windowMs: env.AUTH_FAILURE_WINDOW_MS },
+    handlerTimeoutMs: env.HANDLER_TIMEOUT_MS,
   };
 }

@@ -1,14 +1,19 @@
 // The API's composition root: every infrastructure object is built here, from one
 // validated config object.
+import type { LookupFunction } from "node:net";
 import { createPrisma } from "@msr-webhooks/db/client";
 import { createAddressPolicy } from "@msr-webhooks/delivery/address-policy";
 import { createDeliveryClient } from "@msr-webhooks/delivery/http-client";
-import { createQueue, createRedis } from "@msr-webhooks/queue/connection";
-import { QUEUE_NAMES, type FanoutJobData } from "@msr-webhooks/queue/names";
+import { checkReadiness, postgresProbe, redisProbe, type Readiness } from "@msr-webhooks/observability/health";
+import { createLogger, errorMessage } from "@msr-webhooks/observability/logger";
+import { createMetrics, disabledWebhooksCounter, type Metrics } from "@msr-webhooks/observability/metrics";
+import { createQueues, createRedis } from "@msr-webhooks/queue/connection";
+import type { DeliveryJobData, FanoutJobData } from "@msr-webhooks/queue/names";
+import type { Queue } from "bullmq";
 import type { Logger } from "winston";
 import type { ApiConfig } from "./config.js";
+import { createAuthFailureLimiter, type AuthFailureLimiter } from "./http/auth-failure-limit.js";
 import { AuthService } from "./identity/auth.service.js";
-import { createLogger } from "./logger.js";
 import { buildOpenApi, type OpenApiDocument } from "./openapi/document.js";
 import { ErrorBodySchema } from "./openapi/error-schema.js";
 import { RegistryCache } from "./registry/registry-cache.js";
@@ -17,6 +22,8 @@ import type { RouteGroup } from "./http/route-spec.js";
 import { routeGroups } from "./routes/route-groups.js";
 import { AccessService } from "./services/access.service.js";
 import { AccountsService } from "./services/accounts.service.js";
+import { DeliveriesRepository } from "./services/deliveries.repository.js";
+import { DeliveriesService } from "./services/deliveries.service.js";
 import { DistributionService } from "./services/distribution.service.js";
 import { ApiTokensService } from "./services/api-tokens.service.js";
 import { EventRecorder } from "./services/event-recorder.service.js";
@@ -35,19 +42,59 @@ export interface ApiDeps {
   services: Services;
   groups: RouteGroup[];
   openApi: OpenApiDocument;
+  metrics: Metrics;
+  /** Every BullMQ queue of the deployment (Bull Board shows them; /metrics counts their jobs). */
+  queues: Queue[];
+  /** PostgreSQL `SELECT 1` and Redis `PING`, each within config.readinessTimeoutMs. */
+  readiness(): Promise<Readiness>;
+  /** Failed sign-ins per client address, shared by the replicas through Redis. */
+  authFailures: AuthFailureLimiter;
   close(): Promise<void>;
+}
+
+/** What tests may swap in. */
+export interface ApiDepsOverrides {
+  /**
+   * DNS for POST /webhooks/test, in place of dns.lookup (tests only: a resolver whose answers they
+   * choose). Its answers still pass through the outbound address policy.
+   */
+  lookup?: LookupFunction;
 }
 
 // Distinct from the delivery client's: the registry reports our own manifest reads as pulls.
 const REGISTRY_USER_AGENT = `${PRODUCT}/${VERSION} registry-client`;
 
-export function buildDeps(config: ApiConfig, log: Logger = createLogger(config.logLevel, "api")): ApiDeps {
+export function buildDeps(
+  config: ApiConfig,
+  log: Logger = createLogger(config.logLevel, "api"),
+  overrides: ApiDepsOverrides = {},
+): ApiDeps {
   const db = createPrisma({ url: config.databaseUrl, poolSize: config.dbPoolSize });
   const redis = createRedis(config.redisUrl);
-  const fanoutQueue = createQueue<FanoutJobData>(QUEUE_NAMES.fanout, redis, { prefix: config.queuePrefix });
+  const queueSet = createQueues(redis, { prefix: config.queuePrefix });
+  // Its own connection: a sign-in must not wait on Redis (the queues' connection waits forever).
+  const limiterRedis = createRedis(config.redisUrl, { maxRetriesPerRequest: 1, commandTimeout: 500 });
+  limiterRedis.on("error", () => undefined);
+  const queues = [queueSet.ingest, queueSet.fanout, queueSet.delivery, queueSet.maintenance];
+  for (const queue of queues) {
+    // Without a listener an 'error' (Redis down) would throw out of the event emitter and kill the
+    // process; the API keeps serving what needs no queue and /readyz reports Redis.
+    queue.on("error", (err) => log.warn("queue connection error", { queue: queue.name, error: errorMessage(err) }));
+  }
+  const fanoutQueue = queueSet.fanout as Queue<FanoutJobData>;
+  // Redeliver and recover queue their requests here, on the same connection and prefix as the worker's.
+  const deliveryQueue = queueSet.delivery as Queue<DeliveryJobData>;
+  const metrics = createMetrics({
+    service: "api",
+    sources: {
+      queues,
+      queuesReady: () => redis.status === "ready",
+      countDisabledWebhooks: disabledWebhooksCounter((q) => db.$queryRawUnsafe(q)),
+    },
+  });
   const auth = new AuthService(db, config.authCacheTtlMs);
   const access = new AccessService(db);
-  const events = new EventRecorder(db, fanoutQueue, log);
+  const events = new EventRecorder(db, fanoutQueue, log, metrics);
   const accounts = new AccountsService(db, auth, events);
   // One client per process, built like the worker's: /webhooks/test obeys the same address policy and TLS rules.
   const deliveryClient = createDeliveryClient({
@@ -55,7 +102,9 @@ export function buildDeps(config: ApiConfig, log: Logger = createLogger(config.l
     connectTimeoutMs: config.delivery.connectTimeoutMs,
     totalTimeoutMs: config.delivery.totalTimeoutMs,
     addressPolicy: createAddressPolicy({ allow: config.delivery.allowCidrs, deny: config.delivery.denyCidrs }),
+    ...(overrides.lookup ? { lookup: overrides.lookup } : {}),
   });
+  const webhooks = new WebhooksService(db, access, new WebhookAccessService(access), log);
   const services: Services = {
     config,
     db,
@@ -67,9 +116,10 @@ export function buildDeps(config: ApiConfig, log: Logger = createLogger(config.l
     teams: new TeamsService(db, accounts),
     repositories: new RepositoriesService(db, access, events),
     apiTokens: new ApiTokensService(db, auth),
-    webhooks: new WebhooksService(db, access, new WebhookAccessService(access), log),
+    webhooks,
     webhookTests: new WebhookTestService(deliveryClient, config.registryHost, `${PRODUCT}/${VERSION}`),
-    ingest: new IngestService(events),
+    deliveries: new DeliveriesService(new DeliveriesRepository(db), webhooks, deliveryQueue, log),
+    ingest: new IngestService(events, metrics),
     distribution: new DistributionService({
       db,
       events,
@@ -85,6 +135,7 @@ export function buildDeps(config: ApiConfig, log: Logger = createLogger(config.l
       registryHost: config.registryHost,
       notificationToken: config.registry.notificationToken,
       log,
+      metrics,
     }),
   };
   const groups = routeGroups(services);
@@ -94,10 +145,19 @@ export function buildDeps(config: ApiConfig, log: Logger = createLogger(config.l
     services,
     groups,
     openApi: buildOpenApi(groups, ErrorBodySchema, VERSION),
+    metrics,
+    queues,
+    readiness: () => checkReadiness({ postgres: postgresProbe((q) => db.$queryRawUnsafe(q)), redis: redisProbe(redis) }, config.readinessTimeoutMs),
+    authFailures: createAuthFailureLimiter(
+      limiterRedis,
+      { prefix: config.queuePrefix, limit: config.authFailures.limit, windowMs: config.authFailures.windowMs },
+      log,
+    ),
     async close() {
       deliveryClient.close();
-      await fanoutQueue.close();
+      await queueSet.close();
       redis.disconnect();
+      limiterRedis.disconnect();
       await db.$disconnect();
     },
   };

@@ -7,7 +7,8 @@ import { DURATION_SOURCE, parseDuration, parseDurationList } from "./shared/dura
 
 const Duration = (defaultValue: string) => Type.String({ pattern: `^${DURATION_SOURCE}$`, default: defaultValue });
 
-const Env = Type.Object({
+/** Every variable the worker reads, with its default (exported for the deployment tests). */
+export const Env = Type.Object({
   DATABASE_URL: Type.String({ pattern: "^postgres(ql)?://" }),
   REDIS_URL: Type.String({ pattern: "^rediss?://" }),
   QUEUE_PREFIX: Type.String({ pattern: "^[A-Za-z0-9_-]+$", default: "msrwh" }),
@@ -42,6 +43,22 @@ const Env = Type.Object({
   SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, default: 25000 }),
   OUTBOUND_ALLOW_CIDRS: Type.String({ default: "" }),
   OUTBOUND_DENY_CIDRS: Type.String({ default: "" }),
+  // Per-endpoint isolation (endpoint = URL origin), shared by every worker through Redis.
+  ENDPOINT_MAX_IN_FLIGHT: Type.Integer({ minimum: 1, maximum: 100000, default: 10 }),
+  ENDPOINT_BUSY_WAIT: Duration("1s"),
+  ENDPOINT_BUSY_RETRY: Duration("1s"),
+  BREAKER_WINDOW: Duration("60s"),
+  BREAKER_MIN_ATTEMPTS: Type.Integer({ minimum: 1, default: 10 }),
+  BREAKER_FAILURE_RATIO: Type.Number({ exclusiveMinimum: 0, maximum: 1, default: 0.7 }),
+  BREAKER_CONSECUTIVE_FAILURES: Type.Integer({ minimum: 1, default: 10 }),
+  BREAKER_OPEN: Duration("30s"),
+  // The worker's small HTTP server: /healthz, /readyz, /metrics (0 picks a free port).
+  WORKER_HTTP_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8081 }),
+  WORKER_HTTP_HOST: Type.String({ minLength: 1, default: "0.0.0.0" }),
+  // /readyz: how long each dependency (PostgreSQL, Redis) may take to answer.
+  READINESS_TIMEOUT_MS: Type.Integer({ minimum: 50, maximum: 60000, default: 2000 }),
+  // When set, GET /metrics needs `Authorization: Bearer <token>`; unset, it is open (as Prometheus scrapes).
+  METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16, pattern: "^\\S+$" })),
 });
 type Env = Static<typeof Env>;
 
@@ -75,6 +92,17 @@ export interface WorkerConfig {
   maintenance: { retentionMs: number; reconcileIntervalMs: number; reconcileMinAgeMs: number; purgeIntervalMs: number };
   bullmq: { lockDurationMs: number; stalledIntervalMs: number; maxStalledCount: number };
   shutdownGraceMs: number;
+  /** Where /healthz, /readyz and /metrics are served. */
+  http: { port: number; host: string };
+  readinessTimeoutMs: number;
+  /** The bearer token GET /metrics requires; undefined: open. */
+  metricsToken: string | undefined;
+  isolation: {
+    maxInFlight: number;
+    busyWaitMs: number;
+    busyRetryMs: number;
+    breaker: { windowMs: number; minAttempts: number; failureRatio: number; consecutiveFailures: number; openMs: number };
+  };
 }
 
 export class ConfigError extends Error {}
@@ -165,5 +193,20 @@ export function loadConfig(source: Record<string, string | undefined>): WorkerCo
       maxStalledCount: env.WORKER_MAX_STALLED_COUNT,
     },
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+    http: { port: env.WORKER_HTTP_PORT, host: env.WORKER_HTTP_HOST },
+    readinessTimeoutMs: env.READINESS_TIMEOUT_MS,
+    metricsToken: env.METRICS_TOKEN,
+    isolation: {
+      maxInFlight: env.ENDPOINT_MAX_IN_FLIGHT,
+      busyWaitMs: duration("ENDPOINT_BUSY_WAIT", env.ENDPOINT_BUSY_WAIT),
+      busyRetryMs: duration("ENDPOINT_BUSY_RETRY", env.ENDPOINT_BUSY_RETRY, 10),
+      breaker: {
+        windowMs: duration("BREAKER_WINDOW", env.BREAKER_WINDOW, 1000),
+        minAttempts: env.BREAKER_MIN_ATTEMPTS,
+        failureRatio: env.BREAKER_FAILURE_RATIO,
+        consecutiveFailures: env.BREAKER_CONSECUTIVE_FAILURES,
+        openMs: duration("BREAKER_OPEN", env.BREAKER_OPEN, 100),
+      },
+    },
   };
 }

@@ -2,16 +2,20 @@
 // config object. Tests pass overrides for the few things they need to observe or steer.
 import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
-import { createPrisma, type PrismaClient } from "@msr-webhooks/db/client";
+import type { LookupFunction } from "node:net";
+import { createPrisma, Prisma, type PrismaClient } from "@msr-webhooks/db/client";
 import { createAddressPolicy } from "@msr-webhooks/delivery/address-policy";
 import { createDeliveryClient, type DeliveryClient } from "@msr-webhooks/delivery/http-client";
 import { createQueues, createRedis } from "@msr-webhooks/queue/connection";
 import type { DeliveryJobData, FanoutJobData } from "@msr-webhooks/queue/names";
+import { checkReadiness, postgresProbe, redisProbe, type Readiness } from "@msr-webhooks/observability/health";
+import { createMetrics, disabledWebhooksCounter, type Metrics } from "@msr-webhooks/observability/metrics";
 import type { Logger } from "winston";
 import type { WorkerConfig } from "./config.js";
-import { OpenEndpointGate, type EndpointGate } from "./delivery/endpoint-gate.js";
+import type { EndpointGate } from "./delivery/endpoint-gate.js";
 import { EnvelopeCache } from "./delivery/envelope-cache.js";
-import { createLogger } from "./shared/logger.js";
+import { RedisEndpointGate } from "./isolation/redis-endpoint-gate.js";
+import { createLogger } from "@msr-webhooks/observability/logger";
 import { createSqlPool, type Sql } from "./shared/sql.js";
 import { PRODUCT, VERSION } from "./shared/version.js";
 
@@ -33,14 +37,26 @@ export interface WorkerDeps {
   envelopes: EnvelopeCache;
   gate: EndpointGate;
   userAgent: string;
+  /** This process's Prometheus metrics (served on WORKER_HTTP_PORT with /healthz and /readyz). */
+  metrics: Metrics;
+  /** The worker's pg pool answers `SELECT 1` and its Redis `PING`, each within config.readinessTimeoutMs. */
+  readiness(): Promise<Readiness>;
   close(): Promise<void>;
 }
 
 export interface DepsOverrides {
   log?: Logger;
-  /** The per-endpoint isolation seam (in-flight cap, circuit breaker). */
+  /** The per-endpoint isolation seam (in-flight cap, circuit breaker); default: the shared Redis gate. */
   gate?: EndpointGate;
+  /**
+   * DNS for deliveries, in place of dns.lookup (tests only: a resolver whose answers they choose).
+   * Its answers still pass through the outbound address policy.
+   */
+  lookup?: LookupFunction;
 }
+
+/** A slot outlives its attempt's timeout by this much before it counts as leaked. */
+const SLOT_MARGIN_MS = 5000;
 
 export function buildDeps(config: WorkerConfig, overrides: DepsOverrides = {}): WorkerDeps {
   const log = overrides.log ?? createLogger(config.logLevel, "worker");
@@ -54,7 +70,39 @@ export function buildDeps(config: WorkerConfig, overrides: DepsOverrides = {}): 
     connectTimeoutMs: config.delivery.connectTimeoutMs,
     totalTimeoutMs: config.delivery.totalTimeoutMs,
     addressPolicy: createAddressPolicy({ allow: config.delivery.allowCidrs, deny: config.delivery.denyCidrs }),
+    ...(overrides.lookup ? { lookup: overrides.lookup } : {}),
   });
+  const gate =
+    overrides.gate ??
+    new RedisEndpointGate(
+      redis,
+      config.queuePrefix,
+      {
+        maxInFlight: config.isolation.maxInFlight,
+        slotTtlMs: config.delivery.totalTimeoutMs + SLOT_MARGIN_MS,
+        busyWaitMs: config.isolation.busyWaitMs,
+        busyRetryMs: config.isolation.busyRetryMs,
+        breaker: config.isolation.breaker,
+      },
+      log,
+    );
+  const query = async (text: string): Promise<unknown> => sql.query(Prisma.raw(text));
+  const allQueues: Queue[] = [queues.ingest, queues.fanout, queues.delivery, queues.maintenance];
+  const breaker: EndpointGate = gate;
+  const metrics = createMetrics({
+    service: "worker",
+    sources: {
+      queues: allQueues,
+      queuesReady: () => redis.status === "ready",
+      countDisabledWebhooks: disabledWebhooksCounter(query),
+      ...(breaker.openCircuits ? { openCircuits: () => breaker.openCircuits?.() ?? 0 } : {}),
+    },
+  });
+  for (const queue of allQueues) {
+    // Without a listener a Redis outage would throw out of the queue's emitter and end the process;
+    // the workers reconnect by themselves and /readyz reports Redis meanwhile.
+    queue.on("error", (err) => log.warn("queue connection error", { queue: queue.name, error: err.message }));
+  }
   return {
     config,
     log,
@@ -69,8 +117,10 @@ export function buildDeps(config: WorkerConfig, overrides: DepsOverrides = {}): 
     },
     client,
     envelopes: new EnvelopeCache(config.envelopeCacheSize),
-    gate: overrides.gate ?? new OpenEndpointGate(),
+    gate,
     userAgent,
+    metrics,
+    readiness: () => checkReadiness({ postgres: postgresProbe(query), redis: redisProbe(redis) }, config.readinessTimeoutMs),
     async close() {
       client.close();
       await queues.close();

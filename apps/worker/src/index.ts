@@ -3,13 +3,17 @@
 // anything still running then stays active in Redis, stalls, and is retried by another worker).
 import { ConfigError, loadConfig } from "./config.js";
 import { buildDeps } from "./deps.js";
-import { errorMessage } from "./shared/logger.js";
+import { startOpsHttp } from "./ops-server.js";
+import { errorMessage } from "@msr-webhooks/observability/logger";
 import { startWorkers } from "./workers.js";
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const deps = buildDeps(config);
   const { log } = deps;
+  // Probes first: /healthz and /readyz answer while the workers wait for Redis.
+  const ops = await startOpsHttp(deps);
+  log.info("ops endpoints listening", { host: config.http.host, port: ops.port, paths: ["/healthz", "/readyz", "/metrics"] });
   const running = await startWorkers(deps);
   log.info("worker started", {
     queuePrefix: config.queuePrefix,
@@ -29,6 +33,7 @@ async function main(): Promise<void> {
           log.warn("grace period over with attempts still in flight; they will be retried");
           process.exit(0);
         }
+        await ops.close();
         await deps.close();
         log.info("worker stopped");
         process.exit(0);

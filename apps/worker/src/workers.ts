@@ -12,12 +12,13 @@ import { createFanoutProcessor } from "./fanout/fanout.processor.js";
 import { SubscriptionRepository } from "./fanout/subscription.repository.js";
 import { EventRepository } from "./ingest/event.repository.js";
 import { IngestStore } from "./ingest/ingest-store.js";
+import { meteredIngest } from "./ingest/ingest-metrics.js";
 import { createIngestProcessor } from "./ingest/ingest.processor.js";
 import { createMaintenanceProcessor } from "./maintenance/maintenance.processor.js";
 import { Purger } from "./maintenance/purge.service.js";
 import { Reconciler } from "./maintenance/reconcile.service.js";
 import { ensureSchedulers } from "./maintenance/schedulers.js";
-import { errorMessage } from "./shared/logger.js";
+import { errorMessage } from "@msr-webhooks/observability/logger";
 
 export interface RunningWorkers {
   workers: Worker[];
@@ -55,12 +56,15 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
   const workers = [
     start(
       QUEUE_NAMES.ingest,
-      createIngestProcessor({
-        events: new IngestStore(new EventRepository(sql), { lingerMs: config.dbBatchLingerMs }),
-        fanoutQueue: queues.fanout,
-        log,
-        producerDedupeWindowMs: config.producerDedupeWindowMs,
-      }),
+      meteredIngest(
+        createIngestProcessor({
+          events: new IngestStore(new EventRepository(sql), { lingerMs: config.dbBatchLingerMs }),
+          fanoutQueue: queues.fanout,
+          log,
+          producerDedupeWindowMs: config.producerDedupeWindowMs,
+        }),
+        deps.metrics,
+      ),
       common(config.concurrency.ingest),
     ),
     start(
@@ -83,6 +87,7 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
         log,
         retry: config.retry,
         userAgent: deps.userAgent,
+        metrics: deps.metrics,
       }),
       { ...common(config.concurrency.delivery), settings: { backoffStrategy: deliveryBackoffStrategy(config.retry) } },
     ),

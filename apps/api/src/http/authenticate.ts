@@ -1,8 +1,10 @@
 // Reads HTTP Basic credentials; a request without them is anonymous (routes decide
-// whether that is enough), a request with bad ones is a 401 at once.
+// whether that is enough), a request with bad ones is a 401 at once. A client address with too
+// many failed sign-ins is answered 429 until its window ends (auth-failure-limit.ts).
 import type { NextFunction, Request, Response } from "express";
-import { notAuthenticated } from "../errors.js";
+import { ApiError, notAuthenticated } from "../errors.js";
 import type { AuthService } from "../identity/auth.service.js";
+import type { AuthFailureLimiter } from "./auth-failure-limit.js";
 import { requestLocals } from "./request-locals.js";
 
 function parseBasic(header: string): { username: string; secret: string } | null {
@@ -14,7 +16,14 @@ function parseBasic(header: string): { username: string; secret: string } | null
   return { username: decoded.slice(0, colon), secret: decoded.slice(colon + 1) };
 }
 
-export function authenticate(auth: AuthService) {
+function tooManyFailures(waitMs: number): ApiError {
+  const seconds = Math.max(1, Math.ceil(waitMs / 1000));
+  return new ApiError("TOO_MANY_REQUESTS", `too many failed sign-ins from this address; try again in ${seconds} s`, undefined, {
+    "Retry-After": String(seconds),
+  });
+}
+
+export function authenticate(auth: AuthService, limiter?: AuthFailureLimiter) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     const header = req.headers.authorization;
     if (!header) {
@@ -28,10 +37,19 @@ export function authenticate(auth: AuthService) {
       next();
       return;
     }
+    const client = req.ip ?? req.socket.remoteAddress ?? "unknown";
+    const waitMs = limiter ? await limiter.blockedFor(client) : 0;
+    if (waitMs > 0) throw tooManyFailures(waitMs);
     const creds = parseBasic(header);
-    if (!creds) throw notAuthenticated("malformed Authorization header: use HTTP Basic");
+    if (!creds) {
+      await limiter?.recordFailure(client);
+      throw notAuthenticated("malformed Authorization header: use HTTP Basic");
+    }
     const principal = await auth.authenticate(creds.username, creds.secret);
-    if (!principal) throw notAuthenticated("invalid username, password or token");
+    if (!principal) {
+      await limiter?.recordFailure(client);
+      throw notAuthenticated("invalid username, password or token");
+    }
     requestLocals(res).principal = principal;
     next();
   };

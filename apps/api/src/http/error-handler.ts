@@ -31,6 +31,8 @@ function fromBodyParser(err: HttpErrorLike): ApiError | null {
 
 export function errorHandler(err: unknown, _req: Request, res: Response, _next: NextFunction): void {
   const locals = requestLocals(res);
+  // The 503 of a timed-out request has gone out; what its handler does afterwards has nowhere to go.
+  if (locals.timedOut && res.headersSent) return;
   let apiError: ApiError;
   if (err instanceof ApiError) {
     apiError = err;

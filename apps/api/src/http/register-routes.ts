@@ -4,6 +4,7 @@ import express, { type Request, type Response, type Router } from "express";
 import { ApiError, notAuthenticated, notAuthorized, type ErrorCode } from "../errors.js";
 import type { RequestContext, RouteGroup, RouteSpec } from "./route-spec.js";
 import { bodyValidator, stringsValidator, type Validator } from "./validation.js";
+import { rejectNul } from "./nul-guard.js";
 import { requestLocals } from "./request-locals.js";
 
 interface CompiledRoute {
@@ -71,6 +72,8 @@ export function registerRoutes(router: Router, groups: RouteGroup[], bodyLimitBy
           headers: req.headers,
         };
         checkAuth(spec, ctx, locals.foreignAuthorization === true);
+        rejectNul(req.params, "path");
+        rejectNul(req.query as Record<string, unknown>, "query");
         if (spec.body) {
           if (!hasBody(req) && !spec.bodyOptional) {
             throw new ApiError("INVALID_JSON", "a JSON object body is required");

@@ -9,6 +9,8 @@ export interface RequestLocals {
   principal: Principal | null;
   /** An Authorization header of another scheme than Basic: left to the route (authenticate.ts). */
   foreignAuthorization?: boolean;
+  /** The handler ran past its deadline and a 503 was sent (handler-timeout.ts). */
+  timedOut?: boolean;
 }
 
 export function requestLocals(res: Response): RequestLocals {

@@ -19,7 +19,9 @@ const ERROR_STATUSES: Record<number, string> = {
   406: "Not acceptable (NOT_ACCEPTABLE)",
   413: "Body too large (REQUEST_TOO_LARGE)",
   415: "Unsupported media type (UNSUPPORTED_MEDIA_TYPE)",
+  429: "Too many failed sign-ins from this address (TOO_MANY_REQUESTS); Retry-After says when to try again",
   500: "Internal error (INTERNAL_ERROR)",
+  503: "The request took too long (SERVICE_UNAVAILABLE); its outcome is unknown, retry after Retry-After",
 };
 
 /** JSON Schema without TypeBox's symbol keys and $id (OpenAPI 3.1 embeds JSON Schema as is). */

@@ -4,6 +4,7 @@ import type { RouteGroup } from "../http/route-spec.js";
 import type { Services } from "../services/services.js";
 import { accountRoutes } from "./accounts.routes.js";
 import { apiTokenRoutes } from "./api-tokens.routes.js";
+import { deliveryRoutes } from "./deliveries.routes.js";
 import { eventRoutes } from "./events.routes.js";
 import { repositoryRoutes } from "./repositories.routes.js";
 import { teamRoutes } from "./teams.routes.js";
@@ -11,7 +12,7 @@ import { webhookRoutes } from "./webhooks.routes.js";
 
 export function routeGroups(services: Services): RouteGroup[] {
   return [
-    { base: "/api/v0", routes: [...webhookRoutes(services), ...repositoryRoutes(services), ...apiTokenRoutes(services), ...eventRoutes(services)] },
+    { base: "/api/v0", routes: [...webhookRoutes(services), ...deliveryRoutes(services), ...repositoryRoutes(services), ...apiTokenRoutes(services), ...eventRoutes(services)] },
     { base: "/enzi/v0", routes: [...accountRoutes(services), ...teamRoutes(services)] },
   ];
 }

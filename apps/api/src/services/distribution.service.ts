@@ -5,6 +5,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { PrismaClient } from "@msr-webhooks/db/client";
 import { validateEventInput } from "@msr-webhooks/events/validate";
+import { eventTypeLabel, type Metrics } from "@msr-webhooks/observability/metrics";
 import type { Logger } from "winston";
 import { ApiError } from "../errors.js";
 import {
@@ -38,6 +39,7 @@ export interface DistributionServiceDeps {
   /** REGISTRY_NOTIFICATION_TOKEN; undefined disables the endpoint. */
   notificationToken: string | undefined;
   log: Logger;
+  metrics?: Pick<Metrics, "eventsRejected">;
 }
 
 const NO_PLATFORM: Platform = { os: "", architecture: "" };
@@ -130,7 +132,7 @@ export class DistributionService {
       }
       return { results: stored, recorded: all };
     });
-    await this.deps.events.publish(results);
+    await this.deps.events.publish(results, recorded);
     return results.map((r, i) => ({ id: r.id, type: recorded[i]?.type ?? "", duplicate: r.duplicate }));
   }
 
@@ -138,6 +140,7 @@ export class DistributionService {
   private checked(m: MappedEvent, n: ManifestNotice): NewEvent[] {
     const v = validateEventInput({ type: m.type, createdAt: m.createdAt, contents: m.contents });
     if (!v.ok) {
+      this.deps.metrics?.eventsRejected.inc({ type: eventTypeLabel(m.type), source: "distribution" });
       this.deps.log.error("registry event made an invalid webhook event: skipped", {
         registryEventId: n.eventId,
         type: m.type,

@@ -8,6 +8,7 @@ import type { Queue } from "bullmq";
 import type { PrismaClient, Prisma } from "@msr-webhooks/db/client";
 import { locationOf, scopeOf } from "@msr-webhooks/events/envelope";
 import type { EventType } from "@msr-webhooks/events/types";
+import type { Metrics } from "@msr-webhooks/observability/metrics";
 import { fanoutJobId, type FanoutJobData } from "@msr-webhooks/queue/names";
 import type { Logger } from "winston";
 
@@ -36,11 +37,13 @@ export class EventRecorder {
     private readonly db: PrismaClient,
     private readonly fanoutQueue: Queue<FanoutJobData>,
     private readonly log: Logger,
+    private readonly metrics?: Pick<Metrics, "eventsReceived">,
   ) {}
 
   async record(event: NewEvent): Promise<string> {
     const id = randomUUID();
     await this.db.event.create({ data: rowOf(id, event) });
+    this.count([event]);
     await this.enqueue(id);
     return id;
   }
@@ -51,7 +54,7 @@ export class EventRecorder {
    */
   async recordMany(events: readonly NewEvent[]): Promise<RecordedEvent[]> {
     const results = await this.db.$transaction((tx) => this.insertMany(tx, events));
-    await this.publish(results);
+    await this.publish(results, events);
     return results;
   }
 
@@ -104,10 +107,19 @@ export class EventRecorder {
     });
   }
 
-  /** Queues the fan-out of the events just stored (duplicates were fanned out the first time). */
-  async publish(results: readonly RecordedEvent[]): Promise<void> {
+  /**
+   * Queues the fan-out of the events just stored (duplicates were fanned out the first time) and
+   * counts them as received; `events` are the inputs of insertMany, in the same order.
+   */
+  async publish(results: readonly RecordedEvent[], events: readonly NewEvent[]): Promise<void> {
+    this.count(events);
     const ids = results.filter((r) => !r.duplicate).map((r) => r.id);
     if (ids.length > 0) await this.enqueueMany(ids);
+  }
+
+  // Counted once committed: an event whose transaction failed was not received.
+  private count(events: readonly NewEvent[]): void {
+    for (const e of events) this.metrics?.eventsReceived.inc({ type: e.type, source: e.source });
   }
 
   private async enqueue(eventId: string): Promise<void> {

@@ -2,6 +2,7 @@
 // nothing, against the events package's schemas, and stores the valid ones for fan-out. The
 // producer's `id` is the dedupe key: a repeat within 24 hours answers the first event's id.
 import { validateEventInput, type FieldError, type NormalizedEvent } from "@msr-webhooks/events/validate";
+import { eventTypeLabel, type Metrics } from "@msr-webhooks/observability/metrics";
 import { ApiError } from "../errors.js";
 import { MAX_EVENT_BATCH } from "../schemas/event.schemas.js";
 import type { EventRecorder, NewEvent, RecordedEvent } from "./event-recorder.service.js";
@@ -27,20 +28,42 @@ function toNewEvent(e: NormalizedEvent): NewEvent {
   return event;
 }
 
+function typeOf(item: unknown): string {
+  return eventTypeLabel(isPlainObject(item) ? item["type"] : undefined);
+}
+
 export class IngestService {
-  constructor(private readonly events: EventRecorder) {}
+  constructor(
+    private readonly events: EventRecorder,
+    private readonly metrics?: Pick<Metrics, "eventsRejected">,
+  ) {}
 
   /** The body as the adapter parsed it (a JSON object): one event, or `{events: [...]}`. */
   async ingest(body: unknown): Promise<IngestResult> {
     if (isPlainObject(body) && "events" in body) {
-      const events = this.checkBatch(body);
+      let events: NormalizedEvent[];
+      try {
+        events = this.checkBatch(body);
+      } catch (err) {
+        // All or nothing: every event of a refused batch is rejected.
+        const list = Array.isArray(body["events"]) ? (body["events"] as unknown[]) : [body];
+        for (const item of list.slice(0, MAX_EVENT_BATCH)) this.rejected(typeOf(item));
+        throw err;
+      }
       return { batch: true, events: await this.events.recordMany(events.map(toNewEvent)) };
     }
     const v = validateEventInput(body);
-    if (!v.ok) throw invalid(v.errors, "");
+    if (!v.ok) {
+      this.rejected(typeOf(body));
+      throw invalid(v.errors, "");
+    }
     const [event] = await this.events.recordMany([toNewEvent(v.event)]);
     if (event === undefined) throw new Error("recordMany returned no result");
     return { batch: false, event };
+  }
+
+  private rejected(type: string): void {
+    this.metrics?.eventsRejected.inc({ type, source: "http" });
   }
 
   private checkBatch(body: Record<string, unknown>): NormalizedEvent[] {

@@ -5,6 +5,7 @@ import type { ApiConfig } from "../config.js";
 import type { AuthService } from "../identity/auth.service.js";
 import type { AccessService } from "./access.service.js";
 import type { AccountsService } from "./accounts.service.js";
+import type { DeliveriesService } from "./deliveries.service.js";
 import type { ApiTokensService } from "./api-tokens.service.js";
 import type { DistributionService } from "./distribution.service.js";
 import type { EventRecorder } from "./event-recorder.service.js";
@@ -27,6 +28,7 @@ export interface Services {
   apiTokens: ApiTokensService;
   webhooks: WebhooksService;
   webhookTests: WebhookTestService;
+  deliveries: DeliveriesService;
   ingest: IngestService;
   distribution: DistributionService;
 }

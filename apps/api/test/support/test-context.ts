@@ -7,7 +7,7 @@ import { createTestDatabase, type TestDatabase } from "@msr-webhooks/testing/dat
 import { deletePrefix, redisUrl, testQueuePrefix } from "@msr-webhooks/testing/redis";
 import { createApp } from "../../src/app.js";
 import { loadConfig, type ApiConfig } from "../../src/config.js";
-import { buildDeps, type ApiDeps } from "../../src/deps.js";
+import { buildDeps, type ApiDeps, type ApiDepsOverrides } from "../../src/deps.js";
 import { ensureAdmin } from "../../src/identity/bootstrap-admin.js";
 import { OpenApiChecker } from "./openapi-check.js";
 
@@ -26,7 +26,7 @@ export interface TestContext {
   close(): Promise<void>;
 }
 
-export async function createTestContext(env: Record<string, string> = {}): Promise<TestContext> {
+export async function createTestContext(env: Record<string, string> = {}, overrides: ApiDepsOverrides = {}): Promise<TestContext> {
   const database = await createTestDatabase();
   const queuePrefix = testQueuePrefix();
   const config = loadConfig({
@@ -38,6 +38,8 @@ export async function createTestContext(env: Record<string, string> = {}): Promi
     MSR_ADMIN_PASSWORD: ADMIN.password,
     OUTBOUND_ALLOW_CIDRS: "127.0.0.0/8,::1/128",
     DB_POOL_SIZE: "5",
+    // Suites send many bad credentials on purpose; the sign-in limit has its own tests.
+    AUTH_FAILURE_LIMIT: "0",
     ...env,
   });
   const logs: Record<string, unknown>[] = [];
@@ -57,7 +59,7 @@ export async function createTestContext(env: Record<string, string> = {}): Promi
       })(),
     ],
   });
-  const deps = buildDeps(config, log);
+  const deps = buildDeps(config, log, overrides);
   await ensureAdmin(deps.services.db, config.admin);
   const app = createApp(deps);
   return {

@@ -61,6 +61,8 @@ export async function startWorker(ctx: TestContext, env: Record<string, string> 
       DB_POOL_SIZE: "5",
       RECONCILE_INTERVAL: "1s",
       RECONCILE_MIN_AGE: "1s",
+      // Any free port for its probes: several test files run workers at once.
+      WORKER_HTTP_PORT: "0",
       ...env,
     },
     stdio: ["ignore", "pipe", "pipe"],

@@ -1,36 +1,28 @@
-// How delivery jobs are queued: deterministic ids, attempts = schedule + 1, and the backoff that
-// asks the retry policy for the delay.
-import type { BackoffStrategy, BulkJobOptions } from "bullmq";
-import { deliveryJobId, type DeliveryJobData } from "@msr-webhooks/queue/names";
+// How delivery jobs are queued: the shared options from the queue package (deterministic ids, the
+// backoff type) with attempts = schedule + 1, and the backoff that asks the retry policy for the delay.
+import type { BackoffStrategy } from "bullmq";
+import { DELIVERY_JOB_NAME, deliveryJobOptions, type DeliveryJob } from "@msr-webhooks/queue/delivery-job";
 import type { RetryPolicy } from "../config.js";
 import { nextDelay } from "./retry-delay.js";
 import { isRetryLaterError } from "./retry-later.error.js";
 
-export const DELIVERY_JOB_NAME = "deliver";
-/** The canonical job's name when a redeliver request created it: its attempt is recorded as "manual". */
-export const REDELIVER_JOB_NAME = "redeliver";
-export const DELIVERY_BACKOFF_TYPE = "delivery-schedule";
+export {
+  DELIVERY_BACKOFF_TYPE,
+  DELIVERY_JOB_NAME,
+  REDELIVER_JOB_NAME,
+  type DeliveryJob,
+} from "@msr-webhooks/queue/delivery-job";
 
-export interface DeliveryJob {
-  name: string;
-  data: DeliveryJobData;
-  opts: BulkJobOptions & { jobId: string };
-}
+/**
+ * First attempts are queued without a priority, and BullMQ serves such jobs before any prioritized
+ * one. A delivery's job moves to this priority once it is retried or deferred, so retries and
+ * attempts waiting on a busy or broken endpoint never hold up a first attempt.
+ */
+export const RETRY_LANE_PRIORITY = 1;
 
 /** The delivery's canonical job: the only one that ever attempts it, so attempts never overlap. */
 export function deliveryJob(deliveryId: string, policy: RetryPolicy, name: string = DELIVERY_JOB_NAME): DeliveryJob {
-  return {
-    name,
-    data: { deliveryId },
-    opts: {
-      jobId: deliveryJobId(deliveryId),
-      attempts: policy.maxAttempts,
-      backoff: { type: DELIVERY_BACKOFF_TYPE },
-      // PostgreSQL keeps the record; Redis keeps only what is still to run (and a few failures to look at).
-      removeOnComplete: true,
-      removeOnFail: { count: 1000 },
-    },
-  };
+  return { name, data: { deliveryId }, opts: deliveryJobOptions(deliveryId, policy.maxAttempts) };
 }
 
 /**

@@ -15,9 +15,10 @@ import { deliveryJobId, type DeliveryJobData } from "@msr-webhooks/queue/names";
 import type { Logger } from "winston";
 import type { RetryPolicy } from "../config.js";
 import { ensureJob } from "../shared/job-presence.js";
-import { errorMessage } from "../shared/logger.js";
+import { errorMessage } from "@msr-webhooks/observability/logger";
 import { decide, type DeliveryDecision } from "./delivery-decision.js";
-import { deliveryJob, REDELIVER_JOB_NAME } from "./delivery-job.js";
+import { deliveryJob, REDELIVER_JOB_NAME, RETRY_LANE_PRIORITY } from "./delivery-job.js";
+import { observeAttempt, observeUnattempted, type DeliveryMetrics } from "./delivery-metrics.js";
 import type { DeliveryStore } from "./delivery-store.js";
 import { isFinished, type DueDelivery } from "./delivery.repository.js";
 import { notSentResult, toAttemptRecord } from "./attempt-record.js";
@@ -35,6 +36,8 @@ export interface DeliveryProcessorDeps {
   log: Logger;
   retry: RetryPolicy;
   userAgent: string;
+  /** Prometheus: outcomes, attempt durations, publish-to-deliver latency (absent in some unit tests). */
+  metrics?: DeliveryMetrics;
   /** Injectable for tests. */
   random?: () => number;
 }
@@ -50,6 +53,20 @@ interface Sent {
 
 export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
   const { store, log } = deps;
+
+  /**
+   * Retries and deferred attempts run from BullMQ's prioritized lane, which a worker only serves when
+   * no job waits in the plain lane: a first attempt never queues behind them.
+   */
+  async function toRetryLane(job: Job): Promise<void> {
+    if (job.priority === RETRY_LANE_PRIORITY) return;
+    try {
+      await job.changePriority({ priority: RETRY_LANE_PRIORITY });
+    } catch (err) {
+      // The job is gone (deleted webhook, removed by hand): nothing is left to reorder.
+      if (log.isDebugEnabled()) log.debug("cannot move a delivery job to the retry lane", { jobId: job.id, error: errorMessage(err) });
+    }
+  }
 
   async function deferJob(job: Job, token: string | undefined, at: number): Promise<never> {
     await job.moveToDelayed(Math.max(at, Date.now() + 10), token);
@@ -70,10 +87,12 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
       const status = state.attemptCount > 0 ? "failed" : "skipped";
       const reason = `subscription is inactive${state.disabledReason ? ` (${state.disabledReason})` : ""}`;
       await store.finishWithoutAttempt(deliveryId, status, reason);
+      observeUnattempted(deps.metrics, state.eventType, status);
       log.info("delivery not attempted: subscription inactive", { deliveryId, status });
       return "skipped";
     }
     // Scheduled later (a retry, or a deferral): come back then, without spending an attempt.
+    await toRetryLane(job);
     return deferJob(job, token, (state.nextAttemptAt?.getTime() ?? Date.now()) + 5);
   }
 
@@ -101,10 +120,10 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
     const due = await store.loadDue(deliveryId);
     if (due === null) return notDue(job, token);
 
-    const admission = deps.gate.admit(due.webhookId, new Date());
+    const admission = await deps.gate.admit(due.endpoint, new Date(), deliveryId);
     if (!admission.admitted) {
-      await store.postpone(deliveryId, admission.retryAt);
       if (log.isDebugEnabled()) log.debug("delivery deferred by the endpoint gate", { deliveryId, reason: admission.reason });
+      await Promise.all([store.postpone(deliveryId, admission.retryAt), toRetryLane(job)]);
       return deferJob(job, token, admission.retryAt.getTime());
     }
 
@@ -114,11 +133,12 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
       sent = await send(due, startedAt);
     } catch (err) {
       // The gate must hear about every admitted attempt, or its in-flight counts drift.
-      deps.gate.release(due.webhookId, false);
+      await deps.gate.release(due.endpoint, false, deliveryId);
       throw err;
     }
     const { result, permanentFailure } = sent;
-    deps.gate.release(due.webhookId, result.ok);
+    // A request that could not be built never reached the endpoint: it says nothing against it.
+    await deps.gate.release(due.endpoint, result.ok || permanentFailure !== null, deliveryId);
 
     const decision: DeliveryDecision =
       permanentFailure === null
@@ -129,10 +149,18 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
     const webhook = await store.record(toAttemptRecord({ due, trigger, startedAt, result, decision }));
     // The webhook was deleted during the attempt: its deliveries went with it, nothing is left to do.
     if (webhook.gone) return "gone";
+    observeAttempt(deps.metrics, {
+      eventType: due.eventType,
+      eventCreatedAt: due.eventCreatedAt,
+      decision: decision.kind,
+      webhookInactive: webhook.inactive,
+      durationMs: result.durationMs,
+      endedAt: new Date(),
+    });
 
     const meta = { deliveryId, webhookId: due.webhookId, attempt: due.attemptNumber, statusCode: result.statusCode };
     if (webhook.disabledNow) {
-      log.warn("subscription disabled", { webhookId: due.webhookId, reason: webhook.disabledReason });
+      log.warn("subscription disabled", { deliveryId, webhookId: due.webhookId, reason: webhook.disabledReason });
     }
     switch (decision.kind) {
       case "succeeded":
@@ -145,6 +173,7 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
           throw new UnrecoverableError(reason);
         }
         log.info("delivery attempt failed; will retry", { ...meta, reason: decision.reason, delayMs: decision.delayMs });
+        await toRetryLane(job);
         throw new RetryLaterError(decision.delayMs, decision.reason);
       case "failed":
         log.warn("delivery failed", { ...meta, reason: decision.reason });

@@ -32,6 +32,8 @@ export interface DeliveryState {
   nextAttemptAt: Date | null;
   webhookInactive: boolean;
   disabledReason: string | null;
+  /** The event's type (for metrics). */
+  eventType: string;
 }
 
 export interface AttemptRecord {
@@ -106,8 +108,8 @@ export class DeliveryRepository {
   async state(deliveryId: string): Promise<DeliveryState | null> {
     const rows = await this.sql.query<DeliveryState>(Prisma.sql`
       SELECT d.status, d."attemptCount" AS "attemptCount", d."nextAttemptAt" AS "nextAttemptAt",
-             w.inactive AS "webhookInactive", w."disabledReason" AS "disabledReason"
-        FROM "Delivery" AS d JOIN "Webhook" AS w ON w.id = d."webhookId"
+             w.inactive AS "webhookInactive", w."disabledReason" AS "disabledReason", e.type AS "eventType"
+        FROM "Delivery" AS d JOIN "Webhook" AS w ON w.id = d."webhookId" JOIN "Event" AS e ON e.id = d."eventId"
        WHERE d.id = ${deliveryId}::uuid`);
     return rows[0] ?? null;
   }

@@ -1,15 +1,25 @@
 // The seam for per-endpoint isolation (in-flight cap, circuit breaker): asked before each attempt,
 // told after it. A "not now" defers the delivery without spending an attempt.
+// The real gate (src/isolation) keeps its state in Redis, so both calls may be asynchronous.
 
 export type Admission = { admitted: true } | { admitted: false; retryAt: Date; reason: string };
 
 export interface EndpointGate {
-  admit(webhookId: string, now: Date): Admission;
-  /** Called once for every admitted attempt when it ends. */
-  release(webhookId: string, ok: boolean): void;
+  /**
+   * May an attempt to `endpoint` (the webhook's URL) start now? `slot` names the attempt (the
+   * delivery id): an admitted attempt holds an in-flight slot under that name until release.
+   */
+  admit(endpoint: string, now: Date, slot: string): Admission | Promise<Admission>;
+  /** Called once for every admitted attempt when it ends; `ok` is whether the endpoint answered well. */
+  release(endpoint: string, ok: boolean, slot: string): void | Promise<void>;
+  /**
+   * The metrics seam: how many endpoints have an open circuit now (msrwh_open_circuits). A gate
+   * without a breaker leaves it out and the gauge reads 0.
+   */
+  openCircuits?(): number | Promise<number>;
 }
 
-/** Admits everything: the default until the breaker and in-flight cap are built. */
+/** Admits everything: for tests that look at something else. */
 export class OpenEndpointGate implements EndpointGate {
   admit(): Admission {
     return { admitted: true };

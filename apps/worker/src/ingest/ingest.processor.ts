@@ -7,7 +7,7 @@ import { validateEventInput, type FieldError } from "@msr-webhooks/events/valida
 import type { FanoutJobData } from "@msr-webhooks/queue/names";
 import type { Logger } from "winston";
 import { fanoutJob } from "../fanout/fanout-job.js";
-import { errorMessage } from "../shared/logger.js";
+import { errorMessage } from "@msr-webhooks/observability/logger";
 import { nameUuid } from "../shared/name-uuid.js";
 import type { NewEventRow } from "./event.repository.js";
 import type { IngestStore } from "./ingest-store.js";

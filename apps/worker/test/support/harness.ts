@@ -56,6 +56,12 @@ export const TEST_ENV: Readonly<Record<string, string>> = {
   RECONCILE_INTERVAL: "1h",
   PURGE_INTERVAL: "1h",
   DB_POOL_SIZE: "10",
+  // Spawned workers serve their probes on any free port: several run at once, and 8081 may be taken.
+  WORKER_HTTP_PORT: "0",
+  // Most suites send every scenario to one receiver, i.e. one endpoint (one origin): its breaker
+  // must not carry one test's failures into the next. The isolation suites set their own values.
+  BREAKER_CONSECUTIVE_FAILURES: "100000",
+  BREAKER_MIN_ATTEMPTS: "100000",
 };
 
 export async function createHarness(env: Record<string, string> = {}): Promise<Harness> {

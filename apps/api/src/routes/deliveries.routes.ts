@@ -1,0 +1,86 @@
+// The delivery log and replay extension under /api/v0/webhooks/{id}: list, show, redeliver,
+// recover. Thin: the schemas validate, the deliveries service decides.
+import { signedIn } from "../errors.js";
+import { route, type RouteSpec } from "../http/route-spec.js";
+import { presentDeliveryDetail, presentDeliveryPage } from "../presenters/delivery.presenter.js";
+import {
+  DeliveryDetailSchema,
+  DeliveryPageSchema,
+  DeliveryParams,
+  ListDeliveriesQuery,
+  MAX_RECOVER,
+  RecoverBody,
+  RecoveredSchema,
+  RedeliveredSchema,
+} from "../schemas/delivery.schemas.js";
+import { WebhookIdParams } from "../schemas/webhook.schemas.js";
+import type { Services } from "../services/services.js";
+
+const TAGS = ["deliveries"];
+
+export function deliveryRoutes(services: Services): RouteSpec[] {
+  const { deliveries } = services;
+  return [
+    route({
+      method: "get",
+      path: "/webhooks/{id}/deliveries",
+      summary: "The webhook's deliveries, newest first, each with its attempts (whoever may delete the webhook)",
+      tags: TAGS,
+      auth: "user",
+      params: WebhookIdParams,
+      query: ListDeliveriesQuery,
+      responses: { 200: { description: "One page of deliveries", schema: DeliveryPageSchema } },
+      handler: async ({ principal, params, query }) => ({
+        status: 200,
+        body: presentDeliveryPage(await deliveries.list(signedIn(principal), params.id, query)),
+      }),
+    }),
+    route({
+      method: "get",
+      path: "/webhooks/{id}/deliveries/{deliveryId}",
+      summary: "One delivery with its attempts and the envelope it sends",
+      tags: TAGS,
+      auth: "user",
+      params: DeliveryParams,
+      responses: { 200: { description: "The delivery", schema: DeliveryDetailSchema } },
+      handler: async ({ principal, params }) => ({
+        status: 200,
+        body: presentDeliveryDetail(await deliveries.get(signedIn(principal), params.id, params.deliveryId)),
+      }),
+    }),
+    route({
+      method: "post",
+      path: "/webhooks/{id}/deliveries/{deliveryId}/redeliver",
+      summary: "Attempt a delivery again now (any status); the attempt is recorded with trigger manual",
+      tags: TAGS,
+      auth: "user",
+      params: DeliveryParams,
+      responses: {
+        202: { description: "Reopened (status pending) and queued for an attempt now", schema: RedeliveredSchema },
+      },
+      handler: async ({ principal, params }) => ({
+        status: 202,
+        body: await deliveries.redeliver(signedIn(principal), params.id, params.deliveryId),
+      }),
+    }),
+    route({
+      method: "post",
+      path: "/webhooks/{id}/recover",
+      summary: `Redeliver every failed delivery of the webhook created since a time (at most ${MAX_RECOVER} per call)`,
+      tags: TAGS,
+      auth: "user",
+      params: WebhookIdParams,
+      body: RecoverBody,
+      responses: {
+        202: {
+          description: "How many were reopened and queued; `capped` when more matched (call again for the rest)",
+          schema: RecoveredSchema,
+        },
+      },
+      handler: async ({ principal, params, body }) => ({
+        status: 202,
+        body: await deliveries.recover(signedIn(principal), params.id, body.since),
+      }),
+    }),
+  ];
+}

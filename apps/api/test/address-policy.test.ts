@@ -1,0 +1,138 @@
+// POST /api/v0/webhooks/test obeys the outbound address policy end to end, with loopback NOT allowed
+// (only 127.0.0.2, which plays a public server here): 127.0.0.1, ::1, 0.0.0.0, an IPv4-mapped
+// loopback, 169.254.169.254 and names resolving to them are a 400 INVALID_WEBHOOK and nothing
+// reaches a server there. A name whose DNS answer changes between lookups is connected to exactly
+// the address its one lookup answered. A 302 to an allowed address is reported, not followed.
+import dns from "node:dns";
+import http from "node:http";
+import type { LookupAddress, LookupOptions } from "node:dns";
+import type { AddressInfo, LookupFunction, Socket } from "node:net";
+import { as, createTestContext, type TestContext } from "./support/test-context.js";
+import { createUser, type UserFixture } from "./support/fixtures.js";
+
+interface Server {
+  port: number;
+  hits: string[];
+  close(): Promise<void>;
+}
+
+async function listen(host: string, port = 0, reply: (res: http.ServerResponse) => void = (res) => res.end("internal")): Promise<Server> {
+  const hits: string[] = [];
+  const sockets = new Set<Socket>();
+  const server = http.createServer((req, res) => {
+    hits.push(req.url ?? "");
+    req.resume();
+    reply(res);
+  });
+  server.on("connection", (s: Socket) => {
+    sockets.add(s);
+    s.once("close", () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    // "::" takes IPv4 too: one server catches 127.0.0.1, ::1 and 0.0.0.0.
+    server.listen({ host, port, ipv6Only: false }, () => resolve());
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    hits,
+    async close() {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+const lookups: { hostname: string; answer: string }[] = [];
+let rebindCalls = 0;
+const resolver: LookupFunction = (hostname, options, callback) => {
+  let answer: string | null = null;
+  if (hostname === "loopback.test") answer = "127.0.0.1";
+  if (hostname === "metadata.test") answer = "169.254.169.254";
+  if (hostname === "rebind.test") {
+    rebindCalls += 1;
+    answer = rebindCalls % 2 === 1 ? "127.0.0.2" : "127.0.0.1";
+  }
+  if (answer === null) {
+    (dns.lookup as LookupFunction)(hostname, options, callback);
+    return;
+  }
+  lookups.push({ hostname, answer });
+  const address: LookupAddress = { address: answer, family: 4 };
+  if ((options as LookupOptions).all) (callback as (e: null, a: LookupAddress[]) => void)(null, [address]);
+  else callback(null, answer, 4);
+};
+
+let ctx: TestContext;
+let bob: UserFixture;
+let canary: Server;
+let publicServer: Server;
+let rebindCanary: Server;
+let redirector: Server;
+let redirectTarget: Server;
+
+beforeAll(async () => {
+  ctx = await createTestContext({ OUTBOUND_ALLOW_CIDRS: "127.0.0.2/32" }, { lookup: resolver });
+  bob = await createUser(ctx, "bob");
+  canary = await listen("::");
+  publicServer = await listen("127.0.0.2", 0, (res) => res.writeHead(200, { Connection: "close" }).end("public"));
+  rebindCanary = await listen("127.0.0.1", publicServer.port);
+  redirectTarget = await listen("127.0.0.2");
+  redirector = await listen("127.0.0.2", 0, (res) => res.writeHead(302, { Location: `http://127.0.0.2:${redirectTarget.port}/target` }).end());
+}, 60_000);
+
+afterAll(async () => {
+  for (const s of [canary, publicServer, rebindCanary, redirector, redirectTarget]) await s.close();
+  await ctx.close();
+});
+
+const send = (endpoint: string) =>
+  as(ctx, bob.name, bob.password).post("/api/v0/webhooks/test").send({ type: "TAG_PUSH", endpoint, skipTLSVerification: true });
+
+async function storedRows(): Promise<number> {
+  const db = ctx.deps.services.db;
+  return (await db.webhook.count()) + (await db.delivery.count()) + (await db.event.count());
+}
+
+describe("POST /api/v0/webhooks/test with loopback not allowed", () => {
+  const p = () => canary.port;
+  const cases: [string, () => string][] = [
+    ["127.0.0.1", () => `http://127.0.0.1:${p()}/v4`],
+    ["::1", () => `http://[::1]:${p()}/v6`],
+    ["0.0.0.0", () => `http://0.0.0.0:${p()}/unspecified`],
+    ["an IPv4-mapped loopback", () => `http://[::ffff:127.0.0.1]:${p()}/mapped`],
+    ["169.254.169.254", () => "http://169.254.169.254/latest/meta-data/"],
+    ["a name resolving to loopback", () => `http://loopback.test:${p()}/named`],
+    ["a name resolving to the metadata address", () => "http://metadata.test/latest/meta-data/"],
+  ];
+
+  it.each(cases)("refuses %s with 400 INVALID_WEBHOOK, sending nothing and storing nothing", async (_label, endpoint) => {
+    const rows = await storedRows();
+    const res = await send(endpoint()).expect(400);
+    expect(res.body).toEqual({
+      errors: [{ code: "INVALID_WEBHOOK", message: expect.stringContaining("refused by the outbound address policy"), detail: { field: "endpoint" } }],
+    });
+    expect(canary.hits).toEqual([]);
+    expect(await storedRows()).toBe(rows);
+  });
+
+  it("connects a rebinding name to the address its one lookup answered, and refuses it when that is loopback", async () => {
+    const url = `http://rebind.test:${publicServer.port}/rebind`;
+    const first = await send(url).expect(200);
+    expect(first.body).toMatchObject({ ok: true, statusCode: 200, responseBody: "public" });
+    const second = await send(url).expect(400);
+    expect(second.body.errors[0]).toMatchObject({ code: "INVALID_WEBHOOK", detail: { field: "endpoint" } });
+    expect(second.body.errors[0].message).toContain("127.0.0.1");
+    expect(lookups.filter((l) => l.hostname === "rebind.test").map((l) => l.answer)).toEqual(["127.0.0.2", "127.0.0.1"]);
+    expect(publicServer.hits).toEqual(["/rebind"]);
+    expect(rebindCanary.hits).toEqual([]);
+  });
+
+  it("reports a 302 to an allowed address as a redirect and does not follow it", async () => {
+    const res = await send(`http://127.0.0.2:${redirector.port}/moved`).expect(200);
+    expect(res.body).toMatchObject({ ok: false, statusCode: 302, errorKind: "redirect" });
+    expect(res.body.error).toContain(`redirect to http://127.0.0.2:${redirectTarget.port}/target not followed`);
+    expect(redirector.hits).toEqual(["/moved"]);
+    expect(redirectTarget.hits).toEqual([]);
+  });
+});

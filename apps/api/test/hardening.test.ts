@@ -1,0 +1,207 @@
+// API hardening: security headers on every response (with a CSP that Swagger UI works under), the
+// limit on failed sign-ins per client address (429 in MSR's format, shared by replicas through
+// Redis, open when Redis is down), the per-request handler deadline (503 in MSR's format), and no
+// internal detail in a 500.
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import request from "supertest";
+import winston from "winston";
+import { createRedis } from "@msr-webhooks/queue/connection";
+import { startReceiver } from "@msr-webhooks/testing/receiver";
+import { createApp } from "../src/app.js";
+import { buildDeps } from "../src/deps.js";
+import { createAuthFailureLimiter } from "../src/http/auth-failure-limit.js";
+import { ADMIN, basic, createTestContext, type TestContext } from "./support/test-context.js";
+
+interface ErrorBody {
+  errors: { code: string; message: string }[];
+}
+
+function expectMsrError(res: { status: number; body: unknown; text: string }, status: number, code: string): void {
+  expect(res.status).toBe(status);
+  expect(Object.keys(res.body as object)).toEqual(["errors"]);
+  const [error] = (res.body as ErrorBody).errors;
+  expect(error?.code).toBe(code);
+  expect(typeof error?.message).toBe("string");
+  expect(res.text).not.toMatch(/\n\s+at |\.ts:\d+|node_modules|prisma/i);
+}
+
+describe("security headers", () => {
+  let ctx: TestContext;
+  beforeAll(async () => {
+    ctx = await createTestContext();
+  }, 60_000);
+  afterAll(() => ctx.close());
+
+  it("are on API answers, errors included", async () => {
+    for (const res of [await request(ctx.app).get("/api/v0/webhooks"), await request(ctx.app).get("/api/v0/openapi.json"), await request(ctx.app).get("/healthz")]) {
+      expect(res.headers["x-content-type-options"]).toBe("nosniff");
+      expect(res.headers["x-frame-options"]).toBe("SAMEORIGIN");
+      expect(res.headers["referrer-policy"]).toBe("no-referrer");
+      expect(res.headers["strict-transport-security"]).toBe("max-age=15552000");
+      expect(res.headers["cross-origin-opener-policy"]).toBe("same-origin");
+      expect(res.headers["x-powered-by"]).toBeUndefined();
+      const csp = String(res.headers["content-security-policy"]);
+      expect(csp).toContain("default-src 'self'");
+      expect(csp).toContain("script-src 'self'");
+      expect(csp).toContain("object-src 'none'");
+      expect(csp).toContain("frame-ancestors 'self'");
+      // Would send Swagger UI's assets to https:// where the API is served over http.
+      expect(csp).not.toContain("upgrade-insecure-requests");
+    }
+  });
+
+  it("let Swagger UI load: every script it needs is a same-origin file, styles may be inline", async () => {
+    const page = await request(ctx.app).get("/api/v0/docs/").expect(200);
+    const csp = String(page.headers["content-security-policy"]);
+    expect(csp).toContain("style-src 'self' https: 'unsafe-inline'");
+    expect(csp).toContain("img-src 'self' data:");
+    // No inline script (script-src 'self' would block it); only relative sources.
+    expect(page.text).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
+    const sources = [...page.text.matchAll(/<script[^>]*\bsrc=["']([^"']+)["']/g)].map((m) => m[1]!);
+    expect(sources.length).toBeGreaterThanOrEqual(3);
+    for (const src of sources) {
+      expect(src).toMatch(/^\.\//);
+      const asset = await request(ctx.app).get(`/api/v0/docs/${src.slice(2)}`).expect(200);
+      expect(asset.headers["content-type"]).toMatch(/javascript/);
+    }
+    const stylesheets = [...page.text.matchAll(/<link[^>]*rel="stylesheet"[^>]*href="([^"]+)"/g)].map((m) => m[1]!);
+    for (const href of stylesheets) await request(ctx.app).get(`/api/v0/docs/${href.replace(/^\.\//, "")}`).expect(200);
+  });
+});
+
+describe("the limit on failed sign-ins", () => {
+  let ctx: TestContext;
+  let server: http.Server;
+  let replica: http.Server;
+  let replicaClose: () => Promise<void>;
+  const LIMIT = 3;
+  const WINDOW_MS = 2000;
+
+  const listen = (app: http.RequestListener): Promise<http.Server> =>
+    new Promise((resolve) => {
+      const s = http.createServer(app);
+      s.listen({ host: "::", port: 0, ipv6Only: false }, () => resolve(s));
+    });
+  const url = (s: http.Server, host: string): string => `http://${host}:${(s.address() as AddressInfo).port}`;
+  const get = (base: string, auth: string) =>
+    fetch(`${base}/api/v0/webhooks`, { headers: { Authorization: auth, Accept: "application/json" } }).then(async (r) => ({
+      status: r.status,
+      retryAfter: r.headers.get("retry-after"),
+      text: await r.text(),
+    }));
+
+  beforeAll(async () => {
+    ctx = await createTestContext({ AUTH_FAILURE_LIMIT: String(LIMIT), AUTH_FAILURE_WINDOW_MS: String(WINDOW_MS) });
+    server = await listen(ctx.app);
+    // A second replica: its own process objects, the same database and Redis prefix.
+    const deps = buildDeps(ctx.config, winston.createLogger({ silent: true }));
+    replica = await listen(createApp(deps));
+    replicaClose = () => deps.close();
+  }, 60_000);
+  afterAll(async () => {
+    await new Promise((r) => server.close(r));
+    await new Promise((r) => replica.close(r));
+    await replicaClose();
+    await ctx.close();
+  });
+
+  it("answers 429 TOO_MANY_REQUESTS with Retry-After once an address has failed too often, on every replica, until the window ends", async () => {
+    const good = basic(ADMIN.username, ADMIN.password);
+    const bad = basic(ADMIN.username, "not-the-password");
+    const v4 = url(server, "127.0.0.1");
+    expect((await get(v4, good)).status).toBe(200);
+    for (let i = 0; i < LIMIT - 1; i += 1) expect((await get(v4, bad)).status).toBe(401);
+    // The last allowed failure, on the other replica: the count is shared.
+    expect((await get(url(replica, "127.0.0.1"), bad)).status).toBe(401);
+
+    for (const base of [v4, url(replica, "127.0.0.1")]) {
+      const refused = await get(base, good);
+      expect(refused.status).toBe(429);
+      expect(Number(refused.retryAfter)).toBeGreaterThanOrEqual(1);
+      expect(Number(refused.retryAfter)).toBeLessThanOrEqual(WINDOW_MS / 1000);
+      expectMsrError({ status: refused.status, body: JSON.parse(refused.text) as unknown, text: refused.text }, 429, "TOO_MANY_REQUESTS");
+    }
+    // Anonymous requests are not sign-ins: they are answered as before.
+    expect((await fetch(`${v4}/api/v0/webhooks`, { headers: { Accept: "application/json" } })).status).toBe(401);
+    // Another client address is not affected.
+    expect((await get(url(server, "[::1]"), good)).status).toBe(200);
+
+    await new Promise((r) => setTimeout(r, WINDOW_MS + 200));
+    expect((await get(v4, good)).status).toBe(200);
+  });
+
+  it("lets sign-in go on, and says so once, when Redis cannot answer", async () => {
+    const down = createRedis("redis://127.0.0.1:1", { maxRetriesPerRequest: 1, commandTimeout: 300 });
+    down.on("error", () => undefined);
+    const lines: unknown[] = [];
+    const log = winston.createLogger({
+      transports: [
+        new (class extends winston.transports.Stream {
+          constructor() {
+            super({ stream: process.stdout });
+          }
+          override log(info: unknown, next: () => void): void {
+            lines.push(info);
+            next();
+          }
+        })(),
+      ],
+    });
+    const limiter = createAuthFailureLimiter(down, { prefix: "x", limit: 1, windowMs: 60_000 }, log);
+    const started = Date.now();
+    await limiter.recordFailure("127.0.0.1");
+    await limiter.recordFailure("127.0.0.1");
+    expect(await limiter.blockedFor("127.0.0.1")).toBe(0);
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(lines).toHaveLength(1);
+    down.disconnect();
+  });
+});
+
+describe("the handler deadline", () => {
+  let ctx: TestContext;
+  beforeAll(async () => {
+    ctx = await createTestContext({ HANDLER_TIMEOUT_MS: "300", DELIVERY_TIMEOUT_MS: "5000" });
+  }, 60_000);
+  afterAll(() => ctx.close());
+
+  it("answers 503 SERVICE_UNAVAILABLE in MSR's format when a handler runs past it, and carries on", async () => {
+    const slow = await startReceiver({ handler: () => ({ status: 200, delayMs: 1500 }) });
+    try {
+      const started = Date.now();
+      const res = await request(ctx.app)
+        .post("/api/v0/webhooks/test")
+        .set("Authorization", basic(ADMIN.username, ADMIN.password))
+        .send({ type: "TAG_PUSH", endpoint: `${slow.url}/slow`, skipTLSVerification: true });
+      expectMsrError(res, 503, "SERVICE_UNAVAILABLE");
+      expect(res.headers["retry-after"]).toBe("5");
+      expect(Date.now() - started).toBeLessThan(1200);
+      // The handler ends later; what it would have sent is dropped quietly, and the API still answers.
+      await slow.waitFor(1);
+      await new Promise((r) => setTimeout(r, 1600));
+      expect(ctx.logs.filter((l) => l["level"] === "error")).toEqual([]);
+      expect(ctx.logs.some((l) => l["message"] === "request timed out")).toBe(true);
+      await request(ctx.app).get("/api/v0/webhooks").set("Authorization", basic(ADMIN.username, ADMIN.password)).expect(200);
+    } finally {
+      await slow.close();
+    }
+  });
+});
+
+describe("an unexpected failure", () => {
+  let ctx: TestContext;
+  beforeAll(async () => {
+    ctx = await createTestContext();
+    await request(ctx.app).get("/api/v0/webhooks").set("Authorization", basic(ADMIN.username, ADMIN.password)).expect(200);
+    await ctx.deps.services.db.$executeRawUnsafe('ALTER TABLE "Webhook" RENAME TO "WebhookGone"');
+  }, 60_000);
+  afterAll(() => ctx.close());
+
+  it("is a 500 INTERNAL_ERROR with the request id and nothing of the database's message", async () => {
+    const res = await request(ctx.app).get("/api/v0/webhooks").set("Authorization", basic(ADMIN.username, ADMIN.password));
+    expectMsrError(res, 500, "INTERNAL_ERROR");
+    expect((res.body as ErrorBody).errors[0]!.message).toBe(`internal error (request id ${String(res.headers["x-request-id"])})`);
+    expect(res.text).not.toMatch(/Webhook|relation|table|exist/);
+  });
+});

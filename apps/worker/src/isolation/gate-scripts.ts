@@ -1,0 +1,145 @@
+// The endpoint gate's two Redis scripts. Each runs atomically, so every worker process sees one
+// breaker and one in-flight count per endpoint, and an attempt costs one round trip to admit and one
+// to release. Time is Redis' own clock (TIME), so workers with skewed clocks still agree.
+//
+// KEYS[1] in-flight: a sorted set of attempt slots scored by when each expires. A worker that dies
+//         mid-attempt never releases its slot; the slot lapses at its score (the attempt's timeout
+//         plus a margin) instead of leaking for good.
+// KEYS[2] breaker: a hash. Closed (or absent): counters per time bucket over the window and the
+//         current failure streak. "open" until `until`. "half": one probe (`probe`, a slot name) is
+//         out until `probeUntil`; its release closes or re-opens the circuit. `line`: when the next
+//         attempt refused by the circuit is to come back. Refused attempts are handed return times
+//         one `pace` apart from the reopening on, so however large the backlog, a dead endpoint's
+//         deliveries come back at a trickle (and, once it recovers, reach it at that pace) instead
+//         of all of them knocking at every reopening.
+// KEYS[3] (release only) the deployment's open circuits: a sorted set of origins scored by when their
+//         breaker key expires, for the open-circuits gauge. Touched only when a circuit changes state.
+
+/**
+ * ARGV: slot, max in flight, slot lifetime ms, wait suggested when full (ms), breaker key lifetime
+ * ms, pace of returns refused by the circuit (ms). Returns {admitted, waitMs, why}.
+ */
+export const ADMIT_SCRIPT = `
+local inflight, breaker = KEYS[1], KEYS[2]
+local slot = ARGV[1]
+local cap = tonumber(ARGV[2])
+local slotTtl = tonumber(ARGV[3])
+local busyWait = tonumber(ARGV[4])
+local breakerTtl = tonumber(ARGV[5])
+local pace = tonumber(ARGV[6])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+
+-- The next free return time, not before earliest.
+local function park(earliest)
+  local line = tonumber(redis.call('HGET', breaker, 'line')) or 0
+  local at = math.max(line, earliest)
+  redis.call('HSET', breaker, 'line', at + pace)
+  return at - now
+end
+
+local probe = false
+local state = redis.call('HGET', breaker, 'state')
+if state == 'open' then
+  local reopen = tonumber(redis.call('HGET', breaker, 'until')) or 0
+  if now < reopen then return {0, park(reopen), 'open'} end
+  probe = true
+elseif state == 'half' then
+  local probeUntil = tonumber(redis.call('HGET', breaker, 'probeUntil')) or 0
+  if now < probeUntil then return {0, park(probeUntil), 'half-open'} end
+  -- The probe's worker never reported back: send another probe.
+  probe = true
+end
+
+redis.call('ZREMRANGEBYSCORE', inflight, '-inf', now)
+if redis.call('ZSCORE', inflight, slot) == false and redis.call('ZCARD', inflight) >= cap then
+  return {0, busyWait, 'busy'}
+end
+redis.call('ZADD', inflight, now + slotTtl, slot)
+redis.call('PEXPIRE', inflight, slotTtl)
+if probe then
+  redis.call('HSET', breaker, 'state', 'half', 'probe', slot, 'probeUntil', now + slotTtl)
+  redis.call('PEXPIRE', breaker, breakerTtl)
+  return {1, 0, 'probe'}
+end
+return {1, 0, 'ok'}
+`;
+
+/**
+ * ARGV: slot, ok (1/0), window ms, buckets in the window, minimum attempts, failure ratio in
+ * permille, failures in a row, open ms, breaker key lifetime ms, origin. Returns what became of the
+ * circuit: closed | opened | open | half | reopened | recovered.
+ */
+export const RELEASE_SCRIPT = `
+local inflight, breaker, openSet = KEYS[1], KEYS[2], KEYS[3]
+local slot = ARGV[1]
+local ok = ARGV[2] == '1'
+local windowMs = tonumber(ARGV[3])
+local buckets = tonumber(ARGV[4])
+local minAttempts = tonumber(ARGV[5])
+local ratio = tonumber(ARGV[6])
+local streakLimit = tonumber(ARGV[7])
+local openMs = tonumber(ARGV[8])
+local breakerTtl = tonumber(ARGV[9])
+local origin = ARGV[10]
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+
+redis.call('ZREM', inflight, slot)
+
+local function open()
+  -- A fresh window when the circuit closes again; the line of refused attempts carries on.
+  local line = redis.call('HGET', breaker, 'line') or 0
+  redis.call('DEL', breaker)
+  redis.call('HSET', breaker, 'state', 'open', 'until', now + openMs, 'openedAt', now, 'line', line)
+  redis.call('PEXPIRE', breaker, breakerTtl)
+  redis.call('ZADD', openSet, now + breakerTtl, origin)
+end
+
+local state = redis.call('HGET', breaker, 'state')
+if state == 'half' then
+  -- Only the probe decides; an attempt admitted before the circuit opened says nothing new.
+  if redis.call('HGET', breaker, 'probe') ~= slot then return 'half' end
+  if ok then
+    redis.call('DEL', breaker)
+    redis.call('ZREM', openSet, origin)
+    return 'recovered'
+  end
+  open()
+  return 'reopened'
+end
+if state == 'open' then return 'open' end
+
+local bucketMs = math.max(1, math.floor(windowMs / buckets))
+local current = math.floor(now / bucketMs)
+local idx = current % buckets
+local nField, tField, fField = 'n' .. idx, 't' .. idx, 'f' .. idx
+if tonumber(redis.call('HGET', breaker, nField)) ~= current then
+  redis.call('HSET', breaker, nField, current, tField, 0, fField, 0)
+end
+redis.call('HINCRBY', breaker, tField, 1)
+local streak = 0
+if ok then
+  redis.call('HSET', breaker, 'streak', 0)
+else
+  redis.call('HINCRBY', breaker, fField, 1)
+  streak = redis.call('HINCRBY', breaker, 'streak', 1)
+end
+
+local total, failures = 0, 0
+for i = 0, buckets - 1 do
+  local v = redis.call('HMGET', breaker, 'n' .. i, 't' .. i, 'f' .. i)
+  local n = tonumber(v[1])
+  if n ~= nil and n > current - buckets then
+    total = total + (tonumber(v[2]) or 0)
+    failures = failures + (tonumber(v[3]) or 0)
+  end
+end
+
+if streak >= streakLimit or (total >= minAttempts and failures * 1000 >= ratio * total) then
+  open()
+  return 'opened'
+end
+redis.call('PEXPIRE', breaker, breakerTtl)
+return 'closed'
+`;

@@ -1,0 +1,230 @@
+// The endpoint gate every worker process shares through Redis: a cap on attempts in flight per
+// endpoint and a circuit breaker per endpoint (see gate-scripts.ts). One script call to admit an
+// attempt, one to release it. If Redis cannot answer, attempts are let through: isolation protects
+// throughput, it must never be the reason a delivery stops.
+import type { Redis } from "ioredis";
+import type { Logger } from "winston";
+import type { Admission, EndpointGate } from "../delivery/endpoint-gate.js";
+import { errorMessage } from "@msr-webhooks/observability/logger";
+import { EndpointKeyring } from "./endpoint-key.js";
+import { ADMIT_SCRIPT, RELEASE_SCRIPT } from "./gate-scripts.js";
+
+export interface BreakerSettings {
+  /** The window failures are counted over. */
+  windowMs: number;
+  /** No opening on the ratio before this many attempts in the window. */
+  minAttempts: number;
+  /** Opens when at least this share of the window's attempts failed (0..1). */
+  failureRatio: number;
+  /** Opens after this many failures in a row, whatever the window says. */
+  consecutiveFailures: number;
+  /** How long an open circuit refuses attempts before one probe is let through. */
+  openMs: number;
+}
+
+export interface IsolationSettings {
+  /** Attempts in flight per endpoint, across all workers. */
+  maxInFlight: number;
+  /** How long an attempt may hold its slot: the attempt's timeout plus a margin. */
+  slotTtlMs: number;
+  /**
+   * How long an attempt refused by a full endpoint waits in this process for a slot (woken when one
+   * of this process's attempts to the endpoint ends, else asking again every POLL_MS) before it is
+   * deferred. Without it a busy healthy endpoint would bounce most of its attempts through the queue.
+   */
+  busyWaitMs: number;
+  /** How long an attempt still refused after busyWaitMs is deferred (then spread by up to 100%). */
+  busyRetryMs: number;
+  /**
+   * Attempts refused by an open circuit come back one this far apart (default busyRetryMs /
+   * maxInFlight: the in-flight cap's worth per busyRetryMs).
+   */
+  circuitPaceMs?: number;
+  breaker: BreakerSettings;
+}
+
+/** What the scripts answered; for logs and tests. */
+export type AdmitVerdict = "ok" | "probe" | "open" | "half-open" | "busy";
+export type ReleaseVerdict = "closed" | "opened" | "open" | "half" | "reopened" | "recovered";
+
+export interface EndpointState {
+  state: "closed" | "open" | "half-open";
+  /** When the circuit last opened (Redis clock, ms since epoch). */
+  openedAt: number | null;
+  /** Until when an open circuit refuses attempts. */
+  openUntil: number | null;
+  inFlight: number;
+}
+
+interface GateCommands {
+  msrwhGateAdmit(inFlight: string, breaker: string, ...args: (string | number)[]): Promise<[number, number, AdmitVerdict]>;
+  msrwhGateRelease(inFlight: string, breaker: string, openSet: string, ...args: (string | number)[]): Promise<ReleaseVerdict>;
+}
+
+const BUCKETS = 6;
+/** How often a waiting attempt asks again when no attempt of this process frees a slot. */
+const POLL_MS = 50;
+/** Attempts refused as busy come back spread over up to twice their wait, so they do not return as one herd. */
+const BUSY_SPREAD = 1;
+
+export class RedisEndpointGate implements EndpointGate {
+  private readonly commands: GateCommands;
+  private readonly keyring: EndpointKeyring;
+  private readonly breakerTtlMs: number;
+  private readonly openSetKey: string;
+  private readonly releaseArgs: number[];
+  private readonly paceMs: number;
+  private lastFailureLog = 0;
+  /** Attempts of this process waiting for a slot, per endpoint: release wakes the first. */
+  private readonly waiting = new Map<string, (() => void)[]>();
+
+  constructor(
+    private readonly redis: Redis,
+    prefix: string,
+    private readonly settings: IsolationSettings,
+    private readonly log: Logger,
+    private readonly random: () => number = Math.random,
+  ) {
+    redis.defineCommand("msrwhGateAdmit", { numberOfKeys: 2, lua: ADMIT_SCRIPT });
+    redis.defineCommand("msrwhGateRelease", { numberOfKeys: 3, lua: RELEASE_SCRIPT });
+    this.commands = redis as unknown as GateCommands;
+    this.keyring = new EndpointKeyring(prefix);
+    this.openSetKey = `${prefix}:endpoints:open`;
+    const { breaker } = settings;
+    this.paceMs = Math.max(1, Math.round(settings.circuitPaceMs ?? settings.busyRetryMs / settings.maxInFlight));
+    // Long enough to outlive the window, an open period and a probe; idle endpoints then vanish.
+    this.breakerTtlMs = breaker.windowMs + breaker.openMs + settings.slotTtlMs;
+    this.releaseArgs = [
+      breaker.windowMs,
+      BUCKETS,
+      breaker.minAttempts,
+      Math.round(breaker.failureRatio * 1000),
+      breaker.consecutiveFailures,
+      breaker.openMs,
+      this.breakerTtlMs,
+    ];
+  }
+
+  async admit(endpoint: string, now: Date, slot: string): Promise<Admission> {
+    const keys = this.keyring.keysFor(endpoint);
+    const started = Date.now();
+    const deadline = started + this.settings.busyWaitMs;
+    let waited = false;
+    let answer: [number, number, AdmitVerdict];
+    for (;;) {
+      try {
+        answer = await this.commands.msrwhGateAdmit(
+          keys.inFlight,
+          keys.breaker,
+          slot,
+          this.settings.maxInFlight,
+          this.settings.slotTtlMs,
+          this.settings.busyRetryMs,
+          this.breakerTtlMs,
+          this.paceMs,
+        );
+      } catch (err) {
+        this.failed("admit", err);
+        return { admitted: true };
+      }
+      if (answer[2] !== "busy" || !(await this.waitForSlot(keys.inFlight, deadline))) break;
+      waited = true;
+    }
+    const [admitted, waitMs, verdict] = answer;
+    if (admitted === 1) {
+      if (verdict === "probe") this.log.info("circuit half-open: probing the endpoint", { endpoint: keys.origin });
+      return { admitted: true };
+    }
+    // The circuit's line already spreads its returns; busy ones get a random spread.
+    const wait = Math.max(1, waitMs) * (verdict === "busy" ? 1 + BUSY_SPREAD * this.random() : 1);
+    const reason = verdict === "busy" ? `${this.settings.maxInFlight} attempts already in flight` : `circuit ${verdict}`;
+    // The deferral counts from when the answer came, not from before a wait for a slot.
+    const from = now.getTime() + (waited ? Date.now() - started : 0);
+    return { admitted: false, retryAt: new Date(from + Math.round(wait)), reason };
+  }
+
+  async release(endpoint: string, ok: boolean, slot: string): Promise<void> {
+    const keys = this.keyring.keysFor(endpoint);
+    let verdict: ReleaseVerdict;
+    try {
+      verdict = await this.commands.msrwhGateRelease(
+        keys.inFlight,
+        keys.breaker,
+        this.openSetKey,
+        slot,
+        ok ? 1 : 0,
+        ...this.releaseArgs,
+        keys.origin,
+      );
+    } catch (err) {
+      // The slot lapses on its own (slotTtlMs); the breaker misses one outcome.
+      this.failed("release", err);
+      return;
+    }
+    this.wake(keys.inFlight);
+    const { openMs } = this.settings.breaker;
+    if (verdict === "opened") this.log.warn("circuit opened: attempts to this endpoint are deferred", { endpoint: keys.origin, openMs });
+    else if (verdict === "reopened") this.log.info("circuit re-opened: the probe failed", { endpoint: keys.origin, openMs });
+    else if (verdict === "recovered") this.log.info("circuit closed: the probe succeeded", { endpoint: keys.origin });
+  }
+
+  /** How many endpoints have an open (or half-open) circuit now, across the deployment. */
+  async openCircuits(): Promise<number> {
+    const [, [, count]] = (await this.redis
+      .multi()
+      .zremrangebyscore(this.openSetKey, "-inf", Date.now())
+      .zcard(this.openSetKey)
+      .exec()) as [[unknown, unknown], [unknown, number]];
+    return count;
+  }
+
+  /** The endpoint's breaker and in-flight count as Redis holds them now (operations and tests). */
+  async inspect(endpoint: string): Promise<EndpointState> {
+    const keys = this.keyring.keysFor(endpoint);
+    const [[, fields], [, count]] = (await this.redis
+      .multi()
+      .hmget(keys.breaker, "state", "openedAt", "until")
+      .zcount(keys.inFlight, Date.now(), "+inf")
+      .exec()) as [[unknown, (string | null)[]], [unknown, number]];
+    const [state, openedAt, until] = fields;
+    return {
+      state: state === "open" ? "open" : state === "half" ? "half-open" : "closed",
+      openedAt: openedAt ? Number(openedAt) : null,
+      openUntil: until ? Number(until) : null,
+      inFlight: count,
+    };
+  }
+
+  /** False at once when the wait is over or enough attempts already wait; else true once worth asking again. */
+  private async waitForSlot(key: string, deadline: number): Promise<boolean> {
+    const left = deadline - Date.now();
+    const queue = this.waiting.get(key) ?? [];
+    // More waiters than slots could not all be served soon: the rest are deferred, not parked.
+    if (left <= 0 || queue.length >= this.settings.maxInFlight) return false;
+    this.waiting.set(key, queue);
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        const at = queue.indexOf(done);
+        if (at >= 0) queue.splice(at, 1);
+        if (queue.length === 0 && this.waiting.get(key) === queue) this.waiting.delete(key);
+        resolve();
+      };
+      const timer = setTimeout(done, Math.min(POLL_MS, left));
+      queue.push(done);
+    });
+    return true;
+  }
+
+  private wake(key: string): void {
+    this.waiting.get(key)?.[0]?.();
+  }
+
+  private failed(operation: string, err: unknown): void {
+    // One line per 10 s at most: during a Redis outage every attempt would say the same.
+    const now = Date.now();
+    if (now - this.lastFailureLog < 10_000) return;
+    this.lastFailureLog = now;
+    this.log.warn(`endpoint gate: ${operation} failed; attempts are let through`, { error: errorMessage(err) });
+  }
+}

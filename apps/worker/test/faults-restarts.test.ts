@@ -1,0 +1,130 @@
+// PostgreSQL and Redis restarted in the middle of a run, each a private instance of this test (the
+// machine's shared services are left alone). The worker rides out the outage and resumes; every
+// event published, before or during the outage, is delivered to every subscriber, and no delivery is
+// left unfinished. Redis here keeps nothing across a restart: the reconciler re-queues from PostgreSQL.
+import { createPrisma, type PrismaClient } from "@msr-webhooks/db/client";
+import { runMigrations } from "@msr-webhooks/db/migrate";
+import { createQueues, createRedis, type Queues } from "@msr-webhooks/queue/connection";
+import { startReceiver, type Receiver } from "@msr-webhooks/testing/receiver";
+import type { Queue } from "bullmq";
+import type { Redis } from "ioredis";
+import { loadConfig } from "../src/config.js";
+import { buildDeps, type WorkerDeps } from "../src/deps.js";
+import { startWorkers, type RunningWorkers } from "../src/workers.js";
+import { silentLogger, TEST_ENV } from "./support/harness.js";
+import { startPrivatePostgres, startPrivateRedis, type PrivatePostgres, type PrivateRedis } from "./support/private-services.js";
+import { createOrg, createRepo, createUser, createWebhook, tagPushContents } from "./support/seed.js";
+import { sleep, waitUntil } from "./support/wait.js";
+
+const WEBHOOKS = 10;
+const PREFIX = "msrwh-faults";
+
+let postgres: PrivatePostgres;
+let redisServer: PrivateRedis;
+let db: PrismaClient;
+let redis: Redis;
+let queues: Queues;
+let receiver: Receiver;
+let deps: WorkerDeps;
+let running: RunningWorkers;
+let published = 0;
+
+beforeAll(async () => {
+  postgres = await startPrivatePostgres();
+  redisServer = await startPrivateRedis();
+  await postgres.createDatabase("faults");
+  await runMigrations(postgres.url("faults"));
+  db = createPrisma({ url: postgres.url("faults"), poolSize: 2 });
+  redis = createRedis(redisServer.url);
+  redis.on("error", () => undefined);
+  queues = createQueues(redis, { prefix: PREFIX });
+  for (const q of [queues.ingest, queues.fanout, queues.delivery, queues.maintenance]) q.on("error", () => undefined);
+  // Each request takes a little while, so outages land in the middle of the run.
+  receiver = await startReceiver({ handler: () => ({ status: 200, delayMs: 10 }) });
+
+  const alice = await createUser(db, "alice");
+  const foo = await createOrg(db, "foo", [alice]);
+  await createRepo(db, foo, "bar");
+  for (let i = 0; i < WEBHOOKS; i += 1) {
+    await createWebhook(db, { type: "TAG_PUSH", key: "foo/bar", endpoint: `${receiver.url}/w${i}`, author: alice });
+  }
+  const config = loadConfig({
+    ...TEST_ENV,
+    DATABASE_URL: postgres.url("faults"),
+    REDIS_URL: redisServer.url,
+    QUEUE_PREFIX: PREFIX,
+    RETRY_SCHEDULE: "200ms,500ms,1s,2s,2s,2s,2s,2s",
+    RECONCILE_INTERVAL: "1s",
+    RECONCILE_MIN_AGE: "2s",
+    DELIVERY_CONCURRENCY: "20",
+  });
+  deps = buildDeps(config, { log: silentLogger() });
+  running = await startWorkers(deps);
+}, 120_000);
+
+afterAll(async () => {
+  await running.close(5000);
+  await deps.close();
+  await queues.close();
+  redis.disconnect();
+  await db.$disconnect();
+  await receiver.close();
+  await redisServer.stop();
+  postgres.destroy();
+});
+
+async function publish(count: number): Promise<void> {
+  for (let i = 0; i < count; i += 1) {
+    published += 1;
+    await (queues.ingest as Queue).add("TAG_PUSH", { type: "TAG_PUSH", contents: tagPushContents("foo", "bar", `t${published}`) }, { removeOnComplete: true });
+  }
+}
+
+/** Every published event reached every webhook, and every delivery row is finished. */
+async function everythingDelivered(): Promise<void> {
+  const expected = published * WEBHOOKS;
+  await waitUntil(
+    async () => {
+      const ids = new Set(receiver.requests.map((r) => r.headers["webhook-id"]));
+      if (ids.size < expected) return false;
+      return (await db.delivery.count({ where: { status: "succeeded" } })) === expected;
+    },
+    { timeoutMs: 120_000, intervalMs: 250, what: `${expected} deliveries after the restart` },
+  );
+  expect(await db.event.count()).toBe(published);
+  expect(await db.delivery.count({ where: { status: { not: "succeeded" } } })).toBe(0);
+}
+
+it("rides out a PostgreSQL restart: waits, resumes, loses nothing", async () => {
+  await publish(40);
+  await waitUntil(() => receiver.requests.length >= 50, { timeoutMs: 30_000, what: "the run to be under way" });
+  postgres.stop();
+  // The outage begins with deliveries still to make.
+  expect(new Set(receiver.requests.map((r) => r.headers["webhook-id"])).size).toBeLessThan(published * WEBHOOKS);
+  // Published while the database is down: ingest waits for it.
+  await publish(20);
+  await sleep(3000);
+  postgres.start();
+  await publish(20);
+  await everythingDelivered();
+}, 180_000);
+
+it("rides out a Redis restart that loses every key: the reconciler re-queues from PostgreSQL", async () => {
+  const before = published;
+  await publish(40);
+  // Stored (and fanned out) first: what Redis alone held before the restart is the producer's.
+  await waitUntil(async () => (await db.event.count({ where: { status: "fanned_out" } })) === published, {
+    timeoutMs: 30_000,
+    what: "the events to be fanned out",
+  });
+  await waitUntil(() => new Set(receiver.requests.map((r) => r.headers["webhook-id"])).size >= before * WEBHOOKS + 30, {
+    timeoutMs: 30_000,
+    what: "the run to be under way",
+  });
+  await redisServer.stop();
+  expect(new Set(receiver.requests.map((r) => r.headers["webhook-id"])).size).toBeLessThan(published * WEBHOOKS);
+  await sleep(2000);
+  await redisServer.start();
+  await publish(20);
+  await everythingDelivered();
+}, 180_000);

@@ -1,0 +1,336 @@
+// The Redis endpoint gate against a real Redis: the in-flight cap shared by gate instances on
+// separate connections (separate worker processes), slots of dead workers lapsing, the breaker
+// opening on a failure streak or on the failure ratio in its window, one probe when half-open, and
+// exactly one Redis round trip to admit and one to release.
+import { randomUUID } from "node:crypto";
+import { createRedis } from "@msr-webhooks/queue/connection";
+import { deletePrefix, redisUrl, testQueuePrefix } from "@msr-webhooks/testing/redis";
+import type { Redis } from "ioredis";
+import { RedisEndpointGate, type IsolationSettings } from "../src/isolation/redis-endpoint-gate.js";
+import { originOf } from "../src/isolation/endpoint-key.js";
+import { captureLog } from "./support/capture-log.js";
+import { sleep } from "./support/wait.js";
+
+const prefix = testQueuePrefix();
+const connections: Redis[] = [];
+
+const BASE: IsolationSettings = {
+  maxInFlight: 3,
+  slotTtlMs: 10_000,
+  busyWaitMs: 0,
+  busyRetryMs: 1000,
+  breaker: { windowMs: 60_000, minAttempts: 10, failureRatio: 0.7, consecutiveFailures: 10, openMs: 30_000 },
+};
+
+function gate(settings: Partial<IsolationSettings> = {}, breaker: Partial<IsolationSettings["breaker"]> = {}) {
+  const redis = createRedis(redisUrl());
+  connections.push(redis);
+  const { log, lines } = captureLog();
+  const g = new RedisEndpointGate(redis, prefix, { ...BASE, ...settings, breaker: { ...BASE.breaker, ...breaker } }, log, () => 0.5);
+  return { gate: g, redis, lines };
+}
+
+/** A fresh endpoint per test: no state is shared between tests. */
+const endpoint = () => `http://${randomUUID()}.example:8080/hook`;
+const slot = () => randomUUID();
+
+async function attempts(g: RedisEndpointGate, url: string, outcomes: boolean[]): Promise<void> {
+  for (const ok of outcomes) {
+    const s = slot();
+    expect((await g.admit(url, new Date(), s)).admitted).toBe(true);
+    await g.release(url, ok, s);
+  }
+}
+
+afterAll(async () => {
+  for (const r of connections) r.disconnect();
+  await deletePrefix(prefix);
+});
+
+describe("endpoint keys", () => {
+  it("count webhooks by origin: scheme, host and port; never by path or query", () => {
+    expect(originOf("https://hooks.example.com/a?token=x")).toBe("https://hooks.example.com");
+    expect(originOf("https://hooks.example.com:443/b")).toBe("https://hooks.example.com");
+    expect(originOf("http://hooks.example.com:8080/b")).toBe("http://hooks.example.com:8080");
+    expect(originOf("not a url")).toBe("not a url");
+  });
+});
+
+describe("the in-flight cap", () => {
+  it("is shared by every gate (worker process) and frees a slot on release", async () => {
+    const a = gate().gate;
+    const b = gate().gate;
+    const url = endpoint();
+    const now = new Date();
+    const held = [slot(), slot(), slot()];
+    expect(await a.admit(url, now, held[0]!)).toEqual({ admitted: true });
+    expect(await b.admit(url, now, held[1]!)).toEqual({ admitted: true });
+    expect(await a.admit(`${url}/other-path`, now, held[2]!)).toEqual({ admitted: true });
+    const refused = await b.admit(url, now, slot());
+    expect(refused).toMatchObject({ admitted: false, reason: "3 attempts already in flight" });
+    // busyRetryMs 1000, spread by up to 100% (random() = 0.5 here).
+    if (!refused.admitted) expect(refused.retryAt.getTime() - now.getTime()).toBe(1500);
+    expect((await a.inspect(url)).inFlight).toBe(3);
+
+    // The same attempt asking again (a job retried after a crash) keeps its own slot.
+    expect((await b.admit(url, now, held[0]!)).admitted).toBe(true);
+    await a.release(url, true, held[1]!);
+    expect((await b.admit(url, now, slot())).admitted).toBe(true);
+    expect((await a.admit(url, now, slot())).admitted).toBe(false);
+  });
+
+  it("lets a refused attempt wait in the process for a slot: woken by a local release, found by polling after a remote one", async () => {
+    const a = gate({ maxInFlight: 1, busyWaitMs: 3000 }).gate;
+    const b = gate({ maxInFlight: 1, busyWaitMs: 3000 }).gate;
+    const url = endpoint();
+    const first = slot();
+    await a.admit(url, new Date(), first);
+    const asked = Date.now();
+    const waiting = a.admit(url, new Date(), slot());
+    await sleep(300);
+    const released = Date.now();
+    await a.release(url, true, first);
+    expect(await waiting).toEqual({ admitted: true });
+    expect(Date.now() - released).toBeLessThan(40);
+    expect(released - asked).toBeGreaterThanOrEqual(290);
+
+    // Held by another process: this one notices within a poll or two.
+    const held = slot();
+    const url2 = endpoint();
+    await a.admit(url2, new Date(), held);
+    const remote = b.admit(url2, new Date(), slot());
+    await sleep(200);
+    const freed = Date.now();
+    await a.release(url2, true, held);
+    expect(await remote).toEqual({ admitted: true });
+    expect(Date.now() - freed).toBeLessThan(250);
+  });
+
+  it("defers a waiting attempt after busyWaitMs, and parks no more waiters than the endpoint has slots", async () => {
+    const { gate: g } = gate({ maxInFlight: 1, busyWaitMs: 300 });
+    const url = endpoint();
+    await g.admit(url, new Date(), slot());
+    const started = Date.now();
+    const asked = new Date();
+    const waiter = g.admit(url, asked, slot());
+    await sleep(20);
+    // The one waiting place is taken: refused at once.
+    const extra = await g.admit(url, new Date(), slot());
+    expect(extra).toMatchObject({ admitted: false, reason: "1 attempts already in flight" });
+    expect(Date.now() - started).toBeLessThan(150);
+    const deferred = await waiter;
+    expect(deferred).toMatchObject({ admitted: false });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+    // Deferred by busyRetryMs (spread +50% here) from the end of the wait, not from the question.
+    if (!deferred.admitted) expect(deferred.retryAt.getTime() - asked.getTime()).toBeGreaterThanOrEqual(300 + 1500 - 10);
+  });
+
+  it("keeps endpoints apart", async () => {
+    const { gate: g } = gate({ maxInFlight: 1 });
+    const one = endpoint();
+    const two = endpoint();
+    expect((await g.admit(one, new Date(), slot())).admitted).toBe(true);
+    expect((await g.admit(one, new Date(), slot())).admitted).toBe(false);
+    expect((await g.admit(two, new Date(), slot())).admitted).toBe(true);
+  });
+
+  it("lets the slot of a worker that died mid-attempt lapse after slotTtlMs", async () => {
+    const { gate: g } = gate({ maxInFlight: 2, slotTtlMs: 400 });
+    const url = endpoint();
+    await g.admit(url, new Date(), slot());
+    await g.admit(url, new Date(), slot());
+    expect((await g.admit(url, new Date(), slot())).admitted).toBe(false);
+    await sleep(450);
+    expect((await g.inspect(url)).inFlight).toBe(0);
+    expect((await g.admit(url, new Date(), slot())).admitted).toBe(true);
+  });
+});
+
+describe("the circuit breaker", () => {
+  it("opens after the configured failures in a row, and refuses until the open period ends", async () => {
+    const { gate: g, lines } = gate({ maxInFlight: 100 });
+    const url = endpoint();
+    await attempts(g, url, Array<boolean>(9).fill(false));
+    expect((await g.inspect(url)).state).toBe("closed");
+    await attempts(g, url, [false]);
+    const state = await g.inspect(url);
+    expect(state.state).toBe("open");
+    expect(state.openUntil! - state.openedAt!).toBe(30_000);
+    const now = new Date();
+    const refused = await g.admit(url, now, slot());
+    expect(refused).toMatchObject({ admitted: false, reason: "circuit open" });
+    // The first refused attempt comes back when the open period ends.
+    if (!refused.admitted) {
+      const wait = refused.retryAt.getTime() - now.getTime();
+      expect(wait).toBeGreaterThan(30_000 - 1000);
+      expect(wait).toBeLessThanOrEqual(30_000 + 5);
+    }
+    expect(lines.map((l) => l["message"])).toContain("circuit opened: attempts to this endpoint are deferred");
+    expect(lines.find((l) => l["message"] === "circuit opened: attempts to this endpoint are deferred")?.["endpoint"]).toBe(originOf(url));
+  });
+
+  it("hands attempts refused by the open circuit return times one pace apart, across reopenings", async () => {
+    const { gate: g } = gate({ maxInFlight: 100, circuitPaceMs: 100 }, { openMs: 300 });
+    const url = endpoint();
+    await attempts(g, url, Array<boolean>(10).fill(false));
+    const { openUntil } = await g.inspect(url);
+    const returns: number[] = [];
+    for (let i = 0; i < 5; i += 1) {
+      const refused = await g.admit(url, new Date(), slot());
+      if (refused.admitted) throw new Error("admitted while open");
+      returns.push(refused.retryAt.getTime());
+    }
+    // Their first comes back as the circuit half-opens (to be the probe); the rest follow at the pace.
+    expect(Math.abs(returns[0]! - openUntil!)).toBeLessThan(20);
+    for (let i = 1; i < returns.length; i += 1) expect(returns[i]! - returns[i - 1]!).toBeGreaterThanOrEqual(95);
+    for (let i = 1; i < returns.length; i += 1) expect(returns[i]! - returns[i - 1]!).toBeLessThanOrEqual(110);
+    // A failed probe re-opens the circuit; later refusals queue behind those already handed out.
+    await sleep(350);
+    const probe = slot();
+    expect((await g.admit(url, new Date(), probe)).admitted).toBe(true);
+    await g.release(url, false, probe);
+    const later = await g.admit(url, new Date(), slot());
+    if (later.admitted) throw new Error("admitted while open");
+    expect(later.retryAt.getTime()).toBeGreaterThanOrEqual(returns[4]! + 90);
+  });
+
+  it("a success resets the streak", async () => {
+    const { gate: g } = gate({ maxInFlight: 100 }, { minAttempts: 1000 });
+    const url = endpoint();
+    await attempts(g, url, [...Array<boolean>(9).fill(false), true, ...Array<boolean>(9).fill(false)]);
+    expect((await g.inspect(url)).state).toBe("closed");
+  });
+
+  it("opens when 70% of at least 10 attempts in the window failed, not before", async () => {
+    const { gate: g } = gate({ maxInFlight: 100 }, { consecutiveFailures: 1000 });
+    const sixOfTen = endpoint();
+    await attempts(g, sixOfTen, [false, false, true, false, false, true, false, true, false, true]);
+    expect((await g.inspect(sixOfTen)).state).toBe("closed");
+
+    const sevenOfNine = endpoint();
+    await attempts(g, sevenOfNine, [false, false, true, false, false, true, false, false, false]);
+    expect((await g.inspect(sevenOfNine)).state).toBe("closed");
+    // The tenth attempt makes 7 failures of 10.
+    await attempts(g, sevenOfNine, [true]);
+    expect((await g.inspect(sevenOfNine)).state).toBe("open");
+  });
+
+  it("forgets failures older than the window", async () => {
+    const { gate: g } = gate({ maxInFlight: 100 }, { consecutiveFailures: 1000, windowMs: 1200 });
+    const url = endpoint();
+    await attempts(g, url, Array<boolean>(8).fill(false));
+    await sleep(1300);
+    await attempts(g, url, [false, false, false]);
+    expect((await g.inspect(url)).state).toBe("closed");
+
+    const fresh = endpoint();
+    await attempts(g, fresh, Array<boolean>(10).fill(false));
+    expect((await g.inspect(fresh)).state).toBe("open");
+  });
+
+  it("when half-open lets exactly one probe through; its success closes the circuit", async () => {
+    const a = gate({ maxInFlight: 100 }, { openMs: 300 });
+    const b = gate({ maxInFlight: 100 }, { openMs: 300 });
+    const url = endpoint();
+    await attempts(a.gate, url, Array<boolean>(10).fill(false));
+    expect((await b.gate.admit(url, new Date(), slot())).admitted).toBe(false);
+    await sleep(350);
+
+    const asks = await Promise.all(Array.from({ length: 8 }, (_, i) => (i % 2 ? a.gate : b.gate).admit(url, new Date(), `p${i}`)));
+    const admitted = asks.map((x, i) => (x.admitted ? `p${i}` : null)).filter((x): x is string => x !== null);
+    expect(admitted).toHaveLength(1);
+    expect(asks.filter((x) => !x.admitted).every((x) => !x.admitted && x.reason === "circuit half-open")).toBe(true);
+    expect((await a.gate.inspect(url)).state).toBe("half-open");
+
+    await b.gate.release(url, true, admitted[0]!);
+    expect((await a.gate.inspect(url)).state).toBe("closed");
+    expect((await a.gate.admit(url, new Date(), slot())).admitted).toBe(true);
+    expect((await b.gate.admit(url, new Date(), slot())).admitted).toBe(true);
+    expect([...a.lines, ...b.lines].map((l) => l["message"])).toEqual(
+      expect.arrayContaining(["circuit half-open: probing the endpoint", "circuit closed: the probe succeeded"]),
+    );
+  });
+
+  it("re-opens when the probe fails; attempts admitted before the opening do not decide", async () => {
+    const { gate: g } = gate({ maxInFlight: 100 }, { openMs: 300 });
+    const url = endpoint();
+    const straggler = slot();
+    expect((await g.admit(url, new Date(), straggler)).admitted).toBe(true);
+    await attempts(g, url, Array<boolean>(10).fill(false));
+    await sleep(350);
+    const probe = slot();
+    expect(await g.admit(url, new Date(), probe)).toEqual({ admitted: true });
+    // An attempt that began while the circuit was closed ends now: the probe still decides.
+    await g.release(url, true, straggler);
+    expect((await g.inspect(url)).state).toBe("half-open");
+    await g.release(url, false, probe);
+    const state = await g.inspect(url);
+    expect(state.state).toBe("open");
+    expect((await g.admit(url, new Date(), slot())).admitted).toBe(false);
+    await sleep(350);
+    expect((await g.admit(url, new Date(), slot())).admitted).toBe(true);
+  });
+
+  it("sends another probe when the first one's worker never reports back", async () => {
+    const { gate: g } = gate({ maxInFlight: 100, slotTtlMs: 400 }, { openMs: 200 });
+    const url = endpoint();
+    await attempts(g, url, Array<boolean>(10).fill(false));
+    await sleep(250);
+    expect((await g.admit(url, new Date(), slot())).admitted).toBe(true);
+    expect((await g.admit(url, new Date(), slot())).admitted).toBe(false);
+    await sleep(450);
+    expect((await g.admit(url, new Date(), slot())).admitted).toBe(true);
+  });
+});
+
+describe("the open-circuits gauge", () => {
+  it("counts the deployment's open and half-open circuits until they close", async () => {
+    const own = `${prefix}-gauge`;
+    const redis = createRedis(redisUrl());
+    connections.push(redis);
+    const settings = { ...BASE, maxInFlight: 100, breaker: { ...BASE.breaker, openMs: 200 } };
+    const g = new RedisEndpointGate(redis, own, settings, captureLog().log);
+    const [one, two] = [endpoint(), endpoint()];
+    expect(await g.openCircuits()).toBe(0);
+    await attempts(g, one, Array<boolean>(10).fill(false));
+    await attempts(g, two, Array<boolean>(10).fill(false));
+    expect(await g.openCircuits()).toBe(2);
+    await sleep(250);
+    await attempts(g, one, [true]);
+    expect(await g.openCircuits()).toBe(1);
+    await deletePrefix(own);
+  });
+});
+
+describe("cost and failure", () => {
+  it("takes one Redis round trip to admit and one to release", async () => {
+    const { gate: g, redis } = gate();
+    const url = endpoint();
+    await attempts(g, url, [true]); // scripts loaded
+    const sent: string[] = [];
+    const original = redis.sendCommand.bind(redis);
+    redis.sendCommand = ((command: { name: string }) => {
+      sent.push(command.name);
+      return original(command as Parameters<typeof original>[0]);
+    }) as typeof redis.sendCommand;
+    const s = slot();
+    await g.admit(url, new Date(), s);
+    expect(sent).toEqual(["evalsha"]);
+    await g.release(url, false, s);
+    expect(sent).toEqual(["evalsha", "evalsha"]);
+  });
+
+  it("lets attempts through (and says so once) when Redis cannot answer", async () => {
+    const down = createRedis("redis://127.0.0.1:1", { maxRetriesPerRequest: 0, enableOfflineQueue: false, lazyConnect: true });
+    down.on("error", () => undefined);
+    connections.push(down);
+    const { log, lines } = captureLog();
+    const g = new RedisEndpointGate(down, prefix, BASE, log);
+    const url = endpoint();
+    for (let i = 0; i < 5; i += 1) expect(await g.admit(url, new Date(), slot())).toEqual({ admitted: true });
+    await g.release(url, false, slot());
+    const warnings = lines.filter((l) => l["level"] === "warn");
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]!["message"]).toBe("endpoint gate: admit failed; attempts are let through");
+  });
+});

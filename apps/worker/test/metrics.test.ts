@@ -1,0 +1,171 @@
+// The worker's /metrics after real deliveries, end to end (producer job -> ingest -> fan-out ->
+// signed attempt to a real receiver), scraped over its ops HTTP port: events received and
+// rejected from the queue, deliveries by outcome (succeeded, retrying, failed, skipped), the
+// attempt-duration and publish-to-deliver histograms, queue depths, open circuits, the count of
+// disabled webhooks, and the default process metrics.
+import { loadConfig } from "../src/config.js";
+import { deliveryJob } from "../src/delivery/delivery-job.js";
+import { startOpsHttp } from "../src/ops-server.js";
+import { startReceiver, type Receiver, type ReceiverReply } from "@msr-webhooks/testing/receiver";
+import type { RunningOpsServer } from "@msr-webhooks/observability/ops-server";
+import { createHarness, type Harness, type InProcessWorker } from "./support/harness.js";
+import { createOrg, createRepo, createUser, createWebhook, insertDelivery, insertEvent, tagPushContents, type AccountRef } from "./support/seed.js";
+import { waitUntil } from "./support/wait.js";
+
+let h: Harness;
+let receiver: Receiver;
+let worker: InProcessWorker;
+let ops: RunningOpsServer;
+let alice: AccountRef;
+const replies = new Map<string, (n: number) => ReceiverReply>();
+const counts = new Map<string, number>();
+
+beforeAll(async () => {
+  h = await createHarness({ WORKER_HTTP_PORT: "0", WORKER_HTTP_HOST: "127.0.0.1" });
+  receiver = await startReceiver({
+    handler: (req) => {
+      const n = (counts.get(req.path) ?? 0) + 1;
+      counts.set(req.path, n);
+      return replies.get(req.path)?.(n) ?? { status: 204, delayMs: 30 };
+    },
+  });
+  alice = await createUser(h.db, "alice");
+  const foo = await createOrg(h.db, "foo", [alice]);
+  for (const repo of ["ok", "flaky", "gone", "paused"]) await createRepo(h.db, foo, repo);
+  worker = await h.startWorker();
+  ops = await startOpsHttp(worker.deps);
+}, 30_000);
+
+afterAll(async () => {
+  await ops.close();
+  await receiver.close();
+  await h.close();
+});
+
+async function scrape(): Promise<string> {
+  const res = await fetch(`http://127.0.0.1:${ops.port}/metrics`);
+  expect(res.status).toBe(200);
+  return res.text();
+}
+
+/** The value of the first sample of `name` whose labels include `labels`; undefined when absent. */
+function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
+  for (const line of text.split("\n")) {
+    if (line.startsWith("#")) continue;
+    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!match || match[1] !== name) continue;
+    const got = Object.fromEntries([...(match[2] ?? "").matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+    if (Object.entries(labels).every(([k, v]) => got[k] === v)) return Number(match[3]);
+  }
+  return undefined;
+}
+
+function settled(webhookId: string) {
+  return waitUntil(
+    () => h.db.delivery.findFirst({ where: { webhookId, status: { in: ["succeeded", "failed", "skipped"] } } }),
+    { what: `delivery for ${webhookId} to settle`, timeoutMs: 15_000 },
+  );
+}
+
+const value = async (name: string, labels: Record<string, string> = {}): Promise<number> => sample(await scrape(), name, labels) ?? 0;
+
+describe("GET /metrics on the worker", () => {
+  it("has every shared metric from the start, with service=worker and the process metrics", async () => {
+    const text = await scrape();
+    for (const name of [
+      "msrwh_events_received_total",
+      "msrwh_events_rejected_total",
+      "msrwh_deliveries_total",
+      "msrwh_delivery_attempt_duration_seconds",
+      "msrwh_delivery_latency_seconds",
+      "msrwh_queue_jobs",
+      "msrwh_open_circuits",
+      "msrwh_webhooks_disabled",
+      "process_cpu_user_seconds_total",
+      "nodejs_eventloop_lag_seconds",
+    ]) {
+      expect(text).toContain(`# TYPE ${name} `);
+    }
+    expect(sample(text, "msrwh_open_circuits", { service: "worker" })).toBe(0);
+    expect(sample(text, "msrwh_webhooks_disabled", { service: "worker" })).toBe(0);
+    for (const queue of ["events", "fanout", "deliveries", "maintenance"]) {
+      expect(sample(text, "msrwh_queue_jobs", { queue, state: "waiting" })).toEqual(expect.any(Number));
+    }
+  });
+
+  it("counts a delivered event: received from the queue, succeeded, its attempt's duration and its latency", async () => {
+    const w = await createWebhook(h.db, { type: "TAG_PUSH", key: "foo/ok", endpoint: `${receiver.url}/ok`, author: alice });
+    const before = await scrape();
+    const published = Date.now();
+    await h.publish({ type: "TAG_PUSH", contents: tagPushContents("foo", "ok") });
+    expect((await settled(w.id)).status).toBe("succeeded");
+    const elapsedS = (Date.now() - published) / 1000;
+
+    const after = await scrape();
+    const delta = (name: string, labels: Record<string, string>) => (sample(after, name, labels) ?? 0) - (sample(before, name, labels) ?? 0);
+    expect(delta("msrwh_events_received_total", { type: "TAG_PUSH", source: "queue", service: "worker" })).toBe(1);
+    expect(delta("msrwh_deliveries_total", { outcome: "succeeded", type: "TAG_PUSH" })).toBe(1);
+    expect(delta("msrwh_delivery_attempt_duration_seconds_count", { outcome: "succeeded", type: "TAG_PUSH" })).toBe(1);
+    // The receiver waits 30 ms before answering: the attempt cannot have been quicker.
+    expect(delta("msrwh_delivery_attempt_duration_seconds_sum", { outcome: "succeeded", type: "TAG_PUSH" })).toBeGreaterThanOrEqual(0.03);
+    expect(delta("msrwh_delivery_latency_seconds_count", { type: "TAG_PUSH" })).toBe(1);
+    const latency = delta("msrwh_delivery_latency_seconds_sum", { type: "TAG_PUSH" });
+    expect(latency).toBeGreaterThanOrEqual(0.03);
+    expect(latency).toBeLessThanOrEqual(elapsedS + 1);
+  });
+
+  it("counts a failed attempt as retrying, then its success", async () => {
+    replies.set("/flaky", (n) => (n === 1 ? { status: 500 } : { status: 204 }));
+    const w = await createWebhook(h.db, { type: "TAG_PUSH", key: "foo/flaky", endpoint: `${receiver.url}/flaky`, author: alice });
+    const retrying = await value("msrwh_deliveries_total", { outcome: "retrying", type: "TAG_PUSH" });
+    const succeeded = await value("msrwh_deliveries_total", { outcome: "succeeded", type: "TAG_PUSH" });
+    const failedAttempts = await value("msrwh_delivery_attempt_duration_seconds_count", { outcome: "retrying", type: "TAG_PUSH" });
+    await h.publish({ type: "TAG_PUSH", contents: tagPushContents("foo", "flaky") });
+    expect((await settled(w.id)).status).toBe("succeeded");
+    expect(await value("msrwh_deliveries_total", { outcome: "retrying", type: "TAG_PUSH" })).toBe(retrying + 1);
+    expect(await value("msrwh_deliveries_total", { outcome: "succeeded", type: "TAG_PUSH" })).toBe(succeeded + 1);
+    expect(await value("msrwh_delivery_attempt_duration_seconds_count", { outcome: "retrying", type: "TAG_PUSH" })).toBe(failedAttempts + 1);
+  });
+
+  it("counts a 410 Gone as failed, and the webhook it disabled", async () => {
+    replies.set("/gone", () => ({ status: 410 }));
+    const w = await createWebhook(h.db, { type: "TAG_PUSH", key: "foo/gone", endpoint: `${receiver.url}/gone`, author: alice });
+    const failed = await value("msrwh_deliveries_total", { outcome: "failed", type: "TAG_PUSH" });
+    await h.publish({ type: "TAG_PUSH", contents: tagPushContents("foo", "gone") });
+    expect((await settled(w.id)).status).toBe("failed");
+    expect(await value("msrwh_deliveries_total", { outcome: "failed", type: "TAG_PUSH" })).toBe(failed + 1);
+    expect(await value("msrwh_webhooks_disabled")).toBe(1);
+  });
+
+  it("counts deliveries of an inactive webhook as skipped", async () => {
+    const w = await createWebhook(h.db, { type: "TAG_PUSH", key: "foo/paused", endpoint: `${receiver.url}/paused`, author: alice, inactive: true });
+    const eventId = await insertEvent(h.db, { namespace: "foo", repository: "paused", status: "fanned_out" });
+    const deliveryId = await insertDelivery(h.db, eventId, w.id);
+    await h.queues.delivery.addBulk([deliveryJob(deliveryId, loadConfig(h.env).retry)]);
+    expect((await settled(w.id)).status).toBe("skipped");
+    expect(await value("msrwh_deliveries_total", { outcome: "skipped", type: "TAG_PUSH" })).toBe(1);
+    expect(counts.get("/paused")).toBeUndefined();
+  });
+
+  it("counts an invalid producer event as rejected, with a bounded type label", async () => {
+    const invalid = await value("msrwh_events_rejected_total", { type: "TAG_PUSH", source: "queue" });
+    const unknown = await value("msrwh_events_rejected_total", { type: "invalid", source: "queue" });
+    await h.publish({ type: "TAG_PUSH", contents: { namespace: "foo" } });
+    await h.publish({ type: "NOT_A_REAL_TYPE", contents: {} });
+    await waitUntil(async () => (await value("msrwh_events_rejected_total", { type: "invalid", source: "queue" })) === unknown + 1, {
+      what: "the unknown type to be rejected",
+    });
+    await waitUntil(async () => (await value("msrwh_events_rejected_total", { type: "TAG_PUSH", source: "queue" })) === invalid + 1, {
+      what: "the invalid TAG_PUSH to be rejected",
+    });
+    expect(await scrape()).not.toContain("NOT_A_REAL_TYPE");
+  });
+
+  it("reads queue depths on each scrape", async () => {
+    const delayed = await value("msrwh_queue_jobs", { queue: "deliveries", state: "delayed" });
+    await h.queues.delivery.add("probe", { deliveryId: "00000000-0000-4000-8000-00000000abcd" }, { delay: 600_000, jobId: "metrics-probe" });
+    expect(await value("msrwh_queue_jobs", { queue: "deliveries", state: "delayed" })).toBe(delayed + 1);
+    await h.queues.delivery.remove("metrics-probe");
+    expect(await value("msrwh_queue_jobs", { queue: "deliveries", state: "delayed" })).toBe(delayed);
+  });
+});

@@ -1,0 +1,320 @@
+// Benchmark 4: how costs grow with stored data. At 1,000 / 100,000 / 1,000,000 stored subscriptions
+// (and as many stored delivery attempts): the fan-out match query (EXPLAIN ANALYZE, the worker's
+// statement), fan-out time through the real worker, GET /api/v0/webhooks as a repository admin with
+// 10 webhooks and as a system admin (who lists all), and GET /api/v0/webhooks/{id}/deliveries.
+import { randomUUID } from "node:crypto";
+import type pg from "pg";
+import { ADMIN_PASSWORD, ADMIN_USER, startApiProcess, type ApiProcess } from "./support/api-process.js";
+import { parseArgs } from "./support/args.js";
+import { runBench } from "./support/cleanup.js";
+import { nowMs, sleep } from "./support/clock.js";
+import { seedDeliveryLog, seedFillerSubscriptions } from "./support/cost-seed.js";
+import { watched } from "./support/e2e-run.js";
+import { tagPushEvent } from "./support/events.js";
+import { basicAuth, expectStatus, timedRequest } from "./support/http.js";
+import { machineInfo } from "./support/machine.js";
+import { startReceiverProcess, type ReceiverProcess } from "./support/receiver.js";
+import { log, printHeader, saveResults, table } from "./support/report.js";
+import { median, percentile, round } from "./support/stats.js";
+import { startWorkerProcess } from "./support/worker-process.js";
+import { createWorld, type World } from "./support/world.js";
+import { publishEvent } from "@msr-webhooks/events/publish";
+
+const USER = "alice";
+const USER_PASSWORD = "alice-bench-password";
+const REPOSITORY = "app";
+const USER_WEBHOOKS = 10;
+
+interface Timing {
+  p50: number;
+  p95: number;
+  n: number;
+}
+
+interface AdminListing {
+  ms: number;
+  status: number;
+  rows: number | null;
+  megabytes: number;
+  nextPageHeader: string | null;
+  error?: string;
+}
+
+interface SizeResult {
+  subscriptions: number;
+  attempts: number;
+  seedSeconds: number;
+  matchQueryMs: number;
+  matchPlanScans: string[];
+  fanoutMs: Timing;
+  publishToReceiveMs: Timing;
+  userList: Timing & { rows: number };
+  adminList: AdminListing[];
+  adminFirstPage: (Timing & { rows: number }) | null;
+  apiPeakRssMb: number;
+  deliveryLog: (Timing & { source: string }) | null;
+  deliveryLogSqlMs: number;
+  deliveryLogPlanScans: string[];
+}
+
+async function timeRequests(n: number, warm: number, request: () => Promise<{ ms: number }>): Promise<Timing> {
+  for (let i = 0; i < warm; i += 1) await request();
+  const ms: number[] = [];
+  for (let i = 0; i < n; i += 1) ms.push((await request()).ms);
+  return { p50: median(ms), p95: percentile(ms, 95), n };
+}
+
+/** Every node type of a JSON plan that reads a table, e.g. "Index Scan on Webhook (Webhook_type_key_inactive_idx)". */
+function scansOf(plan: unknown): string[] {
+  const found: string[] = [];
+  const walk = (node: Record<string, unknown>): void => {
+    const type = String(node["Node Type"] ?? "");
+    if (node["Relation Name"] !== undefined) {
+      const index = node["Index Name"] ? ` (${String(node["Index Name"])})` : "";
+      found.push(`${type} on ${String(node["Relation Name"])}${index}`);
+    }
+    for (const child of (node.Plans as Record<string, unknown>[] | undefined) ?? []) walk(child);
+  };
+  walk(plan as Record<string, unknown>);
+  return [...new Set(found)];
+}
+
+async function explain(pool: pg.Pool, sql: string, params: unknown[], runs: number): Promise<{ ms: number; scans: string[] }> {
+  const times: number[] = [];
+  let scans: string[] = [];
+  for (let i = 0; i < runs; i += 1) {
+    const { rows } = await pool.query<{ "QUERY PLAN": { Plan: unknown; "Execution Time": number; "Planning Time": number }[] }>(
+      `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${sql}`,
+      params,
+    );
+    const out = rows[0]?.["QUERY PLAN"][0];
+    if (!out) throw new Error("EXPLAIN returned nothing");
+    times.push(out["Execution Time"] + out["Planning Time"]);
+    scans = scansOf(out.Plan);
+  }
+  return { ms: median(times), scans };
+}
+
+/** The worker's fan-out match statement (apps/worker/src/fanout/subscription.repository.ts, matchingSubscriptionsSql) for one event. */
+const MATCH_SQL = `
+  SELECT q.event_id::text AS "eventId", w.id, w.type, w.key, w."authorId"::text AS "authorId",
+         a."isAdmin" AS "authorIsAdmin", a."isActive" AS "authorIsActive"
+    FROM jsonb_to_recordset($1::jsonb) AS q(event_id uuid, types text[], keys text[])
+    JOIN "Webhook" AS w ON w.type = ANY(q.types) AND w.key = ANY(q.keys) AND w.inactive = false
+    JOIN "Account" AS a ON a.id = w."authorId"`;
+
+/** The API's delivery-log page statement (apps/api/src/services/deliveries.repository.ts, page()), first page. */
+const DELIVERY_PAGE_SQL = `
+  SELECT d.id::text AS id, d."eventId"::text AS "eventId", e.type AS "eventType", d.status, d.reason,
+         d."attemptCount", d."nextAttemptAt", d."createdAt", d."updatedAt"
+    FROM "Delivery" AS d JOIN "Event" AS e ON e.id = d."eventId"
+   WHERE d."webhookId" = $1
+   ORDER BY d."createdAt" DESC, d.id DESC
+   LIMIT 50`;
+
+async function setUpUser(api: ApiProcess, receiver: ReceiverProcess): Promise<string[]> {
+  const admin = basicAuth(ADMIN_USER, ADMIN_PASSWORD);
+  const user = basicAuth(USER, USER_PASSWORD);
+  await expectStatus(201, "POST", `${api.url}/enzi/v0/accounts`, { auth: admin, body: { name: USER, password: USER_PASSWORD } });
+  await expectStatus(201, "POST", `${api.url}/api/v0/repositories/${USER}`, { auth: user, body: { name: REPOSITORY } });
+  const ids: string[] = [];
+  for (let i = 0; i < USER_WEBHOOKS; i += 1) {
+    const res = await expectStatus(201, "POST", `${api.url}/api/v0/webhooks`, {
+      auth: user,
+      body: {
+        type: "TAG_PUSH",
+        key: `${USER}/${REPOSITORY}`,
+        endpoint: `${receiver.urls[i % receiver.urls.length] as string}/hook/${USER}/${i}`,
+        skipTLSVerification: true,
+      },
+    });
+    ids.push((JSON.parse(res.body) as { id: string }).id);
+  }
+  return ids;
+}
+
+async function measureFanout(world: World, receiver: ReceiverProcess, events: number): Promise<{ fanoutMs: Timing; publishToReceiveMs: Timing }> {
+  const worker = startWorkerProcess(world);
+  try {
+    await receiver.reset();
+    // Warm-up: JIT, pools and caches; also proves the worker is consuming.
+    for (let i = 0; i < 20; i += 1) await publishEvent(world.redis, tagPushEvent(REPOSITORY, nowMs(), USER), { prefix: world.prefix });
+    await watched(receiver.waitFor(20 * USER_WEBHOOKS, 60_000), [worker]);
+    await sleep(300);
+    await receiver.reset();
+    const since = new Date();
+    // One event at a time, spaced out: the time measured is the fan-out itself, not a queue.
+    for (let i = 0; i < events; i += 1) {
+      await publishEvent(world.redis, tagPushEvent(REPOSITORY, nowMs(), USER), { prefix: world.prefix });
+      await sleep(50);
+    }
+    await watched(receiver.waitFor(events * USER_WEBHOOKS, 120_000), [worker]);
+    const stats = await receiver.stats(true);
+    // receivedAt: ingest stored the event; fannedOutAt: the fan-out committed its delivery rows.
+    const { rows } = await world.pool.query<{ ms: number }>(
+      `SELECT extract(epoch FROM "fannedOutAt" - "receivedAt") * 1000 AS ms FROM "Event"
+        WHERE "receivedAt" >= $1 AND namespace = $2 AND "fannedOutAt" IS NOT NULL`,
+      [since, USER],
+    );
+    const ms = rows.map((r) => Number(r.ms));
+    if (ms.length !== events) throw new Error(`expected ${events} fanned-out events, found ${ms.length}`);
+    return {
+      fanoutMs: { p50: median(ms), p95: percentile(ms, 95), n: ms.length },
+      publishToReceiveMs: { p50: percentile(stats.latencies, 50), p95: percentile(stats.latencies, 95), n: stats.latencies.length },
+    };
+  } finally {
+    await worker.stop();
+  }
+}
+
+async function measureSize(receiver: ReceiverProcess, size: number, attempts: number): Promise<SizeResult> {
+  const world = await createWorld();
+  try {
+    const api = await startApiProcess(world);
+    const seedStart = nowMs();
+    const webhookIds = await setUpUser(api, receiver);
+    await seedFillerSubscriptions(world.pool, size - USER_WEBHOOKS);
+    await seedDeliveryLog(world.pool, webhookIds, attempts, USER, REPOSITORY);
+    await world.pool.query("VACUUM ANALYZE");
+    const seedSeconds = (nowMs() - seedStart) / 1000;
+    log(`${size} subscriptions, ${attempts} attempts seeded in ${round(seedSeconds, 1)} s`);
+
+    const match = await explain(
+      world.pool,
+      MATCH_SQL,
+      [JSON.stringify([{ event_id: randomUUID(), types: ["TAG_PUSH"], keys: ["", USER, `${USER}/${REPOSITORY}`] }])],
+      30,
+    );
+    const logSql = await explain(world.pool, DELIVERY_PAGE_SQL, [webhookIds[0]], 30);
+
+    const userAuth = basicAuth(USER, USER_PASSWORD);
+    const adminAuth = basicAuth(ADMIN_USER, ADMIN_PASSWORD);
+    let userRows = 0;
+    const userList = await timeRequests(200, 20, async () => {
+      const res = await expectStatus(200, "GET", `${api.url}/api/v0/webhooks`, { auth: userAuth });
+      userRows = (JSON.parse(res.body) as unknown[]).length;
+      return res;
+    });
+
+    // The admin's list: everything, unless the API pages it.
+    const adminList: AdminListing[] = [];
+    for (let i = 0; i < (size >= 1_000_000 ? 2 : 3); i += 1) {
+      try {
+        const res = await timedRequest("GET", `${api.url}/api/v0/webhooks`, { auth: adminAuth, timeoutMs: 600_000 });
+        let rows: number | null = null;
+        try {
+          rows = res.status === 200 ? (JSON.parse(res.body) as unknown[]).length : null;
+        } catch {
+          rows = null;
+        }
+        const next = res.headers["x-next-page-start"];
+        adminList.push({ ms: res.ms, status: res.status, rows, megabytes: res.bytes / 1024 ** 2, nextPageHeader: typeof next === "string" ? next : null });
+      } catch (err) {
+        adminList.push({ ms: Number.NaN, status: 0, rows: null, megabytes: 0, nextPageHeader: null, error: String(err) });
+        break;
+      }
+    }
+    // An explicit page, when the API understands pageSize (MSR clients never send it).
+    let adminFirstPage: SizeResult["adminFirstPage"] = null;
+    const probe = await timedRequest("GET", `${api.url}/api/v0/webhooks?pageSize=100`, { auth: adminAuth });
+    const probeRows = probe.status === 200 ? (JSON.parse(probe.body) as unknown[]).length : -1;
+    if (probeRows === 100) {
+      const t = await timeRequests(50, 5, () => expectStatus(200, "GET", `${api.url}/api/v0/webhooks?pageSize=100`, { auth: adminAuth }));
+      adminFirstPage = { ...t, rows: 100 };
+    }
+
+    let deliveryLog: SizeResult["deliveryLog"] = null;
+    const logProbe = await timedRequest("GET", `${api.url}/api/v0/webhooks/${webhookIds[0] as string}/deliveries?limit=50`, { auth: userAuth });
+    if (logProbe.status === 200) {
+      const t = await timeRequests(200, 20, () =>
+        expectStatus(200, "GET", `${api.url}/api/v0/webhooks/${webhookIds[0] as string}/deliveries?limit=50`, { auth: userAuth }),
+      );
+      deliveryLog = { ...t, source: "GET /api/v0/webhooks/{id}/deliveries?limit=50" };
+    } else {
+      log(`delivery log route answered ${logProbe.status}: measuring its SQL only`);
+    }
+    const apiPeakRssMb = api.peakRssMb();
+    await api.stop();
+
+    const fanout = await measureFanout(world, receiver, 100);
+    return {
+      subscriptions: size,
+      attempts,
+      seedSeconds,
+      matchQueryMs: match.ms,
+      matchPlanScans: match.scans,
+      fanoutMs: fanout.fanoutMs,
+      publishToReceiveMs: fanout.publishToReceiveMs,
+      userList: { ...userList, rows: userRows },
+      adminList,
+      adminFirstPage,
+      apiPeakRssMb,
+      deliveryLog,
+      deliveryLogSqlMs: logSql.ms,
+      deliveryLogPlanScans: logSql.scans,
+    };
+  } finally {
+    await world.close();
+  }
+}
+
+runBench("cost", async () => {
+  const args = parseArgs();
+  const sizes = args.numbers("sizes", [1000, 100_000, 1_000_000]);
+  const machine = machineInfo();
+  const command = `pnpm --filter @msr-webhooks/bench cost ${process.argv.slice(2).join(" ")}`.trim();
+  printHeader("Cost growth", machine, command);
+  const receiver = await startReceiverProcess(args.number("origins", 10));
+  const results: SizeResult[] = [];
+  for (const size of sizes) {
+    const r = await measureSize(receiver, size, size);
+    results.push(r);
+    const admin = r.adminList.map((a) => (a.error ? `error: ${a.error}` : `${round(a.ms)} ms, ${a.status}, ${String(a.rows)} rows, ${round(a.megabytes, 1)} MB`));
+    log(
+      `${size}: match ${round(r.matchQueryMs, 3)} ms [${r.matchPlanScans.join(", ")}]; fan-out p50 ${round(r.fanoutMs.p50, 1)} ms; ` +
+        `user list p50 ${round(r.userList.p50, 2)} ms (${r.userList.rows} rows); admin list ${admin.join("; ")}; ` +
+        `delivery log p50 ${r.deliveryLog ? round(r.deliveryLog.p50, 2) : "-"} ms, SQL ${round(r.deliveryLogSqlMs, 3)} ms [${r.deliveryLogPlanScans.join(", ")}]; API peak RSS ${round(r.apiPeakRssMb)} MB`,
+    );
+  }
+  await receiver.close();
+
+  const first = results[0];
+  const ratio = (f: (r: SizeResult) => number, r: SizeResult) => (first ? round(f(r) / f(first), 2).toFixed(2) : "");
+  const rows = results.map((r) => {
+    const admin = r.adminList.filter((a) => !a.error);
+    return [
+      r.subscriptions.toLocaleString("en-US"),
+      `${round(r.matchQueryMs, 3)} (${ratio((x) => x.matchQueryMs, r)}x)`,
+      `${round(r.fanoutMs.p50, 1)} / ${round(r.fanoutMs.p95, 1)} (${ratio((x) => x.fanoutMs.p50, r)}x)`,
+      `${round(r.userList.p50, 2)} / ${round(r.userList.p95, 2)} (${ratio((x) => x.userList.p50, r)}x)`,
+      admin.length > 0
+        ? `${round(median(admin.map((a) => a.ms)))} ms, ${String(admin[0]?.rows)} rows, ${round(admin[0]?.megabytes ?? 0, 1)} MB`
+        : `failed: ${r.adminList[0]?.error ?? "?"}`,
+      r.adminFirstPage ? `${round(r.adminFirstPage.p50, 2)} / ${round(r.adminFirstPage.p95, 2)}` : "n/a",
+      r.deliveryLog ? `${round(r.deliveryLog.p50, 2)} / ${round(r.deliveryLog.p95, 2)} (${ratio((x) => x.deliveryLog?.p50 ?? Number.NaN, r)}x)` : "n/a",
+      `${round(r.deliveryLogSqlMs, 3)}`,
+      round(r.apiPeakRssMb),
+    ];
+  });
+  process.stdout.write(
+    `\n${table(
+      [
+        "stored subscriptions (= stored attempts)",
+        "match query ms (vs first)",
+        "fan-out ms p50 / p95",
+        "GET /webhooks as repo admin ms p50 / p95",
+        "GET /webhooks as system admin (default)",
+        "admin ?pageSize=100 ms p50 / p95",
+        "GET /webhooks/{id}/deliveries ms p50 / p95",
+        "delivery page SQL ms",
+        "API peak RSS MB",
+      ],
+      rows,
+    )}\n`,
+  );
+  for (const r of results) {
+    process.stdout.write(`plans at ${r.subscriptions}: match [${r.matchPlanScans.join(", ")}]; delivery page [${r.deliveryLogPlanScans.join(", ")}]\n`);
+  }
+  const file = saveResults("cost", machine, command, results);
+  log(`saved ${file}`);
+});

@@ -1,0 +1,63 @@
+// The filler of the cost benchmark, in set-based SQL: other users' subscriptions (every type, over
+// 1,000 namespaces of 100 repositories, 2% inactive) and a delivery log (events, deliveries and one
+// attempt each) for the measured user's webhooks.
+import type pg from "pg";
+import { SUBSCRIPTION_TYPES } from "@msr-webhooks/events/types";
+
+const FILLER_USERS = 1000;
+/** Any valid secret: filler subscriptions never receive anything. */
+const FILLER_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+function scopeOf(type: string): "repo" | "ns" | "global" {
+  if (type === "SCANNER_UPDATE_COMPLETED") return "global";
+  if (type.startsWith("REPO_")) return "ns";
+  return "repo";
+}
+
+export async function seedFillerSubscriptions(pool: pg.Pool, count: number): Promise<void> {
+  if (count <= 0) return;
+  await pool.query(
+    `INSERT INTO "Account" (id, name) SELECT md5('filler-' || k)::uuid, 'filler-' || k FROM generate_series(0, $1 - 1) AS k`,
+    [FILLER_USERS],
+  );
+  const types = [...SUBSCRIPTION_TYPES];
+  await pool.query(
+    `INSERT INTO "Webhook" (id, type, key, namespace, endpoint, "authorId", "createdAt", inactive, "skipTLSVerification", "signingSecret")
+     SELECT encode(sha256(convert_to('filler-webhook-' || i, 'UTF8')), 'hex'), t.type,
+            CASE t.scope WHEN 'repo' THEN 'filler-' || (i % $2) || '/repo-' || ((i / $2) % 100)
+                         WHEN 'ns' THEN 'filler-' || (i % $2) ELSE '' END,
+            CASE t.scope WHEN 'global' THEN '' ELSE 'filler-' || (i % $2) END,
+            'https://hooks.example.com/' || i, md5('filler-' || (i % $2))::uuid,
+            now() - make_interval(secs => $1 - i), i % 50 = 0, false, $5
+       FROM generate_series(1, $1) AS i,
+            LATERAL (SELECT ($3::text[])[1 + i % cardinality($3::text[])] AS type,
+                            ($4::text[])[1 + i % cardinality($4::text[])] AS scope) AS t`,
+    [count, FILLER_USERS, types, types.map(scopeOf), FILLER_SECRET],
+  );
+}
+
+/**
+ * `attempts` delivered attempts (one per delivery) spread evenly over the given webhooks, one event
+ * per second of history, newest now.
+ */
+export async function seedDeliveryLog(pool: pg.Pool, webhookIds: readonly string[], attempts: number, namespace: string, repository: string): Promise<void> {
+  const events = Math.ceil(attempts / webhookIds.length);
+  const contents = { namespace, repository, tag: "latest", digest: "sha256:" + "a".repeat(64), imageName: `r/${namespace}/${repository}:latest`, os: "linux", architecture: "amd64", author: "", pushedAt: "2026-01-01T00:00:00Z" };
+  await pool.query(
+    `INSERT INTO "Event" (id, type, source, "createdAt", "receivedAt", contents, namespace, repository, status, "fannedOutAt")
+     SELECT md5('log-event-' || j)::uuid, 'TAG_PUSH', 'queue', ts, ts, $2::jsonb, $3, $4, 'fanned_out', ts
+       FROM generate_series(1, $1) AS j, LATERAL (SELECT now() - make_interval(secs => $1 - j + 60) AS ts) AS x`,
+    [events, JSON.stringify(contents), namespace, repository],
+  );
+  await pool.query(
+    `INSERT INTO "Delivery" (id, "eventId", "webhookId", status, "attemptCount", "createdAt", "updatedAt")
+     SELECT md5('log-delivery-' || j || '-' || w)::uuid, md5('log-event-' || j)::uuid, w, 'succeeded', 1, ts, ts
+       FROM generate_series(1, $1) AS j, unnest($2::text[]) AS w,
+            LATERAL (SELECT now() - make_interval(secs => $1 - j + 60) AS ts) AS x`,
+    [events, webhookIds],
+  );
+  await pool.query(
+    `INSERT INTO "DeliveryAttempt" (id, "deliveryId", number, trigger, "startedAt", "durationMs", "statusCode", "responseHeaders", "responseBody")
+     SELECT gen_random_uuid(), d.id, 1, 'scheduled', d."createdAt", 3, 200, '{"content-length":"0"}', '' FROM "Delivery" AS d`,
+  );
+}

@@ -1,0 +1,75 @@
+// Where a run's CPU went, per delivery: the machine's busy time (/proc/stat) split into the worker
+// processes, the receiver, redis-server, every postgres process, this bench process, and the rest
+// (other programs on the machine, interrupts). All in µs of CPU per delivery.
+import { readdirSync, readFileSync } from "node:fs";
+import { cpuMsOf } from "./proc-stats.js";
+
+export type CpuGroups = Record<string, number>;
+
+function machineBusyMs(): number {
+  const line = readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "";
+  const [, user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = line.trim().split(/\s+/).map(Number);
+  // Jiffies of all cores; USER_HZ is 100 on Linux.
+  return (user + nice + system + irq + softirq + steal) * 10;
+}
+
+function commandOf(pid: string): string {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, "utf8").trim();
+  } catch {
+    return "";
+  }
+}
+
+function commandLineOf(pid: string): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8");
+  } catch {
+    return "";
+  }
+}
+
+/** CPU ms of every live process whose command is `name`, split by whether its command line mentions `mark`. */
+function cpuOfCommand(name: string, mark?: string): { marked: number; rest: number } {
+  const sum = { marked: 0, rest: 0 };
+  for (const pid of readdirSync("/proc")) {
+    if (!/^\d+$/.test(pid) || commandOf(pid) !== name) continue;
+    const ms = cpuMsOf(Number(pid)) ?? 0;
+    // A postgres backend's title names its database: "postgres: 15/main: postgres <db> 127.0.0.1(port) idle".
+    if (mark !== undefined && commandLineOf(pid).includes(mark)) sum.marked += ms;
+    else sum.rest += ms;
+  }
+  return sum;
+}
+
+/**
+ * `database`: the run's own database, whose backends are counted apart from the rest of postgres
+ * (other databases' backends, WAL writer, checkpointer). Backends that exit between two snapshots
+ * take their CPU time with them; the runs keep theirs open (connection pools).
+ */
+export function cpuSnapshot(pids: Record<string, readonly number[]>, database?: string): CpuGroups {
+  const pg = cpuOfCommand("postgres", database);
+  const groups: CpuGroups = { machine: machineBusyMs(), "redis-server": cpuOfCommand("redis-server").rest, "postgres (run db)": pg.marked, "postgres (rest)": pg.rest };
+  for (const [name, list] of Object.entries(pids)) groups[name] = list.reduce((s, pid) => s + (cpuMsOf(pid) ?? 0), 0);
+  groups.bench = cpuMsOf(process.pid) ?? 0;
+  return groups;
+}
+
+/** µs of CPU per delivery for each group between two snapshots, plus "other" = machine - the named ones. */
+export function perDelivery(before: CpuGroups, after: CpuGroups, deliveries: number): CpuGroups {
+  const out: CpuGroups = {};
+  let named = 0;
+  for (const key of Object.keys(after)) {
+    const d = Math.max(0, (after[key] ?? 0) - (before[key] ?? 0));
+    out[key] = (d * 1000) / deliveries;
+    if (key !== "machine") named += d;
+  }
+  out.other = Math.max(0, (((after.machine ?? 0) - (before.machine ?? 0)) - named) * 1000) / deliveries;
+  return out;
+}
+
+export function formatBreakdown(b: CpuGroups): string {
+  return Object.entries(b)
+    .map(([k, v]) => `${k} ${Math.round(v)}`)
+    .join(", ");
+}

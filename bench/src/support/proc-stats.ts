@@ -1,0 +1,79 @@
+// What the kernel says about a process: peak and current resident memory (VmHWM, VmRSS from
+// /proc/<pid>/status) and CPU time spent (utime + stime from /proc/<pid>/stat).
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+
+let ticksPerSecond: number | undefined;
+
+function clockTicks(): number {
+  if (ticksPerSecond === undefined) {
+    try {
+      ticksPerSecond = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+    } catch {
+      ticksPerSecond = 100;
+    }
+  }
+  return ticksPerSecond;
+}
+
+export interface MemoryStatus {
+  peakRssMb: number;
+  rssMb: number;
+}
+
+/** null once the process is gone. */
+export function memoryOf(pid: number): MemoryStatus | null {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/status`, "utf8");
+  } catch {
+    return null;
+  }
+  const kb = (field: string): number => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(text)?.[1] ?? "0");
+  return { peakRssMb: kb("VmHWM") / 1024, rssMb: kb("VmRSS") / 1024 };
+}
+
+/** CPU milliseconds (user + system) the process has used so far; null once it is gone. */
+export function cpuMsOf(pid: number): number | null {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, "utf8");
+  } catch {
+    return null;
+  }
+  // The command name (field 2) may hold spaces; the fields after its closing parenthesis do not.
+  const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
+  const utime = Number(fields[11]);
+  const stime = Number(fields[12]);
+  return ((utime + stime) * 1000) / clockTicks();
+}
+
+/** Samples memory every intervalMs; peak() also reads VmHWM, which the kernel keeps exactly. */
+export class MemoryWatch {
+  private readonly timer: NodeJS.Timeout;
+  private maxRss = 0;
+
+  constructor(
+    private readonly pid: number,
+    intervalMs = 250,
+  ) {
+    this.timer = setInterval(() => this.sample(), intervalMs);
+    this.timer.unref();
+  }
+
+  sample(): MemoryStatus | null {
+    const m = memoryOf(this.pid);
+    if (m) this.maxRss = Math.max(this.maxRss, m.rssMb, m.peakRssMb);
+    return m;
+  }
+
+  /** Peak resident set size in MB since the process started. */
+  peak(): number {
+    this.sample();
+    return this.maxRss;
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}

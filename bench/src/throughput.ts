@@ -1,0 +1,91 @@
+// Benchmark 1, 2 and 6: the baseline (the delivery client alone) and end-to-end deliveries per second
+// through publishEvents -> ingest -> fan-out -> delivery with one worker process, at fan-out 1, 10
+// and 100, as a ratio to the baseline of the same repeat; and the worker's peak RSS in those runs.
+import { measureBaseline, type BaselineResult } from "./support/baseline.js";
+import { parseArgs } from "./support/args.js";
+import { formatBreakdown } from "./support/cpu-breakdown.js";
+import { runBench } from "./support/cleanup.js";
+import { runE2e, type E2eResult } from "./support/e2e-run.js";
+import { machineInfo } from "./support/machine.js";
+import { startReceiverProcess } from "./support/receiver.js";
+import { log, printHeader, saveResults, table } from "./support/report.js";
+import { median, round } from "./support/stats.js";
+
+runBench("throughput", async () => {
+  const args = parseArgs();
+  const repeats = args.number("repeats", 3);
+  const deliveries = args.number("deliveries", 20_000);
+  const fanouts = args.numbers("fanouts", [1, 10, 100]);
+  const concurrency = args.number("concurrency", Number(args.env.DELIVERY_CONCURRENCY ?? 200));
+  const repositories = args.number("repositories", 200);
+  const warmup = args.number("warmup", 2000);
+  // `--cpu-prof DIR`: each worker writes a V8 CPU profile there when it exits.
+  const cpuProfileDir = args.string("cpu-prof", "");
+  const machine = machineInfo();
+  const command = `pnpm --filter @msr-webhooks/bench throughput ${process.argv.slice(2).join(" ")}`.trim();
+  printHeader("Throughput", machine, command);
+
+  const receiver = await startReceiverProcess(args.number("origins", 100));
+  const baselines: BaselineResult[] = [];
+  const runs: (E2eResult & { repeat: number; ratio: number })[] = [];
+  for (let repeat = 1; repeat <= repeats; repeat += 1) {
+    const baseline = await measureBaseline(receiver, { count: deliveries, warmup, concurrency });
+    baselines.push(baseline);
+    log(`repeat ${repeat}: baseline ${round(baseline.perSecond)}/s (${round(baseline.cpuUsPerDelivery)} µs CPU each)`);
+    log(`  CPU µs per delivery: ${formatBreakdown(baseline.cpu)}`);
+    for (const fanout of fanouts) {
+      const run = await runE2e(receiver, {
+        fanout,
+        deliveries,
+        warmupDeliveries: warmup,
+        repositories,
+        workers: 1,
+        workerEnv: args.env,
+        ...(args.workerNodeFlags ? { workerNodeFlags: args.workerNodeFlags } : {}),
+        ...(args.workerEntry ? { workerEntry: args.workerEntry } : {}),
+        analyzeAfterWarmup: !args.flag("no-analyze"),
+        ...(cpuProfileDir ? { cpuProfileDir } : {}),
+      });
+      const ratio = run.perSecond / baseline.perSecond;
+      runs.push({ ...run, repeat, ratio });
+      log(
+        `repeat ${repeat}: fan-out ${fanout}: ${round(run.perSecond)}/s = ${round(ratio, 2)}x baseline ` +
+          `(steady ${round(run.steadyPerSecond)}/s, ${round(run.cpuUsPerDelivery)} µs worker CPU each, peak RSS ${round(run.peakRssMb[0] ?? 0)} MB)`,
+      );
+      log(`  CPU µs per delivery: ${formatBreakdown(run.cpu)}`);
+    }
+  }
+  await receiver.close();
+
+  const rows: (string | number)[][] = [
+    [
+      "baseline (delivery client only)",
+      baselines.map((b) => round(b.perSecond)).join(" / "),
+      round(median(baselines.map((b) => b.perSecond))),
+      "1.00",
+      "",
+      round(median(baselines.map((b) => b.cpuUsPerDelivery))),
+      "",
+    ],
+  ];
+  for (const fanout of fanouts) {
+    const of = runs.filter((r) => r.fanout === fanout);
+    rows.push([
+      `end-to-end, fan-out ${fanout}, 1 worker`,
+      of.map((r) => round(r.perSecond)).join(" / "),
+      round(median(of.map((r) => r.perSecond))),
+      round(median(of.map((r) => r.ratio)), 2).toFixed(2),
+      round(median(of.map((r) => r.steadyPerSecond))),
+      round(median(of.map((r) => r.cpuUsPerDelivery))),
+      round(Math.max(...of.map((r) => r.peakRssMb[0] ?? 0))),
+    ]);
+  }
+  process.stdout.write(
+    `\n${table(
+      ["run", "deliveries/s per repeat", "median deliveries/s", "median ratio to baseline", "steady 10-90% /s", "CPU µs per delivery", "worker peak RSS MB (max)"],
+      rows,
+    )}\n`,
+  );
+  const file = saveResults("throughput", machine, command, { deliveries, concurrency, repositories, warmup, baselines, runs });
+  log(`saved ${file}`);
+});
