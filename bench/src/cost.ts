@@ -51,6 +51,8 @@ interface SizeResult {
   userList: Timing & { rows: number };
   adminList: AdminListing[];
   adminFirstPage: (Timing & { rows: number }) | null;
+  /** A page of 100 from the middle of the table (pageStart from X-Next-Page-Start). */
+  adminNextPage: (Timing & { rows: number }) | null;
   apiPeakRssMb: number;
   deliveryLog: (Timing & { source: string }) | null;
   deliveryLogSqlMs: number;
@@ -64,14 +66,15 @@ async function timeRequests(n: number, warm: number, request: () => Promise<{ ms
   return { p50: median(ms), p95: percentile(ms, 95), n };
 }
 
-/** Every node type of a JSON plan that reads a table, e.g. "Index Scan on Webhook (Webhook_type_key_inactive_idx)". */
+/** Every node of a JSON plan that reads a table or an index, e.g. "Index Scan on Webhook (Webhook_type_key_inactive_idx)". */
 function scansOf(plan: unknown): string[] {
   const found: string[] = [];
   const walk = (node: Record<string, unknown>): void => {
     const type = String(node["Node Type"] ?? "");
-    if (node["Relation Name"] !== undefined) {
+    if (node["Relation Name"] !== undefined || node["Index Name"] !== undefined) {
       const index = node["Index Name"] ? ` (${String(node["Index Name"])})` : "";
-      found.push(`${type} on ${String(node["Relation Name"])}${index}`);
+      const relation = node["Relation Name"] !== undefined ? ` on ${String(node["Relation Name"])}` : "";
+      found.push(`${type}${relation}${index}`);
     }
     for (const child of (node.Plans as Record<string, unknown>[] | undefined) ?? []) walk(child);
   };
@@ -214,13 +217,27 @@ async function measureSize(receiver: ReceiverProcess, size: number, attempts: nu
         break;
       }
     }
-    // An explicit page, when the API understands pageSize (MSR clients never send it).
+    // An explicit page, when the API understands pageSize (MSR clients never send it), and the
+    // page after it (a keyset seek from X-Next-Page-Start, as deep into the table as paging goes).
     let adminFirstPage: SizeResult["adminFirstPage"] = null;
+    let adminNextPage: SizeResult["adminNextPage"] = null;
     const probe = await timedRequest("GET", `${api.url}/api/v0/webhooks?pageSize=100`, { auth: adminAuth });
     const probeRows = probe.status === 200 ? (JSON.parse(probe.body) as unknown[]).length : -1;
     if (probeRows === 100) {
       const t = await timeRequests(50, 5, () => expectStatus(200, "GET", `${api.url}/api/v0/webhooks?pageSize=100`, { auth: adminAuth }));
       adminFirstPage = { ...t, rows: 100 };
+      // What X-Next-Page-Start would say halfway through the listing: the id of the webhook there.
+      const { rows: middle } = await world.pool.query<{ id: string }>(
+        `SELECT id FROM "Webhook" ORDER BY "createdAt", id OFFSET $1 LIMIT 1`,
+        [Math.floor(size / 2)],
+      );
+      const start = middle[0]?.id;
+      if (start !== undefined) {
+        const next = await timeRequests(50, 5, () =>
+          expectStatus(200, "GET", `${api.url}/api/v0/webhooks?pageSize=100&pageStart=${start}`, { auth: adminAuth }),
+        );
+        adminNextPage = { ...next, rows: 100 };
+      }
     }
 
     let deliveryLog: SizeResult["deliveryLog"] = null;
@@ -248,6 +265,7 @@ async function measureSize(receiver: ReceiverProcess, size: number, attempts: nu
       userList: { ...userList, rows: userRows },
       adminList,
       adminFirstPage,
+      adminNextPage,
       apiPeakRssMb,
       deliveryLog,
       deliveryLogSqlMs: logSql.ms,
@@ -291,6 +309,7 @@ runBench("cost", async () => {
         ? `${round(median(admin.map((a) => a.ms)))} ms, ${String(admin[0]?.rows)} rows, ${round(admin[0]?.megabytes ?? 0, 1)} MB`
         : `failed: ${r.adminList[0]?.error ?? "?"}`,
       r.adminFirstPage ? `${round(r.adminFirstPage.p50, 2)} / ${round(r.adminFirstPage.p95, 2)}` : "n/a",
+      r.adminNextPage ? `${round(r.adminNextPage.p50, 2)} / ${round(r.adminNextPage.p95, 2)}` : "n/a",
       r.deliveryLog ? `${round(r.deliveryLog.p50, 2)} / ${round(r.deliveryLog.p95, 2)} (${ratio((x) => x.deliveryLog?.p50 ?? Number.NaN, r)}x)` : "n/a",
       `${round(r.deliveryLogSqlMs, 3)}`,
       round(r.apiPeakRssMb),
@@ -305,6 +324,7 @@ runBench("cost", async () => {
         "GET /webhooks as repo admin ms p50 / p95",
         "GET /webhooks as system admin (default)",
         "admin ?pageSize=100 ms p50 / p95",
+        "admin page from the middle (pageStart) ms p50 / p95",
         "GET /webhooks/{id}/deliveries ms p50 / p95",
         "delivery page SQL ms",
         "API peak RSS MB",

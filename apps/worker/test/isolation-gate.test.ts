@@ -67,7 +67,7 @@ describe("the in-flight cap", () => {
     expect(await b.admit(url, now, held[1]!)).toEqual({ admitted: true });
     expect(await a.admit(`${url}/other-path`, now, held[2]!)).toEqual({ admitted: true });
     const refused = await b.admit(url, now, slot());
-    expect(refused).toMatchObject({ admitted: false, reason: "3 attempts already in flight" });
+    expect(refused).toMatchObject({ admitted: false, reason: "3 attempts already in flight", cause: "busy" });
     // busyRetryMs 1000, spread by up to 100% (random() = 0.5 here).
     if (!refused.admitted) expect(refused.retryAt.getTime() - now.getTime()).toBe(1500);
     expect((await a.inspect(url)).inFlight).toBe(3);
@@ -158,7 +158,7 @@ describe("the circuit breaker", () => {
     expect(state.openUntil! - state.openedAt!).toBe(30_000);
     const now = new Date();
     const refused = await g.admit(url, now, slot());
-    expect(refused).toMatchObject({ admitted: false, reason: "circuit open" });
+    expect(refused).toMatchObject({ admitted: false, reason: "circuit open", cause: "circuit" });
     // The first refused attempt comes back when the open period ends.
     if (!refused.admitted) {
       const wait = refused.retryAt.getTime() - now.getTime();

@@ -45,11 +45,21 @@ function cpuOfCommand(name: string, mark?: string): { marked: number; rest: numb
 /**
  * `database`: the run's own database, whose backends are counted apart from the rest of postgres
  * (other databases' backends, WAL writer, checkpointer). Backends that exit between two snapshots
- * take their CPU time with them; the runs keep theirs open (connection pools).
+ * take their CPU time with them; the runs keep theirs open (connection pools). `redisUrl`: the
+ * run's Redis; with the shared instance, other programs' Redis work is counted in too.
  */
-export function cpuSnapshot(pids: Record<string, readonly number[]>, database?: string): CpuGroups {
-  const pg = cpuOfCommand("postgres", database);
-  const groups: CpuGroups = { machine: machineBusyMs(), "redis-server": cpuOfCommand("redis-server").rest, "postgres (run db)": pg.marked, "postgres (rest)": pg.rest };
+export function cpuSnapshot(pids: Record<string, readonly number[]>, where: { database?: string; redisUrl?: string } = {}): CpuGroups {
+  const pg = cpuOfCommand("postgres", where.database);
+  // redis-server's title carries its address ("redis-server 127.0.0.1:6379"): a private instance is told apart.
+  const redisAddress = where.redisUrl ? new URL(where.redisUrl).host : undefined;
+  const redis = cpuOfCommand("redis-server", redisAddress);
+  const groups: CpuGroups = {
+    machine: machineBusyMs(),
+    "redis-server (run)": redis.marked,
+    "redis-server (rest)": redis.rest,
+    "postgres (run db)": pg.marked,
+    "postgres (rest)": pg.rest,
+  };
   for (const [name, list] of Object.entries(pids)) groups[name] = list.reduce((s, pid) => s + (cpuMsOf(pid) ?? 0), 0);
   groups.bench = cpuMsOf(process.pid) ?? 0;
   return groups;

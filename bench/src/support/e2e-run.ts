@@ -121,12 +121,12 @@ export async function runE2e(receiver: ReceiverProcess, opts: E2eOptions): Promi
     await receiver.reset();
     const cpuBefore = workers.reduce((sum, w) => sum + w.cpuMs(), 0);
     const groups = { worker: workers.map((w) => w.pid), receiver: [receiver.pid] };
-    const machineBefore = cpuSnapshot(groups, world.databaseName);
+    const machineBefore = cpuSnapshot(groups, { database: world.databaseName, redisUrl: world.redisUrl });
     const startAt = nowMs();
     await publishSpread(world.redis, world.prefix, repositories, events, { offset: 1 });
     const lastAt = await watched(receiver.waitFor(deliveries, opts.timeoutMs ?? 600_000), workers);
     const cpuMs = workers.reduce((sum, w) => sum + w.cpuMs(), 0) - cpuBefore;
-    const cpu = perDelivery(machineBefore, cpuSnapshot(groups, world.databaseName), deliveries);
+    const cpu = perDelivery(machineBefore, cpuSnapshot(groups, { database: world.databaseName, redisUrl: world.redisUrl }), deliveries);
     const stats = await receiver.stats();
     const peakRssMb = workers.map((w) => w.peakRssMb());
 

@@ -56,14 +56,18 @@ export function webhookRoutes(services: Services): RouteSpec[] {
     route({
       method: "get",
       path: "/webhooks",
-      summary: "List webhooks: a normal user's own, or every webhook for a system admin",
+      summary:
+        "List webhooks: a normal user's own, or every webhook for a system admin (paged: X-Next-Page-Start when there are more)",
       tags: TAGS,
       auth: "user",
       query: ListWebhooksQuery,
       responses: { 200: { description: "Webhooks, oldest first", schema: WebhookListSchema } },
       handler: async ({ principal, query }) => {
         const type = query.webhookType === "any" ? undefined : query.webhookType;
-        return { status: 200, body: (await webhooks.list(signedIn(principal), type)).map(presentWebhook) };
+        const page = await webhooks.list(signedIn(principal), type, { pageSize: query.pageSize, pageStart: query.pageStart });
+        const headers: Record<string, string> = {};
+        if (page.nextPageStart) headers["X-Next-Page-Start"] = page.nextPageStart;
+        return { status: 200, body: page.webhooks.map(presentWebhook), headers };
       },
     }),
     route({

@@ -42,9 +42,29 @@ export const NamespaceParams = Type.Object({
   namespace: Type.String({ description: "Namespace (user or organization) name." }),
 });
 
+/**
+ * GET /webhooks pages (MSR returns everything, which for a system admin of a large install is a
+ * response of hundreds of megabytes): a client that sends no pageSize gets the first WEBHOOK_PAGE_SIZE,
+ * more than any MSR install is likely to hold, and X-Next-Page-Start when there are more.
+ */
+export const WEBHOOK_PAGE_SIZE = 10_000;
+
 export const ListWebhooksQuery = Type.Object({
   webhookType: Type.Optional(
     StringEnum(["any", ...SUBSCRIPTION_TYPES] as const, "Only webhooks of this type; `any` (the default) for all."),
+  ),
+  pageSize: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: WEBHOOK_PAGE_SIZE,
+      description: `Webhooks per page, oldest first (default and most ${WEBHOOK_PAGE_SIZE}); X-Next-Page-Start when there are more.`,
+    }),
+  ),
+  pageStart: Type.Optional(
+    Type.String({
+      pattern: "^[0-9a-f]{64}$",
+      description: "The X-Next-Page-Start header of the previous page (the id of this page's first webhook).",
+    }),
   ),
 });
 

@@ -7,9 +7,9 @@ import { formatGoTime } from "@msr-webhooks/events/go-time";
 import { generateSecret } from "@msr-webhooks/events/signing";
 import type { SubscriptionType } from "@msr-webhooks/events/types";
 import type { Logger } from "winston";
-import { ApiError, noSuchWebhook, notAuthorized } from "../errors.js";
+import { ApiError, invalidParameter, noSuchWebhook, notAuthorized } from "../errors.js";
 import type { Principal } from "../identity/principal.js";
-import type { SecretView } from "../schemas/webhook.schemas.js";
+import { WEBHOOK_PAGE_SIZE, type SecretView } from "../schemas/webhook.schemas.js";
 import type { AccessService } from "./access.service.js";
 import type { WebhookAccessService } from "./webhook-access.service.js";
 import { checkEndpoint, checkTlsCert, normalizeTlsCert } from "./webhook-endpoint.js";
@@ -79,12 +79,31 @@ export class WebhooksService {
     return row;
   }
 
-  /** A normal user's own webhooks; a system admin's: everyone's. */
-  list(principal: Principal, type?: SubscriptionType): Promise<Webhook[]> {
-    return this.db.webhook.findMany({
-      where: { ...(principal.isAdmin ? {} : { authorId: principal.id }), ...(type ? { type } : {}) },
+  /**
+   * A normal user's own webhooks; a system admin's: everyone's. One page, oldest first, from the
+   * webhook `page.pageStart` on; nextPageStart is the first webhook of the next page ("" on the last).
+   */
+  async list(
+    principal: Principal,
+    type: SubscriptionType | undefined,
+    page: { pageSize?: number; pageStart?: string } = {},
+  ): Promise<{ webhooks: Webhook[]; nextPageStart: string }> {
+    const where: Prisma.WebhookWhereInput = { ...(principal.isAdmin ? {} : { authorId: principal.id }), ...(type ? { type } : {}) };
+    const limit = page.pageSize ?? WEBHOOK_PAGE_SIZE;
+    if (page.pageStart !== undefined) {
+      // Without its row the cursor would silently yield an empty page.
+      const start = await this.db.webhook.findFirst({ where: { ...where, id: page.pageStart }, select: { id: true } });
+      if (!start) throw invalidParameter("pageStart", "pageStart is not a webhook of this listing (deleted meanwhile?): list again from the start");
+    }
+    // Prisma's cursor compares (createdAt, id) with the cursor row's values inside PostgreSQL, to the microsecond.
+    const rows = await this.db.webhook.findMany({
+      where,
       orderBy: ORDER,
+      take: limit + 1,
+      ...(page.pageStart !== undefined ? { cursor: { id: page.pageStart } } : {}),
     });
+    const next = rows[limit];
+    return { webhooks: rows.slice(0, limit), nextPageStart: next?.id ?? "" };
   }
 
   /** Everyone's webhooks keyed to the repository; the caller must administer it. */

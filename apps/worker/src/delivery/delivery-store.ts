@@ -29,6 +29,7 @@ function formatDuration(ms: number): string {
 export class DeliveryStore {
   private readonly loads: Batcher<string, DueDelivery | null>;
   private readonly records: Batcher<AttemptRecord, RecordedWebhook>;
+  private readonly postpones: Batcher<{ deliveryId: string; retryAt: Date }, true>;
   private readonly autoDisableReason: string;
 
   constructor(
@@ -41,6 +42,7 @@ export class DeliveryStore {
     this.loads = new Batcher((ids) => this.loadBatch(ids), { maxBatch, maxInFlight: 1, lingerMs });
     // One record batch at a time per process: batches never wait on each other's webhook row locks.
     this.records = new Batcher((rs) => this.recordBatch(rs), { maxBatch, maxInFlight: 1, lingerMs });
+    this.postpones = new Batcher((ps) => this.postponeBatch(ps), { maxBatch, maxInFlight: 1, lingerMs });
   }
 
   /** The delivery with its webhook and event when it is open, due and its webhook active; null otherwise. */
@@ -60,8 +62,16 @@ export class DeliveryStore {
     return this.repository.finishWithoutAttempt(deliveryId, status, reason, new Date());
   }
 
-  postpone(deliveryId: string, retryAt: Date): Promise<void> {
-    return this.repository.postpone(deliveryId, retryAt, new Date());
+  /** Batched: a dead endpoint's deliveries are deferred by the hundred. */
+  async postpone(deliveryId: string, retryAt: Date): Promise<void> {
+    await this.postpones.submit({ deliveryId, retryAt });
+  }
+
+  private async postponeBatch(items: { deliveryId: string; retryAt: Date }[]): Promise<true[]> {
+    // A delivery twice in one batch (a duplicate job): its latest deferral wins.
+    const latest = new Map(items.map((i) => [i.deliveryId, i]));
+    await this.repository.postponeMany([...latest.values()], new Date());
+    return items.map(() => true as const);
   }
 
   private async loadBatch(ids: string[]): Promise<(DueDelivery | null)[]> {

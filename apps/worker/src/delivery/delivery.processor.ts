@@ -123,7 +123,8 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
     const admission = await deps.gate.admit(due.endpoint, new Date(), deliveryId);
     if (!admission.admitted) {
       if (log.isDebugEnabled()) log.debug("delivery deferred by the endpoint gate", { deliveryId, reason: admission.reason });
-      await Promise.all([store.postpone(deliveryId, admission.retryAt), toRetryLane(job)]);
+      // An endpoint that is merely busy is not failing: its first attempts stay first attempts.
+      await Promise.all([store.postpone(deliveryId, admission.retryAt), admission.cause === "busy" ? undefined : toRetryLane(job)]);
       return deferJob(job, token, admission.retryAt.getTime());
     }
 

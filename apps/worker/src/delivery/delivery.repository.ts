@@ -129,6 +129,18 @@ export class DeliveryRepository {
        WHERE id = ${deliveryId}::uuid AND status IN ('pending', 'retrying')`);
   }
 
+  /** postpone() for many deliveries in one statement (the endpoint gate defers in bursts). */
+  async postponeMany(items: readonly { deliveryId: string; retryAt: Date }[], now: Date): Promise<void> {
+    // Sorted, so concurrent batches lock delivery rows in the same order.
+    const sorted = [...items].sort((a, b) => (a.deliveryId < b.deliveryId ? -1 : a.deliveryId > b.deliveryId ? 1 : 0));
+    const ids = sorted.map((i) => i.deliveryId);
+    const ats = sorted.map((i) => i.retryAt.toISOString());
+    await this.sql.execute(Prisma.sql`
+      UPDATE "Delivery" AS d SET "nextAttemptAt" = p.at, "updatedAt" = ${now}::timestamptz
+        FROM unnest(${ids}::uuid[], ${ats}::timestamptz[]) AS p(id, at)
+       WHERE d.id = p.id AND d.status IN ('pending', 'retrying')`);
+  }
+
   /**
    * One statement for a batch: the attempt rows, each delivery's new state, and one health update
    * per webhook. Returns the webhooks that still exist, as they are after the update.

@@ -2,7 +2,18 @@
 // told after it. A "not now" defers the delivery without spending an attempt.
 // The real gate (src/isolation) keeps its state in Redis, so both calls may be asynchronous.
 
-export type Admission = { admitted: true } | { admitted: false; retryAt: Date; reason: string };
+export type Admission =
+  | { admitted: true }
+  | {
+      admitted: false;
+      retryAt: Date;
+      reason: string;
+      /**
+       * "busy": the endpoint is at its in-flight cap, and the delivery keeps its place among first
+       * attempts. "circuit" (the default): the endpoint is failing, and the delivery waits with retries.
+       */
+      cause?: "busy" | "circuit";
+    };
 
 export interface EndpointGate {
   /**

@@ -140,7 +140,7 @@ export class RedisEndpointGate implements EndpointGate {
     const reason = verdict === "busy" ? `${this.settings.maxInFlight} attempts already in flight` : `circuit ${verdict}`;
     // The deferral counts from when the answer came, not from before a wait for a slot.
     const from = now.getTime() + (waited ? Date.now() - started : 0);
-    return { admitted: false, retryAt: new Date(from + Math.round(wait)), reason };
+    return { admitted: false, retryAt: new Date(from + Math.round(wait)), reason, cause: verdict === "busy" ? "busy" : "circuit" };
   }
 
   async release(endpoint: string, ok: boolean, slot: string): Promise<void> {
