@@ -1,17 +1,11 @@
 // Maintenance: PostgreSQL is the record, so when Redis loses the run's keys mid-run (as a
 // FLUSHALL would) the reconciler restores its own schedule and re-queues what is due; an event
-// committed without its fan-out job is fanned out; finished jobs of open rows are replaced;
-// retention purges old rows.
+// committed without its fan-out job is fanned out; retention purges old rows. (Finished jobs of
+// open rows: reconcile.test.ts.)
 import { randomUUID } from "node:crypto";
-import { UnrecoverableError, Worker, type Queue } from "bullmq";
-import { createQueues, createRedis } from "@msr-webhooks/queue/connection";
-import { deliveryJobId, QUEUE_NAMES } from "@msr-webhooks/queue/names";
-import { deletePrefix, redisUrl, testQueuePrefix } from "@msr-webhooks/testing/redis";
+import { deletePrefix } from "@msr-webhooks/testing/redis";
 import { startReceiver, type Receiver } from "@msr-webhooks/testing/receiver";
-import { loadConfig } from "../src/config.js";
-import { deliveryJob } from "../src/delivery/delivery-job.js";
-import { Reconciler } from "../src/maintenance/reconcile.service.js";
-import { createHarness, silentLogger, type Harness } from "./support/harness.js";
+import { createHarness, type Harness } from "./support/harness.js";
 import {
   createOrg,
   createRepo,
@@ -108,58 +102,4 @@ it("purges deliveries, attempts and events older than the retention period", asy
   expect(await h.db.event.count({ where: { id: ids.recent!.event } })).toBe(1);
   expect(await h.db.delivery.count({ where: { id: ids.recent!.delivery } })).toBe(1);
   expect(await h.db.deliveryAttempt.count({ where: { deliveryId: ids.recent!.delivery } })).toBe(1);
-});
-
-describe("Reconciler", () => {
-  it("replaces a finished job of a delivery that is still open, and leaves scheduled ones alone", async () => {
-    const prefix = testQueuePrefix();
-    const redis = createRedis(redisUrl());
-    const queues = createQueues(redis, { prefix });
-    const policy = loadConfig(h.env).retry;
-    try {
-      const w = await createWebhook(h.db, { type: "TAG_PUSH", key: "foo/bar", endpoint: `${receiver.url}/r`, author: alice, inactive: true });
-      const eventId = await insertEvent(h.db, { namespace: "foo", repository: "bar", status: "fanned_out" });
-      const due = new Date(Date.now() - 5000);
-      const failedJobDelivery = await insertDelivery(h.db, eventId, w.id, { status: "retrying", attemptCount: 1, nextAttemptAt: due });
-      const event2 = await insertEvent(h.db, { namespace: "foo", repository: "bar", status: "fanned_out" });
-      const waitingDelivery = await insertDelivery(h.db, event2, w.id, { nextAttemptAt: due });
-      const event3 = await insertEvent(h.db, { namespace: "foo", repository: "bar", status: "fanned_out" });
-      const futureDelivery = await insertDelivery(h.db, event3, w.id, { nextAttemptAt: new Date(Date.now() + 60_000) });
-
-      // A job that ended in BullMQ's failed set while PostgreSQL still says "retrying".
-      const first = deliveryJob(failedJobDelivery, policy);
-      await queues.delivery.add(first.name, first.data, { ...first.opts, attempts: 1 });
-      const failer = new Worker(
-        QUEUE_NAMES.delivery,
-        () => Promise.reject(new UnrecoverableError("simulated")),
-        { connection: redis, prefix, autorun: true },
-      );
-      await waitUntil(async () => (await queues.delivery.getJobState(deliveryJobId(failedJobDelivery))) === "failed");
-      await failer.close();
-      const second = deliveryJob(waitingDelivery, policy);
-      await queues.delivery.add(second.name, second.data, second.opts);
-
-      const reconciler = new Reconciler({
-        sql: h.sql,
-        fanoutQueue: queues.fanout,
-        deliveryQueue: queues.delivery as Queue,
-        retry: policy,
-        log: silentLogger(),
-        minAgeMs: 1000,
-        batchSize: 1,
-      });
-      const result = await reconciler.run();
-      // Rows of other tests in this database may be due too; the ones made here are what count.
-      expect(result.deliveriesRequeued).toBeGreaterThanOrEqual(1);
-      expect(await queues.delivery.getJobState(deliveryJobId(failedJobDelivery))).toBe("waiting");
-      expect(await queues.delivery.getJobState(deliveryJobId(waitingDelivery))).toBe("waiting");
-      expect(await queues.delivery.getJobState(deliveryJobId(futureDelivery))).toBe("unknown");
-      const again = await reconciler.run();
-      expect(again).toEqual({ eventsRequeued: 0, deliveriesRequeued: 0 });
-    } finally {
-      await queues.close();
-      redis.disconnect();
-      await deletePrefix(prefix);
-    }
-  });
 });
