@@ -2,6 +2,7 @@
 // statement), explain a refused load, and write attempts, deliveries and webhook health at once.
 import { Prisma } from "@msr-webhooks/db/client";
 import { pgJson, pgText } from "../shared/db-text.js";
+import { filterOnly } from "../shared/filter-only.js";
 import type { Sql } from "../shared/sql.js";
 import { aggregateHealth, type HealthSignal } from "./webhook-health.js";
 
@@ -75,6 +76,9 @@ export interface AutoDisable {
 
 const FINISHED = ["succeeded", "failed", "skipped"];
 
+/** The delivery `d` is still open: a filter on rows found by id (see filter-only.ts). */
+const OPEN = filterOnly(Prisma.sql`d.status IN ('pending', 'retrying')`);
+
 export function isFinished(status: string): boolean {
   return FINISHED.includes(status);
 }
@@ -98,9 +102,9 @@ export class DeliveryRepository {
         JOIN "Webhook" AS w ON w.id = d."webhookId"
         JOIN "Event" AS e ON e.id = d."eventId"
        WHERE d.id = ANY(${ids}::uuid[])
-         AND d.status IN ('pending', 'retrying')
+         AND ${OPEN}
          AND NOT w.inactive
-         AND (d."nextAttemptAt" IS NULL OR d."nextAttemptAt" <= ${dueBy}::timestamptz)`,
+         AND ${filterOnly(Prisma.sql`(d."nextAttemptAt" IS NULL OR d."nextAttemptAt" <= ${dueBy}::timestamptz)`)}`,
       "worker-load-due",
     );
   }
@@ -117,16 +121,16 @@ export class DeliveryRepository {
   /** Ends a delivery that is still open without an attempt (its webhook went inactive). */
   async finishWithoutAttempt(deliveryId: string, status: "skipped" | "failed", reason: string, now: Date): Promise<boolean> {
     const count = await this.sql.execute(Prisma.sql`
-      UPDATE "Delivery" SET status = ${status}, reason = ${pgText(reason)}, "nextAttemptAt" = NULL, "updatedAt" = ${now}::timestamptz
-       WHERE id = ${deliveryId}::uuid AND status IN ('pending', 'retrying')`);
+      UPDATE "Delivery" AS d SET status = ${status}, reason = ${pgText(reason)}, "nextAttemptAt" = NULL, "updatedAt" = ${now}::timestamptz
+       WHERE d.id = ${deliveryId}::uuid AND ${OPEN}`);
     return count === 1;
   }
 
   /** Moves an open delivery's next attempt (the endpoint said "not now"): no attempt is spent. */
   async postpone(deliveryId: string, retryAt: Date, now: Date): Promise<void> {
     await this.sql.execute(Prisma.sql`
-      UPDATE "Delivery" SET "nextAttemptAt" = ${retryAt}::timestamptz, "updatedAt" = ${now}::timestamptz
-       WHERE id = ${deliveryId}::uuid AND status IN ('pending', 'retrying')`);
+      UPDATE "Delivery" AS d SET "nextAttemptAt" = ${retryAt}::timestamptz, "updatedAt" = ${now}::timestamptz
+       WHERE d.id = ${deliveryId}::uuid AND ${OPEN}`);
   }
 
   /** postpone() for many deliveries in one statement (the endpoint gate defers in bursts). */
@@ -138,7 +142,7 @@ export class DeliveryRepository {
     await this.sql.execute(Prisma.sql`
       UPDATE "Delivery" AS d SET "nextAttemptAt" = p.at, "updatedAt" = ${now}::timestamptz
         FROM unnest(${ids}::uuid[], ${ats}::timestamptz[]) AS p(id, at)
-       WHERE d.id = p.id AND d.status IN ('pending', 'retrying')`);
+       WHERE d.id = p.id AND d.id = ANY(${ids}::uuid[]) AND ${OPEN}`);
   }
 
   /**
@@ -168,6 +172,11 @@ export class DeliveryRepository {
         reason: text(r.reason),
       })),
     );
+    // The id lists repeat what the JSON holds, as conditions the planner can see: row estimates of
+    // jsonb_to_recordset are a flat 100, which against a fast-growing Delivery table led PostgreSQL to
+    // hash-join over sequential scans of it (21 ms a batch in bench/) instead of primary-key lookups.
+    const deliveryIds = rs.map((r) => r.deliveryId);
+    const webhookIds = health.map((h) => h.webhookId);
     const webhooks = JSON.stringify(
       health.map((h) => ({ id: h.webhookId, success_at: h.successAt, failure_at: h.failureAt, gone_reason: h.goneReason })),
     );
@@ -187,14 +196,14 @@ export class DeliveryRepository {
                a.headers, a.body, a.error_kind, a.error_message, a.next_at
           FROM a
          -- A delivery deleted with its webhook during the attempt has nothing left to record against.
-         WHERE EXISTS (SELECT 1 FROM "Delivery" AS d WHERE d.id = a.delivery_id)
+         WHERE EXISTS (SELECT 1 FROM "Delivery" AS d WHERE d.id = a.delivery_id AND d.id = ANY(${deliveryIds}::uuid[]))
         ON CONFLICT ("deliveryId", number) DO NOTHING
       ), delivery AS (
         UPDATE "Delivery" AS d
            SET status = a.status, reason = a.reason, "nextAttemptAt" = a.next_at,
                "attemptCount" = GREATEST(d."attemptCount", a.number), "updatedAt" = ${now}::timestamptz
           FROM a
-         WHERE d.id = a.delivery_id
+         WHERE d.id = a.delivery_id AND d.id = ANY(${deliveryIds}::uuid[])
       )
       UPDATE "Webhook" AS w
          SET "lastSuccessfulAt" = CASE WHEN h.success_at IS NULL THEN w."lastSuccessfulAt"
@@ -210,7 +219,7 @@ export class DeliveryRepository {
                                  WHEN h.gone_reason IS NOT NULL OR ${expired} THEN ${now}::timestamptz
                                  ELSE w."disabledAt" END
         FROM jsonb_to_recordset(${webhooks}::jsonb) AS h(id text, success_at timestamptz, failure_at timestamptz, gone_reason text)
-       WHERE w.id = h.id
+       WHERE w.id = h.id AND w.id = ANY(${webhookIds}::text[])
       RETURNING w.id, w.inactive, w."disabledReason" AS "disabledReason",
                 (w.inactive AND w."disabledAt" IS NOT DISTINCT FROM ${now}::timestamptz) AS "disabledNow"`,
       "worker-record",

@@ -3,6 +3,7 @@
 // and the delivery rows written together with the events' fanned-out mark.
 import { Prisma } from "@msr-webhooks/db/client";
 import { pgJson } from "../shared/db-text.js";
+import { filterOnly } from "../shared/filter-only.js";
 import type { Sql } from "../shared/sql.js";
 
 export interface FanoutEvent {
@@ -100,8 +101,8 @@ export class SubscriptionRepository {
           FROM jsonb_to_recordset(${rows}::jsonb) AS r(id uuid, event_id uuid, webhook_id text, status text, reason text)
         ON CONFLICT DO NOTHING
       )
-      UPDATE "Event" SET status = 'fanned_out', "fannedOutAt" = ${now}::timestamptz
-       WHERE id = ANY(${batch.map((b) => b.eventId)}::uuid[]) AND status = 'pending'`,
+      UPDATE "Event" AS e SET status = 'fanned_out', "fannedOutAt" = ${now}::timestamptz
+       WHERE e.id = ANY(${batch.map((b) => b.eventId)}::uuid[]) AND ${filterOnly(Prisma.sql`e.status = 'pending'`)}`,
       "worker-fanout-write",
     );
   }
@@ -109,7 +110,8 @@ export class SubscriptionRepository {
   /** Deliveries of an already fanned-out event still waiting for their first attempt (a rerun re-queues them). */
   async pendingDeliveryIds(eventId: string): Promise<string[]> {
     const rows = await this.sql.query<{ id: string }>(Prisma.sql`
-      SELECT id::text AS id FROM "Delivery" WHERE "eventId" = ${eventId}::uuid AND status = 'pending' AND "attemptCount" = 0`);
+      SELECT d.id::text AS id FROM "Delivery" AS d
+       WHERE d."eventId" = ${eventId}::uuid AND ${filterOnly(Prisma.sql`d.status = 'pending'`)} AND d."attemptCount" = 0`);
     return rows.map((r) => r.id);
   }
 }
