@@ -96,10 +96,18 @@ local function open()
   redis.call('ZADD', openSet, now + breakerTtl, origin)
 end
 
-local state = redis.call('HGET', breaker, 'state')
+-- Everything the release reads, in one call: state, probe, the streak, then n/t/f of every bucket.
+local fields = {'state', 'probe', 'streak'}
+for i = 0, buckets - 1 do
+  fields[#fields + 1] = 'n' .. i
+  fields[#fields + 1] = 't' .. i
+  fields[#fields + 1] = 'f' .. i
+end
+local v = redis.call('HMGET', breaker, unpack(fields))
+local state = v[1]
 if state == 'half' then
   -- Only the probe decides; an attempt admitted before the circuit opened says nothing new.
-  if redis.call('HGET', breaker, 'probe') ~= slot then return 'half' end
+  if v[2] ~= slot then return 'half' end
   if ok then
     redis.call('DEL', breaker)
     redis.call('ZREM', openSet, origin)
@@ -110,31 +118,29 @@ if state == 'half' then
 end
 if state == 'open' then return 'open' end
 
+-- Count this attempt in the current bucket (a bucket left from an earlier lap starts again at 0)
+-- and sum the buckets still inside the window.
 local bucketMs = math.max(1, math.floor(windowMs / buckets))
 local current = math.floor(now / bucketMs)
 local idx = current % buckets
-local nField, tField, fField = 'n' .. idx, 't' .. idx, 'f' .. idx
-if tonumber(redis.call('HGET', breaker, nField)) ~= current then
-  redis.call('HSET', breaker, nField, current, tField, 0, fField, 0)
-end
-redis.call('HINCRBY', breaker, tField, 1)
-local streak = 0
-if ok then
-  redis.call('HSET', breaker, 'streak', 0)
-else
-  redis.call('HINCRBY', breaker, fField, 1)
-  streak = redis.call('HINCRBY', breaker, 'streak', 1)
-end
-
-local total, failures = 0, 0
+local total, failures, bucketTotal, bucketFailures = 0, 0, 0, 0
 for i = 0, buckets - 1 do
-  local v = redis.call('HMGET', breaker, 'n' .. i, 't' .. i, 'f' .. i)
-  local n = tonumber(v[1])
-  if n ~= nil and n > current - buckets then
-    total = total + (tonumber(v[2]) or 0)
-    failures = failures + (tonumber(v[3]) or 0)
+  local n = tonumber(v[4 + i * 3])
+  local t = tonumber(v[5 + i * 3]) or 0
+  local f = tonumber(v[6 + i * 3]) or 0
+  if i == idx then
+    if n ~= current then t, f = 0, 0 end
+    t = t + 1
+    if not ok then f = f + 1 end
+    bucketTotal, bucketFailures = t, f
+    total, failures = total + t, failures + f
+  elseif n ~= nil and n > current - buckets then
+    total, failures = total + t, failures + f
   end
 end
+local streak = 0
+if not ok then streak = (tonumber(v[3]) or 0) + 1 end
+redis.call('HSET', breaker, 'n' .. idx, current, 't' .. idx, bucketTotal, 'f' .. idx, bucketFailures, 'streak', streak)
 
 if streak >= streakLimit or (total >= minAttempts and failures * 1000 >= ratio * total) then
   open()
