@@ -1,6 +1,7 @@
 // The worker's configuration: read from the environment once, validated with ajv at boot.
 // A bad or missing variable stops the start with a message naming it.
 import { isIP } from "node:net";
+import { availableParallelism } from "node:os";
 import { Type, type Static } from "@sinclair/typebox";
 import { Ajv } from "ajv";
 import { DURATION_SOURCE, parseDuration, parseDurationList } from "./shared/duration.js";
@@ -18,8 +19,13 @@ export const Env = Type.Object({
   ),
   DB_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 500, default: 10 }),
   DB_BATCH_LINGER_MS: Type.Integer({ minimum: 0, maximum: 1000, default: 2 }),
-  INGEST_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 1000, default: 20 }),
-  FANOUT_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 1000, default: 10 }),
+  // Concurrent jobs of one kind share one batched statement: more at once means larger batches.
+  INGEST_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }),
+  FANOUT_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }),
+  // One Node.js thread is the limit of a worker: per delivery it spends about as much CPU on the
+  // job, the endpoint gate and the row writes as on the HTTP request. Deliveries on more threads
+  // use more cores in one container (bench/, docs/benchmarks.md). 0: one per core, at most 4.
+  WORKER_THREADS: Type.Integer({ minimum: 0, maximum: 64, default: 0 }),
   // Attempts are I/O-bound and their row writes are batched: more in flight means larger batches.
   DELIVERY_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 5000, default: 200 }),
   RETRY_SCHEDULE: Type.String({
@@ -78,6 +84,11 @@ export interface WorkerConfig {
   dbPoolSize: number;
   /** How long a short batch of row writes may wait for company: fewer, larger statements under load. */
   dbBatchLingerMs: number;
+  /**
+   * Threads running delivery workers in this process, the main thread included (which also runs
+   * ingest, fan-out and maintenance); each takes its share of DELIVERY_CONCURRENCY (threadShare).
+   */
+  threads: number;
   concurrency: { ingest: number; fanout: number; delivery: number };
   retry: RetryPolicy;
   delivery: {
@@ -161,6 +172,7 @@ export function loadConfig(source: Record<string, string | undefined>): WorkerCo
     logLevel: env.LOG_LEVEL,
     dbPoolSize: env.DB_POOL_SIZE,
     dbBatchLingerMs: env.DB_BATCH_LINGER_MS,
+    threads: env.WORKER_THREADS === 0 ? Math.min(4, availableParallelism()) : env.WORKER_THREADS,
     concurrency: {
       ingest: env.INGEST_CONCURRENCY,
       fanout: env.FANOUT_CONCURRENCY,
@@ -208,5 +220,16 @@ export function loadConfig(source: Record<string, string | undefined>): WorkerCo
         openMs: duration("BREAKER_OPEN", env.BREAKER_OPEN, 100),
       },
     },
+  };
+}
+
+/**
+ * One thread's config: deliveries run on every thread, so DELIVERY_CONCURRENCY (per process) is
+ * split across them, rounded up. Ingest, fan-out and maintenance run on the main thread only.
+ */
+export function threadShare(config: WorkerConfig): WorkerConfig {
+  return {
+    ...config,
+    concurrency: { ...config.concurrency, delivery: Math.max(1, Math.ceil(config.concurrency.delivery / config.threads)) },
   };
 }

@@ -24,8 +24,11 @@ export interface WorkerDeps {
   log: Logger;
   /** The worker's own statements. */
   sql: Sql;
-  /** The db package's repositories (access rules): off the hot path, a small pool. */
-  db: PrismaClient;
+  /**
+   * The db package's repositories (access rules): off the hot path, a small pool. Made on first
+   * use: a delivery-only thread never needs it (its engine is some 35 MB of memory).
+   */
+  readonly db: PrismaClient;
   redis: Redis;
   queues: {
     ingest: Queue;
@@ -53,6 +56,12 @@ export interface DepsOverrides {
    * Its answers still pass through the outbound address policy.
    */
   lookup?: LookupFunction;
+  /**
+   * Built for one of the process's extra threads (src/threads): its metrics are only the counters
+   * and histograms of its own jobs. The main thread reports the process, queue and gauge metrics,
+   * which would otherwise be counted once per thread when the threads' metrics are summed.
+   */
+  thread?: boolean;
 }
 
 /** A slot outlives its attempt's timeout by this much before it counts as leaked. */
@@ -61,7 +70,7 @@ const SLOT_MARGIN_MS = 5000;
 export function buildDeps(config: WorkerConfig, overrides: DepsOverrides = {}): WorkerDeps {
   const log = overrides.log ?? createLogger(config.logLevel, "worker");
   const sql = createSqlPool(config.databaseUrl, config.dbPoolSize);
-  const db = createPrisma({ url: config.databaseUrl, poolSize: Math.max(2, Math.ceil(config.dbPoolSize / 4)) });
+  let prisma: PrismaClient | undefined;
   const redis = createRedis(config.redisUrl);
   const queues = createQueues(redis, { prefix: config.queuePrefix });
   const userAgent = `${PRODUCT}/${VERSION}`;
@@ -89,15 +98,17 @@ export function buildDeps(config: WorkerConfig, overrides: DepsOverrides = {}): 
   const query = async (text: string): Promise<unknown> => sql.query(Prisma.raw(text));
   const allQueues: Queue[] = [queues.ingest, queues.fanout, queues.delivery, queues.maintenance];
   const breaker: EndpointGate = gate;
-  const metrics = createMetrics({
-    service: "worker",
-    sources: {
-      queues: allQueues,
-      queuesReady: () => redis.status === "ready",
-      countDisabledWebhooks: disabledWebhooksCounter(query),
-      ...(breaker.openCircuits ? { openCircuits: () => breaker.openCircuits?.() ?? 0 } : {}),
-    },
-  });
+  const metrics = overrides.thread
+    ? createMetrics({ service: "worker", processMetrics: false })
+    : createMetrics({
+        service: "worker",
+        sources: {
+          queues: allQueues,
+          queuesReady: () => redis.status === "ready",
+          countDisabledWebhooks: disabledWebhooksCounter(query),
+          ...(breaker.openCircuits ? { openCircuits: () => breaker.openCircuits?.() ?? 0 } : {}),
+        },
+      });
   for (const queue of allQueues) {
     // Without a listener a Redis outage would throw out of the queue's emitter and end the process;
     // the workers reconnect by themselves and /readyz reports Redis meanwhile.
@@ -107,7 +118,10 @@ export function buildDeps(config: WorkerConfig, overrides: DepsOverrides = {}): 
     config,
     log,
     sql,
-    db,
+    get db() {
+      prisma ??= createPrisma({ url: config.databaseUrl, poolSize: Math.max(2, Math.ceil(config.dbPoolSize / 4)) });
+      return prisma;
+    },
     redis,
     queues: {
       ingest: queues.ingest,
@@ -125,7 +139,7 @@ export function buildDeps(config: WorkerConfig, overrides: DepsOverrides = {}): 
       client.close();
       await queues.close();
       redis.disconnect();
-      await Promise.all([sql.end(), db.$disconnect()]);
+      await Promise.all([sql.end(), prisma?.$disconnect()]);
     },
   };
 }

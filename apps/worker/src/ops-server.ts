@@ -3,9 +3,12 @@
 // the BullMQ workers, so probes answer even while Redis is still unreachable.
 import { startOpsServer, type RunningOpsServer } from "@msr-webhooks/observability/ops-server";
 import { errorMessage } from "@msr-webhooks/observability/logger";
+import type { Metrics } from "@msr-webhooks/observability/metrics";
 import type { WorkerDeps } from "./deps.js";
 
-export function startOpsHttp(deps: Pick<WorkerDeps, "config" | "log" | "metrics" | "readiness">): Promise<RunningOpsServer> {
+export function startOpsHttp(
+  deps: Pick<WorkerDeps, "config" | "log" | "readiness"> & { metrics: Pick<Metrics, "text"> },
+): Promise<RunningOpsServer> {
   return startOpsServer({
     port: deps.config.http.port,
     host: deps.config.http.host,

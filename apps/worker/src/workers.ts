@@ -1,5 +1,5 @@
-// Starts the four BullMQ workers (ingest, fan-out, delivery, maintenance) over one set of deps,
-// keeps the maintenance schedulers alive, and stops everything within a grace period.
+// Starts the BullMQ workers (ingest, fan-out, delivery, maintenance; or the roles asked for) over one
+// set of deps, keeps the maintenance schedulers alive, and stops everything within a grace period.
 import { Worker, type Processor, type WorkerOptions } from "bullmq";
 import { QUEUE_NAMES, type QueueName } from "@msr-webhooks/queue/names";
 import type { WorkerDeps } from "./deps.js";
@@ -26,8 +26,12 @@ export interface RunningWorkers {
   close(graceMs: number): Promise<boolean>;
 }
 
-export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
-  const { config, log, db, sql, queues } = deps;
+/** The kinds of BullMQ workers a thread can run. */
+export type WorkerRole = "ingest" | "fanout" | "delivery" | "maintenance";
+const ALL_ROLES: readonly WorkerRole[] = ["ingest", "fanout", "delivery", "maintenance"];
+
+export async function startWorkers(deps: WorkerDeps, roles: readonly WorkerRole[] = ALL_ROLES): Promise<RunningWorkers> {
+  const { config, log, sql, queues } = deps;
 
   const common = (concurrency: number): WorkerOptions => ({
     connection: deps.redis,
@@ -45,72 +49,88 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
     return worker;
   };
 
-  const reconciler = new Reconciler({
-    sql,
-    fanoutQueue: queues.fanout,
-    deliveryQueue: queues.delivery,
-    retry: config.retry,
-    log,
-    minAgeMs: config.maintenance.reconcileMinAgeMs,
-  });
-  const workers = [
-    start(
-      QUEUE_NAMES.ingest,
-      meteredIngest(
-        createIngestProcessor({
-          events: new IngestStore(new EventRepository(sql), { lingerMs: config.dbBatchLingerMs }),
-          fanoutQueue: queues.fanout,
-          log,
-          producerDedupeWindowMs: config.producerDedupeWindowMs,
-        }),
-        deps.metrics,
+  const makers: Record<WorkerRole, () => Worker> = {
+    ingest: () =>
+      start(
+        QUEUE_NAMES.ingest,
+        meteredIngest(
+          createIngestProcessor({
+            events: new IngestStore(new EventRepository(sql), { lingerMs: config.dbBatchLingerMs }),
+            fanoutQueue: queues.fanout,
+            log,
+            producerDedupeWindowMs: config.producerDedupeWindowMs,
+          }),
+          deps.metrics,
+        ),
+        common(config.concurrency.ingest),
       ),
-      common(config.concurrency.ingest),
-    ),
-    start(
-      QUEUE_NAMES.fanout,
-      createFanoutProcessor({ db, store: new FanoutStore(new SubscriptionRepository(sql), { lingerMs: config.dbBatchLingerMs }), deliveryQueue: queues.delivery, retry: config.retry, log }),
-      common(config.concurrency.fanout),
-    ),
-    start(
-      QUEUE_NAMES.delivery,
-      createDeliveryProcessor({
-        store: new DeliveryStore(new DeliveryRepository(sql), {
-          dueToleranceMs: 1000,
-          autoDisableAfterMs: config.autoDisableAfterMs,
-          lingerMs: config.dbBatchLingerMs,
+    fanout: () =>
+      start(
+        QUEUE_NAMES.fanout,
+        createFanoutProcessor({
+          db: deps.db,
+          store: new FanoutStore(new SubscriptionRepository(sql), { lingerMs: config.dbBatchLingerMs }),
+          deliveryQueue: queues.delivery,
+          retry: config.retry,
+          log,
         }),
-        deliveryQueue: queues.delivery,
-        client: deps.client,
-        envelopes: deps.envelopes,
-        gate: deps.gate,
-        log,
-        retry: config.retry,
-        userAgent: deps.userAgent,
-        metrics: deps.metrics,
-      }),
-      { ...common(config.concurrency.delivery), settings: { backoffStrategy: deliveryBackoffStrategy(config.retry) } },
-    ),
-    start(
-      QUEUE_NAMES.maintenance,
-      createMaintenanceProcessor(reconciler, new Purger(sql, config.maintenance.retentionMs, log)),
-      common(1),
-    ),
-  ];
-
-  const schedule = {
-    reconcileIntervalMs: config.maintenance.reconcileIntervalMs,
-    purgeIntervalMs: config.maintenance.purgeIntervalMs,
+        common(config.concurrency.fanout),
+      ),
+    delivery: () =>
+      start(
+        QUEUE_NAMES.delivery,
+        createDeliveryProcessor({
+          store: new DeliveryStore(new DeliveryRepository(sql), {
+            dueToleranceMs: 1000,
+            autoDisableAfterMs: config.autoDisableAfterMs,
+            lingerMs: config.dbBatchLingerMs,
+          }),
+          deliveryQueue: queues.delivery,
+          client: deps.client,
+          envelopes: deps.envelopes,
+          gate: deps.gate,
+          log,
+          retry: config.retry,
+          userAgent: deps.userAgent,
+          metrics: deps.metrics,
+        }),
+        { ...common(config.concurrency.delivery), settings: { backoffStrategy: deliveryBackoffStrategy(config.retry) } },
+      ),
+    maintenance: () =>
+      start(
+        QUEUE_NAMES.maintenance,
+        createMaintenanceProcessor(
+          new Reconciler({
+            sql,
+            fanoutQueue: queues.fanout,
+            deliveryQueue: queues.delivery,
+            retry: config.retry,
+            log,
+            minAgeMs: config.maintenance.reconcileMinAgeMs,
+          }),
+          new Purger(sql, config.maintenance.retentionMs, log),
+        ),
+        common(1),
+      ),
   };
-  await ensureSchedulers(queues.maintenance, schedule);
-  const watchdog = setInterval(() => {
-    ensureSchedulers(queues.maintenance, schedule)
-      .then((n) => {
-        if (n > 0) log.warn("maintenance schedulers were missing and have been restored", { count: n });
-      })
-      .catch((err: unknown) => log.error("cannot check maintenance schedulers", { error: errorMessage(err) }));
-  }, config.maintenance.reconcileIntervalMs);
-  watchdog.unref();
+  const workers = roles.map((role) => makers[role]());
+
+  let watchdog: NodeJS.Timeout | undefined;
+  if (roles.includes("maintenance")) {
+    const schedule = {
+      reconcileIntervalMs: config.maintenance.reconcileIntervalMs,
+      purgeIntervalMs: config.maintenance.purgeIntervalMs,
+    };
+    await ensureSchedulers(queues.maintenance, schedule);
+    watchdog = setInterval(() => {
+      ensureSchedulers(queues.maintenance, schedule)
+        .then((n) => {
+          if (n > 0) log.warn("maintenance schedulers were missing and have been restored", { count: n });
+        })
+        .catch((err: unknown) => log.error("cannot check maintenance schedulers", { error: errorMessage(err) }));
+    }, config.maintenance.reconcileIntervalMs);
+    watchdog.unref();
+  }
 
   return {
     workers,

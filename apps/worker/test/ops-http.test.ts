@@ -4,7 +4,6 @@
 // PostgreSQL and Redis keep running). The built worker serves them as a process too, before its
 // BullMQ workers start, so probes answer even while Redis is unreachable.
 import { execFile } from "node:child_process";
-import { createServer, type AddressInfo } from "node:net";
 import path from "node:path";
 import { promisify } from "node:util";
 import { databaseUrl } from "@msr-webhooks/testing/database";
@@ -13,17 +12,10 @@ import { loadConfig } from "../src/config.js";
 import { buildDeps, type WorkerDeps } from "../src/deps.js";
 import { startOpsHttp } from "../src/ops-server.js";
 import { createHarness, exited, silentLogger, workerDir, type Harness } from "./support/harness.js";
+import { freePort } from "./support/free-port.js";
 import { waitUntil } from "./support/wait.js";
 
 const run = promisify(execFile);
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 let h: Harness;
 

@@ -3,7 +3,7 @@
 // (queues, the database, the circuit breaker). Names start with `msrwh_`; every series carries
 // the `service` label (api or worker). Label values are bounded: an unknown event type is "invalid".
 import { isEventType } from "@msr-webhooks/events/types";
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import { AggregatorRegistry, collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type MetricObjectWithValues, type MetricValue } from "prom-client";
 
 export const METRICS_CONTENT_TYPE = Registry.PROMETHEUS_CONTENT_TYPE;
 
@@ -60,6 +60,17 @@ export interface Metrics {
   setSources(sources: MetricsSources): void;
   /** The text exposition of every metric. */
   text(): Promise<string>;
+}
+
+/** One registry's metrics as data (Registry.getMetricsAsJSON), e.g. to send from a worker thread. */
+export type MetricsSnapshot = MetricObjectWithValues<MetricValue<string>>[];
+
+/**
+ * The text exposition of several registries of one process (its threads), each series summed
+ * across them: counters and histograms add up; a gauge is reported by one of them only.
+ */
+export async function aggregatedText(snapshots: readonly MetricsSnapshot[]): Promise<string> {
+  return AggregatorRegistry.aggregate([...snapshots]).metrics();
 }
 
 /** A bounded label for an event type: the type when it is one of ours, else "invalid". */
