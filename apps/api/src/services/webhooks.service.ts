@@ -90,14 +90,19 @@ export class WebhooksService {
   ): Promise<{ webhooks: Webhook[]; nextPageStart: string }> {
     const where: Prisma.WebhookWhereInput = { ...(principal.isAdmin ? {} : { authorId: principal.id }), ...(type ? { type } : {}) };
     const limit = page.pageSize ?? WEBHOOK_PAGE_SIZE;
+    let from: Prisma.WebhookWhereInput = {};
     if (page.pageStart !== undefined) {
       // Without its row the cursor would silently yield an empty page.
-      const start = await this.db.webhook.findFirst({ where: { ...where, id: page.pageStart }, select: { id: true } });
+      const start = await this.db.webhook.findFirst({ where: { ...where, id: page.pageStart }, select: { createdAt: true } });
       if (!start) throw invalidParameter("pageStart", "pageStart is not a webhook of this listing (deleted meanwhile?): list again from the start");
+      // Redundant with the cursor, but an index range: without it PostgreSQL walks the createdAt index
+      // from the oldest webhook to the page (65 ms halfway through a million rows). The Date is cut
+      // to the millisecond, so it never lies above the start row.
+      from = { createdAt: { gte: start.createdAt } };
     }
     // Prisma's cursor compares (createdAt, id) with the cursor row's values inside PostgreSQL, to the microsecond.
     const rows = await this.db.webhook.findMany({
-      where,
+      where: { ...where, ...from },
       orderBy: ORDER,
       take: limit + 1,
       ...(page.pageStart !== undefined ? { cursor: { id: page.pageStart } } : {}),
