@@ -53,6 +53,8 @@ runBench("throughput", async () => {
           `(steady ${round(run.steadyPerSecond)}/s, ${round(run.cpuUsPerDelivery)} µs worker CPU each, peak RSS ${round(run.peakRssMb[0] ?? 0)} MB)`,
       );
       log(`  CPU µs per delivery: ${formatBreakdown(run.cpu)}`);
+      const a = run.arrivalsMs;
+      log(`  arrivals after the first publish (ms): first ${round(a.first)}, 10% ${round(a.at10)}, 90% ${round(a.at90)}, last ${round(a.last)}`);
     }
   }
   await receiver.close();

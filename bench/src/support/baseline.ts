@@ -23,7 +23,7 @@ export async function measureBaseline(
 ): Promise<BaselineResult> {
   // The same node flags as the worker: the comparison is the queue and database work, nothing else.
   const child = fork(path.join(import.meta.dirname, "baseline-sender-main.js"), [], {
-    execArgv: WORKER_NODE_FLAGS,
+    execArgv: [...WORKER_NODE_FLAGS],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   const stop = onCleanup(() => {

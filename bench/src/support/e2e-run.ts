@@ -44,6 +44,8 @@ export interface E2eResult {
   peakRssMb: number[];
   /** Machine CPU per delivery (µs) by process group. */
   cpu: CpuGroups;
+  /** When the first, 10%, 90% and last deliveries arrived, ms after the first publish: ramp-up and tail. */
+  arrivalsMs: { first: number; at10: number; at90: number; last: number };
 }
 
 /** Waits for `p`, failing at once if a worker dies. */
@@ -154,6 +156,7 @@ export async function runE2e(receiver: ReceiverProcess, opts: E2eOptions): Promi
       cpuUsPerDelivery: (cpuMs * 1000) / deliveries,
       peakRssMb,
       cpu,
+      arrivalsMs: { first: stats.firstAt - startAt, at10: stats.at10 - startAt, at90: stats.at90 - startAt, last: lastAt - startAt },
     };
   } finally {
     await setup.close();
