@@ -23,9 +23,11 @@ export const Env = Type.Object({
   INGEST_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }),
   FANOUT_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }),
   // One Node.js thread is the limit of a worker: per delivery it spends about as much CPU on the
-  // job, the endpoint gate and the row writes as on the HTTP request. Deliveries on more threads
-  // use more cores in one container (bench/, docs/benchmarks.md). 0: one per core, at most 4.
-  WORKER_THREADS: Type.Integer({ minimum: 0, maximum: 64, default: 0 }),
+  // job, the endpoint gate and the row writes as on the HTTP request. Deliveries on a second
+  // thread gave 15% more deliveries/s on 2 cores but raised p99 latency at half load from 161 to
+  // 420-574 ms, the main thread then fanning out and delivering at once (docs/benchmarks.md), and
+  // a second heap: opt-in, for draining backlogs on larger machines. 0: one per core, at most 4.
+  WORKER_THREADS: Type.Integer({ minimum: 0, maximum: 64, default: 1 }),
   // Attempts are I/O-bound and their row writes are batched: more in flight means larger batches.
   DELIVERY_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 5000, default: 200 }),
   RETRY_SCHEDULE: Type.String({

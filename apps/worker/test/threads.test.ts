@@ -34,9 +34,10 @@ describe("WORKER_THREADS in the config", () => {
     expect(threadShare(loadConfig({ ...REQUIRED, WORKER_THREADS: "1" })).concurrency).toEqual(loadConfig(REQUIRED).concurrency);
   });
 
-  it("defaults to one thread per core, at most 4, and refuses what is not a count", () => {
-    expect(loadConfig(REQUIRED).threads).toBeGreaterThanOrEqual(1);
-    expect(loadConfig(REQUIRED).threads).toBeLessThanOrEqual(4);
+  it("defaults to one thread, takes 0 as one per core (at most 4), and refuses what is not a count", () => {
+    expect(loadConfig(REQUIRED).threads).toBe(1);
+    expect(loadConfig({ ...REQUIRED, WORKER_THREADS: "0" }).threads).toBeGreaterThanOrEqual(1);
+    expect(loadConfig({ ...REQUIRED, WORKER_THREADS: "0" }).threads).toBeLessThanOrEqual(4);
     expect(() => loadConfig({ ...REQUIRED, WORKER_THREADS: "two" })).toThrow(/WORKER_THREADS/);
     expect(() => loadConfig({ ...REQUIRED, WORKER_THREADS: "-1" })).toThrow(/WORKER_THREADS/);
     expect(() => loadConfig({ ...REQUIRED, WORKER_THREADS: "65" })).toThrow(/WORKER_THREADS/);
