@@ -243,6 +243,14 @@ function prismaOutputDir(): string {
 
 const strip = (p: string): string => p.replace(/\/+$/, "");
 
+/** The node flags of an app's start script (`node <flags> dist/index.js`); its image runs the same. */
+function startScriptFlags(appDir: string): string[] {
+  const pkg = JSON.parse(readFileSync(path.join(repoRoot, appDir, "package.json"), "utf8")) as { scripts?: { start?: string } };
+  const words = (pkg.scripts?.start ?? "").split(/\s+/).filter(Boolean);
+  expect(words[0]).toBe("node");
+  return words.slice(1, -1);
+}
+
 describe.each([
   { file: "api.Dockerfile", app: "@msr-webhooks/api", entry: "apps/api/dist/index.js" },
   { file: "worker.Dockerfile", app: "@msr-webhooks/worker", entry: "apps/worker/dist/index.js" },
@@ -359,7 +367,7 @@ describe.each([
     const deps = runtime.copies.find((c) => c.from === "deps");
     expect(deps?.sources.map(strip)).toEqual([strip(stage("deps").workdir ?? "")]);
     const cmd = runtime.instructions.find((i) => i.keyword === "CMD");
-    expect(JSON.parse(cmd!.args)).toEqual(["node", entry]);
+    expect(JSON.parse(cmd!.args)).toEqual(["node", ...startScriptFlags(entry.split("/").slice(0, 2).join("/")), entry]);
   });
 
   it("runs as a non-root user with a HEALTHCHECK on /healthz", () => {
