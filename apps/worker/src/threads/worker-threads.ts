@@ -9,11 +9,6 @@ import type { MetricsSnapshot } from "@msr-webhooks/observability/metrics";
 import type { FromThread, ThreadData, ToThread } from "./thread-messages.js";
 
 const ENTRY = new URL("./thread-main.js", import.meta.url);
-/**
- * A delivery thread's young generation (MB): its objects live for one attempt. Without a limit
- * every thread would take the main thread's (--max-semi-space-size=64: some 190 MB each at peak).
- */
-const THREAD_YOUNG_GENERATION_MB = 24;
 /** A scrape does not wait longer than this for a thread; its series are then left out once. */
 const METRICS_TIMEOUT_MS = 2000;
 
@@ -41,15 +36,8 @@ export class WorkerThreads {
     return pool;
   }
 
-  get size(): number {
-    return this.threads.length;
-  }
-
   private spawn(index: number): Promise<void> {
-    const thread = new Thread(this.options.entry ?? ENTRY, {
-      workerData: { index } satisfies ThreadData,
-      resourceLimits: { maxYoungGenerationSizeMb: THREAD_YOUNG_GENERATION_MB },
-    });
+    const thread = new Thread(this.options.entry ?? ENTRY, { workerData: { index } satisfies ThreadData });
     this.threads.push(thread);
     return new Promise<void>((resolve, reject) => {
       let ready = false;
