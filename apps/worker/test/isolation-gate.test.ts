@@ -1,13 +1,14 @@
 // The Redis endpoint gate against a real Redis: the in-flight cap shared by gate instances on
 // separate connections (separate worker processes), slots of dead workers lapsing, the breaker
 // opening on a failure streak or on the failure ratio in its window, one probe when half-open, and
-// exactly one Redis round trip to admit and one to release.
+// exactly one Redis round trip to admit and one to release, shared with the calls of
+// concurrent attempts.
 import { randomUUID } from "node:crypto";
 import { createRedis } from "@msr-webhooks/queue/connection";
 import { deletePrefix, redisUrl, testQueuePrefix } from "@msr-webhooks/testing/redis";
 import type { Redis } from "ioredis";
 import { RedisEndpointGate, type IsolationSettings } from "../src/isolation/redis-endpoint-gate.js";
-import { originOf } from "../src/isolation/endpoint-key.js";
+import { EndpointKeyring, originOf } from "../src/isolation/endpoint-key.js";
 import { captureLog } from "./support/capture-log.js";
 import { sleep } from "./support/wait.js";
 
@@ -318,6 +319,51 @@ describe("cost and failure", () => {
     expect(sent).toEqual(["evalsha"]);
     await g.release(url, false, s);
     expect(sent).toEqual(["evalsha", "evalsha"]);
+  });
+
+  it("sends the calls of concurrent attempts together: one socket write for the first, one for all that came meanwhile", async () => {
+    const { gate: g, redis } = gate();
+    const urls = Array.from({ length: 20 }, endpoint);
+    await attempts(g, urls[0]!, [true]); // scripts loaded
+    let writes = 0;
+    const stream = (redis as unknown as { stream: { write: (...args: unknown[]) => boolean } }).stream;
+    const write = stream.write.bind(stream);
+    stream.write = (...args: unknown[]) => {
+      writes += 1;
+      return write(...args);
+    };
+    const slots = urls.map(() => slot());
+    const admitted = await Promise.all(urls.map((url, i) => g.admit(url, new Date(), slots[i]!)));
+    expect(admitted.every((a) => a.admitted)).toBe(true);
+    expect(writes).toBe(2);
+    await Promise.all(urls.map((url, i) => g.release(url, true, slots[i]!)));
+    expect(writes).toBe(4);
+    stream.write = write;
+    // Every slot was taken and given back: the calls were not merely sent, each one ran.
+    const keyring = new EndpointKeyring(prefix);
+    expect(await Promise.all(urls.map((url) => redis.zcard(keyring.keysFor(url).inFlight)))).toEqual(urls.map(() => 0));
+  });
+
+  it("fails only the call whose script failed, not the others sent with it", async () => {
+    const { gate: g, redis } = gate();
+    const [broken, fine] = [endpoint(), endpoint()];
+    await attempts(g, fine, [true]);
+    // A key of the wrong type makes the admit script fail for this endpoint only.
+    await redis.set(new EndpointKeyring(prefix).keysFor(broken).inFlight, "not a sorted set");
+    const { gate: other, lines } = gate();
+    const s = slot();
+    // The first call goes alone; the two made meanwhile share the next pipeline.
+    const [, a, b] = await Promise.all([
+      other.admit(endpoint(), new Date(), slot()),
+      other.admit(broken, new Date(), slot()),
+      other.admit(fine, new Date(), s),
+    ]);
+    expect(a).toEqual({ admitted: true });
+    expect(b).toEqual({ admitted: true });
+    expect(await redis.zscore(new EndpointKeyring(prefix).keysFor(fine).inFlight, s)).not.toBeNull();
+    expect(lines.filter((l) => l["level"] === "warn").map((l) => l["message"])).toEqual([
+      "endpoint gate: admit failed; attempts are let through",
+    ]);
   });
 
   it("lets attempts through (and says so once) when Redis cannot answer", async () => {

@@ -1,13 +1,14 @@
 // The endpoint gate every worker process shares through Redis: a cap on attempts in flight per
 // endpoint and a circuit breaker per endpoint (see gate-scripts.ts). One script call to admit an
-// attempt, one to release it. If Redis cannot answer, attempts are let through: isolation protects
-// throughput, it must never be the reason a delivery stops.
+// attempt, one to release it, pipelined with other attempts' calls (gate-pipeline.ts). If Redis
+// cannot answer, attempts are let through: isolation protects throughput, it must never be the
+// reason a delivery stops.
 import type { Redis } from "ioredis";
 import type { Logger } from "winston";
 import type { Admission, EndpointGate } from "../delivery/endpoint-gate.js";
 import { errorMessage } from "@msr-webhooks/observability/logger";
 import { EndpointKeyring } from "./endpoint-key.js";
-import { ADMIT_SCRIPT, RELEASE_SCRIPT } from "./gate-scripts.js";
+import { GatePipeline } from "./gate-pipeline.js";
 
 export interface BreakerSettings {
   /** The window failures are counted over. */
@@ -56,11 +57,6 @@ export interface EndpointState {
   inFlight: number;
 }
 
-interface GateCommands {
-  msrwhGateAdmit(inFlight: string, breaker: string, ...args: (string | number)[]): Promise<[number, number, AdmitVerdict]>;
-  msrwhGateRelease(inFlight: string, breaker: string, openSet: string, ...args: (string | number)[]): Promise<ReleaseVerdict>;
-}
-
 const BUCKETS = 6;
 /** How often a waiting attempt asks again when no attempt of this process frees a slot. */
 const POLL_MS = 50;
@@ -68,7 +64,7 @@ const POLL_MS = 50;
 const BUSY_SPREAD = 1;
 
 export class RedisEndpointGate implements EndpointGate {
-  private readonly commands: GateCommands;
+  private readonly scripts: GatePipeline;
   private readonly keyring: EndpointKeyring;
   private readonly breakerTtlMs: number;
   private readonly openSetKey: string;
@@ -85,9 +81,7 @@ export class RedisEndpointGate implements EndpointGate {
     private readonly log: Logger,
     private readonly random: () => number = Math.random,
   ) {
-    redis.defineCommand("msrwhGateAdmit", { numberOfKeys: 2, lua: ADMIT_SCRIPT });
-    redis.defineCommand("msrwhGateRelease", { numberOfKeys: 3, lua: RELEASE_SCRIPT });
-    this.commands = redis as unknown as GateCommands;
+    this.scripts = new GatePipeline(redis);
     this.keyring = new EndpointKeyring(prefix);
     this.openSetKey = `${prefix}:endpoints:open`;
     const { breaker } = settings;
@@ -113,7 +107,8 @@ export class RedisEndpointGate implements EndpointGate {
     let answer: [number, number, AdmitVerdict];
     for (;;) {
       try {
-        answer = await this.commands.msrwhGateAdmit(
+        answer = await this.scripts.call<[number, number, AdmitVerdict]>(
+          "msrwhGateAdmit",
           keys.inFlight,
           keys.breaker,
           slot,
@@ -147,7 +142,8 @@ export class RedisEndpointGate implements EndpointGate {
     const keys = this.keyring.keysFor(endpoint);
     let verdict: ReleaseVerdict;
     try {
-      verdict = await this.commands.msrwhGateRelease(
+      verdict = await this.scripts.call<ReleaseVerdict>(
+        "msrwhGateRelease",
         keys.inFlight,
         keys.breaker,
         this.openSetKey,
