@@ -1,6 +1,8 @@
 // Benchmark 1, 2 and 6: the baseline (the delivery client alone) and end-to-end deliveries per second
 // through publishEvents -> ingest -> fan-out -> delivery with one worker process, at fan-out 1, 10
-// and 100, as a ratio to the baseline of the same repeat; and the worker's peak RSS in those runs.
+// and 100, as a ratio to the baseline; and the worker's peak RSS in those runs. This machine's speed
+// drifts by tens of percent within minutes, so every end-to-end run is bracketed by baselines, one
+// right before and one right after it, and compared with their mean.
 import { measureBaseline, type BaselineResult } from "./support/baseline.js";
 import { parseArgs } from "./support/args.js";
 import { formatBreakdown } from "./support/cpu-breakdown.js";
@@ -28,11 +30,15 @@ runBench("throughput", async () => {
   const receiver = await startReceiverProcess(args.number("origins", 100));
   const baselines: BaselineResult[] = [];
   const runs: (E2eResult & { repeat: number; ratio: number })[] = [];
-  for (let repeat = 1; repeat <= repeats; repeat += 1) {
+  const nextBaseline = async (repeat: number): Promise<BaselineResult> => {
     const baseline = await measureBaseline(receiver, { count: deliveries, warmup, concurrency });
     baselines.push(baseline);
     log(`repeat ${repeat}: baseline ${round(baseline.perSecond)}/s (${round(baseline.cpuUsPerDelivery)} µs CPU each)`);
     log(`  CPU µs per delivery: ${formatBreakdown(baseline.cpu)}`);
+    return baseline;
+  };
+  let before = await nextBaseline(1);
+  for (let repeat = 1; repeat <= repeats; repeat += 1) {
     for (const fanout of fanouts) {
       const run = await runE2e(receiver, {
         fanout,
@@ -46,15 +52,18 @@ runBench("throughput", async () => {
         analyzeAfterWarmup: !args.flag("no-analyze"),
         ...(cpuProfileDir ? { cpuProfileDir } : {}),
       });
-      const ratio = run.perSecond / baseline.perSecond;
-      runs.push({ ...run, repeat, ratio });
       log(
-        `repeat ${repeat}: fan-out ${fanout}: ${round(run.perSecond)}/s = ${round(ratio, 2)}x baseline ` +
+        `repeat ${repeat}: fan-out ${fanout}: ${round(run.perSecond)}/s ` +
           `(steady ${round(run.steadyPerSecond)}/s, ${round(run.cpuUsPerDelivery)} µs worker CPU each, peak RSS ${round(run.peakRssMb[0] ?? 0)} MB)`,
       );
       log(`  CPU µs per delivery: ${formatBreakdown(run.cpu)}`);
       const a = run.arrivalsMs;
       log(`  arrivals after the first publish (ms): first ${round(a.first)}, 10% ${round(a.at10)}, 90% ${round(a.at90)}, last ${round(a.last)}`);
+      const after = await nextBaseline(repeat);
+      const ratio = run.perSecond / ((before.perSecond + after.perSecond) / 2);
+      log(`repeat ${repeat}: fan-out ${fanout}: ${round(ratio, 2)}x the mean of the baselines before (${round(before.perSecond)}/s) and after (${round(after.perSecond)}/s)`);
+      before = after;
+      runs.push({ ...run, repeat, ratio });
     }
   }
   await receiver.close();
