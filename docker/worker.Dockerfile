@@ -57,4 +57,4 @@ HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
 # SIGTERM: stop taking jobs, finish attempts in flight within SHUTDOWN_GRACE_MS (compose gives 30 s).
 STOPSIGNAL SIGTERM
 # The node flags of the worker's start script (apps/worker/package.json), measured in bench/.
-CMD ["node", "--max-semi-space-size=24", "--heap-growing-percent=25", "apps/worker/dist/index.js"]
+CMD ["node", "--max-semi-space-size=32", "--heap-growing-percent=50", "apps/worker/dist/index.js"]

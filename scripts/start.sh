@@ -33,7 +33,7 @@ pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
 trap cleanup EXIT INT TERM
 
-(cd "$ROOT/apps/worker" && exec node --max-semi-space-size=24 --heap-growing-percent=25 dist/index.js) >>"$ROOT/.run/worker.log" 2>&1 &
+(cd "$ROOT/apps/worker" && exec node --max-semi-space-size=32 --heap-growing-percent=50 dist/index.js) >>"$ROOT/.run/worker.log" 2>&1 &
 pids+=($!)
 (cd "$ROOT/apps/api" && exec node dist/index.js) >>"$ROOT/.run/api.log" 2>&1 &
 pids+=($!)

@@ -1,4 +1,4 @@
-// Runs the built worker as its own process, as deployed (`node --max-semi-space-size=64
+// Runs the built worker as its own process, as deployed (`node <the start script's flags>
 // apps/worker/dist/index.js` with env), its log in a file; watches its memory and CPU time.
 import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, mkdtempSync, openSync, readFileSync } from "node:fs";
