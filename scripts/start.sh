@@ -33,7 +33,9 @@ pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
 trap cleanup EXIT INT TERM
 
-(cd "$ROOT/apps/worker" && exec node --max-semi-space-size=32 --heap-growing-percent=50 dist/index.js) >>"$ROOT/.run/worker.log" 2>&1 &
+# The worker runs with its start script's node flags (apps/worker/package.json), as its image does.
+read -r -a worker_flags < <(node -p 'require(process.argv[1]).scripts.start.split(/\s+/).slice(1, -1).join(" ")' "$ROOT/apps/worker/package.json")
+(cd "$ROOT/apps/worker" && exec node "${worker_flags[@]}" dist/index.js) >>"$ROOT/.run/worker.log" 2>&1 &
 pids+=($!)
 (cd "$ROOT/apps/api" && exec node dist/index.js) >>"$ROOT/.run/api.log" 2>&1 &
 pids+=($!)
