@@ -17,6 +17,8 @@ export function createApp(deps: ApiDeps): Express {
   const app = express();
   app.disable("x-powered-by");
   app.set("etag", false);
+  // Which address req.ip gives (the sign-in limit counts per client): the TCP peer unless proxies are trusted.
+  app.set("trust proxy", deps.config.trustProxy);
   app.use(securityHeaders());
   app.use(requestId(deps.log));
   app.use(handlerTimeout(deps.config.handlerTimeoutMs));

@@ -2,6 +2,7 @@
 // A bad or missing variable stops the start with a message naming it.
 import { Type, type Static } from "@sinclair/typebox";
 import { Ajv } from "ajv";
+import proxyaddr from "proxy-addr";
 import { createAddressPolicy } from "@msr-webhooks/delivery/address-policy";
 
 /** Every variable the API reads, with its default (exported for the deployment tests). */
@@ -39,6 +40,9 @@ export const Env = Type.Object({
   // Failed sign-ins allowed per client address and window (counted in Redis, shared by replicas); 0: no limit.
   AUTH_FAILURE_LIMIT: Type.Integer({ minimum: 0, default: 10 }),
   AUTH_FAILURE_WINDOW_MS: Type.Integer({ minimum: 1000, default: 60000 }),
+  // Proxies whose X-Forwarded-For is believed (the client address for the sign-in limit): a hop
+  // count, or addresses, CIDRs and the names loopback, linklocal, uniquelocal. Empty: none.
+  TRUST_PROXY: Type.String({ default: "" }),
   // A handler still running after this long is answered 503 SERVICE_UNAVAILABLE.
   HANDLER_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 600000, default: 30000 }),
 });
@@ -72,8 +76,12 @@ export interface ApiConfig {
   metricsToken: string | undefined;
   /** Failed sign-ins per client address before 429 (0: off), and the window they are counted in. */
   authFailures: { limit: number; windowMs: number };
+  /** Express's "trust proxy": false (the TCP peer is the client), a hop count, or trusted proxy addresses. */
+  trustProxy: TrustProxy;
   handlerTimeoutMs: number;
 }
+
+export type TrustProxy = false | number | string[];
 
 export class ConfigError extends Error {}
 
@@ -86,6 +94,26 @@ function cidrList(value: string): string[] {
     .split(/[\s,]+/)
     .map((s) => s.trim())
     .filter((s) => s.length > 0);
+}
+
+/**
+ * TRUST_PROXY: "" (or 0) trusts no proxy; a number trusts that many hops; anything else is a list
+ * proxy-addr must accept. "true" is refused: trusting every hop lets any client pick its address.
+ */
+function trustProxy(value: string): TrustProxy {
+  const trimmed = value.trim();
+  if (trimmed === "" || trimmed === "0") return false;
+  if (/^\d+$/.test(trimmed)) return Number(trimmed);
+  const list = cidrList(trimmed);
+  if (list.some((entry) => /^(true|false)$/i.test(entry))) {
+    throw new ConfigError("invalid configuration: TRUST_PROXY: name the proxies or give a hop count; true would let any client choose its address");
+  }
+  try {
+    proxyaddr.compile(list);
+  } catch (err) {
+    throw new ConfigError(`invalid configuration: TRUST_PROXY: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  return list;
 }
 
 /** Builds the config from an environment map (process.env in production, a literal in tests). */
@@ -141,6 +169,7 @@ export function loadConfig(source: Record<string, string | undefined>): ApiConfi
     readinessTimeoutMs: env.READINESS_TIMEOUT_MS,
     metricsToken: env.METRICS_TOKEN,
     authFailures: { limit: env.AUTH_FAILURE_LIMIT, windowMs: env.AUTH_FAILURE_WINDOW_MS },
+    trustProxy: trustProxy(env.TRUST_PROXY),
     handlerTimeoutMs: env.HANDLER_TIMEOUT_MS,
   };
 }

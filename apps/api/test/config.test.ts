@@ -29,3 +29,24 @@ test("CIDR lists accept commas and spaces", () => {
   const config = loadConfig({ ...base, OUTBOUND_ALLOW_CIDRS: "127.0.0.0/8, ::1/128 10.0.0.0/8" });
   expect(config.delivery.allowCidrs).toEqual(["127.0.0.0/8", "::1/128", "10.0.0.0/8"]);
 });
+
+describe("TRUST_PROXY", () => {
+  test.each([
+    ["", false],
+    ["0", false],
+    ["2", 2],
+    ["loopback", ["loopback"]],
+    ["10.0.0.0/8, 192.168.1.7 fd00::/8", ["10.0.0.0/8", "192.168.1.7", "fd00::/8"]],
+  ])("%j trusts %j", (value, expected) => {
+    expect(loadConfig({ ...base, TRUST_PROXY: value }).trustProxy).toEqual(expected);
+  });
+
+  test("is off by default: the TCP peer is the client", () => {
+    expect(loadConfig(base).trustProxy).toBe(false);
+  });
+
+  test.each(["true", "proxy.example", "10.0.0.0/99", "-1"])("refuses %j, naming the variable", (value) => {
+    expect(() => loadConfig({ ...base, TRUST_PROXY: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ ...base, TRUST_PROXY: value })).toThrow("TRUST_PROXY");
+  });
+});

@@ -1,6 +1,6 @@
 // API hardening: security headers on every response (with a CSP that Swagger UI works under), the
 // limit on failed sign-ins per client address (429 in MSR's format, shared by replicas through
-// Redis, open when Redis is down), the per-request handler deadline (503 in MSR's format), and no
+// Redis, open when Redis is down, per forwarded client only behind a trusted proxy), the per-request handler deadline (503 in MSR's format), and no
 // internal detail in a 500.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -156,6 +156,48 @@ describe("the limit on failed sign-ins", () => {
     expect(Date.now() - started).toBeLessThan(3000);
     expect(lines).toHaveLength(1);
     down.disconnect();
+  });
+});
+
+describe("the limit on failed sign-ins behind a proxy", () => {
+  const LIMIT = 2;
+  const limited = { AUTH_FAILURE_LIMIT: String(LIMIT), AUTH_FAILURE_WINDOW_MS: "60000" };
+  const good = basic(ADMIN.username, ADMIN.password);
+  const bad = basic(ADMIN.username, "not-the-password");
+  const signIn = (ctx: TestContext, auth: string, forwardedFor?: string) => {
+    const req = request(ctx.app).get("/api/v0/webhooks").set("Authorization", auth);
+    return forwardedFor === undefined ? req : req.set("X-Forwarded-For", forwardedFor);
+  };
+
+  describe("with TRUST_PROXY naming the proxy", () => {
+    let ctx: TestContext;
+    beforeAll(async () => {
+      ctx = await createTestContext({ ...limited, TRUST_PROXY: "loopback" });
+    }, 60_000);
+    afterAll(() => ctx.close());
+
+    it("counts failures per forwarded client, so one client's failures do not lock out the others behind the proxy", async () => {
+      for (let i = 0; i < LIMIT; i += 1) expect((await signIn(ctx, bad, "203.0.113.7")).status).toBe(401);
+      expectMsrError(await signIn(ctx, good, "203.0.113.7"), 429, "TOO_MANY_REQUESTS");
+      // A client that put its own X-Forwarded-For before the proxy's entry is still the address the proxy saw.
+      expectMsrError(await signIn(ctx, good, "198.51.100.9, 203.0.113.7"), 429, "TOO_MANY_REQUESTS");
+      expect((await signIn(ctx, good, "203.0.113.8")).status).toBe(200);
+      expect((await signIn(ctx, good)).status).toBe(200);
+    });
+  });
+
+  describe("without TRUST_PROXY", () => {
+    let ctx: TestContext;
+    beforeAll(async () => {
+      ctx = await createTestContext(limited);
+    }, 60_000);
+    afterAll(() => ctx.close());
+
+    it("ignores X-Forwarded-For, so a client cannot escape the limit by sending a new address each time", async () => {
+      for (let i = 0; i < LIMIT; i += 1) expect((await signIn(ctx, bad, `203.0.113.${10 + i}`)).status).toBe(401);
+      expectMsrError(await signIn(ctx, good, "203.0.113.99"), 429, "TOO_MANY_REQUESTS");
+      expectMsrError(await signIn(ctx, good), 429, "TOO_MANY_REQUESTS");
+    });
   });
 });
 
