@@ -105,7 +105,7 @@ function trustProxy(value: string): TrustProxy {
   if (trimmed === "" || trimmed === "0") return false;
   if (/^\d+$/.test(trimmed)) return Number(trimmed);
   const list = cidrList(trimmed);
-  if (list.some((entry) => /^(true|false)$/i.test(entry))) {
+  if (list.some((entry) => /^true$/i.test(entry))) {
     throw new ConfigError("invalid configuration: TRUST_PROXY: name the proxies or give a hop count; true would let any client choose its address");
   }
   try {

@@ -1,7 +1,7 @@
 // API hardening: security headers on every response (with a CSP that Swagger UI works under), the
 // limit on failed sign-ins per client address (429 in MSR's format, shared by replicas through
-// Redis, open when Redis is down, per forwarded client only behind a trusted proxy), the per-request handler deadline (503 in MSR's format), and no
-// internal detail in a 500.
+// Redis, open when Redis is down, per forwarded client only behind a trusted proxy), the
+// per-request handler deadline (503 in MSR's format), and no internal detail in a 500.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import request from "supertest";
