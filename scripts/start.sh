@@ -60,5 +60,12 @@ msr-webhooks is running.
   README.md walks through creating a repository and a webhook. Ctrl-C stops both processes.
 
 MSG
+# The admin is created only while none exists: a database an earlier checkout (or run) set up keeps
+# that one's password, and the line above would be wrong. Say so, and how to set this one.
+status=$(curl -s -o /dev/null -w '%{http_code}' -u "${MSR_ADMIN_USERNAME}:${MSR_ADMIN_PASSWORD}" "${base}/api/v0/webhooks" || true)
+if [ "$status" = "401" ]; then
+  log "this database already has a system admin with another password (set by an earlier run against it)."
+  log "to use the password above: MSR_ADMIN_PASSWORD=$(printf %q "$MSR_ADMIN_PASSWORD") DATABASE_URL=${DATABASE_URL} pnpm --filter @msr-webhooks/api create-admin"
+fi
 wait -n "${pids[@]}"
 log "a process exited; stopping"
