@@ -65,7 +65,7 @@ MSG
 status=$(curl -s -o /dev/null -w '%{http_code}' -u "${MSR_ADMIN_USERNAME}:${MSR_ADMIN_PASSWORD}" "${base}/api/v0/webhooks" || true)
 if [ "$status" = "401" ]; then
   log "this database already has a system admin with another password (set by an earlier run against it)."
-  log "to use the password above: MSR_ADMIN_PASSWORD=$(printf %q "$MSR_ADMIN_PASSWORD") DATABASE_URL=${DATABASE_URL} pnpm --filter @msr-webhooks/api create-admin"
+  log "to use the password above, run in ${ROOT}: MSR_ADMIN_USERNAME=${MSR_ADMIN_USERNAME} MSR_ADMIN_PASSWORD=$(printf %q "$MSR_ADMIN_PASSWORD") DATABASE_URL=${DATABASE_URL} REDIS_URL=${REDIS_URL} node apps/api/dist/cli/create-admin.js"
 fi
 wait -n "${pids[@]}"
 log "a process exited; stopping"
