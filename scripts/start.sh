@@ -33,6 +33,14 @@ pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
 trap cleanup EXIT INT TERM
 
+# Something already answering on a port would pass the readiness check below in place of our API.
+for port in "$PORT" "$WORKER_HTTP_PORT"; do
+  if (exec 3<>"/dev/tcp/127.0.0.1/${port}") 2>/dev/null; then
+    log "port ${port} is already in use (an earlier start still running?): stop it, or set PORT / WORKER_HTTP_PORT"
+    exit 1
+  fi
+done
+
 # The worker runs with its start script's node flags (apps/worker/package.json), as its image does.
 read -r -a worker_flags < <(node -p 'require(process.argv[1]).scripts.start.split(/\s+/).slice(1, -1).join(" ")' "$ROOT/apps/worker/package.json")
 (cd "$ROOT/apps/worker" && exec node "${worker_flags[@]}" dist/index.js) >>"$ROOT/.run/worker.log" 2>&1 &
