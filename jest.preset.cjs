@@ -1,6 +1,11 @@
 // Shared jest settings: TypeScript through SWC as native ESM (run with --experimental-vm-modules).
+// The workspace's one timeout policy lives here: every test and hook gets TEST_TIMEOUT_MS, and the
+// helpers that wait (receivers, polling) give up well before it, naming what they waited for.
+const TEST_TIMEOUT_MS = 120_000;
+
 module.exports = {
   testEnvironment: "node",
+  testTimeout: TEST_TIMEOUT_MS,
   extensionsToTreatAsEsm: [".ts"],
   transform: {
     "^.+\\.ts$": [
@@ -11,3 +16,4 @@ module.exports = {
   moduleNameMapper: { "^(\\.{1,2}/.*)\\.js$": "$1" },
   testMatch: ["<rootDir>/src/**/*.test.ts", "<rootDir>/test/**/*.test.ts"],
 };
+

@@ -7,7 +7,7 @@ import { testPayload } from "@msr-webhooks/events/test-payloads";
 import { ADMIN, as, createTestContext, type TestContext } from "./support/test-context.js";
 import { createOrg, createRepo, createUser, type UserFixture } from "./support/fixtures.js";
 import { seedDeliveries } from "./support/delivery-seed.js";
-import { buildWorker, startWorker, type WorkerProcess } from "./support/worker-process.js";
+import { startWorker, type WorkerProcess } from "./support/worker-process.js";
 
 const HOST = "registry.test:5000";
 const RETRY_DELAY_MS = 200;
@@ -96,7 +96,6 @@ function settled(webhookId: string, count: number, statuses: string[], extra: (d
 const tagOf = (body: string): string => (JSON.parse(body) as { contents: { tag: string } }).contents.tag;
 
 beforeAll(async () => {
-  await buildWorker();
   ctx = await createTestContext();
   maria = await createUser(ctx, "maria");
   const foo = await createOrg(ctx, "foo", { owners: [maria] });

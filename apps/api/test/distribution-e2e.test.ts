@@ -12,7 +12,7 @@ import { ADMIN, as, createTestContext, type TestContext } from "./support/test-c
 import { createOrg, createRepo } from "./support/fixtures.js";
 import { PUSHER, READER, skopeo, startDistributionRegistry, type DistributionRegistry } from "./support/distribution-registry.js";
 import { writeOciImage, type OciImage } from "./support/oci-layout.js";
-import { buildWorker, startWorker, type WorkerProcess } from "./support/worker-process.js";
+import { startWorker, type WorkerProcess } from "./support/worker-process.js";
 
 const TOKEN = "e2e-registry-notification-token";
 const SUBSCRIBED = ["TAG_PUSH", "MANIFEST_PUSH", "TAG_PULL", "TAG_DELETE", "MANIFEST_DELETE"] as const;
@@ -114,7 +114,6 @@ function registryAuth(user: { name: string; password: string }): string {
 }
 
 beforeAll(async () => {
-  await buildWorker();
   tmp = await mkdtemp(path.join(os.tmpdir(), "msrwh-e2e-"));
   proxy = new NotificationProxy();
   const proxyUrl = await proxy.start();

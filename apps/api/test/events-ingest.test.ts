@@ -14,7 +14,7 @@ import { startReceiver, type ReceivedRequest, type Receiver } from "@msr-webhook
 import { redisUrl } from "@msr-webhooks/testing/redis";
 import { ADMIN, anon, as, createTestContext, type TestContext } from "./support/test-context.js";
 import { createOrg, createRepo, createToken, createUser, type UserFixture } from "./support/fixtures.js";
-import { buildWorker, startWorker, type WorkerProcess } from "./support/worker-process.js";
+import { startWorker, type WorkerProcess } from "./support/worker-process.js";
 
 const HOST = "registry.test:5000";
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -263,7 +263,6 @@ describe("the events queue, through the worker", () => {
   const deliveriesTo = (path: string) => receiver.requests.filter((r) => r.path === path);
 
   beforeAll(async () => {
-    await buildWorker();
     const foo = await createOrg(ctx, "foo");
     await createRepo(ctx, foo, "bar");
     receiver = await startReceiver();

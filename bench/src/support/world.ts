@@ -5,7 +5,7 @@ import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import pg from "pg";
 import { closePublisher } from "@msr-webhooks/events/publish";
-import { createTestDatabase } from "@msr-webhooks/testing/database";
+import { createTestDatabase, ensureTemplate } from "@msr-webhooks/testing/database";
 import { deletePrefix, redisUrl } from "@msr-webhooks/testing/redis";
 import { onCleanup } from "./cleanup.js";
 
@@ -21,6 +21,7 @@ export interface World {
 }
 
 export async function createWorld(): Promise<World> {
+  await ensureTemplate();
   const database = await createTestDatabase();
   const prefix = `msrwh-bench-${randomBytes(5).toString("hex")}`;
   const pool = new pg.Pool({ connectionString: database.url, max: 4 });

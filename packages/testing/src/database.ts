@@ -1,6 +1,7 @@
-// Per-run PostgreSQL databases for tests: migrations are applied once to a template
-// database (named after a hash of the migrations), and each test file gets a fresh copy
-// with CREATE DATABASE ... TEMPLATE, so runs never collide and start in milliseconds.
+// Per-run PostgreSQL databases for tests: migrations are applied once, before any suite
+// (jest's globalSetup, ./global-setup), to a template database named after a hash of the
+// migrations; each test file gets a fresh copy with CREATE DATABASE ... TEMPLATE, so runs
+// never collide and a suite's hooks never run a migration.
 import { createHash, randomBytes } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
@@ -29,7 +30,7 @@ function migrationsHash(): string {
   return hash.digest("hex").slice(0, 12);
 }
 
-async function withAdmin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
+export async function withAdmin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: adminUrl() });
   await client.connect();
   try {
@@ -44,12 +45,23 @@ async function databaseExists(client: pg.Client, name: string): Promise<boolean>
   return res.rowCount === 1;
 }
 
-/** Creates (once per migrations version) the migrated template database. */
+/** Serializes template builds, template copies and the leftover clean-up across processes. */
+export const TEST_DATABASE_LOCK = 727001;
+
+/** The migrated template's name for the migrations in this checkout. */
+export function templateName(): string {
+  return `msrwh_tmpl_${migrationsHash()}`;
+}
+
+/**
+ * Creates (once per migrations version) the migrated template database. One-time setup: jest's
+ * globalSetup and the bench scripts call it, never a suite's hook.
+ */
 export async function ensureTemplate(): Promise<string> {
-  const name = `msrwh_tmpl_${migrationsHash()}`;
+  const name = templateName();
   await withAdmin(async (client) => {
-    // Parallel jest workers race to build the template: serialize on an advisory lock.
-    await client.query("SELECT pg_advisory_lock(727001)");
+    // Packages' jest runs may start side by side: serialize on an advisory lock.
+    await client.query("SELECT pg_advisory_lock($1)", [TEST_DATABASE_LOCK]);
     try {
       if (await databaseExists(client, name)) return;
       const building = `${name}_building`;
@@ -58,7 +70,7 @@ export async function ensureTemplate(): Promise<string> {
       await runMigrations(databaseUrl(building));
       await client.query(`ALTER DATABASE "${building}" RENAME TO "${name}"`);
     } finally {
-      await client.query("SELECT pg_advisory_unlock(727001)");
+      await client.query("SELECT pg_advisory_unlock($1)", [TEST_DATABASE_LOCK]);
     }
   });
   return name;
@@ -73,7 +85,23 @@ export interface TestDatabase {
 async function createDatabase(prefix: string, template: string | null): Promise<TestDatabase> {
   const name = `${prefix}_${randomBytes(6).toString("hex")}`;
   await withAdmin(async (client) => {
-    await client.query(`CREATE DATABASE "${name}"${template ? ` TEMPLATE "${template}"` : ""}`);
+    if (template === null) {
+      await client.query(`CREATE DATABASE "${name}"`);
+      return;
+    }
+    // Under the lock, so the leftover clean-up never drops the template mid-copy.
+    await client.query("SELECT pg_advisory_lock($1)", [TEST_DATABASE_LOCK]);
+    try {
+      if (!(await databaseExists(client, template))) {
+        throw new Error(
+          `the migrated template database ${template} does not exist: it is built once before the tests ` +
+            "by jest's globalSetup (@msr-webhooks/testing/global-setup) or by ensureTemplate()",
+        );
+      }
+      await client.query(`CREATE DATABASE "${name}" TEMPLATE "${template}"`);
+    } finally {
+      await client.query("SELECT pg_advisory_unlock($1)", [TEST_DATABASE_LOCK]);
+    }
   });
   return {
     name,
@@ -86,9 +114,9 @@ async function createDatabase(prefix: string, template: string | null): Promise<
   };
 }
 
-/** A fresh, migrated database for one test file. */
-export async function createTestDatabase(): Promise<TestDatabase> {
-  return createDatabase("msrwh_t", await ensureTemplate());
+/** A fresh, migrated database for one test file: a copy of the template (see ensureTemplate). */
+export function createTestDatabase(): Promise<TestDatabase> {
+  return createDatabase("msrwh_t", templateName());
 }
 
 /** An empty database (no migrations), for the migration test itself. */

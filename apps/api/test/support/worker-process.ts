@@ -1,44 +1,14 @@
-// The delivery worker (apps/worker) as a black box for end-to-end tests: built from its current
-// sources (one build at a time across jest's processes), started as `node dist/index.js` on the
-// test's database and queue prefix, stopped with SIGTERM.
-import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { mkdir, rmdir, stat } from "node:fs/promises";
-import os from "node:os";
+// The delivery worker (apps/worker) as a black box for end-to-end tests: its build comes from
+// turbo's task graph (the API's test task depends on the worker's build), started as
+// `node dist/index.js` on the test's database and queue prefix, stopped with SIGTERM.
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
 import path from "node:path";
-import { promisify } from "node:util";
 import { redisUrl } from "@msr-webhooks/testing/redis";
 import type { TestContext } from "./test-context.js";
 
-const run = promisify(execFile);
 const workerDir = path.resolve(import.meta.dirname, "../../../worker");
-const LOCK = path.join(os.tmpdir(), "msrwh-worker-build.lock");
-
-async function withBuildLock<T>(fn: () => Promise<T>): Promise<T> {
-  for (let i = 0; ; i++) {
-    try {
-      await mkdir(LOCK);
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-      // A lock older than two minutes belongs to a build that died.
-      const age = await stat(LOCK).then((s) => Date.now() - s.mtimeMs, () => 0);
-      if (age > 120_000) await rmdir(LOCK).catch(() => undefined);
-      if (i > 1200) throw new Error(`waited too long for ${LOCK}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    await rmdir(LOCK).catch(() => undefined);
-  }
-}
-
-/** Compiles apps/worker into its dist/ (tsc, as `pnpm --filter @msr-webhooks/worker build` does). */
-export async function buildWorker(): Promise<void> {
-  const tsc = path.resolve(workerDir, "../../node_modules/typescript/bin/tsc");
-  await withBuildLock(() => run(process.execPath, [tsc, "-p", "tsconfig.build.json"], { cwd: workerDir }));
-}
+const workerEntry = path.join(workerDir, "dist", "index.js");
 
 export interface WorkerProcess {
   child: ChildProcess;
@@ -49,6 +19,9 @@ export interface WorkerProcess {
 
 /** Starts the worker on the context's database and queue prefix; resolves once it logged "worker started". */
 export async function startWorker(ctx: TestContext, env: Record<string, string> = {}): Promise<WorkerProcess> {
+  if (!existsSync(workerEntry)) {
+    throw new Error(`${workerEntry} is missing: run the API's tests through turbo (npm test), which builds the worker first`);
+  }
   const child = spawn(process.execPath, ["dist/index.js"], {
     cwd: workerDir,
     env: {
