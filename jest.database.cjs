@@ -1,9 +1,11 @@
 // Jest settings for packages whose suites copy the migrated template database: the shared
 // preset plus a globalSetup that builds the template once, before any suite and outside every
-// hook. `packageDir` is the calling config's directory (where @msr-webhooks/testing resolves).
+// hook. It runs @msr-webhooks/testing's build, which turbo makes before these packages' tests
+// (each of them depends on that package; its own test task depends on its own build).
+const path = require("node:path");
 const preset = require("./jest.preset.cjs");
 
-module.exports = (packageDir) => ({
+module.exports = {
   ...preset,
-  globalSetup: require.resolve("@msr-webhooks/testing/global-setup", { paths: [packageDir] }),
-});
+  globalSetup: path.join(__dirname, "packages", "testing", "dist", "global-setup.js"),
+};

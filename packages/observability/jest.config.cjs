@@ -1,1 +1,1 @@
-module.exports = require("../../jest.database.cjs")(__dirname);
+module.exports = require("../../jest.database.cjs");

@@ -42,7 +42,7 @@ export interface Receiver {
   requests: ReceivedRequest[];
   /** Number of TCP connections accepted so far. */
   connectionCount(): number;
-  /** Resolves once `count` requests have arrived; rejects after `timeoutMs` (default 5000). */
+  /** Resolves once `count` requests have arrived; rejects after `timeoutMs` (default 30 s, well below the 120 s test timeout). */
   waitFor(count: number, timeoutMs?: number): Promise<ReceivedRequest[]>;
   close(): Promise<void>;
 }
@@ -135,18 +135,19 @@ export async function startReceiver(options: ReceiverOptions = {}): Promise<Rece
     });
   });
   const { port } = server.address() as AddressInfo;
+  const url = `${options.tls ? "https" : "http"}://127.0.0.1:${port}`;
 
   return {
-    url: `${options.tls ? "https" : "http"}://127.0.0.1:${port}`,
+    url,
     port,
     requests,
     connectionCount: () => connections,
-    waitFor(count, timeoutMs = 5000) {
+    waitFor(count, timeoutMs = 30_000) {
       if (requests.length >= count) return Promise.resolve(requests.slice(0, count));
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => {
           waiters.delete(check);
-          reject(new Error(`receiver got ${requests.length} of ${count} requests within ${timeoutMs} ms`));
+          reject(new Error(`receiver ${url} waited ${timeoutMs} ms for request ${count} and got ${requests.length}`));
         }, timeoutMs);
         const check = () => {
           if (requests.length < count) return;
