@@ -1,4 +1,5 @@
 // Starts the API: validated config, the first admin, listen, graceful SIGTERM.
+import http from "node:http";
 import { createApp } from "./app.js";
 import { ConfigError, loadConfig } from "./config.js";
 import { buildDeps } from "./deps.js";
@@ -13,10 +14,16 @@ async function main(): Promise<void> {
     throw new ConfigError("MSR_ADMIN_PASSWORD: required while no system admin exists");
   }
   if (admin === "created") log.info("created the first system admin", { username: config.admin.username });
-  const app = createApp(deps);
-  const server = app.listen(config.port, config.host, () => {
-    log.info("api listening", { host: config.host, port: config.port });
+  const server = http.createServer(createApp(deps));
+  // Express 5's app.listen hands a listen error to its callback as an argument; a port that is
+  // taken must stop the start instead of leaving an API without a socket.
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", (err: NodeJS.ErrnoException) => {
+      reject(new Error(`cannot listen on ${config.host}:${config.port}: ${err.code ?? err.message}`));
+    });
+    server.listen(config.port, config.host, resolve);
   });
+  log.info("api listening", { host: config.host, port: config.port });
   server.requestTimeout = 30_000;
   server.headersTimeout = 20_000;
   const shutdown = (signal: string): void => {
@@ -32,6 +39,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
+  // Whatever was opened (database pool, Redis) must not keep a failed start alive.
   const message = err instanceof Error ? err.message : String(err);
   process.stderr.write(`msr-webhooks api: ${message}\n`);
   process.exit(1);
