@@ -8,6 +8,7 @@ import { errorHandler } from "./http/error-handler.js";
 import { registerRoutes } from "./http/register-routes.js";
 import { handlerTimeout } from "./http/handler-timeout.js";
 import { requestId } from "./http/request-id.js";
+import { sameOriginWrites } from "./http/same-origin-writes.js";
 import { securityHeaders } from "./http/security-headers.js";
 import type { ApiDeps } from "./deps.js";
 import { docsRouter } from "./routes/docs.routes.js";
@@ -25,7 +26,7 @@ export function createApp(deps: ApiDeps): Express {
   // Probes and Prometheus: before authentication and the JSON Accept check.
   app.use(opsRouter({ metrics: deps.metrics, readiness: deps.readiness, metricsToken: deps.config.metricsToken }));
   const signIn = authenticate(deps.services.auth, deps.authFailures);
-  app.use(ADMIN_QUEUES_PATH, signIn, requireSystemAdmin, bullBoardRouter(deps.queues));
+  app.use(ADMIN_QUEUES_PATH, signIn, requireSystemAdmin, sameOriginWrites, bullBoardRouter(deps.queues));
   app.use(docsRouter(deps.openApi));
   app.use(requireJsonAccept);
   app.use(signIn);
