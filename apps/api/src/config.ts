@@ -37,8 +37,12 @@ export const Env = Type.Object({
   READINESS_TIMEOUT_MS: Type.Integer({ minimum: 50, maximum: 60000, default: 2000 }),
   // When set, GET /metrics needs `Authorization: Bearer <token>`; unset, it is open (as Prometheus scrapes).
   METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16, pattern: "^\\S+$" })),
-  // Failed sign-ins allowed per client address and window (counted in Redis, shared by replicas); 0: no limit.
+  // Sign-in attempts allowed per window (counted in Redis before the hash, shared by replicas):
+  // per (client address, username); per username across addresses; per address across usernames.
+  // AUTH_FAILURE_LIMIT 0 turns all three off.
   AUTH_FAILURE_LIMIT: Type.Integer({ minimum: 0, default: 10 }),
+  AUTH_FAILURE_USER_LIMIT: Type.Integer({ minimum: 1, default: 50 }),
+  AUTH_FAILURE_ADDRESS_LIMIT: Type.Integer({ minimum: 1, default: 200 }),
   AUTH_FAILURE_WINDOW_MS: Type.Integer({ minimum: 1000, default: 60000 }),
   // Proxies whose X-Forwarded-For is believed (the client address for the sign-in limit): a hop
   // count, or addresses, CIDRs and the names loopback, linklocal, uniquelocal. Empty: none.
@@ -75,7 +79,7 @@ export interface ApiConfig {
   /** The bearer token GET /metrics requires; undefined: open. */
   metricsToken: string | undefined;
   /** Failed sign-ins per client address before 429 (0: off), and the window they are counted in. */
-  authFailures: { limit: number; windowMs: number };
+  authFailures: { limit: number; userLimit: number; addressLimit: number; windowMs: number };
   /** Express's "trust proxy": false (the TCP peer is the client), a hop count, or trusted proxy addresses. */
   trustProxy: TrustProxy;
   handlerTimeoutMs: number;
@@ -168,7 +172,12 @@ export function loadConfig(source: Record<string, string | undefined>): ApiConfi
     },
     readinessTimeoutMs: env.READINESS_TIMEOUT_MS,
     metricsToken: env.METRICS_TOKEN,
-    authFailures: { limit: env.AUTH_FAILURE_LIMIT, windowMs: env.AUTH_FAILURE_WINDOW_MS },
+    authFailures: {
+      limit: env.AUTH_FAILURE_LIMIT,
+      userLimit: env.AUTH_FAILURE_USER_LIMIT,
+      addressLimit: env.AUTH_FAILURE_ADDRESS_LIMIT,
+      windowMs: env.AUTH_FAILURE_WINDOW_MS,
+    },
     trustProxy: trustProxy(env.TRUST_PROXY),
     handlerTimeoutMs: env.HANDLER_TIMEOUT_MS,
   };

@@ -3,7 +3,7 @@
 import type { LookupFunction } from "node:net";
 import { createPrisma } from "@msr-webhooks/db/client";
 import { createAddressPolicy } from "@msr-webhooks/delivery/address-policy";
-import { createDeliveryClient } from "@msr-webhooks/delivery/http-client";
+import { createDeliveryClient, type DeliveryClient } from "@msr-webhooks/delivery/http-client";
 import { checkReadiness, postgresProbe, redisProbe, type Readiness } from "@msr-webhooks/observability/health";
 import { createLogger, errorMessage } from "@msr-webhooks/observability/logger";
 import { createMetrics, disabledWebhooksCounter, type Metrics } from "@msr-webhooks/observability/metrics";
@@ -49,6 +49,8 @@ export interface ApiDeps {
   readiness(): Promise<Readiness>;
   /** Failed sign-ins per client address, shared by the replicas through Redis. */
   authFailures: AuthFailureLimiter;
+  /** The outbound HTTP client of POST /webhooks/test (its TLS context count is observable). */
+  deliveryClient: DeliveryClient;
   close(): Promise<void>;
 }
 
@@ -92,7 +94,12 @@ export function buildDeps(
       countDisabledWebhooks: disabledWebhooksCounter((q) => db.$queryRawUnsafe(q)),
     },
   });
-  const auth = new AuthService(db, config.authCacheTtlMs);
+  const authFailures = createAuthFailureLimiter(
+    limiterRedis,
+    { prefix: config.queuePrefix, ...config.authFailures },
+    log,
+  );
+  const auth = new AuthService(db, config.authCacheTtlMs, () => authFailures.bumpEpoch(), log);
   const access = new AccessService(db);
   const events = new EventRecorder(db, fanoutQueue, log, metrics);
   const accounts = new AccountsService(db, auth, events);
@@ -148,11 +155,8 @@ export function buildDeps(
     metrics,
     queues,
     readiness: () => checkReadiness({ postgres: postgresProbe((q) => db.$queryRawUnsafe(q)), redis: redisProbe(redis) }, config.readinessTimeoutMs),
-    authFailures: createAuthFailureLimiter(
-      limiterRedis,
-      { prefix: config.queuePrefix, limit: config.authFailures.limit, windowMs: config.authFailures.windowMs },
-      log,
-    ),
+    authFailures,
+    deliveryClient,
     async close() {
       deliveryClient.close();
       await queueSet.close();

@@ -1,10 +1,11 @@
 // Reads HTTP Basic credentials; a request without them is anonymous (routes decide
-// whether that is enough), a request with bad ones is a 401 at once. A client address with too
-// many failed sign-ins is answered 429 until its window ends (auth-failure-limit.ts).
+// whether that is enough), a request with bad ones is a 401 at once. Every sign-in passes the
+// sign-in gate before its secret is checked (auth-failure-limit.ts): over a limit it is a 429.
 import type { NextFunction, Request, Response } from "express";
 import { ApiError, notAuthenticated } from "../errors.js";
 import type { AuthService } from "../identity/auth.service.js";
-import type { AuthFailureLimiter } from "./auth-failure-limit.js";
+import type { Principal } from "../identity/principal.js";
+import type { AuthFailureLimiter, SignInAdmission, SignInScope } from "./auth-failure-limit.js";
 import { requestLocals } from "./request-locals.js";
 
 function parseBasic(header: string): { username: string; secret: string } | null {
@@ -16,9 +17,16 @@ function parseBasic(header: string): { username: string; secret: string } | null
   return { username: decoded.slice(0, colon), secret: decoded.slice(colon + 1) };
 }
 
-function tooManyFailures(waitMs: number): ApiError {
-  const seconds = Math.max(1, Math.ceil(waitMs / 1000));
-  return new ApiError("TOO_MANY_REQUESTS", `too many failed sign-ins from this address; try again in ${seconds} s`, undefined, {
+const SCOPE_TEXT: Record<SignInScope, string> = {
+  "user-address": "for this user from this address",
+  user: "for this user",
+  address: "from this address",
+};
+
+function tooManyFailures(admission: SignInAdmission): ApiError {
+  const seconds = Math.max(1, Math.ceil(admission.waitMs / 1000));
+  const scope = SCOPE_TEXT[admission.scope ?? "address"];
+  return new ApiError("TOO_MANY_REQUESTS", `too many sign-in attempts ${scope}; try again in ${seconds} s`, undefined, {
     "Retry-After": String(seconds),
   });
 }
@@ -38,18 +46,21 @@ export function authenticate(auth: AuthService, limiter?: AuthFailureLimiter) {
       return;
     }
     const client = req.ip ?? req.socket.remoteAddress ?? "unknown";
-    const waitMs = limiter ? await limiter.blockedFor(client) : 0;
-    if (waitMs > 0) throw tooManyFailures(waitMs);
     const creds = parseBasic(header);
     if (!creds) {
-      await limiter?.recordFailure(client);
+      const admission = limiter ? await limiter.admitMalformed(client) : null;
+      if (admission && admission.waitMs > 0) throw tooManyFailures(admission);
       throw notAuthenticated("malformed Authorization header: use HTTP Basic");
     }
-    const principal = await auth.authenticate(creds.username, creds.secret);
-    if (!principal) {
-      await limiter?.recordFailure(client);
-      throw notAuthenticated("invalid username, password or token");
+    const admission = limiter ? await limiter.admit(client, creds.username) : { waitMs: 0, scope: null, epoch: null };
+    if (admission.waitMs > 0) throw tooManyFailures(admission);
+    let principal: Principal | null = null;
+    try {
+      principal = await auth.authenticate(creds.username, creds.secret, admission.epoch);
+    } finally {
+      await limiter?.settle(client, creds.username, principal === null);
     }
+    if (!principal) throw notAuthenticated("invalid username, password or token");
     requestLocals(res).principal = principal;
     next();
   };

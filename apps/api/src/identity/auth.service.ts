@@ -1,7 +1,10 @@
 // Checks HTTP Basic credentials (password or API token) and answers who is calling.
-// Successful checks are cached briefly in memory (keyed by a hash of the credentials)
-// because scrypt is deliberately slow; revoking a token clears this process's cache.
+// Successful checks are cached briefly in memory (keyed by a hash of the credentials) because
+// scrypt is deliberately slow. Each entry remembers the auth epoch it was made in (a counter in
+// Redis that the sign-in gate reads on every sign-in): a change of rights, activity or tokens on
+// any replica raises the epoch, and every replica's older entries stop counting at once.
 import { createHash } from "node:crypto";
+import type { Logger } from "winston";
 import type { PrismaClient } from "@msr-webhooks/db/client";
 import type { Principal } from "./principal.js";
 import { decoyHash, verifySecret } from "./secret-hash.js";
@@ -10,6 +13,7 @@ import { parseToken } from "./api-token.js";
 interface CacheEntry {
   principal: Principal;
   expires: number;
+  epoch: string;
 }
 
 const MAX_CACHE = 10_000;
@@ -20,25 +24,42 @@ export class AuthService {
   constructor(
     private readonly db: PrismaClient,
     private readonly cacheTtlMs: number,
+    private readonly bumpEpoch: () => Promise<void> = async () => undefined,
+    private readonly log?: Logger,
   ) {}
 
-  async authenticate(username: string, secret: string): Promise<Principal | null> {
+  /**
+   * `epoch`: the auth epoch the sign-in gate just read; null (Redis did not answer) means the
+   * cache cannot be trusted, so the secret is checked.
+   */
+  async authenticate(username: string, secret: string, epoch: string | null = null): Promise<Principal | null> {
     const key = createHash("sha256").update(username).update("\0").update(secret).digest("base64");
     const hit = this.cache.get(key);
-    if (hit && hit.expires > Date.now()) return hit.principal;
+    if (hit && epoch !== null && hit.epoch === epoch && hit.expires > Date.now()) return hit.principal;
     this.cache.delete(key);
 
     const principal = (await this.viaToken(username, secret)) ?? (await this.viaPassword(username, secret));
-    if (principal && this.cacheTtlMs > 0) {
+    if (principal && epoch !== null && this.cacheTtlMs > 0) {
       if (this.cache.size >= MAX_CACHE) this.cache.clear();
-      this.cache.set(key, { principal, expires: Date.now() + this.cacheTtlMs });
+      this.cache.set(key, { principal, expires: Date.now() + this.cacheTtlMs, epoch });
     }
     return principal;
   }
 
-  /** Forget cached results (after a token is revoked or an account changes). */
-  invalidate(): void {
+  /**
+   * Forget cached results everywhere (after a token is revoked or an account's rights change):
+   * this process's at once, every other replica's through the epoch. If Redis cannot take the
+   * new epoch, other replicas keep their entries until AUTH_CACHE_TTL_MS ends (logged).
+   */
+  async invalidate(): Promise<void> {
     this.cache.clear();
+    try {
+      await this.bumpEpoch();
+    } catch (err) {
+      this.log?.error("could not raise the auth epoch; other API replicas keep cached sign-ins until their TTL", {
+        error: err instanceof Error ? err.message : String(err),
+      });
+    }
   }
 
   private async viaToken(username: string, secret: string): Promise<Principal | null> {

@@ -186,7 +186,7 @@ export class AccountsService {
     }
     const updated = await this.db.account.update({ where: { id: account.id }, data });
     // Signed-in principals are cached with their admin flag and activity.
-    if (roleChanged) this.auth.invalidate();
+    if (roleChanged) await this.auth.invalidate();
     return accountView(updated);
   }
 
@@ -198,7 +198,7 @@ export class AccountsService {
     const repos = await this.db.repository.findMany({ where: { namespaceId: account.id }, orderBy: { name: "asc" } });
     const deleted = await this.db.account.deleteMany({ where: { id: account.id } });
     if (deleted.count === 0) throw noSuchAccount(ref);
-    this.auth.invalidate();
+    await this.auth.invalidate();
     for (const repo of repos) {
       await this.events.record({
         type: "REPO_EVENT",

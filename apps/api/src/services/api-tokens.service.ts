@@ -48,7 +48,7 @@ export class ApiTokensService {
     const removed = await this.db.apiToken.deleteMany({ where: { id } });
     if (removed.count === 0) throw noSuchToken();
     // A revoked token must stop working now, not when its cached check expires.
-    this.auth.invalidate();
+    await this.auth.invalidate();
   }
 
   private async owner(principal: Principal, username: string | undefined): Promise<Account> {
