@@ -52,6 +52,8 @@ export function normalizeGoTime(s: string): string {
   const d = new Date(0);
   d.setUTCFullYear(year, month - 1, day);
   d.setUTCHours(hour, minute - offsetMinutes, second, 0);
+  // Go takes year 0, PostgreSQL (which stores every time we accept) has none: 1 BC is followed by 1 AD.
+  if (d.getUTCFullYear() < 1) throw new RangeError(`not a date-time from year 1 on (in UTC): "${s}"`);
   const digits = (m[7] ?? "").slice(0, 9).replace(/0+$/, "");
   return `${secondsPart(d)}${digits === "" ? "" : `.${digits}`}Z`;
 }

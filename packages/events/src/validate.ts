@@ -18,6 +18,7 @@ import {
 } from "./schemas.js";
 import { NAME_COMPONENT_PATTERN } from "./access.js";
 import { EVENT_TYPES, isEventType, isRepoEventKind, type EventType } from "./types.js";
+import { firstIllFormed, ILL_FORMED_MESSAGE } from "./well-formed.js";
 
 // ajv-formats is CommonJS: under NodeNext its default import is the module object.
 const addFormats = addFormatsModule.default;
@@ -231,6 +232,8 @@ export function validateEventInput(
     const contents = validateContents(input.type, input.contents);
     if (!contents.ok) errors.push(...contents.errors);
   }
+  const illFormed = firstIllFormed(input);
+  if (illFormed !== null) errors.push({ field: illFormed, message: ILL_FORMED_MESSAGE });
   if (errors.length > 0) return { ok: false, errors };
 
   const e = input as EventInput;

@@ -29,6 +29,23 @@ function fromBodyParser(err: HttpErrorLike): ApiError | null {
   }
 }
 
+// Some libraries put their own (minified) source into an error's message and stack: one line
+// of a 500 once held 62 KB of it. The log keeps the start of the message and the call frames.
+const MAX_MESSAGE_CHARS = 1000;
+const MAX_FRAMES = 15;
+const MAX_FRAME_CHARS = 300;
+
+export function loggableError(e: Error): { error: string; stack: string } {
+  const message = e.message.length > MAX_MESSAGE_CHARS ? `${e.message.slice(0, MAX_MESSAGE_CHARS)}... (${e.message.length} chars)` : e.message;
+  const frames = (e.stack ?? "")
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line.startsWith("at "))
+    .slice(0, MAX_FRAMES)
+    .map((line) => line.slice(0, MAX_FRAME_CHARS));
+  return { error: message, stack: frames.join("\n") };
+}
+
 export function errorHandler(err: unknown, _req: Request, res: Response, _next: NextFunction): void {
   const locals = requestLocals(res);
   // The 503 of a timed-out request has gone out; what its handler does afterwards has nowhere to go.
@@ -44,7 +61,7 @@ export function errorHandler(err: unknown, _req: Request, res: Response, _next: 
   } else {
     apiError = new ApiError("INTERNAL_ERROR", `internal error (request id ${locals.requestId})`);
     const e = err instanceof Error ? err : new Error(String(err));
-    locals.log.error("unhandled error", { requestId: locals.requestId, error: e.message, stack: e.stack });
+    locals.log.error("unhandled error", { requestId: locals.requestId, ...loggableError(e) });
   }
   if (res.headersSent) {
     res.end();

@@ -5,6 +5,7 @@ import { ApiError, notAuthenticated, notAuthorized, type ErrorCode } from "../er
 import type { RequestContext, RouteGroup, RouteSpec } from "./route-spec.js";
 import { bodyValidator, stringsValidator, type Validator } from "./validation.js";
 import { rejectNul } from "./nul-guard.js";
+import { firstIllFormed, ILL_FORMED_MESSAGE } from "@msr-webhooks/events/well-formed";
 import { requestLocals } from "./request-locals.js";
 
 interface CompiledRoute {
@@ -87,6 +88,10 @@ export function registerRoutes(router: Router, groups: RouteGroup[], bodyLimitBy
           const body: unknown = req.body;
           if (body === undefined || body === null || typeof body !== "object" || Array.isArray(body)) {
             throw new ApiError("INVALID_JSON", "the body must be a JSON object");
+          }
+          const illFormed = firstIllFormed(body);
+          if (illFormed !== null) {
+            throw new ApiError(spec.invalidBodyCode ?? "INVALID_PARAMETERS", `${illFormed} ${ILL_FORMED_MESSAGE}`, { field: illFormed });
           }
           ctx.body = body;
         }
