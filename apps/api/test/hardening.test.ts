@@ -148,11 +148,11 @@ describe("the limit on failed sign-ins", () => {
         })(),
       ],
     });
-    const limiter = createAuthFailureLimiter(down, { prefix: "x", limit: 1, windowMs: 60_000 }, log);
+    const limiter = createAuthFailureLimiter(down, { prefix: "x", limit: 1, userLimit: 1, addressLimit: 1, windowMs: 60_000 }, log);
     const started = Date.now();
-    await limiter.recordFailure("127.0.0.1");
-    await limiter.recordFailure("127.0.0.1");
-    expect(await limiter.blockedFor("127.0.0.1")).toBe(0);
+    await limiter.settle("127.0.0.1", "alice", true);
+    await limiter.settle("127.0.0.1", "alice", true);
+    expect(await limiter.admit("127.0.0.1", "alice")).toEqual({ waitMs: 0, scope: null, epoch: null });
     expect(Date.now() - started).toBeLessThan(3000);
     expect(lines).toHaveLength(1);
     down.disconnect();
