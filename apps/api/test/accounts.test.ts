@@ -39,7 +39,7 @@ beforeAll(async () => {
   bob = await createUser(ctx, "bob");
   carol = await createUser(ctx, "carol");
   acme = await createOrg(ctx, "acme", { owners: [alice], members: [bob] });
-}, 30_000);
+});
 
 afterAll(async () => {
   await ctx.close();

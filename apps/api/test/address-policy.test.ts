@@ -79,7 +79,7 @@ beforeAll(async () => {
   rebindCanary = await listen("127.0.0.1", publicServer.port);
   redirectTarget = await listen("127.0.0.2");
   redirector = await listen("127.0.0.2", 0, (res) => res.writeHead(302, { Location: `http://127.0.0.2:${redirectTarget.port}/target` }).end());
-}, 60_000);
+});
 
 afterAll(async () => {
   for (const s of [canary, publicServer, rebindCanary, redirector, redirectTarget]) await s.close();

@@ -13,7 +13,7 @@ beforeAll(async () => {
   ctx = await createTestContext();
   bob = await createUser(ctx, "bob");
   root = await createUser(ctx, "root2", { admin: true });
-}, 60_000);
+});
 
 afterAll(async () => {
   await ctx.close();

@@ -36,7 +36,7 @@ beforeAll(async () => {
   amy = await createUser(ctx, "amy");
   ben = await createUser(ctx, "ben");
   await createOrg(ctx, "amy-org", { owners: [amy] });
-}, 30_000);
+});
 
 afterAll(async () => {
   await ctx.close();

@@ -22,7 +22,7 @@ beforeAll(async () => {
   kim = await createUser(ctx, "kim");
   lee = await createUser(ctx, "lee");
   await createOrg(ctx, "kim-org", { owners: [kim] });
-}, 30_000);
+});
 
 afterAll(async () => {
   await ctx.close();

@@ -235,7 +235,7 @@ beforeAll(async () => {
   clients.set("organization owner via token", () => as(ctx, owner.name, ownerToken.token));
   clients.set("namespace owner (own user namespace)", user(nina));
   clients.set("system admin", () => as(ctx, ADMIN.username, ADMIN.password));
-}, 60_000);
+});
 
 afterAll(async () => {
   await receiver.close();

@@ -38,7 +38,7 @@ beforeAll(async () => {
   await createRepo(ctx, acme, "app");
   const res = await asOwner().post("/api/v0/webhooks").send(valid).expect(201);
   existingId = (res.body as { id: string }).id;
-}, 60_000);
+});
 
 afterAll(async () => {
   await ctx.close();

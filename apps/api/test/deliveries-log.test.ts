@@ -118,7 +118,7 @@ beforeAll(async () => {
     ...Array.from({ length: 4 }, (_, i) => ({ createdAt: `2024-04-0${i + 1}T00:00:00.000001Z` })),
   ];
   await seedDeliveries(ctx, webhookId, seeds);
-}, 60_000);
+});
 
 afterAll(async () => {
   await ctx.close();

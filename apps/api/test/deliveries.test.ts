@@ -7,6 +7,7 @@ import { testPayload } from "@msr-webhooks/events/test-payloads";
 import { ADMIN, as, createTestContext, type TestContext } from "./support/test-context.js";
 import { createOrg, createRepo, createUser, type UserFixture } from "./support/fixtures.js";
 import { seedDeliveries } from "./support/delivery-seed.js";
+import { queuesDrained, waitUntil } from "./support/wait.js";
 import { startWorker, type WorkerProcess } from "./support/worker-process.js";
 
 const HOST = "registry.test:5000";
@@ -70,16 +71,6 @@ async function publish(repo: string, tag: string): Promise<string> {
   return (res.body as { id: string }).id;
 }
 
-async function waitUntil<T>(what: string, check: () => Promise<T | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 async function listAll(webhookId: string, query = ""): Promise<Delivery[]> {
   const res = await owner().get(`/api/v0/webhooks/${webhookId}/deliveries?limit=500${query}`).expect(200);
   return (res.body as Page).deliveries;
@@ -101,13 +92,13 @@ beforeAll(async () => {
   const foo = await createOrg(ctx, "foo", { owners: [maria] });
   for (const repo of ["flaky", "filtered", "dead", "quiet"]) await createRepo(ctx, foo, repo);
   worker = await startWorker(ctx, { RETRY_SCHEDULE: `${RETRY_DELAY_MS}ms`, RETRY_JITTER: "0" });
-}, 180_000);
+});
 
 afterAll(async () => {
   await worker?.stop();
   await Promise.all(receivers.map((r) => r.close()));
   await ctx?.close();
-}, 30_000);
+});
 
 describe("a receiver that fails once, then succeeds", () => {
   let flaky: Receiver;
@@ -121,7 +112,7 @@ describe("a receiver that fails once, then succeeds", () => {
     webhookId = await createHook("flaky", `${flaky.url}/hook`);
     await publish("flaky", "v1");
     delivery = (await settled(webhookId, 1, ["succeeded"]))[0]!;
-  }, 60_000);
+  });
 
   it("lists the delivery with both attempts, as the worker recorded them", async () => {
     expect(delivery).toMatchObject({ eventType: "TAG_PUSH", status: "succeeded", reason: null, attemptCount: 2 });
@@ -166,10 +157,11 @@ describe("a receiver that fails once, then succeeds", () => {
     const requests = await flaky.waitFor(3);
     expect(requests[2]!.headers["webhook-id"]).toBe(delivery.id);
     expect(requests[2]!.body).toBe(requests[1]!.body);
-    // Exactly one new request: the redelivery did not start a second line of attempts.
-    await new Promise((r) => setTimeout(r, RETRY_DELAY_MS * 3));
+    // Exactly one new request: once the worker has nothing left queued, the redelivery is seen
+    // not to have started a second line of attempts.
+    await queuesDrained(ctx);
     expect(flaky.requests).toHaveLength(3);
-  }, 30_000);
+  });
 });
 
 describe("the status filter over real outcomes", () => {
@@ -206,7 +198,7 @@ describe("the status filter over real outcomes", () => {
     expect(paged).toEqual(all.map((d) => d.id));
     const created = all.map((d) => Date.parse(d.createdAt));
     expect([...created].sort((a, b) => b - a)).toEqual(created);
-  }, 60_000);
+  });
 });
 
 describe("recover after a receiver that failed everything", () => {
@@ -244,7 +236,8 @@ describe("recover after a receiver that failed everything", () => {
       ["failed", 0],
       ["failed", 0],
     ]);
-    await new Promise((r) => setTimeout(r, RETRY_DELAY_MS * 3));
+    // Nothing left queued: the three re-sends were all the recovery sent.
+    await queuesDrained(ctx);
     expect(dead.requests).toHaveLength(9);
-  }, 60_000);
+  });
 });

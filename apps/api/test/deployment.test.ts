@@ -270,7 +270,7 @@ describe.each([
       cwd: repoRoot,
       env: { ...process.env, TURBO_TELEMETRY_DISABLED: "1" },
     });
-  }, 60_000);
+  });
 
   afterAll(() => {
     rmSync(pruned, { recursive: true, force: true });

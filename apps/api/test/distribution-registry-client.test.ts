@@ -12,8 +12,9 @@ const CONFIG = `sha256:${"c".repeat(64)}`;
 let server: Receiver;
 let reply: (path: string, authorization: string | undefined) => ReceiverReply;
 
+// Where the timeout is not what a test is about, it is one no loopback answer comes near.
 function client(options: { username?: string; password?: string; timeoutMs?: number } = {}): RegistryClient {
-  return new RegistryClient({ url: server.url, timeoutMs: options.timeoutMs ?? 2000, userAgent: "test-agent/1", ...options });
+  return new RegistryClient({ url: server.url, timeoutMs: options.timeoutMs ?? 30_000, userAgent: "test-agent/1", ...options });
 }
 
 const json = (body: unknown): ReceiverReply => ({ status: 200, headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
@@ -86,12 +87,15 @@ describe("RegistryClient.platformsOf", () => {
   });
 
   it("throws a RegistryError when the registry does not answer in time", async () => {
-    reply = () => ({ status: 200, delayMs: 1500, body: "{}" });
-    await expect(client({ timeoutMs: 200 }).platformsOf("ns/slow", DIGEST)).rejects.toThrow(RegistryError);
+    // It would answer after ten minutes, and with a manifest: only the 200 ms timeout can fail it.
+    reply = (path) => ({ ...(path.includes("/manifests/") ? json(image) : json({ os: "linux", architecture: "amd64" })), delayMs: 600_000 });
+    const attempt = client({ timeoutMs: 200 }).platformsOf("ns/slow", DIGEST);
+    await expect(attempt).rejects.toBeInstanceOf(RegistryError);
+    await expect(attempt).rejects.toThrow(/manifests\/sha256:a+: Timeout awaiting 'request' for 200ms/);
   });
 
   it("throws a RegistryError when nothing listens", async () => {
-    const closed = new RegistryClient({ url: "http://127.0.0.1:9", timeoutMs: 1000, userAgent: "t" });
+    const closed = new RegistryClient({ url: "http://127.0.0.1:9", timeoutMs: 30_000, userAgent: "t" });
     await expect(closed.platformsOf("ns/repo", DIGEST)).rejects.toThrow(/ECONNREFUSED/);
   });
 });

@@ -148,7 +148,7 @@ beforeAll(async () => {
     REGISTRY_NOTIFICATION_TOKEN: TOKEN,
   });
   await createUser(ctx, "alice");
-}, 30_000);
+});
 
 afterAll(async () => {
   await ctx.close();

@@ -10,12 +10,13 @@ import { createApp } from "../src/app.js";
 import { loadConfig } from "../src/config.js";
 import { buildDeps, type ApiDeps } from "../src/deps.js";
 import { basic, createTestContext, type TestContext } from "./support/test-context.js";
+import { waitUntil } from "./support/wait.js";
 
 let ctx: TestContext;
 
 beforeAll(async () => {
   ctx = await createTestContext();
-}, 60_000);
+});
 
 afterAll(async () => {
   await ctx.close();
@@ -31,11 +32,8 @@ async function closedPort(): Promise<number> {
 
 /** Waits until the instance's connection to `name` is up (a fresh client connects in the background). */
 async function settled(deps: ApiDeps, name: "redis" | "postgres"): Promise<ApiDeps> {
-  for (let i = 0; i < 100; i += 1) {
-    if ((await deps.readiness()).checks[name]?.ok) return deps;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`${name} never became ready`);
+  await waitUntil(`${name} to become ready`, async () => (await deps.readiness()).checks[name]?.ok);
+  return deps;
 }
 
 /** An API instance whose dependencies are as given (the shared services keep running). */
@@ -44,7 +42,9 @@ function instance(env: Record<string, string>): ApiDeps {
     DATABASE_URL: ctx.database.url,
     REDIS_URL: redisUrl(),
     QUEUE_PREFIX: ctx.queuePrefix,
-    READINESS_TIMEOUT_MS: "1000",
+    // The longest the API allows: a probe that waited for its dependency instead of answering
+    // from the connection's state would say "no answer within 60000 ms", not the state.
+    READINESS_TIMEOUT_MS: "60000",
     ...env,
   });
   return buildDeps(config, ctx.deps.log);
@@ -84,11 +84,9 @@ describe("GET /readyz", () => {
       await deps.close();
     });
 
-    it("is 503 naming redis, within the timeout, while /healthz stays 200", async () => {
+    it("is 503 naming redis from the connection's state, without waiting for it, while /healthz stays 200", async () => {
       const app = createApp(deps);
-      const started = Date.now();
       const res = await request(app).get("/readyz").expect(503);
-      expect(Date.now() - started).toBeLessThan(1500);
       expect(res.body).toMatchObject({
         status: "unavailable",
         failed: ["redis"],

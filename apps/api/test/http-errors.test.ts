@@ -28,7 +28,7 @@ function expectMsrError(res: request.Response, status: number, code: string): vo
 beforeAll(async () => {
   ctx = await createTestContext({ BODY_LIMIT_BYTES: "1024" });
   bob = await createUser(ctx, "bob");
-}, 60_000);
+});
 
 afterAll(async () => {
   await ctx.close();
@@ -94,7 +94,7 @@ describe("an unexpected failure", () => {
     broken = await createTestContext();
     // A real fault, not a mock: the table the endpoints need is gone.
     await broken.deps.services.db.$executeRawUnsafe('DROP TABLE "Webhook" CASCADE');
-  }, 60_000);
+  });
 
   afterAll(async () => {
     await broken.close();

@@ -15,7 +15,7 @@ function tagPushContents(tag: string): Record<string, unknown> {
 
 beforeAll(async () => {
   ctx = await createTestContext();
-}, 60_000);
+});
 
 afterAll(async () => {
   await ctx.close();
@@ -119,7 +119,7 @@ describe("GET /metrics with METRICS_TOKEN", () => {
 
   beforeAll(async () => {
     secured = await createTestContext({ METRICS_TOKEN: token });
-  }, 60_000);
+  });
 
   afterAll(async () => {
     await secured.close();
@@ -156,7 +156,7 @@ describe("registry notifications that make invalid events", () => {
       REGISTRY_TIMEOUT_MS: "500",
       REGISTRY_NOTIFICATION_TOKEN: token,
     });
-  }, 60_000);
+  });
 
   afterAll(async () => {
     await odd.close();

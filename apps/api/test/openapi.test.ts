@@ -45,7 +45,7 @@ beforeAll(async () => {
   const res = await request(ctx.app).get("/api/v0/openapi.json").expect(200);
   expect(res.headers["content-type"]).toMatch(/^application\/json/);
   doc = res.body as Document;
-}, 60_000);
+});
 
 afterAll(async () => {
   await ctx.close();

@@ -73,7 +73,7 @@ beforeAll(async () => {
   await grantRepo(ctx, readers, secret, "read-only");
   await createRepo(ctx, initech, "open", "public");
   await createRepo(ctx, initech, "hidden", "private");
-}, 30_000);
+});
 
 afterAll(async () => {
   await ctx.close();

@@ -5,6 +5,7 @@ import request from "supertest";
 import { loadConfig } from "../src/config.js";
 import { buildDeps } from "../src/deps.js";
 import { ADMIN, basic, createTestContext, type TestContext } from "./support/test-context.js";
+import { waitUntil } from "./support/wait.js";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -12,7 +13,7 @@ let ctx: TestContext;
 
 beforeAll(async () => {
   ctx = await createTestContext();
-}, 60_000);
+});
 
 afterAll(async () => {
   await ctx.close();
@@ -22,12 +23,9 @@ function requestLine(id: string): Record<string, unknown> | undefined {
   return ctx.logs.find((l) => l["message"] === "request" && l["requestId"] === id);
 }
 
-async function logged(id: string): Promise<Record<string, unknown>> {
+function logged(id: string): Promise<Record<string, unknown>> {
   // The line is written on 'finish', which may come a tick after supertest has the response.
-  for (let i = 0; i < 50 && requestLine(id) === undefined; i += 1) await new Promise((r) => setTimeout(r, 10));
-  const line = requestLine(id);
-  if (line === undefined) throw new Error(`no request line for ${id}`);
-  return line;
+  return waitUntil(`the request line for ${id}`, () => requestLine(id));
 }
 
 describe("X-Request-Id", () => {

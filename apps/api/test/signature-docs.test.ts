@@ -80,7 +80,7 @@ beforeAll(async () => {
     headers: { "webhook-id": pick("webhook-id"), "webhook-timestamp": pick("webhook-timestamp"), "webhook-signature": pick("webhook-signature") },
     body: request!.body,
   };
-}, 60_000);
+});
 
 afterAll(async () => {
   await receiver.close();

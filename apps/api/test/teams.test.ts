@@ -34,7 +34,7 @@ beforeAll(async () => {
   pete = await createUser(ctx, "pete");
   quinn = await createUser(ctx, "quinn");
   globex = await createOrg(ctx, "globex", { owners: [olga], members: [pete] });
-}, 30_000);
+});
 
 afterAll(async () => {
   await ctx.close();

@@ -130,5 +130,5 @@ describe("GET /api/v0/webhooks pages", () => {
     expect((rest.body as Listed[]).length).toBe(5);
     expect(rest.headers["x-next-page-start"]).toBeUndefined();
     expect(new Set([...page, ...(rest.body as Listed[])].map((w) => w.id)).size).toBe(WEBHOOK_PAGE_SIZE + 5);
-  }, 60_000);
+  });
 });

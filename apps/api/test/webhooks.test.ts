@@ -75,7 +75,7 @@ beforeAll(async () => {
   const daveTeam = await createTeam(ctx, org, "dave-admins", [dave]);
   await grantRepo(ctx, daveTeam, labWords, "admin");
   daveTeamGrant = { teamId: daveTeam.id, repositoryId: labWords.id };
-}, 60_000);
+});
 
 afterAll(async () => {
   await ctx.close();

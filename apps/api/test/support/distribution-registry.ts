@@ -119,14 +119,16 @@ export async function startDistributionRegistry(options: RegistryOptions): Promi
     }
     await rm(dir, { recursive: true, force: true });
   };
-  // Up once /v2/ answers (401: it asks for credentials).
-  for (let i = 0; ; i++) {
+  // Up once /v2/ answers (401: it asks for credentials). The limit only catches a registry that
+  // never comes up; a loaded machine may take a while to start it.
+  const deadline = Date.now() + 30_000;
+  for (;;) {
     const status = await fetch(`${url}/v2/`).then(
       (r) => r.status,
       () => 0,
     );
     if (status === 401 || status === 200) break;
-    if (i >= 100 || child.exitCode !== null) {
+    if (Date.now() > deadline || child.exitCode !== null) {
       await stop();
       throw new Error(`docker-registry did not start:\n${output}`);
     }
