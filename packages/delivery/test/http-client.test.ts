@@ -139,7 +139,7 @@ describe("createDeliveryClient().send", () => {
       responseHeaders: { location: `${target.url}/elsewhere` },
     });
     expect(classifyOutcome(result).action).toBe("retry");
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // The attempt is over once send has resolved: a followed redirect would have reached the target by then.
     expect(target.requests).toHaveLength(0);
   });
 
@@ -151,37 +151,48 @@ describe("createDeliveryClient().send", () => {
   });
 
   it("reports a reply slower than the total timeout as a timeout", async () => {
-    const r = await receiver({ handler: () => ({ status: 200, delayMs: 2000 }) });
-    const started = Date.now();
+    // It would answer 200 after ten minutes: only the 300 ms timeout can end the attempt as a timeout.
+    const r = await receiver({ handler: () => ({ status: 200, delayMs: 600_000 }) });
     const result = await client({ totalTimeoutMs: 300 }).send({ url: r.url }, plain);
-    expect(Date.now() - started).toBeLessThan(1500);
     expect(result).toMatchObject({ ok: false, statusCode: null, errorKind: "timeout" });
     expect(result.errorMessage).toContain("300");
+    // The attempt's recorded duration covers the wait (it cannot end before its timeout).
     expect(result.durationMs).toBeGreaterThanOrEqual(250);
   });
 
   it("reports a body trickling past the total timeout as a timeout, even after a 200", async () => {
+    // The first byte at once, the rest only once the test has the result: the timeout is what
+    // ends the attempt. It is long enough for the status and first byte to come first on a
+    // loaded machine.
+    let finish: () => void = () => undefined;
+    const finished = new Promise<void>((resolve) => (finish = resolve));
     async function* trickle() {
-      for (let i = 0; i < 50; i += 1) {
-        yield "x";
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
+      yield "x";
+      await finished;
+      yield "the rest";
     }
     const r = await receiver({ handler: () => ({ status: 200, body: trickle() }) });
-    const result = await client({ totalTimeoutMs: 400 }).send({ url: r.url }, plain);
-    expect(result).toMatchObject({ ok: false, statusCode: 200, errorKind: "timeout" });
-    expect(result.responseBody.length).toBeGreaterThan(0);
-    expect(result.responseBody.length).toBeLessThan(50);
-    expect(classifyOutcome(result).action).toBe("retry");
+    try {
+      const result = await client({ totalTimeoutMs: 2000 }).send({ url: r.url }, plain);
+      expect(result).toMatchObject({ ok: false, statusCode: 200, errorKind: "timeout", responseBody: "x" });
+      expect(classifyOutcome(result).action).toBe("retry");
+    } finally {
+      finish();
+    }
   });
 
   it("keeps only the first 16 KiB of a 10 MB body and stops reading there", async () => {
-    let sent = 0;
     const chunk = Buffer.alloc(64 * 1024, "a");
+    const CHUNKS = 160;
+    let sent = 0;
+    // Settles when the receiver stops producing the body: with the number of chunks it produced.
+    let stopped: (chunks: number) => void = () => undefined;
+    const producerStopped = new Promise<number>((resolve) => (stopped = resolve));
     async function* tenMegabytes() {
-      for (let i = 0; i < 160; i += 1) {
-        sent += chunk.length;
-        yield chunk;
+      try {
+        for (; sent < CHUNKS; sent += 1) yield chunk;
+      } finally {
+        stopped(sent);
       }
     }
     const r = await receiver({ handler: () => ({ status: 200, body: tenMegabytes() }) });
@@ -190,9 +201,9 @@ describe("createDeliveryClient().send", () => {
     expect(result.ok).toBe(true);
     expect(result.responseBody).toHaveLength(16 * 1024);
     expect(result.responseBody).toBe("a".repeat(16 * 1024));
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    // The connection was dropped rather than drained: what the receiver produced is what kernel buffers held.
-    expect(sent).toBeLessThan(10 * 1024 * 1024);
+    // The connection was dropped rather than drained: the receiver stops (it would not, were the
+    // client still reading or just idle), having produced only what kernel buffers held.
+    expect(await producerStopped).toBeLessThan(CHUNKS);
     // ...and was not put back in the pool half-read: the next attempt gets a fresh, working connection.
     const next = await c.send({ url: r.url }, plain);
     expect(next.ok).toBe(true);

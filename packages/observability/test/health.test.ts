@@ -1,5 +1,5 @@
 // Readiness against the real services: a reachable PostgreSQL and Redis are ready; a closed port,
-// a missing database and a probe that hangs are reported by name within the timeout.
+// a missing database and a probe that hangs are reported by name, the hung one by the timeout.
 import { createServer, type AddressInfo, type Server, type Socket } from "node:net";
 import pg from "pg";
 import { Redis } from "ioredis";
@@ -16,6 +16,11 @@ import {
   ProbeTimeoutError,
   type RawQuery,
 } from "../src/health.js";
+
+// The probe timeout where the timeout is not what a test is about: no working or refusing
+// dependency comes near it, and a probe that waited instead of answering from its connection's
+// state would report "no answer within" it rather than the state.
+const PATIENT_MS = 60_000;
 
 function sqlRunner(pool: pg.Pool): RawQuery {
   return async (query) => (await pool.query(query)).rows;
@@ -69,22 +74,14 @@ describe("readiness probes", () => {
   it("is ready when PostgreSQL and Redis answer", async () => {
     const r = redis(redisUrl());
     await new Promise((resolve) => r.once("ready", resolve));
-    const readiness = await checkReadiness(
-      { postgres: postgresProbe(sqlRunner(pool(adminUrl()))), redis: redisProbe(r) },
-      2000,
-    );
+    const readiness = await checkReadiness({ postgres: postgresProbe(sqlRunner(pool(adminUrl()))), redis: redisProbe(r) }, PATIENT_MS);
     expect(readiness).toMatchObject({ status: "ok", failed: [], checks: { postgres: { ok: true }, redis: { ok: true } } });
     expect(readinessStatus(readiness)).toBe(200);
   });
 
-  it("names Redis when its port is closed, at once", async () => {
+  it("names Redis when its port is closed, from the connection's state rather than by waiting", async () => {
     const r = redis(`redis://127.0.0.1:${await closedPort()}`);
-    const started = Date.now();
-    const readiness = await checkReadiness(
-      { postgres: postgresProbe(sqlRunner(pool(adminUrl()))), redis: redisProbe(r) },
-      2000,
-    );
-    expect(Date.now() - started).toBeLessThan(1500);
+    const readiness = await checkReadiness({ postgres: postgresProbe(sqlRunner(pool(adminUrl()))), redis: redisProbe(r) }, PATIENT_MS);
     expect(readiness.status).toBe("unavailable");
     expect(readiness.failed).toEqual(["redis"]);
     expect(readiness.checks.redis?.error).toMatch(/redis connection is (connecting|reconnecting|connect|wait)/);
@@ -94,11 +91,11 @@ describe("readiness probes", () => {
   it("names PostgreSQL when its port is closed or its database is missing", async () => {
     const closed = new URL(adminUrl());
     closed.port = String(await closedPort());
-    const refused = await checkReadiness({ postgres: postgresProbe(sqlRunner(pool(closed.toString()))) }, 2000);
+    const refused = await checkReadiness({ postgres: postgresProbe(sqlRunner(pool(closed.toString()))) }, PATIENT_MS);
     expect(refused.failed).toEqual(["postgres"]);
     expect(refused.checks.postgres?.error).toMatch(/ECONNREFUSED/);
 
-    const missing = await checkReadiness({ postgres: postgresProbe(sqlRunner(pool(databaseUrl("msrwh_no_such_db")))) }, 2000);
+    const missing = await checkReadiness({ postgres: postgresProbe(sqlRunner(pool(databaseUrl("msrwh_no_such_db")))) }, PATIENT_MS);
     expect(missing.failed).toEqual(["postgres"]);
     expect(missing.checks.postgres?.error).toMatch(/does not exist/);
   });
@@ -108,12 +105,11 @@ describe("readiness probes", () => {
     // startup answer for ever).
     const hung = new URL(adminUrl());
     hung.port = String(await mute());
-    const started = Date.now();
+    // It resolving at all is the timeout at work: the hung probe alone would never settle.
     const readiness = await checkReadiness(
       { postgres: postgresProbe(sqlRunner(pool(hung.toString()))), other: async () => "fine" },
       150,
     );
-    expect(Date.now() - started).toBeLessThan(1000);
     expect(readiness.failed).toEqual(["postgres"]);
     expect(readiness.checks.postgres?.error).toBe("postgres: no answer within 150 ms");
     expect(readiness.checks.other).toMatchObject({ ok: true });
@@ -124,9 +120,9 @@ describe("readiness probes", () => {
     // answers from its state at once instead of queueing a PING.
     const r = redis(`redis://127.0.0.1:${await mute()}`);
     await new Promise((resolve) => r.once("connect", resolve));
-    const readiness = await checkReadiness({ redis: redisProbe(r) }, 2000);
+    // Had the probe sent the PING, it would wait for the timeout and report that instead of the state.
+    const readiness = await checkReadiness({ redis: redisProbe(r) }, PATIENT_MS);
     expect(readiness.checks.redis).toMatchObject({ ok: false, error: "redis connection is connect" });
-    expect(readiness.checks.redis!.durationMs).toBeLessThan(100);
   });
 
   it("reports a probe that throws synchronously or answers oddly", async () => {

@@ -12,7 +12,7 @@ beforeAll(async () => {
   // The child process imports the built module, so build it first.
   const tsc = path.resolve(packageDir, "../../node_modules/typescript/bin/tsc");
   await run(process.execPath, [tsc, "-p", "tsconfig.build.json"], { cwd: packageDir });
-}, 120_000);
+});
 
 describe("createLogger", () => {
   it("writes JSON lines with the service, at or above the level", async () => {

@@ -34,4 +34,4 @@ test("migrations apply to an empty database and are idempotent", async () => {
   } finally {
     await client.end();
   }
-}, 60_000);
+});

@@ -77,20 +77,29 @@ describe("startReceiver", () => {
 
   it("delays the reply by delayMs", async () => {
     receiver = await startReceiver({ handler: () => ({ status: 204, delayMs: 200 }) });
-    const started = Date.now();
-    const reply = await post(receiver.url, "");
+    // A timer of the same length armed before the request: Node fires timers in order of their
+    // due time, and the receiver's is armed later, so the reply cannot come before this one fires.
+    const order: string[] = [];
+    const timer = new Promise<void>((resolve) => setTimeout(resolve, 200)).then(() => order.push("200 ms timer"));
+    const reply = await post(receiver.url, "").then((r) => (order.push("reply"), r));
+    await timer;
+    expect(order).toEqual(["200 ms timer", "reply"]);
     expect(reply.status).toBe(204);
     expect(reply.headers["content-length"]).toBeUndefined();
-    expect(Date.now() - started).toBeGreaterThanOrEqual(190);
   });
 
   it("streams an async-iterable body and stops pulling when the client goes away", async () => {
+    const CHUNKS = 4096;
     let pulled = 0;
     const chunk = Buffer.alloc(64 * 1024, 120);
+    // Settles when the receiver stops pulling: with how many chunks it had pulled by then.
+    let stopped: (pulled: number) => void = () => undefined;
+    const pullingStopped = new Promise<number>((resolve) => (stopped = resolve));
     async function* huge() {
-      for (let i = 0; i < 4096; i += 1) {
-        pulled += 1;
-        yield chunk;
+      try {
+        for (; pulled < CHUNKS; pulled += 1) yield chunk;
+      } finally {
+        stopped(pulled);
       }
     }
     receiver = await startReceiver({ handler: () => ({ status: 200, body: huge() }) });
@@ -104,10 +113,11 @@ describe("startReceiver", () => {
       req.on("error", (error: NodeJS.ErrnoException) => (error.code === "ECONNRESET" ? undefined : reject(error)));
       req.end();
     });
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(pulled).toBeGreaterThan(0);
-    // 4096 chunks are 256 MiB: far more than loopback socket buffers can absorb after the client left.
-    expect(pulled).toBeLessThan(4096);
+    // The iterable is ended early (its finally runs) rather than left waiting or drained to the end:
+    // 4096 chunks are 256 MiB, far more than loopback socket buffers can absorb after the client left.
+    const atStop = await pullingStopped;
+    expect(atStop).toBeGreaterThan(0);
+    expect(atStop).toBeLessThan(CHUNKS);
   });
 
   it("serves HTTPS with the given certificate", async () => {
@@ -137,11 +147,12 @@ describe("startReceiver", () => {
 
   it("waitFor resolves when requests arrive later and rejects on timeout", async () => {
     receiver = await startReceiver();
-    const waiting = receiver.waitFor(2, 2000);
+    const waiting = receiver.waitFor(2);
     await post(receiver.url, "1");
     await post(receiver.url, "2");
     expect((await waiting).map((r) => r.body)).toEqual(["1", "2"]);
-    await expect(receiver.waitFor(3, 100)).rejects.toThrow("receiver got 2 of 3 requests within 100 ms");
+    // A deliberately short bound: the third request never comes.
+    await expect(receiver.waitFor(3, 100)).rejects.toThrow(`receiver ${receiver.url} waited 100 ms for request 3 and got 2`);
   });
 
   it("answers 500 with the message when the handler throws", async () => {
@@ -156,18 +167,21 @@ describe("startReceiver", () => {
   });
 
   it("closes promptly despite kept-alive sockets and replies still delayed", async () => {
-    receiver = await startReceiver({ handler: (_req, n) => ({ status: 200, delayMs: n === 1 ? 0 : 60_000 }) });
+    // Left alone, the stuck reply would hold the server open for ten minutes and the idle socket
+    // for its 30 s keep-alive; close() has to be done long before either.
+    receiver = await startReceiver({ handler: (_req, n) => ({ status: 200, delayMs: n === 1 ? 0 : 600_000 }) });
     const agent = new http.Agent({ keepAlive: true });
+    let sentinel: NodeJS.Timeout | undefined;
     try {
       await post(receiver.url, "idle-after", agent);
       const pending = post(receiver.url, "stuck").catch((error: NodeJS.ErrnoException) => error.code);
       await receiver.waitFor(2);
-      const started = Date.now();
-      await receiver.close();
-      expect(Date.now() - started).toBeLessThan(1000);
+      const keptOpen = new Promise<string>((resolve) => (sentinel = setTimeout(() => resolve("still open after 20 s"), 20_000)));
+      expect(await Promise.race([receiver.close().then(() => "closed"), keptOpen])).toBe("closed");
       expect(await pending).toBe("ECONNRESET");
       await expect(post(receiver.url, "after close")).rejects.toMatchObject({ code: "ECONNREFUSED" });
     } finally {
+      clearTimeout(sentinel);
       agent.destroy();
     }
   });
