@@ -100,10 +100,13 @@ async function explain(pool: pg.Pool, sql: string, params: unknown[], runs: numb
 
 /** The worker's fan-out match statement (apps/worker/src/fanout/subscription.repository.ts, matchingSubscriptionsSql) for one event. */
 const MATCH_SQL = `
-  SELECT q.event_id::text AS "eventId", w.id, w.type, w.key, w."authorId"::text AS "authorId",
+  SELECT q.event_id::text AS "eventId", w.id, w.type, w.key,
+         w."namespaceId"::text AS "namespaceId", w."repositoryId"::text AS "repositoryId", w."authorId"::text AS "authorId",
          a."isAdmin" AS "authorIsAdmin", a."isActive" AS "authorIsActive"
-    FROM jsonb_to_recordset($1::jsonb) AS q(event_id uuid, types text[], keys text[])
+    FROM jsonb_to_recordset($1::jsonb) AS q(event_id uuid, types text[], keys text[], namespace_id uuid, repository_id uuid)
     JOIN "Webhook" AS w ON w.type = ANY(q.types) AND w.key = ANY(q.keys) AND w.inactive = false
+                       AND w."namespaceId" IS NOT DISTINCT FROM (CASE WHEN w.key <> '' THEN q.namespace_id END)
+                       AND w."repositoryId" IS NOT DISTINCT FROM (CASE WHEN strpos(w.key, '/') > 0 THEN q.repository_id END)
     JOIN "Account" AS a ON a.id = w."authorId"`;
 
 /** The API's delivery-log page statement (apps/api/src/services/deliveries.repository.ts, page()), first page. */
@@ -182,10 +185,15 @@ async function measureSize(receiver: ReceiverProcess, size: number, attempts: nu
     const seedSeconds = (nowMs() - seedStart) / 1000;
     log(`${size} subscriptions, ${attempts} attempts seeded in ${round(seedSeconds, 1)} s`);
 
+    const bound = await world.pool.query<{ namespace_id: string; repository_id: string }>(
+      `SELECT a.id AS namespace_id, r.id AS repository_id FROM "Account" AS a JOIN "Repository" AS r ON r."namespaceId" = a.id
+        WHERE a.name = $1 AND r.name = $2`,
+      [USER, REPOSITORY],
+    );
     const match = await explain(
       world.pool,
       MATCH_SQL,
-      [JSON.stringify([{ event_id: randomUUID(), types: ["TAG_PUSH"], keys: ["", USER, `${USER}/${REPOSITORY}`] }])],
+      [JSON.stringify([{ event_id: randomUUID(), types: ["TAG_PUSH"], keys: ["", USER, `${USER}/${REPOSITORY}`], ...bound.rows[0] }])],
       30,
     );
     const logSql = await explain(world.pool, DELIVERY_PAGE_SQL, [webhookIds[0]], 30);

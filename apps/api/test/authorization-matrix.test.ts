@@ -48,6 +48,8 @@ interface Endpoint {
   expect: Partial<Record<Actor, number>>;
   /** Status for signed-in actors not listed. */
   otherwise: number;
+  /** The code of a 404, when it is not NO_SUCH_WEBHOOK. */
+  notFound?: string;
 }
 
 const ACME: Target = { ns: "acme", repo: "app" };
@@ -70,6 +72,8 @@ const ROWS: Row[] = [
 
 const UNAUTHENTICATED: Actor[] = ["anonymous", "wrong password", "revoked token"];
 const NO_ACCESS: Actor[] = ["outsider", "read-only team member", "read-write team member"];
+/** Those of NO_ACCESS who may read the (private) repository, and so learn that it exists. */
+const READERS: Actor[] = ["read-only team member", "read-write team member"];
 const REPO_ADMINS: Actor[] = ["repository admin via team", "namespace-wide team admin"];
 const NAMESPACE_ADMINS: Actor[] = [
   "organization owner",
@@ -86,14 +90,16 @@ const endpoint = (
   call: Endpoint["call"],
   expect: Partial<Record<Actor, number>>,
   otherwise: number,
-): Endpoint => ({ name, call, expect, otherwise });
+  notFound?: string,
+): Endpoint => ({ name, call, expect, otherwise, notFound });
 
 const ENDPOINTS: Endpoint[] = [
   endpoint(
     "POST /webhooks keyed to the repository",
     (c, t) => c.post("/api/v0/webhooks").send({ type: "TAG_PUSH", key: `${t.ns}/${t.repo}`, endpoint: "https://example.com/h" }),
-    all(NO_ACCESS, 403),
+    { outsider: 404, ...all(READERS, 403) },
     201,
+    "NO_SUCH_REPOSITORY",
   ),
   endpoint(
     "POST /webhooks with a repository type keyed to the whole namespace",
@@ -149,8 +155,9 @@ const ENDPOINTS: Endpoint[] = [
   endpoint(
     "GET /repositories/{ns}/{repo}/webhooks",
     (c, t) => c.get(`/api/v0/repositories/${t.ns}/${t.repo}/webhooks`),
-    all(NO_ACCESS, 403),
+    { outsider: 404, ...all(READERS, 403) },
     200,
+    "NO_SUCH_REPOSITORY",
   ),
   endpoint(
     "GET /accounts/{ns}/webhooks",
@@ -255,7 +262,7 @@ describe.each(ROWS)("$actor on $target.ns/$target.repo", ({ actor, target }) => 
     const res = await e.call(clients.get(actor)!(), target, hookId, receiver.url);
     expect({ status: res.status, body: res.body as unknown }).toMatchObject({ status });
     if (status >= 400) {
-      expect(res.body.errors[0].code).toBe(ERROR_CODES[status]);
+      expect(res.body.errors[0].code).toBe(status === 404 && e.notFound ? e.notFound : ERROR_CODES[status]);
       if (status === 401) expect(res.headers["www-authenticate"]).toMatch(/^Basic/);
       expect(await snapshot()).toBe(before);
     }
@@ -276,7 +283,7 @@ describe("admin-only subscription rules", () => {
     { who: "namespace-wide team admin", body: { type: "REPO_EVENT", key: "acme" }, status: 403, code: "NOT_AUTHORIZED" },
     { who: "system admin", body: { type: "REPO_EVENT", key: "nina" }, status: 201 },
     { who: "repository admin via team", body: { type: "TAG_PUSH", key: "acme" }, status: 403, code: "NOT_AUTHORIZED" },
-    { who: "organization owner", body: { type: "TAG_PUSH", key: "nina/app" }, status: 403, code: "NOT_AUTHORIZED" },
+    { who: "organization owner", body: { type: "TAG_PUSH", key: "nina/app" }, status: 404, code: "NO_SUCH_REPOSITORY" },
   ];
 
   it.each(cases)("$who: $body.type key=$body.key → $status", async ({ who, body, status, code }) => {

@@ -96,8 +96,8 @@ describe("GET /metrics", () => {
         data: {
           id,
           type: "TAG_PUSH",
-          key: "foo/bar",
-          namespace: "foo",
+          key: author.name,
+          namespaceId: author.id,
           endpoint: "https://example.com/hook",
           authorId: author.id,
           inactive,

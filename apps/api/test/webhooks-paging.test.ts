@@ -27,7 +27,6 @@ function webhookRow(author: { id: string }, type: string, createdAt: Date) {
     id: randomBytes(32).toString("hex"),
     type,
     key: "",
-    namespace: "",
     endpoint: "https://example.com/paging",
     authorId: author.id,
     createdAt,

@@ -107,7 +107,8 @@ describe("POST /api/v0/webhooks", () => {
     expect(body.skipTLSVerification).toBe(true);
 
     const row = await ctx.deps.services.db.webhook.findUniqueOrThrow({ where: { id: body.id } });
-    expect(row.namespace).toBe("maria-testorg");
+    const org = await ctx.deps.services.db.account.findUniqueOrThrow({ where: { name: "maria-testorg" } });
+    expect(row.namespaceId).toBe(org.id);
     expect(row.signingSecret).toMatch(/^whsec_[A-Za-z0-9+/]+=*$/);
     expect(JSON.stringify(res.body)).not.toContain(row.signingSecret);
     expect(row.previousSecret).toBeNull();
@@ -141,7 +142,7 @@ describe("POST /api/v0/webhooks", () => {
     const scanner = await createHook(null, { type: "SCANNER_UPDATE_COMPLETED", endpoint: "https://example.com/scanner" });
     expect(scanner.key).toBe("");
     const rows = await ctx.deps.services.db.webhook.findMany({ where: { id: { in: [global.id, scanner.id] } } });
-    expect(rows.map((r) => r.namespace)).toEqual(["", ""]);
+    expect(rows.map((r) => [r.namespaceId, r.repositoryId])).toEqual([[null, null], [null, null]]);
   });
 
   it("accepts REPO_CREATED / REPO_UPDATED / REPO_DELETED and a repository type on a whole namespace", async () => {
@@ -235,7 +236,7 @@ describe("repository and namespace listings", () => {
   it("lets a repository admin through a team list the repository, not the namespace", async () => {
     const res = await user(carol).get("/api/v0/repositories/maria-testorg/lab-words/webhooks").expect(200);
     expect(ids(res.body)).toContain(onRepo.id);
-    await user(carol).get("/api/v0/repositories/maria-testorg/other/webhooks").expect(403);
+    await user(carol).get("/api/v0/repositories/maria-testorg/other/webhooks").expect(404);
     for (const path of ["/api/v0/accounts/maria-testorg/webhooks", "/api/v0/repositories/maria-testorg/webhooks"]) {
       const denied = await user(carol).get(path).expect(403);
       expect(denied.body.errors[0].code).toBe("NOT_AUTHORIZED");
@@ -272,9 +273,9 @@ describe("repository and namespace listings", () => {
     expect(ids(repoAsAdmin.body)).toContain(onBob.id);
   });
 
-  it("refuses strangers with 403 and names unknown repositories and namespaces with 404", async () => {
-    const denied = await user(bob).get("/api/v0/repositories/maria-testorg/lab-words/webhooks").expect(403);
-    expect(denied.body.errors[0].code).toBe("NOT_AUTHORIZED");
+  it("refuses strangers (404 for a private repository they cannot read, 403 for a namespace) and names unknown ones with 404", async () => {
+    const denied = await user(bob).get("/api/v0/repositories/maria-testorg/lab-words/webhooks").expect(404);
+    expect(denied.body.errors[0].code).toBe("NO_SUCH_REPOSITORY");
     await user(bob).get("/api/v0/accounts/maria-testorg/webhooks").expect(403);
     const noRepo = await user(maria).get("/api/v0/repositories/maria-testorg/nope/webhooks").expect(404);
     expect(noRepo.body.errors[0].code).toBe("NO_SUCH_REPOSITORY");
@@ -421,13 +422,13 @@ describe("DELETE /api/v0/webhooks/{id}", () => {
     await user(maria).delete(`/api/v0/webhooks/${hook.id}`).expect(204);
   });
 
-  it("lets the namespace admin manage a webhook whose repository has been deleted", async () => {
+  it("deletes a webhook together with its repository", async () => {
     const org = await ctx.deps.services.db.account.findUniqueOrThrow({ where: { name: "maria-testorg" } });
     const temp = await createRepo(ctx, org, "temporary");
     const hook = await createHook(maria, { type: "TAG_PUSH", key: "maria-testorg/temporary", endpoint: "https://example.com/t" });
     await ctx.deps.services.db.repository.delete({ where: { id: temp.id } });
     await user(carol).delete(`/api/v0/webhooks/${hook.id}`).expect(404);
-    await user(maria).delete(`/api/v0/webhooks/${hook.id}`).expect(204);
+    await user(maria).delete(`/api/v0/webhooks/${hook.id}`).expect(404);
   });
 });
 

@@ -1,6 +1,7 @@
 // Fan-out end to end: a producer's TAG_PUSH for foo/bar reaches the subscriptions keyed foo/bar,
 // foo and "" and no other; the body is MSR's envelope; an author who lost access is skipped with
 // the reason recorded; the match is an indexed query.
+import { randomUUID } from "node:crypto";
 import { Prisma } from "@msr-webhooks/db/client";
 import { startReceiver, type Receiver } from "@msr-webhooks/testing/receiver";
 import { testPayload } from "@msr-webhooks/events/test-payloads";
@@ -8,6 +9,7 @@ import { fanoutJobId } from "@msr-webhooks/queue/names";
 import { matchingSubscriptionsSql } from "../src/fanout/subscription.repository.js";
 import { createHarness, type Harness } from "./support/harness.js";
 import {
+  bindingOf,
   createOrg,
   createRepo,
   createTeam,
@@ -157,15 +159,20 @@ describe("fan-out of a TAG_PUSH for foo/bar", () => {
   });
 
   it("matches with an index lookup, whatever the number of other subscriptions", async () => {
-    const rows = Array.from({ length: 3000 }, (_, i) =>
-      webhookData({ type: i % 2 ? "TAG_PULL" : "CHART_PUSH", key: `ns${i}/repo${i}`, endpoint: "https://example.com/x", author: alice }),
+    // Each subscription is bound to its own namespace and repository, as the API binds them.
+    const bindings = Array.from({ length: 3000 }, () => ({ namespaceId: randomUUID(), repositoryId: randomUUID() }));
+    await h.db.account.createMany({ data: bindings.map((b, i) => ({ id: b.namespaceId, name: `ns${i}`, isOrg: true })) });
+    await h.db.repository.createMany({ data: bindings.map((b, i) => ({ id: b.repositoryId, namespaceId: b.namespaceId, name: `repo${i}` })) });
+    const rows = bindings.map((binding, i) =>
+      webhookData({ type: i % 2 ? "TAG_PULL" : "CHART_PUSH", key: `ns${i}/repo${i}`, endpoint: "https://example.com/x", author: alice }, binding),
     );
     await h.db.webhook.createMany({ data: rows });
     await h.db.$executeRawUnsafe('ANALYZE "Webhook"');
+    const [bar, baz] = [await bindingOf(h.db, "foo/bar"), await bindingOf(h.db, "foo/baz")];
     const plan = await h.db.$queryRaw<{ "QUERY PLAN": unknown }[]>(
       Prisma.sql`EXPLAIN (FORMAT JSON) ${matchingSubscriptionsSql([
-        { eventId: "00000000-0000-4000-8000-000000000001", types: ["TAG_PUSH"], keys: ["", "foo", "foo/bar"] },
-        { eventId: "00000000-0000-4000-8000-000000000002", types: ["TAG_PULL"], keys: ["", "foo", "foo/baz"] },
+        { eventId: "00000000-0000-4000-8000-000000000001", types: ["TAG_PUSH"], keys: ["", "foo", "foo/bar"], ...bar },
+        { eventId: "00000000-0000-4000-8000-000000000002", types: ["TAG_PULL"], keys: ["", "foo", "foo/baz"], ...baz },
       ])}`,
     );
     const nodes: Record<string, unknown>[] = [];

@@ -7,7 +7,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { startReceiver, type Receiver } from "@msr-webhooks/testing/receiver";
 import { createHarness, exited, workerDir, type Harness } from "./support/harness.js";
-import { createOrg, createRepo, createUser, webhookData, tagPushContents, type AccountRef } from "./support/seed.js";
+import { bindingOf, createOrg, createRepo, createUser, webhookData, tagPushContents, type AccountRef } from "./support/seed.js";
 import { waitUntil } from "./support/wait.js";
 
 const run = promisify(execFile);
@@ -44,9 +44,10 @@ describe("kill -9 in the middle of 2,000 deliveries", () => {
     h = await createHarness(PROCESS_ENV);
     receiver = await startReceiver({ handler: () => ({ status: 200, delayMs: 5 }) });
     const alice = await seedNamespace(h);
+    const binding = await bindingOf(h.db, "foo/bar");
     await h.db.webhook.createMany({
       data: Array.from({ length: SUBSCRIPTIONS }, (_, i) =>
-        webhookData({ type: "TAG_PUSH", key: "foo/bar", endpoint: `${receiver.url}/w${i}`, author: alice }),
+        webhookData({ type: "TAG_PUSH", key: "foo/bar", endpoint: `${receiver.url}/w${i}`, author: alice }, binding),
       ),
     });
   });
@@ -104,7 +105,7 @@ describe("SIGTERM", () => {
 
   it("finishes the attempt in flight within the grace period, then exits", async () => {
     const w = await h.db.webhook.create({
-      data: webhookData({ type: "TAG_PUSH", key: "foo/bar", endpoint: `${receiver.url}/slow`, author: alice }),
+      data: webhookData({ type: "TAG_PUSH", key: "foo/bar", endpoint: `${receiver.url}/slow`, author: alice }, await bindingOf(h.db, "foo/bar")),
     });
     replyDelay = 1000;
     const child = h.spawnWorker({ SHUTDOWN_GRACE_MS: "5000" });
@@ -125,7 +126,7 @@ describe("SIGTERM", () => {
   it("exits when the grace period runs out, and the attempt is retried by the next worker", async () => {
     receiver.requests.length = 0;
     const w = await h.db.webhook.create({
-      data: webhookData({ type: "TAG_PUSH", key: "foo/bar", endpoint: `${receiver.url}/slower`, author: alice }),
+      data: webhookData({ type: "TAG_PUSH", key: "foo/bar", endpoint: `${receiver.url}/slower`, author: alice }, await bindingOf(h.db, "foo/bar")),
     });
     replyDelay = 1200;
     const child = h.spawnWorker({ SHUTDOWN_GRACE_MS: "200" });

@@ -9,7 +9,7 @@ import { startReceiver, type Receiver } from "@msr-webhooks/testing/receiver";
 import { loadConfig, threadShare } from "../src/config.js";
 import { WorkerThreads } from "../src/threads/worker-threads.js";
 import { createHarness, exited, silentLogger, workerDir, type Harness } from "./support/harness.js";
-import { createOrg, createRepo, createUser, tagPushContents, webhookData } from "./support/seed.js";
+import { bindingOf, createOrg, createRepo, createUser, tagPushContents, webhookData } from "./support/seed.js";
 import { freePort } from "./support/free-port.js";
 import { waitUntil } from "./support/wait.js";
 
@@ -75,9 +75,10 @@ describe("a worker process with 3 threads", () => {
     receiver = await startReceiver({ handler: () => ({ status: 200, delayMs: 2 }) });
     const alice = await createUser(h.db, "alice");
     await createRepo(h.db, await createOrg(h.db, "foo", [alice]), "bar");
+    const binding = await bindingOf(h.db, "foo/bar");
     await h.db.webhook.createMany({
       data: Array.from({ length: SUBSCRIPTIONS }, (_, i) =>
-        webhookData({ type: "TAG_PUSH", key: "foo/bar", endpoint: `${receiver.url}/w${i}`, author: alice }),
+        webhookData({ type: "TAG_PUSH", key: "foo/bar", endpoint: `${receiver.url}/w${i}`, author: alice }, binding),
       ),
     });
   }, 120_000);

@@ -20,13 +20,21 @@ export async function seedFillerSubscriptions(pool: pg.Pool, count: number): Pro
     `INSERT INTO "Account" (id, name) SELECT md5('filler-' || k)::uuid, 'filler-' || k FROM generate_series(0, $1 - 1) AS k`,
     [FILLER_USERS],
   );
+  // Subscriptions are bound to what their keys name: each filler namespace gets its 100 repositories.
+  await pool.query(
+    `INSERT INTO "Repository" (id, "namespaceId", name)
+     SELECT md5('filler-' || k || '/repo-' || j)::uuid, md5('filler-' || k)::uuid, 'repo-' || j
+       FROM generate_series(0, $1 - 1) AS k, generate_series(0, 99) AS j`,
+    [FILLER_USERS],
+  );
   const types = [...SUBSCRIPTION_TYPES];
   await pool.query(
-    `INSERT INTO "Webhook" (id, type, key, namespace, endpoint, "authorId", "createdAt", inactive, "skipTLSVerification", "signingSecret")
+    `INSERT INTO "Webhook" (id, type, key, "namespaceId", "repositoryId", endpoint, "authorId", "createdAt", inactive, "skipTLSVerification", "signingSecret")
      SELECT encode(sha256(convert_to('filler-webhook-' || i, 'UTF8')), 'hex'), t.type,
             CASE t.scope WHEN 'repo' THEN 'filler-' || (i % $2) || '/repo-' || ((i / $2) % 100)
                          WHEN 'ns' THEN 'filler-' || (i % $2) ELSE '' END,
-            CASE t.scope WHEN 'global' THEN '' ELSE 'filler-' || (i % $2) END,
+            CASE t.scope WHEN 'global' THEN NULL ELSE md5('filler-' || (i % $2))::uuid END,
+            CASE t.scope WHEN 'repo' THEN md5('filler-' || (i % $2) || '/repo-' || ((i / $2) % 100))::uuid END,
             'https://hooks.example.com/' || i, md5('filler-' || (i % $2))::uuid,
             now() - make_interval(secs => $1 - i), i % 50 = 0, false, $5
        FROM generate_series(1, $1) AS i,

@@ -37,11 +37,13 @@ export async function seedSubscriptions(
   opts: { ownerId: string; repositories: readonly string[]; perRepository: number; receiverUrls: readonly string[] },
 ): Promise<number> {
   const result = await pool.query(
-    `INSERT INTO "Webhook" (id, type, key, namespace, endpoint, "authorId", "createdAt", "skipTLSVerification", "signingSecret")
-     SELECT ${SQL_WEBHOOK_ID}, 'TAG_PUSH', $1 || '/' || repo, $1,
+    `INSERT INTO "Webhook" (id, type, key, "namespaceId", "repositoryId", endpoint, "authorId", "createdAt", "skipTLSVerification", "signingSecret")
+     SELECT ${SQL_WEBHOOK_ID}, 'TAG_PUSH', $1 || '/' || repo, $3, rp.id,
             ($2::text[])[1 + ((r - 1) * $5 + k - 1) % cardinality($2::text[])] || '/hook/' || repo || '/' || k,
             $3, now(), true, ${SQL_SECRET}
-       FROM unnest($4::text[]) WITH ORDINALITY AS t(repo, r), generate_series(1, $5) AS k`,
+       FROM unnest($4::text[]) WITH ORDINALITY AS t(repo, r)
+       JOIN "Repository" AS rp ON rp."namespaceId" = $3 AND rp.name = t.repo,
+            generate_series(1, $5) AS k`,
     [OWNER, opts.receiverUrls, opts.ownerId, opts.repositories, opts.perRepository],
   );
   return result.rowCount ?? 0;

@@ -1,6 +1,7 @@
-// Access rules of MSR (contract section 5) computed in SQL: a user's level on a
-// repository (own namespace, organization owner, team grants on the repository or its
-// whole namespace, public visibility) and namespace administration.
+// Access rules of MSR (contract section 5) computed in SQL, always on ids: a user's level on a
+// repository (own namespace, organization owner, team grants on the repository or its whole
+// namespace, public visibility), namespace administration, and "does this user administer what a
+// subscription is bound to", which the API (managing a webhook) and the worker (fan-out) share.
 import type { PrismaClient } from "../generated/client/index.js";
 
 export type AccessLevel = "none" | "read-only" | "read-write" | "admin";
@@ -63,4 +64,23 @@ export async function isNamespaceAdmin(db: PrismaClient, actor: Actor, namespace
     select: { userId: true },
   });
   return owner !== null;
+}
+
+/** What a subscription is bound to: a repository (both ids), a namespace (namespaceId only), or everything (neither). */
+export interface SubscriptionScope {
+  namespaceId: string | null;
+  repositoryId: string | null;
+}
+
+/**
+ * Whether the actor administers what the subscription is bound to: a repository needs repository
+ * admin, a namespace namespace admin, the global scope a system admin.
+ */
+export async function administersScope(db: PrismaClient, actor: Actor, scope: SubscriptionScope): Promise<boolean> {
+  if (actor.isAdmin) return true;
+  if (scope.namespaceId === null) return false;
+  if (scope.repositoryId === null) return isNamespaceAdmin(db, actor, scope.namespaceId);
+  // Visibility only ever adds read-only access, so it cannot make anyone an admin.
+  const level = await repositoryAccess(db, actor, { id: scope.repositoryId, namespaceId: scope.namespaceId, visibility: "private" });
+  return level === "admin";
 }

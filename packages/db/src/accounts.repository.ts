@@ -1,5 +1,13 @@
-// Account lookups shared by the API and the worker.
+// Account lookups shared by the API and the worker. Names and ids are separate ways in: a name is
+// never shaped like an id (isIdShaped), so a lookup never has to guess which one it was given.
 import type { Account, PrismaClient, Repository } from "../generated/client/index.js";
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Whether `ref` parses as a UUID: then it can only be an id, never an account's or a team's name. */
+export function isIdShaped(ref: string): boolean {
+  return UUID.test(ref);
+}
 
 export function findAccountByName(db: PrismaClient, name: string): Promise<Account | null> {
   return db.account.findUnique({ where: { name } });

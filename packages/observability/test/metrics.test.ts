@@ -197,8 +197,8 @@ describe("disabled webhooks on scrape (real PostgreSQL)", () => {
     await pool.query(`INSERT INTO "Account" (id, name) VALUES ($1, 'alice')`, [author]);
     const insert = (id: string, inactive: boolean, disabledAt: Date | null) =>
       pool.query(
-        `INSERT INTO "Webhook" (id, type, key, namespace, endpoint, "authorId", inactive, "disabledAt", "signingSecret")
-         VALUES ($1, 'TAG_PUSH', 'a/b', 'a', 'http://127.0.0.1/x', $2, $3, $4, 'whsec_x')`,
+        `INSERT INTO "Webhook" (id, type, key, "namespaceId", endpoint, "authorId", inactive, "disabledAt", "signingSecret")
+         VALUES ($1, 'TAG_PUSH', 'alice', $2, 'http://127.0.0.1/x', $2, $3, $4, 'whsec_x')`,
         [id, author, inactive, disabledAt],
       );
     await insert("w1", true, new Date());

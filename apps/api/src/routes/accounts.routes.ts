@@ -74,7 +74,8 @@ export function accountRoutes(services: Services): RouteSpec[] {
     route({
       method: "delete",
       path: "/accounts/{name}",
-      summary: "Delete an account and everything it owns (system admins; emits REPO_DELETED per repository)",
+      summary:
+        "Delete an account and everything it owns, including every webhook keyed to it or its repositories, whoever made them (system admins; emits REPO_DELETED per repository)",
       tags,
       auth: "user",
       params: AccountParams,

@@ -90,7 +90,7 @@ export function repositoryRoutes(services: Services): RouteSpec[] {
     route({
       method: "delete",
       path: "/repositories/{namespace}/{repository}",
-      summary: "Delete a repository (repository admins); emits REPO_DELETED",
+      summary: "Delete a repository and every webhook keyed to it, whoever made them (repository admins); emits REPO_DELETED",
       tags,
       auth: "user",
       params: RepositoryParams,

@@ -149,7 +149,7 @@ export function webhookRoutes(services: Services): RouteSpec[] {
     route({
       method: "get",
       path: "/repositories/{namespace}/{repository}/webhooks",
-      summary: "Everyone's webhooks on a repository (repository admins)",
+      summary: "Everyone's webhooks on a repository (repository admins; 404 NO_SUCH_REPOSITORY to whoever cannot read it)",
       tags: TAGS,
       auth: "user",
       params: RepositoryParams,

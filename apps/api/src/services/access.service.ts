@@ -1,11 +1,25 @@
-// Resolves namespaces and repositories by name and enforces MSR's access rules on them.
-// Errors follow the contract: an unknown namespace or repository is a 404, a known one
-// the caller may not administer is a 403 (callers that must hide existence map it).
+// Resolves the names in a request's path to ids once, then enforces MSR's access rules on the ids.
+// Errors follow the contract: an unknown namespace is a 404; so is a repository the caller may not
+// even read (a private one shows exactly like a missing one); a known one the caller may read but
+// not administer is a 403. Every signed-in user may read any account (GET /enzi/v0/accounts/{name}),
+// so a namespace's existence is no secret and a non-admin gets 403 there.
 import type { Account, PrismaClient } from "@msr-webhooks/db/client";
-import { atLeast, isNamespaceAdmin, repositoryAccess, type AccessLevel } from "@msr-webhooks/db/access";
+import {
+  administersScope,
+  atLeast,
+  isNamespaceAdmin,
+  repositoryAccess,
+  type AccessLevel,
+  type SubscriptionScope,
+} from "@msr-webhooks/db/access";
 import { findAccountByName, findRepository, type RepositoryWithNamespace } from "@msr-webhooks/db/accounts";
 import { noSuchAccount, noSuchRepository, notAuthorized } from "../errors.js";
 import type { Principal } from "../identity/principal.js";
+
+export interface ReadableRepository {
+  repo: RepositoryWithNamespace;
+  level: AccessLevel;
+}
 
 export class AccessService {
   constructor(private readonly db: PrismaClient) {}
@@ -16,26 +30,22 @@ export class AccessService {
     return account;
   }
 
-  async repository(namespace: string, name: string): Promise<RepositoryWithNamespace> {
-    const repo = await findRepository(this.db, namespace, name);
-    if (!repo) throw noSuchRepository(`${namespace}/${name}`);
-    return repo;
-  }
-
-  async levelOn(principal: Principal, repo: RepositoryWithNamespace): Promise<AccessLevel> {
-    return repositoryAccess(this.db, principal, repo);
-  }
-
   async isNamespaceAdmin(principal: Principal, namespace: Account): Promise<boolean> {
     return isNamespaceAdmin(this.db, principal, namespace.id);
   }
 
-  /** The repository, if the principal administers it; else NOT_AUTHORIZED. */
+  /** The repository and the caller's level on it; NO_SUCH_REPOSITORY when it is missing or the caller may not read it. */
+  async readableRepository(principal: Principal, namespace: string, name: string): Promise<ReadableRepository> {
+    const repo = await findRepository(this.db, namespace, name);
+    const level = repo === null ? "none" : await repositoryAccess(this.db, principal, repo);
+    if (repo === null || level === "none") throw noSuchRepository(`${namespace}/${name}`);
+    return { repo, level };
+  }
+
+  /** The repository, if the principal administers it; NOT_AUTHORIZED if they only read it. */
   async requireRepositoryAdmin(principal: Principal, namespace: string, name: string): Promise<RepositoryWithNamespace> {
-    const repo = await this.repository(namespace, name);
-    if (!atLeast(await this.levelOn(principal, repo), "admin")) {
-      throw notAuthorized(`you are not an admin of repository ${namespace}/${name}`);
-    }
+    const { repo, level } = await this.readableRepository(principal, namespace, name);
+    if (!atLeast(level, "admin")) throw notAuthorized(`you are not an admin of repository ${namespace}/${name}`);
     return repo;
   }
 
@@ -46,5 +56,10 @@ export class AccessService {
       throw notAuthorized(`you are not an admin of namespace ${name}`);
     }
     return account;
+  }
+
+  /** Whether the principal administers what a subscription is bound to (by id). */
+  administers(principal: Principal, scope: SubscriptionScope): Promise<boolean> {
+    return administersScope(this.db, principal, scope);
   }
 }

@@ -2,6 +2,7 @@
 // becomes their owner) and organization membership. Org owners and system admins manage an
 // organization; its members may look at it.
 import { randomUUID } from "node:crypto";
+import { findAccountById, findAccountByName, isIdShaped } from "@msr-webhooks/db/accounts";
 import type { Account, Prisma, PrismaClient } from "@msr-webhooks/db/client";
 import { ApiError, invalidParameter, isUniqueViolation, noSuchAccount, notAuthorized } from "../errors.js";
 import type { AuthService } from "../identity/auth.service.js";
@@ -21,7 +22,6 @@ import {
 import { repoEventContents } from "../schemas/repository.schemas.js";
 import type { EventRecorder } from "./event-recorder.service.js";
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const DEFAULT_PAGE_SIZE = 100;
 const MIN_PASSWORD = 8;
 
@@ -36,12 +36,20 @@ export function pageOf<T>(rows: T[], limit: number, keyOf: (row: T) => string): 
   return next === undefined ? { items: rows, nextPageStart: "" } : { items: rows.slice(0, limit), nextPageStart: keyOf(next) };
 }
 
-/** An account by name, by `id:<uuid>`, or by a bare UUID when no account has that name. */
-export async function findAccountRef(db: PrismaClient, ref: string): Promise<Account | null> {
-  if (ref.startsWith("id:")) return db.account.findUnique({ where: { id: ref.slice(3).toLowerCase() } });
-  const byName = await db.account.findUnique({ where: { name: ref } });
-  if (byName || !UUID.test(ref)) return byName;
-  return db.account.findUnique({ where: { id: ref.toLowerCase() } });
+/**
+ * An account by id (`id:<uuid>`, or a bare UUID) or else by name: two separate ways in, never "try
+ * one, then the other", so an account named like another's id (refused since; older data may hold
+ * one) can never stand in for it.
+ */
+export function findAccountRef(db: PrismaClient, ref: string): Promise<Account | null> {
+  const id = ref.startsWith("id:") ? ref.slice(3) : isIdShaped(ref) ? ref : null;
+  if (id !== null) return isIdShaped(id) ? findAccountById(db, id.toLowerCase()) : Promise.resolve(null);
+  return findAccountByName(db, ref);
+}
+
+/** Account names that parse as UUIDs are refused: an id must only ever mean the account that has it. */
+function checkAccountName(name: string): void {
+  if (isIdShaped(name)) throw invalidParameter("name", `${name} is shaped like a UUID: account names must not be, as UUIDs name accounts by id`);
 }
 
 const FILTERS: Record<AccountFilter, Prisma.AccountWhereInput> = {
@@ -103,6 +111,7 @@ export class AccountsService {
 
   async create(principal: Principal, input: CreateAccountInput): Promise<AccountView> {
     const isOrg = input.isOrg ?? false;
+    checkAccountName(input.name);
     if (input.searchLDAP) throw invalidParameter("searchLDAP", "LDAP is not supported: searchLDAP must be false");
     let passwordHash: string | null = null;
     if (isOrg) {
@@ -190,7 +199,10 @@ export class AccountsService {
     return accountView(updated);
   }
 
-  /** System admins only. The account's repositories go with it, each announced as REPO_DELETED. */
+  /**
+   * System admins only. The account's repositories go with it, each announced as REPO_DELETED, and
+   * so do the webhooks keyed to the account or its repositories (anyone's) with their delivery logs.
+   */
   async delete(principal: Principal, ref: string): Promise<void> {
     if (!principal.isAdmin) throw notAuthorized("only a system admin may delete accounts");
     const account = await this.find(ref);

@@ -1,6 +1,6 @@
 // Repositories (create, read, update, delete; each change announced as a REPO_EVENT after the
 // write) and team grants on repositories and namespaces. A private repository the caller cannot
-// read answers 404, exactly like one that does not exist.
+// read answers 404, exactly like one that does not exist (AccessService decides both).
 import { randomUUID } from "node:crypto";
 import type { Account, PrismaClient, Prisma } from "@msr-webhooks/db/client";
 import type { RepositoryWithNamespace } from "@msr-webhooks/db/accounts";
@@ -20,7 +20,7 @@ import {
   type UpdateRepositoryInput,
 } from "../schemas/repository.schemas.js";
 import { teamView, type TeamView } from "../schemas/team.schemas.js";
-import type { AccessService } from "./access.service.js";
+import type { AccessService, ReadableRepository } from "./access.service.js";
 import type { EventRecorder } from "./event-recorder.service.js";
 import { findTeamRef } from "./teams.service.js";
 
@@ -141,6 +141,7 @@ export class RepositoriesService {
     return repositoryView(after);
   }
 
+  /** Repository admins; the webhooks keyed to the repository (anyone's) go with it, with their delivery logs. */
   async delete(principal: Principal, namespace: string, name: string): Promise<void> {
     const repo = await this.administered(principal, namespace, name);
     const deleted = await this.db.repository.deleteMany({ where: { id: repo.id } });
@@ -227,17 +228,12 @@ export class RepositoriesService {
   // ---- rules -------------------------------------------------------------------------------
 
   /** The repository and the caller's level on it; 404 when the caller may not even read it. */
-  private async visible(principal: Principal, namespace: string, name: string): Promise<{ repo: RepositoryWithNamespace; level: AccessLevel }> {
-    const repo = await this.access.repository(namespace, name);
-    const level = await this.access.levelOn(principal, repo);
-    if (level === "none") throw noSuchRepository(`${namespace}/${name}`);
-    return { repo, level };
+  private visible(principal: Principal, namespace: string, name: string): Promise<ReadableRepository> {
+    return this.access.readableRepository(principal, namespace, name);
   }
 
-  private async administered(principal: Principal, namespace: string, name: string): Promise<RepositoryWithNamespace> {
-    const { repo, level } = await this.visible(principal, namespace, name);
-    if (!atLeast(level, "admin")) throw notAuthorized(`you are not an admin of repository ${namespace}/${name}`);
-    return repo;
+  private administered(principal: Principal, namespace: string, name: string): Promise<RepositoryWithNamespace> {
+    return this.access.requireRepositoryAdmin(principal, namespace, name);
   }
 
   private async hasNamespaceGrant(principal: Principal, ns: Account, needed: AccessLevel): Promise<boolean> {

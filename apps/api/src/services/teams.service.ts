@@ -2,6 +2,7 @@
 // (adding one to a team adds them to the organization). Org owners and system admins manage
 // teams; organization members may look at them.
 import { randomUUID } from "node:crypto";
+import { isIdShaped } from "@msr-webhooks/db/accounts";
 import type { Account, PrismaClient } from "@msr-webhooks/db/client";
 import { ApiError, invalidParameter, isUniqueViolation, noSuchTeam } from "../errors.js";
 import type { Principal } from "../identity/principal.js";
@@ -18,15 +19,27 @@ import {
 } from "../schemas/team.schemas.js";
 import { DEFAULT_PAGE_SIZE, pageOf, type AccountsService } from "./accounts.service.js";
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const withCount = { _count: { select: { members: true } } } as const;
 
-/** A team of the organization by name, by `id:<uuid>`, or by a bare UUID when no team has that name. */
-export async function findTeamRef(db: PrismaClient, orgId: string, ref: string): Promise<TeamWithCount | null> {
-  if (ref.startsWith("id:")) return db.team.findFirst({ where: { orgId, id: ref.slice(3).toLowerCase() }, include: withCount });
-  const byName = await db.team.findUnique({ where: { orgId_name: { orgId, name: ref } }, include: withCount });
-  if (byName || !UUID.test(ref)) return byName;
-  return db.team.findFirst({ where: { orgId, id: ref.toLowerCase() }, include: withCount });
+/**
+ * A team of the organization by id (`id:<uuid>`, or a bare UUID) or else by name: separate ways in,
+ * never "try one, then the other", as for accounts.
+ */
+export function findTeamRef(db: PrismaClient, orgId: string, ref: string): Promise<TeamWithCount | null> {
+  const id = ref.startsWith("id:") ? ref.slice(3) : isIdShaped(ref) ? ref : null;
+  if (id !== null) {
+    return isIdShaped(id) ? db.team.findFirst({ where: { orgId, id: id.toLowerCase() }, include: withCount }) : Promise.resolve(null);
+  }
+  return findTeamByName(db, orgId, ref);
+}
+
+function findTeamByName(db: PrismaClient, orgId: string, name: string): Promise<TeamWithCount | null> {
+  return db.team.findUnique({ where: { orgId_name: { orgId, name } }, include: withCount });
+}
+
+/** Team names that parse as UUIDs are refused, as account names are. */
+function checkTeamName(name: string): void {
+  if (isIdShaped(name)) throw invalidParameter("name", `${name} is shaped like a UUID: team names must not be, as UUIDs name teams by id`);
 }
 
 const teamExists = (org: string, name: string): ApiError =>
@@ -71,7 +84,8 @@ export class TeamsService {
     const org = await this.accounts.findOrg(orgRef);
     await this.accounts.requireManager(principal, org);
     checkRoundTrip(input, org, null);
-    if (await findTeamRef(this.db, org.id, input.name)) throw teamExists(org.name, input.name);
+    checkTeamName(input.name);
+    if (await findTeamByName(this.db, org.id, input.name)) throw teamExists(org.name, input.name);
     try {
       const team = await this.db.team.create({
         data: { id: randomUUID(), orgId: org.id, name: input.name, description: input.description ?? "" },
@@ -95,8 +109,9 @@ export class TeamsService {
     await this.accounts.requireManager(principal, org);
     const team = await this.find(org, teamRef);
     checkRoundTrip(input, org, team.id);
-    if (input.name !== undefined && input.name !== team.name && (await findTeamRef(this.db, org.id, input.name))) {
-      throw teamExists(org.name, input.name);
+    if (input.name !== undefined && input.name !== team.name) {
+      checkTeamName(input.name);
+      if (await findTeamByName(this.db, org.id, input.name)) throw teamExists(org.name, input.name);
     }
     try {
       const updated = await this.db.team.update({

@@ -1,13 +1,15 @@
 // The webhook subscriptions of MSR's /api/v0 (contract sections 1 and 2) plus the signing
-// secret extension (delivery.md "Signing"): create, list, update, delete, rotate.
+// secret extension (delivery.md "Signing"): create, list, update, delete, rotate. A webhook is
+// bound to the account and repository its key named when it was made (by id): the listings and
+// every check follow the ids, and the webhook goes when they are deleted.
 import { randomBytes } from "node:crypto";
 import { Prisma, type PrismaClient, type Webhook } from "@msr-webhooks/db/client";
-import { keyShapeError, parseKey } from "@msr-webhooks/events/access";
+import { keyShapeError } from "@msr-webhooks/events/access";
 import { formatGoTime } from "@msr-webhooks/events/go-time";
 import { generateSecret } from "@msr-webhooks/events/signing";
 import type { SubscriptionType } from "@msr-webhooks/events/types";
 import type { Logger } from "winston";
-import { ApiError, invalidParameter, noSuchWebhook, notAuthorized } from "../errors.js";
+import { ApiError, invalidParameter, noSuchAccount, noSuchRepository, noSuchWebhook, notAuthorized } from "../errors.js";
 import type { Principal } from "../identity/principal.js";
 import { WEBHOOK_PAGE_SIZE, type SecretView } from "../schemas/webhook.schemas.js";
 import type { AccessService } from "./access.service.js";
@@ -43,6 +45,10 @@ function isNotFound(err: unknown): boolean {
   return err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2025";
 }
 
+function isForeignKeyViolation(err: unknown): boolean {
+  return err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2003";
+}
+
 export class WebhooksService {
   constructor(
     private readonly db: PrismaClient,
@@ -59,22 +65,30 @@ export class WebhooksService {
     checkEndpoint(input.endpoint, skipTLSVerification);
     const tlsCert = normalizeTlsCert(input.tlsCert);
     checkTlsCert(tlsCert);
-    await this.webhookAccess.requireSubscribe(principal, input.type, key);
+    const scope = await this.webhookAccess.requireSubscribe(principal, input.type, key);
 
-    const row = await this.db.webhook.create({
-      data: {
-        id: randomBytes(32).toString("hex"),
-        type: input.type,
-        key,
-        namespace: parseKey(key)?.namespace ?? "",
-        endpoint: input.endpoint,
-        authorId: principal.id,
-        createdAt: new Date(),
-        tlsCert,
-        skipTLSVerification,
-        signingSecret: generateSecret(),
-      },
-    });
+    let row: Webhook;
+    try {
+      row = await this.db.webhook.create({
+        data: {
+          id: randomBytes(32).toString("hex"),
+          type: input.type,
+          key,
+          namespaceId: scope.namespaceId,
+          repositoryId: scope.repositoryId,
+          endpoint: input.endpoint,
+          authorId: principal.id,
+          createdAt: new Date(),
+          tlsCert,
+          skipTLSVerification,
+          signingSecret: generateSecret(),
+        },
+      });
+    } catch (err) {
+      // Deleted between the access check and the insert.
+      if (isForeignKeyViolation(err)) throw scope.repositoryId === null ? noSuchAccount(key) : noSuchRepository(key);
+      throw err;
+    }
     this.log.info("webhook created", { webhookId: row.id, type: row.type, key: row.key, user: principal.name });
     return row;
   }
@@ -111,19 +125,16 @@ export class WebhooksService {
     return { webhooks: rows.slice(0, limit), nextPageStart: next?.id ?? "" };
   }
 
-  /** Everyone's webhooks keyed to the repository; the caller must administer it. */
+  /** Everyone's webhooks bound to the repository; the caller must administer it. */
   async listForRepository(principal: Principal, namespace: string, repository: string): Promise<Webhook[]> {
     const repo = await this.access.requireRepositoryAdmin(principal, namespace, repository);
-    return this.db.webhook.findMany({
-      where: { namespace: repo.namespace.name, key: `${repo.namespace.name}/${repo.name}` },
-      orderBy: ORDER,
-    });
+    return this.db.webhook.findMany({ where: { repositoryId: repo.id }, orderBy: ORDER });
   }
 
-  /** Everyone's webhooks keyed to the namespace or any repository in it; the caller must administer it. */
+  /** Everyone's webhooks bound to the namespace or any repository in it; the caller must administer it. */
   async listForNamespace(principal: Principal, namespace: string): Promise<Webhook[]> {
     const account = await this.access.requireNamespaceAdmin(principal, namespace);
-    return this.db.webhook.findMany({ where: { namespace: account.name }, orderBy: ORDER });
+    return this.db.webhook.findMany({ where: { namespaceId: account.id }, orderBy: ORDER });
   }
 
   async update(principal: Principal, input: UpdateWebhookInput): Promise<Webhook> {

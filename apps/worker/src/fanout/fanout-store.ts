@@ -59,6 +59,8 @@ export class FanoutStore {
               eventId: e.id,
               types: isEventType(e.type) ? subscriptionTypesFor(e.type, e.contents) : [],
               keys: keysFor(e.namespace, e.repository),
+              namespaceId: e.namespaceId,
+              repositoryId: e.repositoryId,
             })),
           );
     const byEvent = new Map<string, MatchedSubscription[]>();

@@ -59,7 +59,7 @@ export function createFanoutProcessor(deps: FanoutProcessorDeps) {
     }
 
     const subscriptions = loaded?.subscriptions ?? [];
-    const access = new AuthorAccess(deps.db, event);
+    const access = new AuthorAccess(deps.db);
     const rows: NewDelivery[] = await Promise.all(
       subscriptions.map(async (sub) => {
         const denial = await access.denial(sub);

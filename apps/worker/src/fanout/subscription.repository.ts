@@ -1,6 +1,7 @@
 // SQL of fan-out, for a batch of events at a time: the events with the namespace and repository
-// they are about; their matching subscriptions (one indexed lookup per event, authors joined in);
-// and the delivery rows written together with the events' fanned-out mark.
+// their names denote now (by id); their matching subscriptions (one indexed lookup per event,
+// authors joined in, only those bound to those ids); and the delivery rows written together with
+// the events' fanned-out mark.
 import { Prisma } from "@msr-webhooks/db/client";
 import { pgJson } from "../shared/db-text.js";
 import { filterOnly } from "../shared/filter-only.js";
@@ -17,13 +18,15 @@ export interface FanoutEvent {
   namespaceId: string | null;
   /** The repository's row, when it exists. */
   repositoryId: string | null;
-  repositoryVisibility: string | null;
 }
 
 export interface MatchedSubscription {
   id: string;
   type: string;
   key: string;
+  /** What the subscription is bound to (both null for a global one). */
+  namespaceId: string | null;
+  repositoryId: string | null;
   authorId: string;
   authorIsAdmin: boolean;
   authorIsActive: boolean;
@@ -33,6 +36,9 @@ export interface MatchQuery {
   eventId: string;
   types: readonly string[];
   keys: readonly string[];
+  /** The ids the event's namespace and repository names denote now (null: no such account or repository). */
+  namespaceId: string | null;
+  repositoryId: string | null;
 }
 
 export interface NewDelivery {
@@ -44,15 +50,30 @@ export interface NewDelivery {
 
 /**
  * The match query for a batch of events. Per event, `type = ANY(...) AND key = ANY(...) AND NOT
- * inactive` is served by the (type, key, inactive) index, so its cost follows the matches, not the table.
+ * inactive` is served by the (type, key, inactive) index, so its cost follows the matches, not the
+ * table. A matched subscription must also be bound to exactly the ids its key denotes for this
+ * event (none for "", the namespace's for "ns", both for "ns/repo"), so one made for an earlier
+ * holder of those names never matches; written as a filter the (namespaceId) index cannot serve,
+ * so the planner keeps to the key index.
  */
 export function matchingSubscriptionsSql(queries: readonly MatchQuery[]): Prisma.Sql {
-  const json = pgJson(queries.map((q) => ({ event_id: q.eventId, types: q.types, keys: q.keys })));
+  const json = pgJson(
+    queries.map((q) => ({
+      event_id: q.eventId,
+      types: q.types,
+      keys: q.keys,
+      namespace_id: q.namespaceId,
+      repository_id: q.repositoryId,
+    })),
+  );
   return Prisma.sql`
-    SELECT q.event_id::text AS "eventId", w.id, w.type, w.key, w."authorId"::text AS "authorId",
+    SELECT q.event_id::text AS "eventId", w.id, w.type, w.key,
+           w."namespaceId"::text AS "namespaceId", w."repositoryId"::text AS "repositoryId", w."authorId"::text AS "authorId",
            a."isAdmin" AS "authorIsAdmin", a."isActive" AS "authorIsActive"
-      FROM jsonb_to_recordset(${json}::jsonb) AS q(event_id uuid, types text[], keys text[])
+      FROM jsonb_to_recordset(${json}::jsonb) AS q(event_id uuid, types text[], keys text[], namespace_id uuid, repository_id uuid)
       JOIN "Webhook" AS w ON w.type = ANY(q.types) AND w.key = ANY(q.keys) AND w.inactive = false
+                         AND w."namespaceId" IS NOT DISTINCT FROM (CASE WHEN w.key <> '' THEN q.namespace_id END)
+                         AND w."repositoryId" IS NOT DISTINCT FROM (CASE WHEN strpos(w.key, '/') > 0 THEN q.repository_id END)
       JOIN "Account" AS a ON a.id = w."authorId"`;
 }
 
@@ -71,7 +92,7 @@ export class SubscriptionRepository {
     return this.sql.query<FanoutEvent>(
       Prisma.sql`
       SELECT e.id::text AS id, e.type, e.contents, e.namespace, e.repository, e.status,
-             ns.id::text AS "namespaceId", r.id::text AS "repositoryId", r.visibility AS "repositoryVisibility"
+             ns.id::text AS "namespaceId", r.id::text AS "repositoryId"
         FROM "Event" AS e
         LEFT JOIN "Account" AS ns ON ns.name = e.namespace AND e.namespace <> ''
         LEFT JOIN "Repository" AS r ON r."namespaceId" = ns.id AND r.name = e.repository

@@ -61,12 +61,34 @@ export interface WebhookSeed {
   lastSuccessfulAt?: Date | null;
 }
 
-export function webhookData(w: WebhookSeed) {
+/** What a webhook is bound to: the ids of the account and repository its key names. */
+export interface WebhookBinding {
+  namespaceId: string | null;
+  repositoryId: string | null;
+}
+
+/**
+ * The ids `key` names, as the API binds a webhook it creates. A webhook can only be made for what
+ * exists, so what the test has not made yet is made here: the namespace as an organization without
+ * owners, the repository in it.
+ */
+export async function bindingOf(db: PrismaClient, key: string): Promise<WebhookBinding> {
+  if (key === "") return { namespaceId: null, repositoryId: null };
+  const [namespace, repository] = key.split("/") as [string, string | undefined];
+  const account = (await db.account.findUnique({ where: { name: namespace } })) ?? (await createOrg(db, namespace));
+  if (repository === undefined) return { namespaceId: account.id, repositoryId: null };
+  const repo =
+    (await db.repository.findFirst({ where: { namespaceId: account.id, name: repository } })) ?? (await createRepo(db, account, repository));
+  return { namespaceId: account.id, repositoryId: repo.id };
+}
+
+export function webhookData(w: WebhookSeed, binding: WebhookBinding) {
   return {
     id: randomBytes(32).toString("hex"),
     type: w.type,
     key: w.key,
-    namespace: w.key.split("/")[0] ?? "",
+    namespaceId: binding.namespaceId,
+    repositoryId: binding.repositoryId,
     endpoint: w.endpoint,
     authorId: w.author.id,
     inactive: w.inactive ?? false,
@@ -81,7 +103,7 @@ export function webhookData(w: WebhookSeed) {
 }
 
 export async function createWebhook(db: PrismaClient, w: WebhookSeed): Promise<Webhook> {
-  return db.webhook.create({ data: webhookData(w) });
+  return db.webhook.create({ data: webhookData(w, await bindingOf(db, w.key)) });
 }
 
 const TIME_FIELD = { TAG_PUSH: "pushedAt", TAG_PULL: "pulledAt", TAG_DELETE: "deletedAt" } as const;

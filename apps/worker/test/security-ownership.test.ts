@@ -1,0 +1,95 @@
+// Fan-out and names that change hands (issue 14): subscriptions made for an account or repository
+// go with it, and an event reaches only the subscriptions bound (by id) to the namespace and
+// repository its names denote now.
+import { randomBytes } from "node:crypto";
+import { startReceiver, type Receiver } from "@msr-webhooks/testing/receiver";
+import { generateSecret } from "@msr-webhooks/events/signing";
+import { createHarness, type Harness } from "./support/harness.js";
+import { createOrg, createRepo, createTeam, createUser, createWebhook, grantRepo, tagPushContents, type AccountRef } from "./support/seed.js";
+import { waitUntil } from "./support/wait.js";
+
+let h: Harness;
+let receiver: Receiver;
+let olga: AccountRef;
+let bob: AccountRef;
+let mallory: AccountRef;
+
+beforeAll(async () => {
+  h = await createHarness();
+  receiver = await startReceiver();
+  olga = await createUser(h.db, "olga");
+  bob = await createUser(h.db, "bob");
+  mallory = await createUser(h.db, "mallory");
+  await h.startWorker();
+});
+
+afterAll(async () => {
+  await receiver.close();
+  await h.close();
+});
+
+async function fannedOut(producerId: string): Promise<string> {
+  const event = await waitUntil(
+    async () => {
+      const e = await h.db.event.findUnique({ where: { producerId } });
+      return e?.status === "fanned_out" && e;
+    },
+    { what: `event ${producerId} to be fanned out` },
+  );
+  return event.id;
+}
+
+it("delivers an event of a re-created namespace only to the new holder's subscriptions", async () => {
+  const foo = await createOrg(h.db, "foo", [olga]);
+  const bar = await createRepo(h.db, foo, "bar");
+  await grantRepo(h.db, await createTeam(h.db, foo, "ops", [bob]), bar, "admin");
+  const old = await createWebhook(h.db, { type: "TAG_PUSH", key: "foo/bar", endpoint: `${receiver.url}/old`, author: bob });
+  const oldNs = await createWebhook(h.db, { type: "TAG_PUSH", key: "foo", endpoint: `${receiver.url}/old-ns`, author: olga });
+
+  // An admin deletes the account (as DELETE /enzi/v0/accounts/foo does); someone else takes the name,
+  // and makes the old subscriber an owner, so only the binding can tell old from new.
+  await h.db.account.delete({ where: { id: foo.id } });
+  const foo2 = await createOrg(h.db, "foo", [mallory, bob]);
+  await createRepo(h.db, foo2, "bar");
+  const fresh = await createWebhook(h.db, { type: "TAG_PUSH", key: "foo/bar", endpoint: `${receiver.url}/new`, author: mallory });
+
+  await h.publish({ id: "renamed-1", type: "TAG_PUSH", contents: tagPushContents("foo", "bar") });
+  const eventId = await fannedOut("renamed-1");
+  await receiver.waitFor(1);
+  await new Promise((r) => setTimeout(r, 300));
+  const deliveries = await h.db.delivery.findMany({ where: { eventId } });
+  expect(deliveries.map((d) => d.webhookId)).toEqual([fresh.id]);
+  expect(receiver.requests.map((r) => r.path)).toEqual(["/new"]);
+  expect(await h.db.webhook.findMany({ where: { id: { in: [old.id, oldNs.id] } } })).toEqual([]);
+});
+
+it("matches a subscription by the repository it is bound to, not by the name in its key", async () => {
+  receiver.requests.length = 0;
+  const acme = await createOrg(h.db, "acme", [mallory]);
+  const app = await createRepo(h.db, acme, "app");
+  const other = await createRepo(h.db, acme, "other");
+  // A row whose key names acme/app but which was made for acme/other: it must follow its ids.
+  const id = randomBytes(32).toString("hex");
+  await h.db.webhook.create({
+    data: {
+      id,
+      type: "TAG_PUSH",
+      key: "acme/app",
+      namespaceId: acme.id,
+      repositoryId: other.id,
+      endpoint: `${receiver.url}/bound-elsewhere`,
+      authorId: mallory.id,
+      skipTLSVerification: true,
+      signingSecret: generateSecret(),
+    },
+  });
+  const right = await createWebhook(h.db, { type: "TAG_PUSH", key: "acme/app", endpoint: `${receiver.url}/bound-here`, author: mallory });
+  expect((await h.db.webhook.findUniqueOrThrow({ where: { id: right.id } })).repositoryId).toBe(app.id);
+
+  await h.publish({ id: "bound-1", type: "TAG_PUSH", contents: tagPushContents("acme", "app") });
+  const eventId = await fannedOut("bound-1");
+  await receiver.waitFor(1);
+  await new Promise((r) => setTimeout(r, 300));
+  expect((await h.db.delivery.findMany({ where: { eventId } })).map((d) => d.webhookId)).toEqual([right.id]);
+  expect(receiver.requests.map((r) => r.path)).toEqual(["/bound-here"]);
+});
