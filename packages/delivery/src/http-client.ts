@@ -4,6 +4,7 @@ import { performance } from "node:perf_hooks";
 import got from "got";
 import type { AddressPolicy } from "./address-policy.js";
 import { AgentPool } from "./agent-pool.js";
+import { InvalidTlsCertError } from "./trusted-certs.js";
 import { SELECTED_RESPONSE_HEADERS, type AttemptResult, type ErrorKind } from "./attempt-result.js";
 import { describeError } from "./error-kind.js";
 import type { DeliveryRequest } from "./request.js";
@@ -22,7 +23,11 @@ export interface DeliveryClientOptions {
   lookup?: LookupFunction;
   /** When given, every address is checked before connecting; without it nothing is refused. */
   addressPolicy?: AddressPolicy;
+  /** TLS contexts (with their keep-alive agents) kept for endpoints' own tlsCert, least recently used evicted. Default 256. */
+  tlsContextCacheSize?: number;
 }
+
+export const DEFAULT_TLS_CONTEXT_CACHE_SIZE = 256;
 
 export interface DeliveryTarget {
   url: string;
@@ -33,9 +38,13 @@ export interface DeliveryTarget {
 
 export interface DeliveryClient {
   send(target: DeliveryTarget, request: DeliveryRequest): Promise<AttemptResult>;
+  /** TLS contexts (each with its keep-alive agent) held for endpoints' own tlsCert: at most tlsContextCacheSize. */
+  tlsContextCount(): number;
   /** Destroys pooled connections; the client must not be used afterwards. */
   close(): void;
 }
+
+type Agents = ReturnType<AgentPool["agentsFor"]>;
 
 interface Outcome {
   statusCode: number | null;
@@ -63,7 +72,10 @@ export function createDeliveryClient(options: DeliveryClientOptions): DeliveryCl
   const maxResponseBytes = options.maxResponseBytes ?? 16 * 1024;
   const policy = options.addressPolicy;
   const lookup = policy ? policy.wrapLookup(options.lookup) : options.lookup;
-  const pool = new AgentPool(lookup);
+  const pool = new AgentPool({
+    ...(lookup ? { lookup } : {}),
+    maxTlsContexts: options.tlsContextCacheSize ?? DEFAULT_TLS_CONTEXT_CACHE_SIZE,
+  });
 
   const failure = (started: number, kind: ErrorKind, message: string): AttemptResult => ({
     ok: false,
@@ -76,7 +88,7 @@ export function createDeliveryClient(options: DeliveryClientOptions): DeliveryCl
     retryAfterMs: null,
   });
 
-  const exchange = (url: URL, target: DeliveryTarget, request: DeliveryRequest): Promise<Outcome> =>
+  const exchange = (url: URL, target: DeliveryTarget, agent: Agents, request: DeliveryRequest): Promise<Outcome> =>
     new Promise((resolve) => {
       const headers = hasHeader(request.headers, "user-agent")
         ? request.headers
@@ -84,7 +96,7 @@ export function createDeliveryClient(options: DeliveryClientOptions): DeliveryCl
       const stream = got.stream.post(url, {
         body: request.body,
         headers,
-        agent: pool.agentsFor(target),
+        agent,
         https: { rejectUnauthorized: target.skipTLSVerification !== true },
         http2: false,
         followRedirect: false,
@@ -148,17 +160,24 @@ export function createDeliveryClient(options: DeliveryClientOptions): DeliveryCl
       if (policy && isIP(host) !== 0) {
         const verdict = policy.check(host);
         if (!verdict.allowed) {
-          return failure(started, "blocked", `${host} refused by the outbound address policy: ${verdict.reason ?? ""}`);
+          return failure(started, "blocked", `${host} refused by the outbound address policy: ${verdict.reason}`);
         }
       }
 
+      let agents: Agents;
+      try {
+        agents = pool.agentsFor(target);
+      } catch (error) {
+        if (error instanceof InvalidTlsCertError) return failure(started, "tls", `tlsCert ${error.message}`);
+        throw error;
+      }
       let outcome: Outcome;
       try {
-        outcome = await exchange(url, target, request);
+        outcome = await exchange(url, target, agents, request);
       } catch (error) {
-        // Only setup can throw here (e.g. a tlsCert that is not a certificate); network errors settle instead.
+        // Only setup can throw here; network errors settle instead.
         const { kind, message } = describeError(error);
-        return failure(started, kind === "other" && target.tlsCert ? "tls" : kind, message);
+        return failure(started, kind, message);
       }
 
       const { statusCode, headers, body, error } = outcome;
@@ -186,6 +205,9 @@ export function createDeliveryClient(options: DeliveryClientOptions): DeliveryCl
         errorMessage,
         retryAfterMs,
       };
+    },
+    tlsContextCount() {
+      return pool.size();
     },
     close() {
       pool.destroy();

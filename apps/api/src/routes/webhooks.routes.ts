@@ -2,6 +2,7 @@
 // the signing-secret extension. Thin: the schemas validate, the services decide.
 import { signedIn } from "../errors.js";
 import { route, type RouteSpec } from "../http/route-spec.js";
+import { ErrorBodySchema } from "../openapi/error-schema.js";
 import { presentWebhook } from "../presenters/webhook.presenter.js";
 import {
   CreateWebhookBody,
@@ -95,9 +96,13 @@ export function webhookRoutes(services: Services): RouteSpec[] {
       invalidBodyCode: "INVALID_WEBHOOK",
       responses: {
         200: { description: "The outcome of the attempt (also when the endpoint failed)", schema: TestResultSchema },
+        429: {
+          description: "Too many test sends by this user (TOO_MANY_REQUESTS, WEBHOOK_TEST_RATE_LIMIT); Retry-After says when to try again",
+          schema: ErrorBodySchema,
+        },
       },
       handler: async ({ principal, body, log }) => {
-        const result = await webhookTests.send(body);
+        const result = await webhookTests.send(signedIn(principal), body);
         log.info("webhook test sent", {
           user: signedIn(principal).name,
           type: body.type,

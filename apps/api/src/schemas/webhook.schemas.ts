@@ -11,6 +11,7 @@ function StringEnum<const T extends readonly string[]>(values: T, description: s
 const GO_TIME_PATTERN = "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(?:\\.\\d{1,9})?Z$";
 
 export const MAX_ENDPOINT_LENGTH = 2048;
+/** The schema's ceiling; the configured limit (WEBHOOK_TLS_CERT_MAX_BYTES, default 64 KiB) is checked by the service. */
 export const MAX_TLS_CERT_LENGTH = 256 * 1024;
 
 const SubscriptionTypeSchema = StringEnum(
@@ -25,7 +26,8 @@ const Endpoint = Type.String({
 });
 const TlsCert = Type.String({
   maxLength: MAX_TLS_CERT_LENGTH,
-  description: "PEM certificate(s) trusted for this endpoint in addition to the system roots; \"\" for none.",
+  description:
+    "PEM certificate(s) trusted for this endpoint in addition to the system roots; \"\" for none. At most WEBHOOK_TLS_CERT_MAX_BYTES (default 64 KiB).",
 });
 const SkipTls = Type.Boolean({ description: "Do not verify the endpoint's TLS certificate." });
 
@@ -131,9 +133,12 @@ export const TestResultSchema = Type.Object(
     durationMs: Type.Integer({ minimum: 0 }),
     error: Type.Union([Type.String(), Type.Null()], { description: "Why the attempt failed; null on success." }),
     errorKind: Type.Union([Type.String(), Type.Null()], {
-      description: "timeout | connection_refused | connection_reset | dns | tls | http | redirect | ...; null on success.",
+      description:
+        "http | redirect | dns for everyone; a failure without an HTTP answer is `unreachable` except to system admins, who see timeout | connection_refused | connection_reset | tls | other (all of them with WEBHOOK_TEST_DETAIL=everyone); null on success.",
     }),
-    responseBody: Type.String({ description: "The endpoint's response body, cut at 16 KiB." }),
+    responseBody: Type.String({
+      description: "The endpoint's response body, cut at 16 KiB: for system admins only (\"\" for others) unless WEBHOOK_TEST_DETAIL=everyone.",
+    }),
     webhookId: Type.String({ description: "The webhook-id header sent." }),
     signingSecret: Type.String({
       description: "The throwaway secret this test request was signed with (verify your receiver against it).",

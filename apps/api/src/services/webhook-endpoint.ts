@@ -1,7 +1,9 @@
 // The rules on where a webhook may point (MSR contract section 2): an absolute http(s) URL
-// without credentials, http:// only with skipTLSVerification, and a tlsCert that really is
-// PEM certificate(s). Shared by create, update and test so all three answer alike.
-import { X509Certificate } from "node:crypto";
+// without credentials, http:// only with skipTLSVerification, a host the outbound address
+// policy does not refuse, and a tlsCert that really is PEM certificate(s) of bounded size.
+// Shared by create, update and test so all three answer alike.
+import type { EndpointScreen } from "@msr-webhooks/delivery/endpoint-screen";
+import { InvalidTlsCertError, parseTrustedCertificates } from "@msr-webhooks/delivery/trusted-certs";
 import { ApiError } from "../errors.js";
 
 const invalid = (field: string, message: string): ApiError => new ApiError("INVALID_WEBHOOK", message, { field });
@@ -42,34 +44,50 @@ export function checkEndpoint(endpoint: string, skipTLSVerification: boolean): v
   }
 }
 
-const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g;
-
 /** "" for none (whitespace only counts as none), else the PEM as given. */
 export function normalizeTlsCert(tlsCert: string | undefined): string {
   return tlsCert === undefined || tlsCert.trim() === "" ? "" : tlsCert;
 }
 
-/** Throws INVALID_WEBHOOK (detail.field "tlsCert") unless tlsCert is "" or PEM certificate(s). */
-export function checkTlsCert(tlsCert: string): void {
-  if (tlsCert === "") return;
-  const blocks = [...tlsCert.matchAll(PEM_BLOCK)];
-  const begins = tlsCert.match(/-----BEGIN /g)?.length ?? 0;
-  if (blocks.length === 0) {
-    throw invalid("tlsCert", "tlsCert is not PEM: expected one or more -----BEGIN CERTIFICATE----- blocks");
+export interface WebhookEndpointLimits {
+  /** Largest tlsCert accepted, in UTF-8 bytes (WEBHOOK_TLS_CERT_MAX_BYTES). */
+  tlsCertMaxBytes: number;
+}
+
+/** The rules that need configuration: the tlsCert limit, and the outbound address policy's screening. */
+export class WebhookEndpointRules {
+  constructor(
+    private readonly screenHost: EndpointScreen,
+    private readonly limits: WebhookEndpointLimits,
+  ) {}
+
+  /**
+   * Throws INVALID_WEBHOOK (detail.field "endpoint", detail.rule the policy's rule) when the endpoint's
+   * host is an address the outbound policy refuses, or a name resolving to one. Call after checkEndpoint.
+   */
+  async screen(endpoint: string): Promise<void> {
+    const verdict = await this.screenHost(new URL(endpoint).hostname);
+    if (verdict.refused) {
+      throw new ApiError(
+        "INVALID_WEBHOOK",
+        `endpoint host ${verdict.message}: refused by the outbound address policy (rule ${verdict.rule})`,
+        { field: "endpoint", rule: verdict.rule },
+      );
+    }
   }
-  if (begins !== blocks.length) {
-    throw invalid("tlsCert", "tlsCert has a PEM block without its matching -----END----- line");
-  }
-  blocks.forEach((block, index) => {
-    const label = block[1] ?? "";
-    if (label !== "CERTIFICATE") {
-      const hint = label.includes("PRIVATE KEY") ? " (never send a private key here)" : "";
-      throw invalid("tlsCert", `tlsCert may hold only CERTIFICATE blocks, found ${label}${hint}`);
+
+  /** Throws INVALID_WEBHOOK (detail.field "tlsCert") unless tlsCert is "" or PEM certificate(s) within the limit. */
+  checkTlsCert(tlsCert: string): void {
+    if (tlsCert === "") return;
+    const bytes = Buffer.byteLength(tlsCert, "utf8");
+    if (bytes > this.limits.tlsCertMaxBytes) {
+      throw invalid("tlsCert", `tlsCert is ${bytes} bytes; at most ${this.limits.tlsCertMaxBytes} are accepted`);
     }
     try {
-      new X509Certificate(block[0]);
-    } catch {
-      throw invalid("tlsCert", `tlsCert certificate #${index + 1} is not a valid X.509 certificate`);
+      parseTrustedCertificates(tlsCert);
+    } catch (err) {
+      if (err instanceof InvalidTlsCertError) throw invalid("tlsCert", `tlsCert ${err.message}`);
+      throw err;
     }
-  });
+  }
 }

@@ -1,7 +1,10 @@
 // POST /webhooks/test: sends the fixed example payload of a type to an endpoint now, through
 // the same delivery client (address policy, TLS settings, timeouts) as real deliveries. The
 // request is signed with a throwaway secret that the answer reveals, so a receiver's signature
-// check can be tried out before any subscription exists.
+// check can be tried out before any subscription exists. Sends are limited per user, and unless
+// WEBHOOK_TEST_DETAIL=everyone only system admins see the response body and the exact cause of a
+// failure without an HTTP answer: everyone else gets one kind, "unreachable", so that refused,
+// filtered and non-HTTP ports look alike and the endpoint maps no network.
 import { randomBytes } from "node:crypto";
 import type { DeliveryClient } from "@msr-webhooks/delivery/http-client";
 import { buildRequest } from "@msr-webhooks/delivery/request";
@@ -9,9 +12,12 @@ import { buildEnvelope, serializeEnvelope, type EventEnvelope } from "@msr-webho
 import { generateSecret } from "@msr-webhooks/events/signing";
 import { testPayload } from "@msr-webhooks/events/test-payloads";
 import { deliveredTypeOf, isRepoEventKind, type SubscriptionType } from "@msr-webhooks/events/types";
+import type { AttemptResult } from "@msr-webhooks/delivery/attempt-result";
 import { ApiError } from "../errors.js";
+import type { Principal } from "../identity/principal.js";
 import type { TestResult } from "../schemas/webhook.schemas.js";
-import { checkEndpoint, checkTlsCert, normalizeTlsCert } from "./webhook-endpoint.js";
+import { checkEndpoint, normalizeTlsCert, type WebhookEndpointRules } from "./webhook-endpoint.js";
+import type { WebhookTestLimiter } from "./webhook-test-limit.js";
 
 export interface WebhookTestInput {
   type: SubscriptionType;
@@ -31,43 +37,79 @@ export function testEnvelope(type: SubscriptionType, registryHost: string, now: 
   return buildEnvelope({ type: delivered, createdAt: now, contents, location: payload.location ?? null });
 }
 
+/** Who sees response bodies and exact failure causes: system admins only, or every user. */
+export type WebhookTestDetail = "admins" | "everyone";
+
+export interface WebhookTestOptions {
+  registryHost: string;
+  userAgent: string;
+  detail: WebhookTestDetail;
+}
+
+/** The one kind a caller without full detail gets for every failure that had no HTTP answer (dns aside). */
+export const UNREACHABLE = "unreachable";
+const UNREACHABLE_MESSAGE =
+  "no HTTP answer from the endpoint: the connection was refused, reset or timed out, TLS failed (e.g. an untrusted certificate), or the port does not speak HTTP; a system admin's test shows which";
+
+/** Kinds shown to every caller: the endpoint answered HTTP, or its name did not resolve. */
+const ALWAYS_SHOWN = new Set<string>(["http", "redirect", "dns"]);
+
 export class WebhookTestService {
   constructor(
     private readonly client: DeliveryClient,
-    private readonly registryHost: string,
-    private readonly userAgent: string,
+    private readonly endpoints: WebhookEndpointRules,
+    private readonly limiter: WebhookTestLimiter,
+    private readonly options: WebhookTestOptions,
   ) {}
 
-  async send(input: WebhookTestInput): Promise<TestResult> {
+  async send(principal: Principal, input: WebhookTestInput): Promise<TestResult> {
     const skipTLSVerification = input.skipTLSVerification ?? false;
     checkEndpoint(input.endpoint, skipTLSVerification);
     const tlsCert = normalizeTlsCert(input.tlsCert);
-    checkTlsCert(tlsCert);
+    this.endpoints.checkTlsCert(tlsCert);
+    // Counted before the host is resolved, so the limit bounds DNS look-ups too.
+    await this.limiter.admit(principal.id);
+    await this.endpoints.screen(input.endpoint);
 
-    const envelope = testEnvelope(input.type, this.registryHost, new Date());
+    const envelope = testEnvelope(input.type, this.options.registryHost, new Date());
     const signingSecret = generateSecret();
     const webhookId = `msg_test_${randomBytes(16).toString("hex")}`;
     const request = buildRequest({
       deliveryId: webhookId,
       body: serializeEnvelope(envelope),
       secrets: [signingSecret],
-      userAgent: this.userAgent,
+      userAgent: this.options.userAgent,
     });
     const result = await this.client.send({ url: input.endpoint, tlsCert, skipTLSVerification }, request);
     // The same refusal a real delivery would record; here the caller can still fix the endpoint.
     if (result.errorKind === "blocked" || result.errorKind === "invalid_url") {
       throw new ApiError("INVALID_WEBHOOK", result.errorMessage ?? "endpoint refused", { field: "endpoint" });
     }
-    return {
-      ok: result.ok,
-      statusCode: result.statusCode,
-      durationMs: result.durationMs,
-      error: result.errorMessage,
-      errorKind: result.errorKind,
-      responseBody: result.responseBody,
-      webhookId,
-      signingSecret,
-      payload: envelope,
-    };
+    const full = principal.isAdmin || this.options.detail === "everyone";
+    return { ...(full ? fullOutcome(result) : summaryOutcome(result)), durationMs: result.durationMs, webhookId, signingSecret, payload: envelope };
   }
+}
+
+type Outcome = Pick<TestResult, "ok" | "statusCode" | "error" | "errorKind" | "responseBody">;
+
+function fullOutcome(result: AttemptResult): Outcome {
+  return {
+    ok: result.ok,
+    statusCode: result.statusCode,
+    error: result.errorMessage,
+    errorKind: result.errorKind,
+    responseBody: result.responseBody,
+  };
+}
+
+/** Status code and kind without the body; every failure without an HTTP answer (dns aside) is one kind. */
+function summaryOutcome(result: AttemptResult): Outcome {
+  const hidden = result.errorKind !== null && result.statusCode === null && !ALWAYS_SHOWN.has(result.errorKind);
+  return {
+    ok: result.ok,
+    statusCode: result.statusCode,
+    error: hidden ? UNREACHABLE_MESSAGE : result.errorMessage,
+    errorKind: hidden ? UNREACHABLE : result.errorKind,
+    responseBody: "",
+  };
 }

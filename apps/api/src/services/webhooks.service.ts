@@ -14,7 +14,7 @@ import type { Principal } from "../identity/principal.js";
 import { WEBHOOK_PAGE_SIZE, type SecretView } from "../schemas/webhook.schemas.js";
 import type { AccessService } from "./access.service.js";
 import type { WebhookAccessService } from "./webhook-access.service.js";
-import { checkEndpoint, checkTlsCert, normalizeTlsCert } from "./webhook-endpoint.js";
+import { checkEndpoint, normalizeTlsCert, type WebhookEndpointRules } from "./webhook-endpoint.js";
 
 /** How long the secret before a rotation keeps signing alongside the new one. */
 export const SECRET_ROTATION_OVERLAP_MS = 24 * 60 * 60 * 1000;
@@ -55,6 +55,7 @@ export class WebhooksService {
     private readonly access: AccessService,
     private readonly webhookAccess: WebhookAccessService,
     private readonly log: Logger,
+    private readonly endpoints: WebhookEndpointRules,
   ) {}
 
   async create(principal: Principal, input: CreateWebhookInput): Promise<Webhook> {
@@ -64,8 +65,9 @@ export class WebhooksService {
     const skipTLSVerification = input.skipTLSVerification ?? false;
     checkEndpoint(input.endpoint, skipTLSVerification);
     const tlsCert = normalizeTlsCert(input.tlsCert);
-    checkTlsCert(tlsCert);
+    this.endpoints.checkTlsCert(tlsCert);
     const scope = await this.webhookAccess.requireSubscribe(principal, input.type, key);
+    await this.endpoints.screen(input.endpoint);
 
     let row: Webhook;
     try {
@@ -152,7 +154,7 @@ export class WebhooksService {
     const skipTLSVerification = input.skipTLSVerification ?? row.skipTLSVerification;
     checkEndpoint(row.endpoint, skipTLSVerification);
     const tlsCert = input.tlsCert === undefined ? row.tlsCert : normalizeTlsCert(input.tlsCert);
-    checkTlsCert(tlsCert);
+    if (input.tlsCert !== undefined) this.endpoints.checkTlsCert(tlsCert);
 
     const data: Prisma.WebhookUpdateInput = { tlsCert, skipTLSVerification };
     if (input.inactive !== undefined) {
