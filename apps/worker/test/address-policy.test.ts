@@ -52,7 +52,7 @@ beforeAll(async () => {
   redirector = await startCanary("127.0.0.2", 0, (_req, res) =>
     res.writeHead(302, { Location: `http://127.0.0.2:${redirectTarget.port}/target` }).end(),
   );
-}, 60_000);
+});
 
 afterAll(async () => {
   await h.close();
@@ -95,7 +95,6 @@ it("refuses loopback, unspecified, link-local and metadata addresses, records th
   await h.publish({ type: "TAG_PUSH", contents: tagPushContents("foo", "bar") });
   const total = hooks.size + 2;
   await waitUntil(async () => (await h.db.delivery.count({ where: { status: "failed" } })) === total, {
-    timeoutMs: 20_000,
     what: "every delivery to fail",
   });
 
@@ -131,4 +130,4 @@ it("refuses loopback, unspecified, link-local and metadata addresses, records th
   expect(m.attempts[0]!.errorMessage).toContain(`redirect to http://127.0.0.2:${redirectTarget.port}/target not followed`);
   expect(redirector.hits).toHaveLength(3);
   expect(redirectTarget.hits).toEqual([]);
-}, 60_000);
+});

@@ -2,6 +2,13 @@
 import { aggregateHealth } from "../src/delivery/webhook-health.js";
 import { Batcher } from "../src/shared/batcher.js";
 
+// The jest object of an ESM test file.
+const jestApi = (import.meta as unknown as { jest: typeof jest }).jest;
+
+afterEach(() => {
+  jestApi.useRealTimers();
+});
+
 function gate(): { promise: Promise<boolean>; open: () => void } {
   let open!: () => void;
   const promise = new Promise<boolean>((r) => (open = () => r(true)));
@@ -54,11 +61,16 @@ describe("Batcher", () => {
   });
 
   it("lets a short batch wait up to lingerMs for company", async () => {
+    // Frozen timers: the linger ends when the test moves the clock, never because this machine was slow.
+    jestApi.useFakeTimers();
     const calls: number[][] = [];
     const batcher = new Batcher<number, number>(async (xs) => (calls.push(xs), xs), { maxBatch: 10, maxInFlight: 1, lingerMs: 30 });
     const a = batcher.submit(1);
-    await new Promise((r) => setTimeout(r, 5));
+    jestApi.advanceTimersByTime(5);
     const b = batcher.submit(2);
+    jestApi.advanceTimersByTime(24);
+    expect(calls).toEqual([]);
+    jestApi.advanceTimersByTime(1);
     expect(await Promise.all([a, b])).toEqual([1, 2]);
     expect(calls).toEqual([[1, 2]]);
   });

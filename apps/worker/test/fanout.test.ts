@@ -60,6 +60,24 @@ async function eventIdOf(producerId: string): Promise<string> {
   return event.id;
 }
 
+/**
+ * The event's deliveries once its fan-out is over and every delivery it made has finished: the
+ * rows and the fanned_out status are written in one statement, so no delivery can come later, and
+ * every request a delivery made has arrived before its row says so.
+ */
+async function finishedDeliveries(eventId: string) {
+  await waitUntil(async () => (await h.db.event.findUnique({ where: { id: eventId } }))?.status === "fanned_out", {
+    what: `event ${eventId} to be fanned out`,
+  });
+  return waitUntil(
+    async () => {
+      const rows = await deliveriesOf(eventId);
+      return rows.every((d) => d.status === "succeeded" || d.status === "failed" || d.status === "skipped") && rows;
+    },
+    { what: `every delivery of event ${eventId} to finish` },
+  );
+}
+
 describe("fan-out of a TAG_PUSH for foo/bar", () => {
   it("reaches foo/bar, foo and the global key, and nothing else", async () => {
     const hook = (name: string, type: string, key: string, extra: { inactive?: boolean; author?: AccountRef } = {}) =>
@@ -73,17 +91,14 @@ describe("fan-out of a TAG_PUSH for foo/bar", () => {
     await hook("inactive", "TAG_PUSH", "foo/bar", { inactive: true });
 
     await h.publish({ id: "fanout-1", type: "TAG_PUSH", contents: tagPushContents("foo", "bar") });
-    await receiver.waitFor(3);
-    const eventId = await eventIdOf("fanout-1");
-    await waitUntil(async () => (await h.db.event.findUnique({ where: { id: eventId } }))?.status === "fanned_out");
-    // Give a wrongly matched subscription time to show up before asserting it did not.
-    await new Promise((r) => setTimeout(r, 300));
+    const deliveries = await finishedDeliveries(await eventIdOf("fanout-1"));
+    // Fan-out is over and its deliveries are done: a wrongly matched subscription would be here by now.
+    expect(deliveries.map((d) => [d.webhook.endpoint.slice(receiver.url.length), d.status]).sort()).toEqual([
+      ["/global", "succeeded"],
+      ["/namespace", "succeeded"],
+      ["/repo", "succeeded"],
+    ]);
     expect(receiver.requests.map((r) => r.path).sort()).toEqual(["/global", "/namespace", "/repo"]);
-    const deliveries = await waitUntil(async () => {
-      const rows = await deliveriesOf(eventId);
-      return rows.every((d) => d.status === "succeeded") && rows;
-    });
-    expect(deliveries).toHaveLength(3);
 
     const req = receiver.requests[0]!;
     expect(req.method).toBe("POST");
@@ -118,11 +133,9 @@ describe("fan-out of a TAG_PUSH for foo/bar", () => {
     const deactivated = await createWebhook(h.db, { type: "TAG_DELETE", key: "foo/bar", endpoint: `${receiver.url}/gone`, author: gone });
 
     await h.publish({ id: "fanout-2", type: "TAG_DELETE", contents: tagContents("TAG_DELETE", "foo", "bar") });
-    const eventId = await eventIdOf("fanout-2");
-    const rows = await waitUntil(async () => {
-      const all = await deliveriesOf(eventId);
-      return all.length === 5 && all.find((d) => d.webhookId === kept.id)?.status === "succeeded" && all;
-    });
+    const rows = await finishedDeliveries(await eventIdOf("fanout-2"));
+    expect(rows).toHaveLength(5);
+    expect(rows.find((d) => d.webhookId === kept.id)?.status).toBe("succeeded");
     const byWebhook = new Map(rows.map((d) => [d.webhookId, d]));
     expect(byWebhook.get(lost.id)).toMatchObject({ status: "skipped", reason: 'the author is no longer an admin of repository "foo/bar"' });
     expect(byWebhook.get(lostNs.id)).toMatchObject({ status: "skipped", reason: 'the author is no longer an admin of namespace "foo"' });
@@ -139,8 +152,8 @@ describe("fan-out of a TAG_PUSH for foo/bar", () => {
     await createWebhook(h.db, { type: "REPO_EVENT", key: "foo", endpoint: `${receiver.url}/any`, author: alice });
     const payload = testPayload("REPO_EVENT", "reg.example.com");
     await h.publish({ id: "fanout-3", type: "REPO_EVENT", contents: { ...payload.contents, event: "REPO_CREATED" } });
-    await receiver.waitFor(2);
-    await new Promise((r) => setTimeout(r, 300));
+    const deliveries = await finishedDeliveries(await eventIdOf("fanout-3"));
+    expect(deliveries.map((d) => d.webhook.endpoint.slice(receiver.url.length)).sort()).toEqual(["/any", "/created"]);
     expect(receiver.requests.map((r) => r.path).sort()).toEqual(["/any", "/created"]);
     for (const r of receiver.requests) expect(JSON.parse(r.body)).toMatchObject({ type: "REPO_EVENT", location: "/repositories/foo/bar" });
   });
@@ -154,7 +167,7 @@ describe("fan-out of a TAG_PUSH for foo/bar", () => {
     await h.queues.fanout.add("fanout", { eventId }, { jobId: fanoutJobId(eventId) });
     await receiver.waitFor(1);
     expect(receiver.requests[0]!.headers["webhook-id"]).toBe(deliveryId);
-    await waitUntil(() => h.db.delivery.findFirst({ where: { id: deliveryId, status: "succeeded" } }));
+    await waitUntil(() => h.db.delivery.findFirst({ where: { id: deliveryId, status: "succeeded" } }), { what: "the re-queued delivery to succeed" });
     expect(await h.db.delivery.count({ where: { eventId } })).toBe(1);
   });
 

@@ -6,9 +6,11 @@ import { startReceiver, type Receiver } from "@msr-webhooks/testing/receiver";
 import { EventRepository } from "../src/ingest/event.repository.js";
 import { IngestStore } from "../src/ingest/ingest-store.js";
 import { createIngestProcessor, eventIdForJob } from "../src/ingest/ingest.processor.js";
+import { fanoutJobId } from "@msr-webhooks/queue/names";
 import { createHarness, silentLogger, type Harness } from "./support/harness.js";
+import { jobOver } from "./support/jobs.js";
 import { createOrg, createRepo, createUser, createWebhook, tagPushContents } from "./support/seed.js";
-import { sleep, waitUntil } from "./support/wait.js";
+import { waitUntil } from "./support/wait.js";
 
 let h: Harness;
 let receiver: Receiver;
@@ -45,10 +47,11 @@ it("stores an invalid event as rejected with the reason, and delivers nothing", 
   expect(event.reason).toContain("contents.os: must be a string");
   // The producer may resend the corrected event under the same id.
   expect(event.producerId).toBeNull();
-  await sleep(300);
+  // Its ingest job is over without queueing a fan-out: nothing can deliver it.
+  expect(await jobOver(h.queues.ingest, job.id!, "the rejected event's ingest job")).toBe("unknown");
+  expect(await h.queues.fanout.getJobState(fanoutJobId(eventId))).toBe("unknown");
   expect(await h.db.delivery.count({ where: { eventId } })).toBe(0);
   expect(receiver.requests).toHaveLength(0);
-  expect(await h.queues.fanout.getJobState(`fanout-${eventId}`)).toBe("unknown");
 });
 
 it("rejects an unknown type and a REPO_* kind given as the type", async () => {
@@ -60,7 +63,7 @@ it("rejects an unknown type and a REPO_* kind given as the type", async () => {
     [kind, "REPO_CREATED is a subscription type, not an event type"],
     [notAnObject, "event: must be an object"],
   ] as const) {
-    const event = await waitUntil(() => h.db.event.findFirst({ where: { id: eventIdForJob(job) } }));
+    const event = await waitUntil(() => h.db.event.findFirst({ where: { id: eventIdForJob(job) } }), { what: `the event of job ${job.id}` });
     expect(event.status).toBe("rejected");
     expect(event.reason).toContain(text);
   }
@@ -69,8 +72,8 @@ it("rejects an unknown type and a REPO_* kind given as the type", async () => {
 it("keeps a rejected event's contents for inspection, unless they are huge", async () => {
   const small = await h.publish({ type: "TAG_PUSH", contents: { namespace: "foo" } });
   const huge = await h.publish({ type: "TAG_PUSH", contents: { namespace: "foo", author: "x".repeat(100_000) } });
-  const smallRow = await waitUntil(() => h.db.event.findFirst({ where: { id: eventIdForJob(small) } }));
-  const hugeRow = await waitUntil(() => h.db.event.findFirst({ where: { id: eventIdForJob(huge) } }));
+  const smallRow = await waitUntil(() => h.db.event.findFirst({ where: { id: eventIdForJob(small) } }), { what: "the small rejected event" });
+  const hugeRow = await waitUntil(() => h.db.event.findFirst({ where: { id: eventIdForJob(huge) } }), { what: "the huge rejected event" });
   expect(smallRow.contents).toEqual({ namespace: "foo" });
   expect(hugeRow.status).toBe("rejected");
   expect(hugeRow.contents).toEqual({});
@@ -78,15 +81,17 @@ it("keeps a rejected event's contents for inspection, unless they are huge", asy
 
 it("delivers a producer id once within 24 hours, and again once the window has passed", async () => {
   const event = { id: "push-42", type: "TAG_PUSH", contents: tagPushContents("foo", "bar") };
-  await h.publish(event);
-  await h.publish(event);
-  await h.publish({ ...event, contents: tagPushContents("foo", "bar", "other-tag") });
-  await receiver.waitFor(1);
-  await sleep(500);
-  expect(receiver.requests).toHaveLength(1);
+  const jobs = [await h.publish(event), await h.publish(event), await h.publish({ ...event, contents: tagPushContents("foo", "bar", "other-tag") })];
+  // All three are ingested, and what was stored is fanned out and delivered.
+  for (const job of jobs) await jobOver(h.queues.ingest, job.id!, `ingest job ${job.id}`);
   const stored = await h.db.event.findMany({ where: { producerId: "push-42" } });
   expect(stored).toHaveLength(1);
+  await jobOver(h.queues.fanout, fanoutJobId(stored[0]!.id), "the stored event's fan-out");
+  const [delivery] = await h.db.delivery.findMany({ where: { eventId: stored[0]!.id } });
+  await waitUntil(() => h.db.delivery.findFirst({ where: { id: delivery!.id, status: "succeeded" } }), { what: "the one delivery to succeed" });
   expect(await h.db.delivery.count({ where: { eventId: stored[0]!.id } })).toBe(1);
+  expect(await h.db.event.count({ where: { id: { in: jobs.map((j) => eventIdForJob(j)) } } })).toBe(1);
+  expect(receiver.requests).toHaveLength(1);
 
   // 25 hours later, the id is free again; the old event keeps its row.
   await h.db.event.update({ where: { id: stored[0]!.id }, data: { receivedAt: new Date(Date.now() - 25 * 3_600_000) } });
@@ -119,8 +124,11 @@ it("stores a retried job's event once and still queues its fan-out", async () =>
   expect(first).toEqual({ outcome: "accepted", eventId: eventIdForJob(job) });
   expect(second).toEqual(first);
   expect(await h.db.event.count({ where: { id: first.eventId } })).toBe(1);
-  await receiver.waitFor(1);
-  await sleep(300);
+  // One fan-out (its job id is the event's), one delivery, one request.
+  await jobOver(h.queues.fanout, fanoutJobId(first.eventId), "the replayed event's fan-out");
+  const deliveries = await h.db.delivery.findMany({ where: { eventId: first.eventId } });
+  expect(deliveries).toHaveLength(1);
+  await waitUntil(() => h.db.delivery.findFirst({ where: { id: deliveries[0]!.id, status: "succeeded" } }), { what: "the delivery to succeed" });
   expect(receiver.requests).toHaveLength(1);
 });
 
@@ -144,12 +152,12 @@ describe("a database outage during ingest", () => {
       await broken.stop();
 
       await outage.startWorker();
-      await hookReceiver.waitFor(1, 15_000);
+      await hookReceiver.waitFor(1);
       const event = await outage.db.event.findUniqueOrThrow({ where: { id: eventIdForJob(job) } });
       expect(event.status).toBe("fanned_out");
     } finally {
       await hookReceiver.close();
       await outage.close();
     }
-  }, 30_000);
+  });
 });

@@ -3,6 +3,13 @@
 // opening on a failure streak or on the failure ratio in its window, one probe when half-open, and
 // exactly one Redis round trip to admit and one to release, shared with the calls of
 // concurrent attempts.
+//
+// No assertion here depends on how fast this machine is. Periods the scripts measure (open
+// periods, slot lifetimes, the window) are awaited on Redis' own clock, which the scripts read; the
+// return times they hand out are checked against the values Redis stored. The in-process wait for
+// a slot runs with JavaScript's timers and Date frozen (jest's fake timers; Redis I/O runs as
+// usual), so "woken at once" and "deferred when the wait is over" are facts about the order of
+// events, not about milliseconds.
 import { randomUUID } from "node:crypto";
 import { createRedis } from "@msr-webhooks/queue/connection";
 import { deletePrefix, redisUrl, testQueuePrefix } from "@msr-webhooks/testing/redis";
@@ -10,7 +17,10 @@ import type { Redis } from "ioredis";
 import { RedisEndpointGate, type IsolationSettings } from "../src/isolation/redis-endpoint-gate.js";
 import { EndpointKeyring, originOf } from "../src/isolation/endpoint-key.js";
 import { captureLog } from "./support/capture-log.js";
-import { sleep } from "./support/wait.js";
+import { WAIT_MS, waitUntil } from "./support/wait.js";
+
+// The jest object of an ESM test file.
+const jestApi = (import.meta as unknown as { jest: typeof jest }).jest;
 
 const prefix = testQueuePrefix();
 const connections: Redis[] = [];
@@ -34,6 +44,69 @@ function gate(settings: Partial<IsolationSettings> = {}, breaker: Partial<Isolat
 /** A fresh endpoint per test: no state is shared between tests. */
 const endpoint = () => `http://${randomUUID()}.example:8080/hook`;
 const slot = () => randomUUID();
+const keyring = new EndpointKeyring(prefix);
+
+/** Redis' clock (ms since the epoch), the one the gate's scripts read. */
+async function redisNow(redis: Redis): Promise<number> {
+  const [seconds, micros] = await redis.time();
+  return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+}
+
+/** Waits until Redis' clock has reached `ms`: a period the scripts measure is then over. */
+async function redisClockReaches(redis: Redis, ms: number, what: string): Promise<void> {
+  await waitUntil(async () => (await redisNow(redis)) >= ms, { what, intervalMs: 20 });
+}
+
+async function breakerField(redis: Redis, url: string, field: string): Promise<number> {
+  return Number(await redis.hget(keyring.keysFor(url).breaker, field));
+}
+
+/**
+ * A refused attempt and the return time the scripts chose for it. The gate answers
+ * `now + (return time - Redis' clock at the call)`; with `now` read just before the call (one
+ * machine, one clock), the return time lies between retryAt and retryAt plus the call's length.
+ */
+async function refusal(g: RedisEndpointGate, url: string): Promise<{ reason: string; cause?: string; returnAt: { min: number; max: number } }> {
+  const before = Date.now();
+  const answer = await g.admit(url, new Date(before), slot());
+  const after = Date.now();
+  if (answer.admitted) throw new Error("admitted, expected a refusal");
+  const retryAt = answer.retryAt.getTime();
+  // 1 ms either side: Redis and node each round their microseconds down to milliseconds.
+  return { reason: answer.reason, cause: answer.cause, returnAt: { min: retryAt - 1, max: retryAt + (after - before) + 1 } };
+}
+
+function expectReturnAt(r: { returnAt: { min: number; max: number } }, at: number): void {
+  expect(at).toBeGreaterThanOrEqual(r.returnAt.min);
+  expect(at).toBeLessThanOrEqual(r.returnAt.max);
+}
+
+/** Freezes setTimeout and Date; I/O, promises and setImmediate run as usual. */
+function freezeTimers(): void {
+  jestApi.useFakeTimers({
+    doNotFake: ["nextTick", "setImmediate", "clearImmediate", "setInterval", "clearInterval", "queueMicrotask", "hrtime", "performance"],
+  });
+}
+
+/** With the timers frozen: lets I/O and promises run until `done()` holds (bounded by real time). */
+async function until(done: () => boolean, what: string): Promise<void> {
+  const deadline = performance.now() + WAIT_MS;
+  while (!done()) {
+    if (performance.now() > deadline) throw new Error(`timed out after ${WAIT_MS} ms waiting for ${what}`);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+/** A promise whose outcome can be read without awaiting it. */
+function watch<T>(promise: Promise<T>): { promise: Promise<T>; settled: () => boolean } {
+  let settled = false;
+  void promise.finally(() => (settled = true)).catch(() => undefined);
+  return { promise, settled: () => settled };
+}
+
+afterEach(() => {
+  jestApi.useRealTimers();
+});
 
 async function attempts(g: RedisEndpointGate, url: string, outcomes: boolean[]): Promise<void> {
   for (const ok of outcomes) {
@@ -84,46 +157,61 @@ describe("the in-flight cap", () => {
     const a = gate({ maxInFlight: 1, busyWaitMs: 3000 }).gate;
     const b = gate({ maxInFlight: 1, busyWaitMs: 3000 }).gate;
     const url = endpoint();
-    const first = slot();
-    await a.admit(url, new Date(), first);
-    const asked = Date.now();
-    const waiting = a.admit(url, new Date(), slot());
-    await sleep(300);
-    const released = Date.now();
-    await a.release(url, true, first);
-    expect(await waiting).toEqual({ admitted: true });
-    expect(Date.now() - released).toBeLessThan(40);
-    expect(released - asked).toBeGreaterThanOrEqual(290);
-
-    // Held by another process: this one notices within a poll or two.
-    const held = slot();
     const url2 = endpoint();
+    const first = slot();
+    const held = slot();
+    await a.admit(url, new Date(), first);
     await a.admit(url2, new Date(), held);
-    const remote = b.admit(url2, new Date(), slot());
-    await sleep(200);
-    const freed = Date.now();
+    await b.inspect(url2);
+    freezeTimers();
+    const asked = Date.now();
+
+    // Held by this process: the waiting attempt parks on its poll timer, and the release wakes it
+    // with every timer frozen, so no poll can have found the slot.
+    const waiting = watch(a.admit(url, new Date(), slot()));
+    await until(() => jestApi.getTimerCount() === 1, "the attempt to wait for a slot");
+    expect(waiting.settled()).toBe(false);
+    await a.release(url, true, first);
+    await until(waiting.settled, "the waiting attempt to be woken");
+    expect(await waiting.promise).toEqual({ admitted: true });
+    expect(Date.now()).toBe(asked);
+
+    // Held by another process: nothing here wakes the waiting attempt; its next poll finds the slot.
+    const remote = watch(b.admit(url2, new Date(), slot()));
+    await until(() => jestApi.getTimerCount() === 1, "the attempt to wait for a slot held elsewhere");
     await a.release(url2, true, held);
-    expect(await remote).toEqual({ admitted: true });
-    expect(Date.now() - freed).toBeLessThan(250);
+    expect(remote.settled()).toBe(false);
+    jestApi.advanceTimersToNextTimer();
+    await until(remote.settled, "the waiting attempt's poll");
+    expect(await remote.promise).toEqual({ admitted: true });
   });
 
   it("defers a waiting attempt after busyWaitMs, and parks no more waiters than the endpoint has slots", async () => {
     const { gate: g } = gate({ maxInFlight: 1, busyWaitMs: 300 });
     const url = endpoint();
     await g.admit(url, new Date(), slot());
-    const started = Date.now();
+    freezeTimers();
     const asked = new Date();
-    const waiter = g.admit(url, asked, slot());
-    await sleep(20);
-    // The one waiting place is taken: refused at once.
+    const waiter = watch(g.admit(url, asked, slot()));
+    await until(() => jestApi.getTimerCount() === 1, "the attempt to wait for a slot");
+    // The one waiting place is taken: refused at once, the frozen clock not having moved.
     const extra = await g.admit(url, new Date(), slot());
     expect(extra).toMatchObject({ admitted: false, reason: "1 attempts already in flight" });
-    expect(Date.now() - started).toBeLessThan(150);
-    const deferred = await waiter;
-    expect(deferred).toMatchObject({ admitted: false });
-    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+    expect(Date.now()).toBe(asked.getTime());
+    // The waiter asks again at each poll until busyWaitMs is over, and only then is deferred.
+    let polls = 0;
+    while (!waiter.settled()) {
+      expect(Date.now() - asked.getTime()).toBeLessThan(300);
+      jestApi.advanceTimersToNextTimer();
+      polls += 1;
+      await until(() => waiter.settled() || jestApi.getTimerCount() === 1, "the waiting attempt's next poll");
+    }
+    expect(polls).toBeGreaterThan(1);
+    expect(Date.now() - asked.getTime()).toBe(300);
+    const deferred = await waiter.promise;
+    expect(deferred).toMatchObject({ admitted: false, cause: "busy" });
     // Deferred by busyRetryMs (spread +50% here) from the end of the wait, not from the question.
-    if (!deferred.admitted) expect(deferred.retryAt.getTime() - asked.getTime()).toBeGreaterThanOrEqual(300 + 1500 - 10);
+    if (!deferred.admitted) expect(deferred.retryAt.getTime() - asked.getTime()).toBe(300 + 1500);
   });
 
   it("keeps endpoints apart", async () => {
@@ -136,12 +224,21 @@ describe("the in-flight cap", () => {
   });
 
   it("lets the slot of a worker that died mid-attempt lapse after slotTtlMs", async () => {
-    const { gate: g } = gate({ maxInFlight: 2, slotTtlMs: 400 });
+    const { gate: g, redis } = gate({ maxInFlight: 2, slotTtlMs: 2000 });
     const url = endpoint();
+    const from = await redisNow(redis);
     await g.admit(url, new Date(), slot());
     await g.admit(url, new Date(), slot());
+    const to = await redisNow(redis);
     expect((await g.admit(url, new Date(), slot())).admitted).toBe(false);
-    await sleep(450);
+    // Each slot lapses slotTtlMs after it was taken (Redis' clock), never released.
+    const expiries = (await redis.zrange(keyring.keysFor(url).inFlight, "0", "-1", "WITHSCORES")).filter((_, i) => i % 2 === 1).map(Number);
+    expect(expiries).toHaveLength(2);
+    for (const at of expiries) {
+      expect(at).toBeGreaterThanOrEqual(from + 2000);
+      expect(at).toBeLessThanOrEqual(to + 2000);
+    }
+    await redisClockReaches(redis, Math.max(...expiries) + 1, "the dead worker's slots to lapse");
     expect((await g.inspect(url)).inFlight).toBe(0);
     expect((await g.admit(url, new Date(), slot())).admitted).toBe(true);
   });
@@ -157,42 +254,32 @@ describe("the circuit breaker", () => {
     const state = await g.inspect(url);
     expect(state.state).toBe("open");
     expect(state.openUntil! - state.openedAt!).toBe(30_000);
-    const now = new Date();
-    const refused = await g.admit(url, now, slot());
-    expect(refused).toMatchObject({ admitted: false, reason: "circuit open", cause: "circuit" });
     // The first refused attempt comes back when the open period ends.
-    if (!refused.admitted) {
-      const wait = refused.retryAt.getTime() - now.getTime();
-      expect(wait).toBeGreaterThan(30_000 - 1000);
-      expect(wait).toBeLessThanOrEqual(30_000 + 5);
-    }
+    const refused = await refusal(g, url);
+    expect(refused).toMatchObject({ reason: "circuit open", cause: "circuit" });
+    expectReturnAt(refused, state.openUntil!);
     expect(lines.map((l) => l["message"])).toContain("circuit opened: attempts to this endpoint are deferred");
     expect(lines.find((l) => l["message"] === "circuit opened: attempts to this endpoint are deferred")?.["endpoint"]).toBe(originOf(url));
   });
 
   it("hands attempts refused by the open circuit return times one pace apart, across reopenings", async () => {
-    const { gate: g } = gate({ maxInFlight: 100, circuitPaceMs: 100 }, { openMs: 300 });
+    const { gate: g, redis } = gate({ maxInFlight: 100, circuitPaceMs: 100 }, { openMs: 2000 });
     const url = endpoint();
     await attempts(g, url, Array<boolean>(10).fill(false));
     const { openUntil } = await g.inspect(url);
-    const returns: number[] = [];
-    for (let i = 0; i < 5; i += 1) {
-      const refused = await g.admit(url, new Date(), slot());
-      if (refused.admitted) throw new Error("admitted while open");
-      returns.push(refused.retryAt.getTime());
-    }
+    const refusals = [];
+    for (let i = 0; i < 5; i += 1) refusals.push(await refusal(g, url));
     // Their first comes back as the circuit half-opens (to be the probe); the rest follow at the pace.
-    expect(Math.abs(returns[0]! - openUntil!)).toBeLessThan(20);
-    for (let i = 1; i < returns.length; i += 1) expect(returns[i]! - returns[i - 1]!).toBeGreaterThanOrEqual(95);
-    for (let i = 1; i < returns.length; i += 1) expect(returns[i]! - returns[i - 1]!).toBeLessThanOrEqual(110);
+    refusals.forEach((r, i) => expectReturnAt(r, openUntil! + i * 100));
+    expect(await breakerField(redis, url, "line")).toBe(openUntil! + 500);
     // A failed probe re-opens the circuit; later refusals queue behind those already handed out.
-    await sleep(350);
+    await redisClockReaches(redis, openUntil!, "the open period to end");
     const probe = slot();
     expect((await g.admit(url, new Date(), probe)).admitted).toBe(true);
     await g.release(url, false, probe);
-    const later = await g.admit(url, new Date(), slot());
-    if (later.admitted) throw new Error("admitted while open");
-    expect(later.retryAt.getTime()).toBeGreaterThanOrEqual(returns[4]! + 90);
+    const reopened = await g.inspect(url);
+    expect(reopened.state).toBe("open");
+    expectReturnAt(await refusal(g, url), Math.max(openUntil! + 500, reopened.openUntil!));
   });
 
   it("a success resets the streak", async () => {
@@ -217,10 +304,10 @@ describe("the circuit breaker", () => {
   });
 
   it("forgets failures older than the window", async () => {
-    const { gate: g } = gate({ maxInFlight: 100 }, { consecutiveFailures: 1000, windowMs: 1200 });
+    const { gate: g, redis } = gate({ maxInFlight: 100 }, { consecutiveFailures: 1000, windowMs: 2000 });
     const url = endpoint();
     await attempts(g, url, Array<boolean>(8).fill(false));
-    await sleep(1300);
+    await redisClockReaches(redis, (await redisNow(redis)) + 2000, "the window to pass");
     await attempts(g, url, [false, false, false]);
     expect((await g.inspect(url)).state).toBe("closed");
 
@@ -230,12 +317,12 @@ describe("the circuit breaker", () => {
   });
 
   it("when half-open lets exactly one probe through; its success closes the circuit", async () => {
-    const a = gate({ maxInFlight: 100 }, { openMs: 300 });
-    const b = gate({ maxInFlight: 100 }, { openMs: 300 });
+    const a = gate({ maxInFlight: 100 }, { openMs: 2000 });
+    const b = gate({ maxInFlight: 100 }, { openMs: 2000 });
     const url = endpoint();
     await attempts(a.gate, url, Array<boolean>(10).fill(false));
     expect((await b.gate.admit(url, new Date(), slot())).admitted).toBe(false);
-    await sleep(350);
+    await redisClockReaches(a.redis, (await a.gate.inspect(url)).openUntil!, "the open period to end");
 
     const asks = await Promise.all(Array.from({ length: 8 }, (_, i) => (i % 2 ? a.gate : b.gate).admit(url, new Date(), `p${i}`)));
     const admitted = asks.map((x, i) => (x.admitted ? `p${i}` : null)).filter((x): x is string => x !== null);
@@ -253,12 +340,12 @@ describe("the circuit breaker", () => {
   });
 
   it("re-opens when the probe fails; attempts admitted before the opening do not decide", async () => {
-    const { gate: g } = gate({ maxInFlight: 100 }, { openMs: 300 });
+    const { gate: g, redis } = gate({ maxInFlight: 100 }, { openMs: 2000 });
     const url = endpoint();
     const straggler = slot();
     expect((await g.admit(url, new Date(), straggler)).admitted).toBe(true);
     await attempts(g, url, Array<boolean>(10).fill(false));
-    await sleep(350);
+    await redisClockReaches(redis, (await g.inspect(url)).openUntil!, "the open period to end");
     const probe = slot();
     expect(await g.admit(url, new Date(), probe)).toEqual({ admitted: true });
     // An attempt that began while the circuit was closed ends now: the probe still decides.
@@ -268,19 +355,21 @@ describe("the circuit breaker", () => {
     const state = await g.inspect(url);
     expect(state.state).toBe("open");
     expect((await g.admit(url, new Date(), slot())).admitted).toBe(false);
-    await sleep(350);
+    await redisClockReaches(redis, state.openUntil!, "the second open period to end");
     expect((await g.admit(url, new Date(), slot())).admitted).toBe(true);
   });
 
   it("sends another probe when the first one's worker never reports back", async () => {
-    const { gate: g } = gate({ maxInFlight: 100, slotTtlMs: 400 }, { openMs: 200 });
+    const { gate: g, redis } = gate({ maxInFlight: 100, slotTtlMs: 2000 }, { openMs: 200 });
     const url = endpoint();
     await attempts(g, url, Array<boolean>(10).fill(false));
-    await sleep(250);
+    await redisClockReaches(redis, (await g.inspect(url)).openUntil!, "the open period to end");
     expect((await g.admit(url, new Date(), slot())).admitted).toBe(true);
-    expect((await g.admit(url, new Date(), slot())).admitted).toBe(false);
-    await sleep(450);
+    expect(await g.admit(url, new Date(), slot())).toMatchObject({ admitted: false, reason: "circuit half-open" });
+    // The probe's slot lapses unreleased: then the next attempt is the new probe.
+    await redisClockReaches(redis, await breakerField(redis, url, "probeUntil"), "the probe's slot to lapse");
     expect((await g.admit(url, new Date(), slot())).admitted).toBe(true);
+    expect((await g.inspect(url)).state).toBe("half-open");
   });
 });
 
@@ -296,7 +385,7 @@ describe("the open-circuits gauge", () => {
     await attempts(g, one, Array<boolean>(10).fill(false));
     await attempts(g, two, Array<boolean>(10).fill(false));
     expect(await g.openCircuits()).toBe(2);
-    await sleep(250);
+    await redisClockReaches(redis, (await g.inspect(one)).openUntil!, "the open period to end");
     await attempts(g, one, [true]);
     expect(await g.openCircuits()).toBe(1);
     await deletePrefix(own);

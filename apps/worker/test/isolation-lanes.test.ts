@@ -1,6 +1,9 @@
 // First attempts never queue behind retries: a failed or deferred delivery's job moves to BullMQ's
-// prioritized lane, which a worker serves only when no first attempt waits. Shown with a worker of
-// concurrency 2 kept busy by a backlog of retries: a new event's first attempt goes out next.
+// prioritized lane, which a worker serves only when no first attempt waits. Shown by order, with a
+// worker of concurrency 2 whose both slots hold retries (the failing endpoint holds its requests
+// until the test lets them go) while a backlog of ready retries waits: once a new event's first
+// attempt is queued and the slots free up, it goes out before the backlog, with at most one retry
+// (taken by the other freed slot) ahead of it.
 import { deliveryJobId } from "@msr-webhooks/queue/names";
 import { startReceiver, type Receiver } from "@msr-webhooks/testing/receiver";
 import { loadConfig } from "../src/config.js";
@@ -10,26 +13,50 @@ import { createOrg, createRepo, createUser, createWebhook, insertDelivery, inser
 import { waitUntil } from "./support/wait.js";
 
 const BACKLOG = 40;
+const CONCURRENCY = 2;
 
 let h: Harness;
 let failing: Receiver;
 let healthy: Receiver;
+/** Every request as it arrived, at either receiver. */
+const arrivals: ("retry" | "first")[] = [];
+let holding = false;
+const held: (() => void)[] = [];
+
+function releaseHeld(): void {
+  for (const release of held.splice(0)) release();
+}
 
 beforeAll(async () => {
   h = await createHarness({
-    DELIVERY_CONCURRENCY: "2",
+    DELIVERY_CONCURRENCY: String(CONCURRENCY),
     // Retries come back almost at once, so the retry lane always has more work than the worker can take.
     RETRY_SCHEDULE: Array(30).fill("20ms").join(","),
     ENDPOINT_MAX_IN_FLIGHT: "1000",
+    // Held requests end when the test lets them go, never by a timer.
+    DELIVERY_TIMEOUT_MS: "60000",
   });
-  failing = await startReceiver({ handler: () => ({ status: 500, delayMs: 30 }) });
-  healthy = await startReceiver();
-}, 60_000);
+  failing = await startReceiver({
+    handler: async () => {
+      arrivals.push("retry");
+      if (holding) await new Promise<void>((resolve) => held.push(resolve));
+      return { status: 500 };
+    },
+  });
+  healthy = await startReceiver({
+    handler: () => {
+      arrivals.push("first");
+      return { status: 200 };
+    },
+  });
+});
 
 afterAll(async () => {
-  await h.close();
-  await failing.close();
-  await healthy.close();
+  holding = false;
+  releaseHeld();
+  await h?.close();
+  await failing?.close();
+  await healthy?.close();
 });
 
 it("sends a new event's first attempt before a backlog of retries", async () => {
@@ -38,7 +65,7 @@ it("sends a new event's first attempt before a backlog of retries", async () => 
   await createRepo(h.db, foo, "busy");
   await createRepo(h.db, foo, "fresh");
   const broken = await createWebhook(h.db, { type: "TAG_PUSH", key: "foo/busy", endpoint: `${failing.url}/x`, author: alice });
-  await createWebhook(h.db, { type: "TAG_PUSH", key: "foo/fresh", endpoint: `${healthy.url}/y`, author: alice });
+  const fresh = await createWebhook(h.db, { type: "TAG_PUSH", key: "foo/fresh", endpoint: `${healthy.url}/y`, author: alice });
   const policy = loadConfig(h.env).retry;
   const ids: string[] = [];
   for (let i = 0; i < BACKLOG; i += 1) {
@@ -48,20 +75,37 @@ it("sends a new event's first attempt before a backlog of retries", async () => 
   await h.queues.delivery.addBulk(ids.map((id) => deliveryJob(id, policy)));
   await h.startWorker();
 
-  // Every backlog delivery has failed at least once and now waits in the retry lane.
+  // Every backlog delivery has failed once and is a retry now.
   await waitUntil(async () => (await h.db.delivery.count({ where: { webhookId: broken.id, attemptCount: { gte: 1 } } })) === BACKLOG, {
     what: "the backlog to fail once",
   });
-  await waitUntil(() => failing.requests.length >= 2 * BACKLOG, { what: "retries to be under way" });
-  const before = failing.requests.length;
-  const published = Date.now();
-  await h.publish({ type: "TAG_PUSH", contents: tagPushContents("foo", "fresh") });
-  const [first] = await healthy.waitFor(1, 10_000);
-  const retriesMeanwhile = failing.requests.filter((r) => r.receivedAt <= first!.receivedAt).length - before;
+  // Both of the worker's slots hold a retry; the rest of the backlog waits in the retry lane (the
+  // last few still in BullMQ's delayed set, due: a worker promotes them when it next takes a job).
+  holding = true;
+  await waitUntil(() => held.length === CONCURRENCY, { what: () => `${CONCURRENCY} retries held (${held.length})` });
+  let counts: Record<string, number> = {};
+  const backlogWaiting = async (): Promise<boolean> => {
+    counts = await h.queues.delivery.getJobCounts("prioritized", "delayed", "waiting", "active");
+    return counts.prioritized! > 0 && counts.prioritized! + counts.delayed! === BACKLOG - CONCURRENCY && counts.waiting === 0;
+  };
+  await waitUntil(backlogWaiting, { what: () => `the rest of the backlog in the retry lane (${JSON.stringify(counts)})` });
 
-  // In one FIFO lane the first attempt would wait behind ~40 retries of 30 ms at concurrency 2 (600 ms).
-  expect(retriesMeanwhile).toBeLessThanOrEqual(6);
-  expect(first!.receivedAt - published).toBeLessThan(400);
+  // A new event's first attempt is queued behind them in time.
+  await h.publish({ type: "TAG_PUSH", contents: tagPushContents("foo", "fresh") });
+  const first = await waitUntil(() => h.db.delivery.findFirst({ where: { webhookId: fresh.id } }), { what: "the new event's delivery" });
+  await waitUntil(async () => (await h.queues.delivery.getJobState(deliveryJobId(first.id))) === "waiting", {
+    what: "the first attempt's job to be queued",
+  });
+  counts = await h.queues.delivery.getJobCounts("prioritized", "delayed", "waiting", "active");
+  expect(counts).toMatchObject({ waiting: 1, active: CONCURRENCY });
+  expect(counts.prioritized! + counts.delayed!).toBe(BACKLOG - CONCURRENCY);
+
+  // The slots free up: the first attempt is among the next two jobs taken.
+  const from = arrivals.length;
+  releaseHeld();
+  await waitUntil(() => arrivals.includes("first"), { what: "the first attempt to arrive" });
+  const retriesAhead = arrivals.slice(from, arrivals.indexOf("first", from)).length;
+  expect(retriesAhead).toBeLessThanOrEqual(CONCURRENCY - 1);
   const job = await h.queues.delivery.getJob(deliveryJobId(ids[0]!));
   expect(job?.priority).toBe(RETRY_LANE_PRIORITY);
-}, 60_000);
+});

@@ -45,7 +45,7 @@ beforeAll(async () => {
   const foo = await createOrg(h.db, "foo", [alice]);
   for (const repo of ["flaky", "gone"]) await createRepo(h.db, foo, repo);
   await h.startWorker({}, { log: capturingLogger() });
-}, 30_000);
+});
 
 afterAll(async () => {
   await receiver.close();

@@ -24,8 +24,9 @@ let alice: AccountRef;
 const seen = new Map<string, number>();
 
 beforeAll(async () => {
-  h = await createHarness({ RETRY_SCHEDULE: "1500ms", RECONCILE_INTERVAL: "300ms", RECONCILE_MIN_AGE: "200ms" });
-  // Each endpoint fails its first request, so its delivery sits in BullMQ's delayed set for 1.5 s.
+  h = await createHarness({ RETRY_SCHEDULE: "5s", RECONCILE_INTERVAL: "300ms", RECONCILE_MIN_AGE: "200ms" });
+  // Each endpoint fails its first request, so its delivery sits in BullMQ's delayed set for 5 s:
+  // long enough that the keys are deleted while all five are there, however slow this machine is.
   receiver = await startReceiver({
     handler: (req) => {
       const n = (seen.get(req.path) ?? 0) + 1;
@@ -56,6 +57,8 @@ it("re-schedules due deliveries after the run's Redis keys are deleted mid-run",
   await waitUntil(async () => (await h.db.delivery.count({ where: { webhookId: { in: ids }, status: "retrying" } })) === 5, {
     what: "five retrying deliveries",
   });
+  // The row says "retrying" a moment before the job moves to the delayed set.
+  await waitUntil(async () => (await h.queues.delivery.getDelayedCount()) === 5, { what: "five delayed delivery jobs" });
   expect(await h.queues.delivery.getDelayedCount()).toBe(5);
 
   await deletePrefix(h.prefix);
@@ -66,7 +69,7 @@ it("re-schedules due deliveries after the run's Redis keys are deleted mid-run",
       const rows = await h.db.delivery.findMany({ where: { webhookId: { in: ids } }, include: { attempts: true } });
       return rows.every((d) => d.status === "succeeded") && rows;
     },
-    { timeoutMs: 15_000, what: "the lost deliveries to succeed" },
+    { what: "the lost deliveries to succeed" },
   );
   for (const d of done) expect(d.attempts).toHaveLength(2);
   expect(await h.queues.maintenance.getJobScheduler("reconcile")).toBeDefined();
@@ -77,7 +80,6 @@ it("fans out an event that was committed without its fan-out job", async () => {
   const w = await createWebhook(h.db, { type: "TAG_PUSH", key: "foo/lost", endpoint: `${receiver.url}/lost`, author: alice });
   const eventId = await insertEvent(h.db, { namespace: "foo", repository: "lost", receivedAt: new Date(Date.now() - 1000) });
   const d = await waitUntil(() => h.db.delivery.findFirst({ where: { eventId, webhookId: w.id, status: "succeeded" } }), {
-    timeoutMs: 10_000,
     what: "the lost event's delivery",
   });
   expect(d.attemptCount).toBe(1);

@@ -34,7 +34,7 @@ beforeAll(async () => {
   for (const repo of ["ok", "flaky", "gone", "paused"]) await createRepo(h.db, foo, repo);
   worker = await h.startWorker();
   ops = await startOpsHttp(worker.deps);
-}, 30_000);
+});
 
 afterAll(async () => {
   await ops.close();
@@ -63,11 +63,19 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
 function settled(webhookId: string) {
   return waitUntil(
     () => h.db.delivery.findFirst({ where: { webhookId, status: { in: ["succeeded", "failed", "skipped"] } } }),
-    { what: `delivery for ${webhookId} to settle`, timeoutMs: 15_000 },
+    { what: `delivery for ${webhookId} to settle` },
   );
 }
 
 const value = async (name: string, labels: Record<string, string> = {}): Promise<number> => sample(await scrape(), name, labels) ?? 0;
+
+/** Waits until the metric reads `expected`: the worker counts an outcome just after recording it. */
+async function counted(name: string, labels: Record<string, string>, expected: number): Promise<void> {
+  let got = 0;
+  await waitUntil(async () => (got = await value(name, labels)) === expected, {
+    what: () => `${name} ${JSON.stringify(labels)} to read ${expected} (${got})`,
+  });
+}
 
 describe("GET /metrics on the worker", () => {
   it("has every shared metric from the start, with service=worker and the process metrics", async () => {
@@ -96,12 +104,16 @@ describe("GET /metrics on the worker", () => {
   it("counts a delivered event: received from the queue, succeeded, its attempt's duration and its latency", async () => {
     const w = await createWebhook(h.db, { type: "TAG_PUSH", key: "foo/ok", endpoint: `${receiver.url}/ok`, author: alice });
     const before = await scrape();
-    const published = Date.now();
     await h.publish({ type: "TAG_PUSH", contents: tagPushContents("foo", "ok") });
-    expect((await settled(w.id)).status).toBe("succeeded");
-    const elapsedS = (Date.now() - published) / 1000;
-
-    const after = await scrape();
+    const delivery = await settled(w.id);
+    expect(delivery.status).toBe("succeeded");
+    // The worker counts the attempt right after recording it: wait for the count, not for time.
+    const counted = { type: "TAG_PUSH" };
+    let after = "";
+    await waitUntil(async () => sample((after = await scrape()), "msrwh_delivery_latency_seconds_count", counted) === (sample(before, "msrwh_delivery_latency_seconds_count", counted) ?? 0) + 1, {
+      what: "the delivery's latency to be observed",
+    });
+    const observedBy = Date.now();
     const delta = (name: string, labels: Record<string, string>) => (sample(after, name, labels) ?? 0) - (sample(before, name, labels) ?? 0);
     expect(delta("msrwh_events_received_total", { type: "TAG_PUSH", source: "queue", service: "worker" })).toBe(1);
     expect(delta("msrwh_deliveries_total", { outcome: "succeeded", type: "TAG_PUSH" })).toBe(1);
@@ -109,9 +121,14 @@ describe("GET /metrics on the worker", () => {
     // The receiver waits 30 ms before answering: the attempt cannot have been quicker.
     expect(delta("msrwh_delivery_attempt_duration_seconds_sum", { outcome: "succeeded", type: "TAG_PUSH" })).toBeGreaterThanOrEqual(0.03);
     expect(delta("msrwh_delivery_latency_seconds_count", { type: "TAG_PUSH" })).toBe(1);
+    // Publish to deliver: from the event's creation (stored) to after its attempt ended (stored),
+    // and no later than the moment it was seen counted.
     const latency = delta("msrwh_delivery_latency_seconds_sum", { type: "TAG_PUSH" });
-    expect(latency).toBeGreaterThanOrEqual(0.03);
-    expect(latency).toBeLessThanOrEqual(elapsedS + 1);
+    const event = await h.db.event.findUniqueOrThrow({ where: { id: delivery.eventId } });
+    const [attempt] = await h.db.deliveryAttempt.findMany({ where: { deliveryId: delivery.id } });
+    const createdAt = event.createdAt.getTime();
+    expect(latency).toBeGreaterThanOrEqual((attempt!.startedAt.getTime() + attempt!.durationMs - createdAt - 2) / 1000);
+    expect(latency).toBeLessThanOrEqual((observedBy - createdAt) / 1000);
   });
 
   it("counts a failed attempt as retrying, then its success", async () => {
@@ -122,8 +139,8 @@ describe("GET /metrics on the worker", () => {
     const failedAttempts = await value("msrwh_delivery_attempt_duration_seconds_count", { outcome: "retrying", type: "TAG_PUSH" });
     await h.publish({ type: "TAG_PUSH", contents: tagPushContents("foo", "flaky") });
     expect((await settled(w.id)).status).toBe("succeeded");
+    await counted("msrwh_deliveries_total", { outcome: "succeeded", type: "TAG_PUSH" }, succeeded + 1);
     expect(await value("msrwh_deliveries_total", { outcome: "retrying", type: "TAG_PUSH" })).toBe(retrying + 1);
-    expect(await value("msrwh_deliveries_total", { outcome: "succeeded", type: "TAG_PUSH" })).toBe(succeeded + 1);
     expect(await value("msrwh_delivery_attempt_duration_seconds_count", { outcome: "retrying", type: "TAG_PUSH" })).toBe(failedAttempts + 1);
   });
 
@@ -133,7 +150,7 @@ describe("GET /metrics on the worker", () => {
     const failed = await value("msrwh_deliveries_total", { outcome: "failed", type: "TAG_PUSH" });
     await h.publish({ type: "TAG_PUSH", contents: tagPushContents("foo", "gone") });
     expect((await settled(w.id)).status).toBe("failed");
-    expect(await value("msrwh_deliveries_total", { outcome: "failed", type: "TAG_PUSH" })).toBe(failed + 1);
+    await counted("msrwh_deliveries_total", { outcome: "failed", type: "TAG_PUSH" }, failed + 1);
     expect(await value("msrwh_webhooks_disabled")).toBe(1);
   });
 
@@ -143,7 +160,7 @@ describe("GET /metrics on the worker", () => {
     const deliveryId = await insertDelivery(h.db, eventId, w.id);
     await h.queues.delivery.addBulk([deliveryJob(deliveryId, loadConfig(h.env).retry)]);
     expect((await settled(w.id)).status).toBe("skipped");
-    expect(await value("msrwh_deliveries_total", { outcome: "skipped", type: "TAG_PUSH" })).toBe(1);
+    await counted("msrwh_deliveries_total", { outcome: "skipped", type: "TAG_PUSH" }, 1);
     expect(counts.get("/paused")).toBeUndefined();
   });
 

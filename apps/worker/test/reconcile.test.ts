@@ -54,7 +54,9 @@ describe("Reconciler", () => {
         () => Promise.reject(new UnrecoverableError("simulated")),
         { connection: redis, prefix, autorun: true },
       );
-      await waitUntil(async () => (await queues.delivery.getJobState(deliveryJobId(failedJobDelivery))) === "failed");
+      await waitUntil(async () => (await queues.delivery.getJobState(deliveryJobId(failedJobDelivery))) === "failed", {
+        what: "the job to end in the failed set",
+      });
       await failer.close();
       const second = deliveryJob(waitingDelivery, policy);
       await queues.delivery.add(second.name, second.data, second.opts);

@@ -2,6 +2,7 @@
 // into, and in-process workers built through the real composition root (or child processes
 // running the built worker).
 import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
 import path from "node:path";
 import type { Job, Queue } from "bullmq";
 import winston from "winston";
@@ -33,8 +34,8 @@ export interface Harness {
   /** Adds a producer job to the `events` queue, exactly as a BullMQ producer would. */
   publish(event: Record<string, unknown>, opts?: { jobId?: string }): Promise<Job>;
   startWorker(env?: Record<string, string>, overrides?: DepsOverrides): Promise<InProcessWorker>;
-  /** Runs `node dist/index.js` (build first) with the harness environment. */
-  spawnWorker(env?: Record<string, string>, opts?: { captureStderr?: boolean }): ChildProcess;
+  /** Runs `node dist/index.js` (built by the test task's dependencies) with the harness environment. */
+  spawnWorker(env?: Record<string, string>, opts?: { captureStdout?: boolean; captureStderr?: boolean }): ChildProcess;
   close(): Promise<void>;
 }
 
@@ -110,10 +111,17 @@ export async function createHarness(env: Record<string, string> = {}): Promise<H
       return worker;
     },
     spawnWorker(extraEnv = {}, opts = {}) {
+      if (!existsSync(path.join(workerDir, "dist/index.js"))) {
+        throw new Error("apps/worker/dist/index.js is missing: build the worker first (pnpm exec turbo run build --filter=@msr-webhooks/worker)");
+      }
       const child = spawn(process.execPath, ["dist/index.js"], {
         cwd: workerDir,
         env: { PATH: process.env.PATH ?? "", ...baseEnv, ...extraEnv },
-        stdio: ["ignore", process.env.TEST_LOG ? "inherit" : "ignore", opts.captureStderr ? "pipe" : process.env.TEST_LOG ? "inherit" : "ignore"],
+        stdio: [
+          "ignore",
+          opts.captureStdout ? "pipe" : process.env.TEST_LOG ? "inherit" : "ignore",
+          opts.captureStderr ? "pipe" : process.env.TEST_LOG ? "inherit" : "ignore",
+        ],
       });
       children.push(child);
       return child;
