@@ -1,1 +1,1 @@
-module.exports = require("../../jest.database.cjs");
+module.exports = { ...require("../../jest.preset.cjs") };

@@ -1,10 +1,12 @@
 // Removes what earlier test runs left behind (template and per-file databases, BullMQ prefixes),
-// so a run on a used machine starts from the state a fresh machine has. Databases still in use
-// (a suite of another run that is going on) are kept and reported, never dropped by force.
+// so a run on a used machine starts from the state a fresh machine has. While any jest process
+// holds the test-run lease (run-lease.ts) nothing is removed; a database some other client still
+// uses is kept and reported, never dropped by force.
 import { Redis } from "ioredis";
 import type pg from "pg";
 import { TEST_DATABASE_LOCK, withAdmin } from "./database.js";
 import { redisUrl } from "./redis.js";
+import { TEST_RUN_LEASE, tryExclusiveLease } from "./run-lease.js";
 
 /** Names of every database a test or bench run creates (template, per-file copy, empty). */
 const DATABASE_PATTERN = "msrwh\\_%";
@@ -12,6 +14,8 @@ const DATABASE_PATTERN = "msrwh\\_%";
 const KEY_PATTERNS = ["msrwh-t-*", "msrwh-bench-*"];
 
 export interface LeftoverReport {
+  /** False when a test process held the lease: nothing was removed. */
+  removed: boolean;
   databasesDropped: string[];
   databasesInUse: string[];
   keysDeleted: number;
@@ -52,14 +56,22 @@ async function deleteKeys(redis: Redis, report: LeftoverReport): Promise<void> {
 }
 
 export async function removeTestLeftovers(): Promise<LeftoverReport> {
-  const report: LeftoverReport = { databasesDropped: [], databasesInUse: [], keysDeleted: 0 };
-  await withAdmin((client) => dropDatabases(client, report));
-  const redis = new Redis(redisUrl(), { lazyConnect: true, maxRetriesPerRequest: 1 });
-  try {
-    await redis.connect();
-    await deleteKeys(redis, report);
-  } finally {
-    redis.disconnect();
-  }
+  const report: LeftoverReport = { removed: false, databasesDropped: [], databasesInUse: [], keysDeleted: 0 };
+  await withAdmin(async (client) => {
+    if (!(await tryExclusiveLease(client))) return;
+    try {
+      await dropDatabases(client, report);
+      const redis = new Redis(redisUrl(), { lazyConnect: true, maxRetriesPerRequest: 1 });
+      try {
+        await redis.connect();
+        await deleteKeys(redis, report);
+      } finally {
+        redis.disconnect();
+      }
+      report.removed = true;
+    } finally {
+      await client.query("SELECT pg_advisory_unlock($1)", [TEST_RUN_LEASE]);
+    }
+  });
   return report;
 }
