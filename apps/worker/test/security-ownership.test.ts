@@ -39,6 +39,16 @@ async function fannedOut(producerId: string): Promise<string> {
   return event.id;
 }
 
+async function allSucceeded(eventId: string) {
+  return waitUntil(
+    async () => {
+      const rows = await h.db.delivery.findMany({ where: { eventId } });
+      return rows.length > 0 && rows.every((d) => d.status === "succeeded") && rows;
+    },
+    { what: `every delivery of event ${eventId} to succeed` },
+  );
+}
+
 it("delivers an event of a re-created namespace only to the new holder's subscriptions", async () => {
   const foo = await createOrg(h.db, "foo", [olga]);
   const bar = await createRepo(h.db, foo, "bar");
@@ -55,9 +65,9 @@ it("delivers an event of a re-created namespace only to the new holder's subscri
 
   await h.publish({ id: "renamed-1", type: "TAG_PUSH", contents: tagPushContents("foo", "bar") });
   const eventId = await fannedOut("renamed-1");
-  await receiver.waitFor(1);
-  await new Promise((r) => setTimeout(r, 300));
-  const deliveries = await h.db.delivery.findMany({ where: { eventId } });
+  // Fan-out wrote every delivery row before it marked the event; once each has succeeded, every
+  // request this event could cause has been made.
+  const deliveries = await allSucceeded(eventId);
   expect(deliveries.map((d) => d.webhookId)).toEqual([fresh.id]);
   expect(receiver.requests.map((r) => r.path)).toEqual(["/new"]);
   expect(await h.db.webhook.findMany({ where: { id: { in: [old.id, oldNs.id] } } })).toEqual([]);
@@ -88,8 +98,6 @@ it("matches a subscription by the repository it is bound to, not by the name in 
 
   await h.publish({ id: "bound-1", type: "TAG_PUSH", contents: tagPushContents("acme", "app") });
   const eventId = await fannedOut("bound-1");
-  await receiver.waitFor(1);
-  await new Promise((r) => setTimeout(r, 300));
-  expect((await h.db.delivery.findMany({ where: { eventId } })).map((d) => d.webhookId)).toEqual([right.id]);
+  expect((await allSucceeded(eventId)).map((d) => d.webhookId)).toEqual([right.id]);
   expect(receiver.requests.map((r) => r.path)).toEqual(["/bound-here"]);
 });
