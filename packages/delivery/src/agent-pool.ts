@@ -6,7 +6,7 @@ import https from "node:https";
 import type { LookupFunction } from "node:net";
 import type { Duplex } from "node:stream";
 import tls from "node:tls";
-import { parseTrustedCertificates } from "./trusted-certs.js";
+import { certificateSetFingerprint, parseTrustedCertificates } from "./trusted-certs.js";
 
 export interface TlsSettings {
   tlsCert?: string | null;
@@ -89,14 +89,15 @@ export class AgentPool {
   private httpsAgent({ tlsCert, skipTLSVerification }: TlsSettings): https.Agent {
     if (skipTLSVerification === true) return this.insecureAgent;
     if (!tlsCert || tlsCert.trim() === "") return this.systemAgent;
-    const { fingerprint, pems } = parseTrustedCertificates(tlsCert);
+    // Found by the cheap fingerprint; a certificate set is parsed (and so validated) only to build its context.
+    const fingerprint = certificateSetFingerprint(tlsCert);
     let agent = this.trusted.get(fingerprint);
     if (agent) {
       this.trusted.delete(fingerprint);
     } else {
       agent = new PooledHttpsAgent({
         keepAlive: true,
-        secureContext: trustContext(pems),
+        secureContext: trustContext(parseTrustedCertificates(tlsCert).pems),
         ...(this.options.lookup ? { lookup: this.options.lookup } : {}),
       });
       while (this.trusted.size > 0 && this.trusted.size >= this.options.maxTlsContexts) this.evictOldest();
