@@ -259,6 +259,14 @@ describe("push", () => {
     expect(await contentsOf(answer.events, "REPO_EVENT")).toMatchObject({ event: "REPO_CREATED", author: "", data: { namespaceType: "organization" } });
   });
 
+  it("makes up no organization for a namespace shaped like an id, and still records the push", async () => {
+    const namespace = "0b6e1f0c-3c0e-4d7e-9a39-6c7d9f1b2a44";
+    const digest = registry.addImage(`${namespace}/tool`, { os: "linux", architecture: "amd64" });
+    const answer = await notify(manifestEvent("push", `${namespace}/tool`, digest, "latest"));
+    expect(await ctx.deps.services.db.account.findUnique({ where: { name: namespace } })).toBeNull();
+    expect(answer.events.map((e) => e.type).sort()).toEqual(["MANIFEST_PUSH", "TAG_PUSH"]);
+  });
+
   it("makes only MANIFEST_PUSH, without tag, for a push by digest; no second REPO_CREATED", async () => {
     const digest = registry.addImage("alice/web", { os: "windows", architecture: "amd64" });
     const answer = await notify(manifestEvent("push", "alice/web", digest));

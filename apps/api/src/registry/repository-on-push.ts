@@ -5,7 +5,7 @@
 // any access.
 import { randomUUID } from "node:crypto";
 import type { Prisma } from "@msr-webhooks/db/client";
-import type { RepositoryWithNamespace } from "@msr-webhooks/db/accounts";
+import { isIdShaped, type RepositoryWithNamespace } from "@msr-webhooks/db/accounts";
 
 export interface CreatedOnPush {
   repository: RepositoryWithNamespace;
@@ -24,6 +24,9 @@ export async function createRepositoryOnPush(
   let account = await tx.account.findUnique({ where: { name: namespace } });
   let namespaceCreated = false;
   if (account === null) {
+    // No account may be named like an id (it would shadow lookups by id): the push stays in the
+    // registry, its events are recorded, but no namespace is made up for it.
+    if (isIdShaped(namespace)) return null;
     account = await tx.account.create({ data: { id: randomUUID(), name: namespace, isOrg: true } });
     namespaceCreated = true;
   }
