@@ -4,6 +4,7 @@ import { Type, type Static } from "@sinclair/typebox";
 import { Ajv } from "ajv";
 import proxyaddr from "proxy-addr";
 import { createAddressPolicy } from "@msr-webhooks/delivery/address-policy";
+import { isIdShaped } from "@msr-webhooks/db/accounts";
 
 /** Every variable the API reads, with its default (exported for the deployment tests). */
 export const Env = Type.Object({
@@ -149,6 +150,12 @@ function trustProxy(value: string): TrustProxy {
 }
 
 /** Builds the config from an environment map (process.env in production, a literal in tests). */
+/** No account may be named like an id: lookups by id would find it (see accounts.repository). */
+function adminUsername(name: string): string {
+  if (isIdShaped(name)) throw new ConfigError("invalid configuration: MSR_ADMIN_USERNAME: must not be shaped like an account id (a UUID)");
+  return name;
+}
+
 export function loadConfig(source: Record<string, string | undefined>): ApiConfig {
   const raw: Record<string, unknown> = {};
   for (const key of Object.keys(Env.properties)) {
@@ -179,7 +186,7 @@ export function loadConfig(source: Record<string, string | undefined>): ApiConfi
     port: env.PORT,
     host: env.HOST,
     registryHost: env.REGISTRY_HOST,
-    admin: { username: env.MSR_ADMIN_USERNAME, password: env.MSR_ADMIN_PASSWORD },
+    admin: { username: adminUsername(env.MSR_ADMIN_USERNAME), password: env.MSR_ADMIN_PASSWORD },
     queuePrefix: env.QUEUE_PREFIX,
     logLevel: env.LOG_LEVEL,
     bodyLimitBytes: env.BODY_LIMIT_BYTES,

@@ -18,6 +18,7 @@ test.each([
   ["LOG_LEVEL", { ...base, LOG_LEVEL: "loud" }],
   ["MSR_ADMIN_PASSWORD", { ...base, MSR_ADMIN_PASSWORD: "short" }],
   ["QUEUE_PREFIX", { ...base, QUEUE_PREFIX: "a:b" }],
+  ["MSR_ADMIN_USERNAME", { ...base, MSR_ADMIN_USERNAME: "0b6e1f0c-3c0e-4d7e-9a39-6c7d9f1b2a44" }],
   ["OUTBOUND_ALLOW_CIDRS", { ...base, OUTBOUND_ALLOW_CIDRS: "10.0.0.0/99" }],
   ["OUTBOUND_DENY_CIDRS", { ...base, OUTBOUND_DENY_CIDRS: "not-a-cidr" }],
 ])("a bad %s stops the start naming it", (name, env) => {
