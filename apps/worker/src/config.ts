@@ -64,6 +64,13 @@ export const Env = Type.Object({
   BREAKER_FAILURE_RATIO: Type.Number({ exclusiveMinimum: 0, maximum: 1, default: 0.7 }),
   BREAKER_CONSECUTIVE_FAILURES: Type.Integer({ minimum: 1, default: 10 }),
   BREAKER_OPEN: Duration("30s"),
+  // Fair delivery: one owner (a webhook's author account) may hold at most this share of a worker
+  // thread's delivery slots (DELIVERY_CONCURRENCY per thread), at least 1; attempts over it are deferred unspent.
+  OWNER_MAX_SHARE: Type.Number({ exclusiveMinimum: 0, maximum: 1, default: 0.25 }),
+  // Slow lane: an endpoint whose last SLOW_ENDPOINT_TIMEOUTS attempts all timed out gets this in-flight
+  // cap (instead of ENDPOINT_MAX_IN_FLIGHT) until one of its attempts is answered in time.
+  SLOW_ENDPOINT_TIMEOUTS: Type.Integer({ minimum: 1, maximum: 1000, default: 3 }),
+  SLOW_ENDPOINT_MAX_IN_FLIGHT: Type.Integer({ minimum: 1, maximum: 100000, default: 2 }),
   // The worker's small HTTP server: /healthz, /readyz, /metrics (0 picks a free port).
   WORKER_HTTP_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8081 }),
   WORKER_HTTP_HOST: Type.String({ minLength: 1, default: "0.0.0.0" }),
@@ -121,6 +128,10 @@ export interface WorkerConfig {
     busyWaitMs: number;
     busyRetryMs: number;
     breaker: { windowMs: number; minAttempts: number; failureRatio: number; consecutiveFailures: number; openMs: number };
+    /** The most of a thread's delivery slots one owner may hold at once (0..1]. */
+    ownerMaxShare: number;
+    /** Endpoints whose last `afterTimeouts` attempts timed out are capped at `maxInFlight`. */
+    slowLane: { afterTimeouts: number; maxInFlight: number };
   };
 }
 
@@ -229,6 +240,8 @@ export function loadConfig(source: Record<string, string | undefined>): WorkerCo
         consecutiveFailures: env.BREAKER_CONSECUTIVE_FAILURES,
         openMs: duration("BREAKER_OPEN", env.BREAKER_OPEN, 100),
       },
+      ownerMaxShare: env.OWNER_MAX_SHARE,
+      slowLane: { afterTimeouts: env.SLOW_ENDPOINT_TIMEOUTS, maxInFlight: env.SLOW_ENDPOINT_MAX_IN_FLIGHT },
     },
   };
 }

@@ -97,6 +97,7 @@ export function buildDeps(config: WorkerConfig, overrides: DepsOverrides = {}): 
         busyWaitMs: config.isolation.busyWaitMs,
         busyRetryMs: config.isolation.busyRetryMs,
         breaker: config.isolation.breaker,
+        slowLane: config.isolation.slowLane,
       },
       log,
     );

@@ -18,6 +18,7 @@ import { createMaintenanceProcessor } from "./maintenance/maintenance.processor.
 import { Purger } from "./maintenance/purge.service.js";
 import { Reconciler } from "./maintenance/reconcile.service.js";
 import { ensureSchedulers } from "./maintenance/schedulers.js";
+import { OwnerSlots, ownerCap } from "./isolation/owner-slots.js";
 import { errorMessage } from "@msr-webhooks/observability/logger";
 
 export interface RunningWorkers {
@@ -93,6 +94,11 @@ export async function startWorkers(deps: WorkerDeps, roles: readonly WorkerRole[
           retry: config.retry,
           userAgent: deps.userAgent,
           metrics: deps.metrics,
+          // This thread's slots (config is already its share of DELIVERY_CONCURRENCY, see threadShare).
+          fairness: {
+            owners: new OwnerSlots(ownerCap(config.isolation.ownerMaxShare, config.concurrency.delivery)),
+            retryMs: config.isolation.busyRetryMs,
+          },
         }),
         { ...common(config.concurrency.delivery), settings: { backoffStrategy: deliveryBackoffStrategy(config.retry) } },
       ),

@@ -1,5 +1,6 @@
 // One delivery attempt, in the order delivery.md gives: load the delivery (with its webhook and
-// event), skip it if the webhook is gone or inactive, ask the endpoint gate, build and sign the
+// event), skip it if the webhook is gone or inactive, take a slot of its owner's share of this
+// worker (fair delivery), ask the endpoint gate, build and sign the
 // request, send it, record the attempt, update the delivery and the webhook's health, then finish,
 // retry later or give up.
 //
@@ -22,6 +23,7 @@ import { observeAttempt, observeUnattempted, type DeliveryMetrics } from "./deli
 import type { DeliveryStore } from "./delivery-store.js";
 import { isFinished, type DueDelivery } from "./delivery.repository.js";
 import { notSentResult, toAttemptRecord } from "./attempt-record.js";
+import type { OwnerSlots } from "../isolation/owner-slots.js";
 import type { EndpointGate } from "./endpoint-gate.js";
 import type { EnvelopeCache } from "./envelope-cache.js";
 import { RetryLaterError } from "./retry-later.error.js";
@@ -38,6 +40,11 @@ export interface DeliveryProcessorDeps {
   userAgent: string;
   /** Prometheus: outcomes, attempt durations, publish-to-deliver latency (absent in some unit tests). */
   metrics?: DeliveryMetrics;
+  /**
+   * Fair delivery: each owner's share of this worker's slots, and how long an attempt over its
+   * owner's share is deferred (then spread by up to 100%). Absent: no per-owner cap.
+   */
+  fairness?: { owners: OwnerSlots; retryMs: number };
   /** Injectable for tests. */
   random?: () => number;
 }
@@ -120,6 +127,25 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
     const due = await store.loadDue(deliveryId);
     if (due === null) return notDue(job, token);
 
+    const fairness = deps.fairness;
+    if (fairness === undefined) return admitAndSend(job, token, due);
+    // The owner's slot is held for the whole rest of the job: that is what it takes of this worker.
+    if (!fairness.owners.tryAcquire(due.authorId)) {
+      if (log.isDebugEnabled()) log.debug("delivery deferred: its owner holds its share of the worker", { deliveryId });
+      // Not a failure: the delivery keeps its place among first attempts and spends nothing.
+      const retryAt = new Date(Date.now() + Math.round(fairness.retryMs * (1 + (deps.random ?? Math.random)())));
+      await store.postpone(deliveryId, retryAt);
+      return deferJob(job, token, retryAt.getTime());
+    }
+    try {
+      return await admitAndSend(job, token, due);
+    } finally {
+      fairness.owners.release(due.authorId);
+    }
+  }
+
+  async function admitAndSend(job: Job<DeliveryJobData>, token: string | undefined, due: DueDelivery): Promise<DeliveryJobResult> {
+    const deliveryId = due.id;
     const admission = await deps.gate.admit(due.endpoint, new Date(), deliveryId);
     if (!admission.admitted) {
       if (log.isDebugEnabled()) log.debug("delivery deferred by the endpoint gate", { deliveryId, reason: admission.reason });
@@ -134,12 +160,12 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
       sent = await send(due, startedAt);
     } catch (err) {
       // The gate must hear about every admitted attempt, or its in-flight counts drift.
-      await deps.gate.release(due.endpoint, false, deliveryId);
+      await deps.gate.release(due.endpoint, false, deliveryId, false);
       throw err;
     }
     const { result, permanentFailure } = sent;
     // A request that could not be built never reached the endpoint: it says nothing against it.
-    await deps.gate.release(due.endpoint, result.ok || permanentFailure !== null, deliveryId);
+    await deps.gate.release(due.endpoint, result.ok || permanentFailure !== null, deliveryId, result.errorKind === "timeout");
 
     const decision: DeliveryDecision =
       permanentFailure === null

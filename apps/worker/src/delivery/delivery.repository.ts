@@ -12,6 +12,8 @@ export interface DueDelivery {
   /** The number of the attempt about to be made (1-based). */
   attemptNumber: number;
   webhookId: string;
+  /** The webhook's author account: whose share of the worker's slots the attempt takes (owner-slots.ts). */
+  authorId: string;
   eventId: string;
   endpoint: string;
   tlsCert: string;
@@ -94,7 +96,7 @@ export class DeliveryRepository {
     return this.sql.query<DueDelivery>(
       Prisma.sql`
       SELECT d.id::text AS id, d."attemptCount" + 1 AS "attemptNumber", d."webhookId" AS "webhookId",
-             d."eventId"::text AS "eventId", w.endpoint, w."tlsCert" AS "tlsCert",
+             w."authorId"::text AS "authorId", d."eventId"::text AS "eventId", w.endpoint, w."tlsCert" AS "tlsCert",
              w."skipTLSVerification" AS "skipTLSVerification", w."signingSecret" AS "signingSecret",
              w."previousSecret" AS "previousSecret", w."previousSecretUntil" AS "previousSecretUntil",
              e.type AS "eventType", e."createdAt" AS "eventCreatedAt", e.contents::text AS "contentsJson", e.location

@@ -9,8 +9,8 @@ export type Admission =
       retryAt: Date;
       reason: string;
       /**
-       * "busy": the endpoint is at its in-flight cap, and the delivery keeps its place among first
-       * attempts. "circuit" (the default): the endpoint is failing, and the delivery waits with retries.
+       * "busy": the endpoint is at its in-flight cap (the slow lane's, for an endpoint that keeps
+       * timing out), and the delivery keeps its place among first attempts. "circuit" (the default): the endpoint is failing, and the delivery waits with retries.
        */
       cause?: "busy" | "circuit";
     };
@@ -21,8 +21,11 @@ export interface EndpointGate {
    * delivery id): an admitted attempt holds an in-flight slot under that name until release.
    */
   admit(endpoint: string, now: Date, slot: string): Admission | Promise<Admission>;
-  /** Called once for every admitted attempt when it ends; `ok` is whether the endpoint answered well. */
-  release(endpoint: string, ok: boolean, slot: string): void | Promise<void>;
+  /**
+   * Called once for every admitted attempt when it ends; `ok` is whether the endpoint answered well,
+   * `timedOut` whether it failed to answer in time (the slow lane counts those in a row).
+   */
+  release(endpoint: string, ok: boolean, slot: string, timedOut?: boolean): void | Promise<void>;
   /**
    * The metrics seam: how many endpoints have an open circuit now (msrwh_open_circuits). A gate
    * without a breaker leaves it out and the gauge reads 0.

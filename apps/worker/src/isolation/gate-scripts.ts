@@ -11,13 +11,16 @@
 //         attempt refused by the circuit is to come back. Refused attempts are handed return times
 //         one `pace` apart from the reopening on, so however large the backlog, a dead endpoint's
 //         deliveries come back at a trickle (and, once it recovers, reach it at that pace) instead
-//         of all of them knocking at every reopening.
+//         of all of them knocking at every reopening. `slow`: how many attempts in a row timed out
+//         (the slow lane); kept across the circuit's changes, cleared by any attempt answered in time.
 // KEYS[3] (release only) the deployment's open circuits: a sorted set of origins scored by when their
 //         breaker key expires, for the open-circuits gauge. Touched only when a circuit changes state.
 
 /**
  * ARGV: slot, max in flight, slot lifetime ms, wait suggested when full (ms), breaker key lifetime
- * ms, pace of returns refused by the circuit (ms). Returns {admitted, waitMs, why}.
+ * ms, pace of returns refused by the circuit (ms), timeouts in a row that put the endpoint in the
+ * slow lane (0: no slow lane), the slow lane's max in flight. Returns {admitted, waitMs, why}; why
+ * is 'slow' for an endpoint refused at the slow lane's cap.
  */
 export const ADMIT_SCRIPT = `
 local inflight, breaker = KEYS[1], KEYS[2]
@@ -27,6 +30,8 @@ local slotTtl = tonumber(ARGV[3])
 local busyWait = tonumber(ARGV[4])
 local breakerTtl = tonumber(ARGV[5])
 local pace = tonumber(ARGV[6])
+local slowAfter = tonumber(ARGV[7]) or 0
+local slowCap = tonumber(ARGV[8]) or cap
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 
@@ -39,7 +44,13 @@ local function park(earliest)
 end
 
 local probe = false
-local state = redis.call('HGET', breaker, 'state')
+local fields = redis.call('HMGET', breaker, 'state', 'slow')
+local state = fields[1]
+local full = 'busy'
+if slowAfter > 0 and (tonumber(fields[2]) or 0) >= slowAfter and slowCap < cap then
+  cap = slowCap
+  full = 'slow'
+end
 if state == 'open' then
   local reopen = tonumber(redis.call('HGET', breaker, 'until')) or 0
   if now < reopen then return {0, park(reopen), 'open'} end
@@ -53,7 +64,7 @@ end
 
 redis.call('ZREMRANGEBYSCORE', inflight, '-inf', now)
 if redis.call('ZSCORE', inflight, slot) == false and redis.call('ZCARD', inflight) >= cap then
-  return {0, busyWait, 'busy'}
+  return {0, busyWait, full}
 end
 redis.call('ZADD', inflight, now + slotTtl, slot)
 redis.call('PEXPIRE', inflight, slotTtl)
@@ -67,7 +78,7 @@ return {1, 0, 'ok'}
 
 /**
  * ARGV: slot, ok (1/0), window ms, buckets in the window, minimum attempts, failure ratio in
- * permille, failures in a row, open ms, breaker key lifetime ms, origin. Returns what became of the
+ * permille, failures in a row, open ms, breaker key lifetime ms, origin, timed out (1/0). Returns what became of the
  * circuit: closed | opened | open | half | reopened | recovered.
  */
 export const RELEASE_SCRIPT = `
@@ -82,16 +93,20 @@ local streakLimit = tonumber(ARGV[7])
 local openMs = tonumber(ARGV[8])
 local breakerTtl = tonumber(ARGV[9])
 local origin = ARGV[10]
+local timedOut = ARGV[11] == '1'
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 
 redis.call('ZREM', inflight, slot)
+-- The slow lane: timeouts in a row. The key exists already (with its lifetime) in the open and half
+-- states; in the closed state the end of this script sets its lifetime.
+if timedOut then redis.call('HINCRBY', breaker, 'slow', 1) else redis.call('HDEL', breaker, 'slow') end
 
 local function open()
-  -- A fresh window when the circuit closes again; the line of refused attempts carries on.
-  local line = redis.call('HGET', breaker, 'line') or 0
+  -- A fresh window when the circuit closes again; the line of refused attempts and the slow lane carry on.
+  local kept = redis.call('HMGET', breaker, 'line', 'slow')
   redis.call('DEL', breaker)
-  redis.call('HSET', breaker, 'state', 'open', 'until', now + openMs, 'openedAt', now, 'line', line)
+  redis.call('HSET', breaker, 'state', 'open', 'until', now + openMs, 'openedAt', now, 'line', kept[1] or 0, 'slow', kept[2] or 0)
   redis.call('PEXPIRE', breaker, breakerTtl)
   redis.call('ZADD', openSet, now + breakerTtl, origin)
 end

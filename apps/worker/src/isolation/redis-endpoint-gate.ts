@@ -1,5 +1,6 @@
 // The endpoint gate every worker process shares through Redis: a cap on attempts in flight per
-// endpoint and a circuit breaker per endpoint (see gate-scripts.ts). One script call to admit an
+// endpoint (a smaller one, the slow lane, for an endpoint whose attempts keep timing out) and a
+// circuit breaker per endpoint (see gate-scripts.ts). One script call to admit an
 // attempt, one to release it, pipelined with other attempts' calls (gate-pipeline.ts). If Redis
 // cannot answer, attempts are let through: isolation protects throughput, it must never be the
 // reason a delivery stops.
@@ -42,10 +43,15 @@ export interface IsolationSettings {
    */
   circuitPaceMs?: number;
   breaker: BreakerSettings;
+  /**
+   * An endpoint whose last `afterTimeouts` attempts all timed out is held to `maxInFlight` attempts
+   * until one is answered in time. Absent: no slow lane.
+   */
+  slowLane?: { afterTimeouts: number; maxInFlight: number };
 }
 
 /** What the scripts answered; for logs and tests. */
-export type AdmitVerdict = "ok" | "probe" | "open" | "half-open" | "busy";
+export type AdmitVerdict = "ok" | "probe" | "open" | "half-open" | "busy" | "slow";
 export type ReleaseVerdict = "closed" | "opened" | "open" | "half" | "reopened" | "recovered";
 
 export interface EndpointState {
@@ -55,6 +61,8 @@ export interface EndpointState {
   /** Until when an open circuit refuses attempts. */
   openUntil: number | null;
   inFlight: number;
+  /** In the slow lane: its last attempts timed out. */
+  slow: boolean;
 }
 
 const BUCKETS = 6;
@@ -117,11 +125,14 @@ export class RedisEndpointGate implements EndpointGate {
           this.settings.busyRetryMs,
           this.breakerTtlMs,
           this.paceMs,
+          this.settings.slowLane?.afterTimeouts ?? 0,
+          this.settings.slowLane?.maxInFlight ?? this.settings.maxInFlight,
         );
       } catch (err) {
         this.failed("admit", err);
         return { admitted: true };
       }
+      // A slow endpoint's slots free only as its attempts time out: not worth holding a worker slot for.
       if (answer[2] !== "busy" || !(await this.waitForSlot(keys.inFlight, deadline))) break;
       waited = true;
     }
@@ -130,15 +141,21 @@ export class RedisEndpointGate implements EndpointGate {
       if (verdict === "probe") this.log.info("circuit half-open: probing the endpoint", { endpoint: keys.origin });
       return { admitted: true };
     }
+    const busy = verdict === "busy" || verdict === "slow";
     // The circuit's line already spreads its returns; busy ones get a random spread.
-    const wait = Math.max(1, waitMs) * (verdict === "busy" ? 1 + BUSY_SPREAD * this.random() : 1);
-    const reason = verdict === "busy" ? `${this.settings.maxInFlight} attempts already in flight` : `circuit ${verdict}`;
+    const wait = Math.max(1, waitMs) * (busy ? 1 + BUSY_SPREAD * this.random() : 1);
+    const reason =
+      verdict === "busy"
+        ? `${this.settings.maxInFlight} attempts already in flight`
+        : verdict === "slow"
+          ? `slow endpoint: ${this.settings.slowLane?.maxInFlight ?? this.settings.maxInFlight} attempts already in flight`
+          : `circuit ${verdict}`;
     // The deferral counts from when the answer came, not from before a wait for a slot.
     const from = now.getTime() + (waited ? Date.now() - started : 0);
-    return { admitted: false, retryAt: new Date(from + Math.round(wait)), reason, cause: verdict === "busy" ? "busy" : "circuit" };
+    return { admitted: false, retryAt: new Date(from + Math.round(wait)), reason, cause: busy ? "busy" : "circuit" };
   }
 
-  async release(endpoint: string, ok: boolean, slot: string): Promise<void> {
+  async release(endpoint: string, ok: boolean, slot: string, timedOut = false): Promise<void> {
     const keys = this.keyring.keysFor(endpoint);
     let verdict: ReleaseVerdict;
     try {
@@ -151,6 +168,7 @@ export class RedisEndpointGate implements EndpointGate {
         ok ? 1 : 0,
         ...this.releaseArgs,
         keys.origin,
+        timedOut ? 1 : 0,
       );
     } catch (err) {
       // The slot lapses on its own (slotTtlMs); the breaker misses one outcome.
@@ -179,15 +197,17 @@ export class RedisEndpointGate implements EndpointGate {
     const keys = this.keyring.keysFor(endpoint);
     const [[, fields], [, count]] = (await this.redis
       .multi()
-      .hmget(keys.breaker, "state", "openedAt", "until")
+      .hmget(keys.breaker, "state", "openedAt", "until", "slow")
       .zcount(keys.inFlight, Date.now(), "+inf")
       .exec()) as [[unknown, (string | null)[]], [unknown, number]];
-    const [state, openedAt, until] = fields;
+    const [state, openedAt, until, slow] = fields;
+    const slowAfter = this.settings.slowLane?.afterTimeouts ?? 0;
     return {
       state: state === "open" ? "open" : state === "half" ? "half-open" : "closed",
       openedAt: openedAt ? Number(openedAt) : null,
       openUntil: until ? Number(until) : null,
       inFlight: count,
+      slow: slowAfter > 0 && Number(slow ?? 0) >= slowAfter,
     };
   }
 

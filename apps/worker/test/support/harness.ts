@@ -63,6 +63,9 @@ export const TEST_ENV: Readonly<Record<string, string>> = {
   // must not carry one test's failures into the next. The isolation suites set their own values.
   BREAKER_CONSECUTIVE_FAILURES: "100000",
   BREAKER_MIN_ATTEMPTS: "100000",
+  // Most suites publish everything as one author: its share of the worker's slots is all of them.
+  // The fair-delivery suite (security-fair-delivery.test.ts) sets its own.
+  OWNER_MAX_SHARE: "1",
 };
 
 export async function createHarness(env: Record<string, string> = {}): Promise<Harness> {

@@ -1,0 +1,154 @@
+// Benchmark 9: fair delivery between owners. A healthy user's publish-to-receive latency (p50 / p99)
+// with one worker, first alone (the baseline), then while another user (an admin, so that its
+// webhooks may subscribe to the same repository) has --hostile-owner endpoints (default 20) that
+// accept every request and never answer (each held until the attempt's timeout); reported as the
+// ratio of the two p99s (target: within 2x). Without OWNER_MAX_SHARE the hostile owner's origins x
+// ENDPOINT_MAX_IN_FLIGHT fill every delivery slot. Also the most requests the hostile endpoints had
+// open at once, all together (at most OWNER_MAX_SHARE x DELIVERY_CONCURRENCY). The behaviour is
+// asserted by apps/worker/test/security-fair-delivery.test.ts; this measures it.
+// Run: pnpm --filter @msr-webhooks/bench prepare-bench && node bench/dist/fairness.js --events 100
+import http from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import type pg from "pg";
+import { publishEvents, type PublishableEvent } from "@msr-webhooks/events/publish";
+import { parseArgs } from "./support/args.js";
+import { onCleanup, runBench } from "./support/cleanup.js";
+import { nowMs, sleep } from "./support/clock.js";
+import { watched } from "./support/e2e-run.js";
+import { tagPushEvent } from "./support/events.js";
+import { machineInfo } from "./support/machine.js";
+import { startReceiverProcess, type ReceiverProcess } from "./support/receiver.js";
+import { log, printHeader, saveResults, table } from "./support/report.js";
+import { OWNER, seedRepositories, seedSubscriptions, seedUser } from "./support/seed.js";
+import { percentile, round } from "./support/stats.js";
+import { startWorkerProcess, type WorkerProcess } from "./support/worker-process.js";
+import { createWorld, type World } from "./support/world.js";
+
+/** The worker's settings (the defaults that matter, spelled out); --env overrides them. */
+const FAIRNESS_ENV: Readonly<Record<string, string>> = {
+  DELIVERY_CONCURRENCY: "200",
+  ENDPOINT_MAX_IN_FLIGHT: "10",
+  OWNER_MAX_SHARE: "0.25",
+  DELIVERY_TIMEOUT_MS: "15000",
+  RETRY_SCHEDULE: "1s,5s,10s",
+};
+
+/** The hostile owner's endpoints: every request held open until the client gives up; counted together. */
+async function startHeldEndpoints(count: number): Promise<{ urls: string[]; requests: () => number; maxOpen: () => number }> {
+  const state = { requests: 0, open: 0, maxOpen: 0 };
+  const urls: string[] = [];
+  for (let i = 0; i < count; i += 1) {
+    const sockets = new Set<Socket>();
+    const server = http.createServer((req, res) => {
+      state.requests += 1;
+      state.open += 1;
+      state.maxOpen = Math.max(state.maxOpen, state.open);
+      res.once("close", () => (state.open -= 1));
+      req.resume();
+    });
+    server.on("connection", (s: Socket) => {
+      sockets.add(s);
+      s.once("close", () => sockets.delete(s));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    onCleanup(async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    });
+    urls.push(`http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`);
+  }
+  return { urls, requests: () => state.requests, maxOpen: () => state.maxOpen };
+}
+
+/** The hostile owner's webhooks on the bench owner's `repository`, one per URL. */
+async function seedHostileWebhooks(pool: pg.Pool, authorId: string, ownerId: string, repository: string, urls: readonly string[]): Promise<void> {
+  await pool.query(
+    `INSERT INTO "Webhook" (id, type, key, "namespaceId", "repositoryId", endpoint, "authorId", "createdAt", "skipTLSVerification", "signingSecret")
+     SELECT encode(sha256(convert_to(gen_random_uuid()::text, 'UTF8')), 'hex'), 'TAG_PUSH', $1 || '/' || $2, $3, rp.id, u, $4, now(), true,
+            'whsec_' || encode(decode(md5(random()::text) || md5(random()::text), 'hex'), 'base64')
+       FROM unnest($5::text[]) AS u JOIN "Repository" AS rp ON rp."namespaceId" = $3 AND rp.name = $2`,
+    [OWNER, repository, ownerId, authorId, urls],
+  );
+}
+
+async function publishPaced(world: World, repository: string, count: number, perSecond: number): Promise<void> {
+  const startAt = nowMs();
+  let published = 0;
+  while (published < count) {
+    const due = Math.min(count, Math.floor(((nowMs() - startAt) / 1000) * perSecond) + 1) - published;
+    if (due > 0) {
+      const at = nowMs();
+      const events: PublishableEvent[] = Array.from({ length: due }, () => tagPushEvent(repository, at));
+      await publishEvents(world.redis, events, { prefix: world.prefix });
+      published += due;
+    }
+    await sleep(5);
+  }
+}
+
+interface Run {
+  p50: number;
+  p99: number;
+}
+
+async function measure(
+  world: World,
+  receiver: ReceiverProcess,
+  worker: WorkerProcess,
+  opts: { repository: string; events: number; rate: number; healthy: number },
+): Promise<Run> {
+  await receiver.reset();
+  await watched(publishPaced(world, opts.repository, opts.events, opts.rate), [worker]);
+  const deliveries = opts.events * opts.healthy;
+  await watched(receiver.waitFor(deliveries, 300_000), [worker]);
+  const { latencies } = await receiver.stats(true);
+  if (latencies.length !== deliveries) throw new Error(`receiver measured ${latencies.length} latencies, expected ${deliveries}`);
+  return { p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+}
+
+runBench("fairness", async () => {
+  const args = parseArgs();
+  const events = args.number("events", 1000);
+  const rate = args.number("rate", 12);
+  const healthy = args.number("healthy", 5);
+  const hostileEndpoints = args.number("hostile-owner", 20);
+  const warmup = args.number("warmup", 100);
+  const env = { ...FAIRNESS_ENV, ...args.env };
+  const machine = machineInfo();
+  const command = `node bench/dist/fairness.js ${process.argv.slice(2).join(" ")}`.trim();
+  printHeader("Fairness", machine, command);
+  log(`${events} events x ${healthy} healthy endpoints at ${rate} events/s, then with another owner's ${hostileEndpoints} hanging endpoints; worker env ${JSON.stringify(env)}`);
+
+  const receiver = await startReceiverProcess(healthy);
+  const held = await startHeldEndpoints(hostileEndpoints);
+  const world = await createWorld();
+  let worker: WorkerProcess | undefined;
+  try {
+    const ownerId = await seedUser(world.pool, OWNER);
+    const hostileId = await seedUser(world.pool, "mallory", { isAdmin: true });
+    const [warm, base, bad] = (await seedRepositories(world.pool, ownerId, 3)) as [string, string, string];
+    await seedSubscriptions(world.pool, { ownerId, repositories: [warm, base, bad], perRepository: healthy, receiverUrls: receiver.urls });
+    await seedHostileWebhooks(world.pool, hostileId, ownerId, bad, held.urls);
+    worker = startWorkerProcess(world, {
+      env,
+      ...(args.workerNodeFlags ? { nodeFlags: args.workerNodeFlags } : {}),
+      ...(args.workerEntry ? { entry: args.workerEntry } : {}),
+    });
+    await measure(world, receiver, worker, { repository: warm, events: Math.min(events, warmup), rate, healthy });
+    const baseline = await measure(world, receiver, worker, { repository: base, events, rate, healthy });
+    const withHostile = await measure(world, receiver, worker, { repository: bad, events, rate, healthy });
+    const ratio = withHostile.p99 / baseline.p99;
+    process.stdout.write(
+      `\n${table(
+        ["baseline p50 / p99 ms", `with ${hostileEndpoints} hanging endpoints of another owner: p50 / p99 ms`, "p99 ratio", "hostile requests (most open at once)"],
+        [[`${round(baseline.p50, 1)} / ${round(baseline.p99, 1)}`, `${round(withHostile.p50, 1)} / ${round(withHostile.p99, 1)}`, round(ratio, 2), `${held.requests()} (${held.maxOpen()})`]],
+      )}\n`,
+    );
+    const file = saveResults("fairness", machine, command, { events, rate, healthy, hostileEndpoints, env, baseline, withHostile, ratio, hostile: { requests: held.requests(), maxOpen: held.maxOpen() } });
+    log(`saved ${file}`);
+  } finally {
+    await worker?.stop();
+    await world.close();
+    await receiver.close();
+  }
+});
