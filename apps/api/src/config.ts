@@ -40,6 +40,16 @@ export const Env = Type.Object({
   WEBHOOK_TEST_RATE_WINDOW_MS: Type.Integer({ minimum: 1000, default: 60000 }),
   // Who sees a test's response body and exact failure cause: system admins only, or everyone.
   WEBHOOK_TEST_DETAIL: Type.Union([Type.Literal("admins"), Type.Literal("everyone")], { default: "admins" }),
+  // Webhooks one user may author, and webhooks on one subscription key (repository, namespace, or all) across users.
+  WEBHOOKS_PER_USER: Type.Integer({ minimum: 1, maximum: 100000, default: 100 }),
+  WEBHOOKS_PER_KEY: Type.Integer({ minimum: 1, maximum: 100000, default: 50 }),
+  // Webhook listings: webhooks per page when the client sends no pageSize (pageSize may ask up to 1000),
+  // and the most bytes of webhooks in one page (a page ends early past it; it always holds one webhook).
+  WEBHOOK_LIST_PAGE_SIZE: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+  WEBHOOK_LIST_MAX_BYTES: Type.Integer({ minimum: 65536, maximum: 268435456, default: 8388608 }),
+  // Redeliveries of one delivery per hour (counted in Redis, shared by replicas); most deliveries one recover call reopens.
+  REDELIVERIES_PER_HOUR: Type.Integer({ minimum: 1, maximum: 10000, default: 10 }),
+  RECOVER_MAX_DELIVERIES: Type.Integer({ minimum: 1, maximum: 10000, default: 1000 }),
   // The Distribution registry: its API (image configs, for os/architecture) and the token its
   // notifications endpoint sends as `Authorization: Bearer <token>`.
   REGISTRY_URL: Type.Optional(Type.String({ pattern: "^https?://[^\\s/]+" })),
@@ -86,13 +96,19 @@ export interface ApiConfig {
     refusePrivate: boolean;
     tlsContextCacheSize: number;
   };
-  /** Subscribe/test-time rules on endpoints, and the limits of POST /webhooks/test. */
+  /** Subscribe/test-time rules on endpoints, the limits of POST /webhooks/test, per-user/key counts, listing pages, replays. */
   webhooks: {
     tlsCertMaxBytes: number;
     endpointDnsTimeoutMs: number;
     testRateLimit: number;
     testRateWindowMs: number;
     testDetail: "admins" | "everyone";
+    perUser: number;
+    perKey: number;
+    listPageSize: number;
+    listMaxBytes: number;
+    redeliveriesPerHour: number;
+    recoverMax: number;
   };
   /** The Distribution registry behind POST /api/v0/events/distribution. */
   registry: {
@@ -206,6 +222,12 @@ export function loadConfig(source: Record<string, string | undefined>): ApiConfi
       testRateLimit: env.WEBHOOK_TEST_RATE_LIMIT,
       testRateWindowMs: env.WEBHOOK_TEST_RATE_WINDOW_MS,
       testDetail: env.WEBHOOK_TEST_DETAIL,
+      perUser: env.WEBHOOKS_PER_USER,
+      perKey: env.WEBHOOKS_PER_KEY,
+      listPageSize: env.WEBHOOK_LIST_PAGE_SIZE,
+      listMaxBytes: env.WEBHOOK_LIST_MAX_BYTES,
+      redeliveriesPerHour: env.REDELIVERIES_PER_HOUR,
+      recoverMax: env.RECOVER_MAX_DELIVERIES,
     },
     registry: {
       url: (env.REGISTRY_URL ?? `https://${env.REGISTRY_HOST}`).replace(/\/+$/, ""),

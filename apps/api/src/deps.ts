@@ -34,6 +34,7 @@ import type { Services } from "./services/services.js";
 import { TeamsService } from "./services/teams.service.js";
 import { WebhookAccessService } from "./services/webhook-access.service.js";
 import { WebhookEndpointRules } from "./services/webhook-endpoint.js";
+import { createRedeliveryLimiter } from "./services/redelivery-limit.js";
 import { createWebhookTestLimiter } from "./services/webhook-test-limit.js";
 import { WebhookTestService } from "./services/webhook-test.service.js";
 import { WebhooksService } from "./services/webhooks.service.js";
@@ -127,7 +128,12 @@ export function buildDeps(
     createEndpointScreen({ policy: addressPolicy, lookupTimeoutMs: config.webhooks.endpointDnsTimeoutMs, ...lookup }),
     { tlsCertMaxBytes: config.webhooks.tlsCertMaxBytes },
   );
-  const webhooks = new WebhooksService(db, access, new WebhookAccessService(access), log, endpointRules);
+  const webhooks = new WebhooksService(db, access, new WebhookAccessService(access), log, endpointRules, {
+    perUser: config.webhooks.perUser,
+    perKey: config.webhooks.perKey,
+    listPageSize: config.webhooks.listPageSize,
+    listMaxBytes: config.webhooks.listMaxBytes,
+  });
   const services: Services = {
     config,
     db,
@@ -150,7 +156,10 @@ export function buildDeps(
       ),
       { registryHost: config.registryHost, userAgent: `${PRODUCT}/${VERSION}`, detail: config.webhooks.testDetail },
     ),
-    deliveries: new DeliveriesService(new DeliveriesRepository(db), webhooks, deliveryQueue, log),
+    deliveries: new DeliveriesService(new DeliveriesRepository(db), webhooks, deliveryQueue, log, {
+      maxRecover: config.webhooks.recoverMax,
+      redeliveries: createRedeliveryLimiter(limiterRedis, { prefix: config.queuePrefix, limit: config.webhooks.redeliveriesPerHour }, log),
+    }),
     ingest: new IngestService(events, metrics),
     distribution: new DistributionService({
       db,

@@ -198,7 +198,8 @@ async function freshHook(t: Target): Promise<string> {
 }
 
 beforeAll(async () => {
-  ctx = await createTestContext();
+  // Each subject creates many webhooks on one key: past the default WEBHOOKS_PER_USER/WEBHOOKS_PER_KEY.
+  ctx = await createTestContext({ WEBHOOKS_PER_USER: "100000", WEBHOOKS_PER_KEY: "100000" });
   receiver = await startReceiver();
   const user = (u: UserFixture) => () => as(ctx, u.name, u.password);
 

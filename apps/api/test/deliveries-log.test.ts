@@ -90,7 +90,7 @@ async function newestFirst(status?: string): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  ctx = await createTestContext();
+  ctx = await createTestContext({ RECOVER_MAX_DELIVERIES: "10000" });
   maria = await createUser(ctx, "maria");
   eve = await createUser(ctx, "eve");
   dave = await createUser(ctx, "dave");

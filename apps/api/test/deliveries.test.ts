@@ -87,7 +87,7 @@ function settled(webhookId: string, count: number, statuses: string[], extra: (d
 const tagOf = (body: string): string => (JSON.parse(body) as { contents: { tag: string } }).contents.tag;
 
 beforeAll(async () => {
-  ctx = await createTestContext();
+  ctx = await createTestContext({ RECOVER_MAX_DELIVERIES: "10000" });
   maria = await createUser(ctx, "maria");
   const foo = await createOrg(ctx, "foo", { owners: [maria] });
   for (const repo of ["flaky", "filtered", "dead", "quiet"]) await createRepo(ctx, foo, repo);

@@ -51,7 +51,8 @@ async function walk(client: () => ReturnType<typeof admin>, query: string): Prom
 }
 
 beforeAll(async () => {
-  ctx = await createTestContext();
+  // The default page as large as pageSize may ask, so that one test reaches the maximum without a pageSize.
+  ctx = await createTestContext({ WEBHOOK_LIST_PAGE_SIZE: String(WEBHOOK_PAGE_SIZE) });
   erin = await createUser(ctx, "erin");
   frank = await createUser(ctx, "frank");
   const db = ctx.deps.services.db;

@@ -1,6 +1,7 @@
 // The delivery log and replay extension under /api/v0/webhooks/{id}: list, show, redeliver,
 // recover. Thin: the schemas validate, the deliveries service decides.
 import { signedIn } from "../errors.js";
+import { ErrorBodySchema } from "../openapi/error-schema.js";
 import { route, type RouteSpec } from "../http/route-spec.js";
 import { presentDeliveryDetail, presentDeliveryPage } from "../presenters/delivery.presenter.js";
 import {
@@ -8,7 +9,6 @@ import {
   DeliveryPageSchema,
   DeliveryParams,
   ListDeliveriesQuery,
-  MAX_RECOVER,
   RecoverBody,
   RecoveredSchema,
   RedeliveredSchema,
@@ -57,6 +57,10 @@ export function deliveryRoutes(services: Services): RouteSpec[] {
       params: DeliveryParams,
       responses: {
         202: { description: "Reopened (status pending) and queued for an attempt now", schema: RedeliveredSchema },
+        429: {
+          description: "This delivery was redelivered REDELIVERIES_PER_HOUR times within the hour (TOO_MANY_REQUESTS); Retry-After says when to try again",
+          schema: ErrorBodySchema,
+        },
       },
       handler: async ({ principal, params }) => ({
         status: 202,
@@ -66,7 +70,7 @@ export function deliveryRoutes(services: Services): RouteSpec[] {
     route({
       method: "post",
       path: "/webhooks/{id}/recover",
-      summary: `Redeliver every failed delivery of the webhook created since a time (at most ${MAX_RECOVER} per call)`,
+      summary: "Redeliver every failed delivery of the webhook created since a time (at most RECOVER_MAX_DELIVERIES, default 1000, per call)",
       tags: TAGS,
       auth: "user",
       params: WebhookIdParams,

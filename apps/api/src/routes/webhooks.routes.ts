@@ -15,11 +15,20 @@ import {
   UpdateWebhookBody,
   WebhookIdParams,
   WebhookListSchema,
+  WebhookPageQuery,
   WebhookSchema,
 } from "../schemas/webhook.schemas.js";
 import type { Services } from "../services/services.js";
+import type { WebhookPage } from "../services/webhooks.service.js";
 
 const TAGS = ["webhooks"];
+
+/** A listing page as MSR's array body, with X-Next-Page-Start when there are more. */
+function pageResponse(page: WebhookPage) {
+  const headers: Record<string, string> = {};
+  if (page.nextPageStart) headers["X-Next-Page-Start"] = page.nextPageStart;
+  return { status: 200, body: page.webhooks.map(presentWebhook), headers };
+}
 
 export function webhookRoutes(services: Services): RouteSpec[] {
   const { webhooks, webhookTests } = services;
@@ -32,11 +41,10 @@ export function webhookRoutes(services: Services): RouteSpec[] {
       tags: TAGS,
       auth: "user",
       params: NamespaceParams,
-      responses: { 200: { description: "Webhooks keyed to the namespace or any repository in it", schema: WebhookListSchema } },
-      handler: async ({ principal, params }) => ({
-        status: 200,
-        body: (await webhooks.listForNamespace(signedIn(principal), params.namespace)).map(presentWebhook),
-      }),
+      query: WebhookPageQuery,
+      responses: { 200: { description: "Webhooks keyed to the namespace or any repository in it, oldest first (paged)", schema: WebhookListSchema } },
+      handler: async ({ principal, params, query }) =>
+        pageResponse(await webhooks.listForNamespace(signedIn(principal), params.namespace, query)),
     });
 
   return [
@@ -65,10 +73,7 @@ export function webhookRoutes(services: Services): RouteSpec[] {
       responses: { 200: { description: "Webhooks, oldest first", schema: WebhookListSchema } },
       handler: async ({ principal, query }) => {
         const type = query.webhookType === "any" ? undefined : query.webhookType;
-        const page = await webhooks.list(signedIn(principal), type, { pageSize: query.pageSize, pageStart: query.pageStart });
-        const headers: Record<string, string> = {};
-        if (page.nextPageStart) headers["X-Next-Page-Start"] = page.nextPageStart;
-        return { status: 200, body: page.webhooks.map(presentWebhook), headers };
+        return pageResponse(await webhooks.list(signedIn(principal), type, { pageSize: query.pageSize, pageStart: query.pageStart }));
       },
     }),
     route({
@@ -158,13 +163,10 @@ export function webhookRoutes(services: Services): RouteSpec[] {
       tags: TAGS,
       auth: "user",
       params: RepositoryParams,
-      responses: { 200: { description: "Webhooks keyed to the repository", schema: WebhookListSchema } },
-      handler: async ({ principal, params }) => ({
-        status: 200,
-        body: (await webhooks.listForRepository(signedIn(principal), params.namespace, params.repository)).map(
-          presentWebhook,
-        ),
-      }),
+      query: WebhookPageQuery,
+      responses: { 200: { description: "Webhooks keyed to the repository, oldest first (paged)", schema: WebhookListSchema } },
+      handler: async ({ principal, params, query }) =>
+        pageResponse(await webhooks.listForRepository(signedIn(principal), params.namespace, params.repository, query)),
     }),
     namespaceListing("/accounts/{namespace}/webhooks", "Everyone's webhooks in a namespace (namespace admins)"),
     namespaceListing(

@@ -18,7 +18,7 @@ export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 500;
-/** Most failed deliveries one recover call reopens. */
+/** The ceiling of RECOVER_MAX_DELIVERIES, the most failed deliveries one recover call reopens (default 1000). */
 export const MAX_RECOVER = 10_000;
 
 const DeliveryStatusSchema = StringEnum(
@@ -139,7 +139,7 @@ export const RecoveredSchema = Type.Object(
   {
     count: Type.Integer({ minimum: 0, description: "Failed deliveries reopened and queued for an attempt now." }),
     capped: Type.Boolean({
-      description: `true when more than ${MAX_RECOVER} matched: only the oldest ${MAX_RECOVER} were taken; call again for the rest.`,
+      description: "true when more than `limit` (RECOVER_MAX_DELIVERIES) matched: only the oldest `limit` were taken; call again for the rest.",
     }),
     limit: Type.Integer({ description: "The most one call reopens." }),
   },

@@ -45,21 +45,19 @@ export const NamespaceParams = Type.Object({
 });
 
 /**
- * GET /webhooks pages (MSR returns everything, which for a system admin of a large install is a
- * response of hundreds of megabytes): a client that sends no pageSize gets the first WEBHOOK_PAGE_SIZE,
- * more than any MSR install is likely to hold, and X-Next-Page-Start when there are more.
+ * The webhook listings page (MSR returns everything, which for a system admin of a large install is a
+ * response of hundreds of megabytes): a client that sends no pageSize gets the first
+ * WEBHOOK_LIST_PAGE_SIZE (default 100), pageSize may ask for up to WEBHOOK_PAGE_SIZE, a page also ends
+ * early past WEBHOOK_LIST_MAX_BYTES, and X-Next-Page-Start says where the next one starts.
  */
-export const WEBHOOK_PAGE_SIZE = 10_000;
+export const WEBHOOK_PAGE_SIZE = 1000;
 
-export const ListWebhooksQuery = Type.Object({
-  webhookType: Type.Optional(
-    StringEnum(["any", ...SUBSCRIPTION_TYPES] as const, "Only webhooks of this type; `any` (the default) for all."),
-  ),
+const PageFields = {
   pageSize: Type.Optional(
     Type.Integer({
       minimum: 1,
       maximum: WEBHOOK_PAGE_SIZE,
-      description: `Webhooks per page, oldest first (default and most ${WEBHOOK_PAGE_SIZE}); X-Next-Page-Start when there are more.`,
+      description: `Webhooks per page, oldest first (default WEBHOOK_LIST_PAGE_SIZE, 100; at most ${WEBHOOK_PAGE_SIZE}); a page also ends early past WEBHOOK_LIST_MAX_BYTES. X-Next-Page-Start when there are more.`,
     }),
   ),
   pageStart: Type.Optional(
@@ -68,7 +66,17 @@ export const ListWebhooksQuery = Type.Object({
       description: "The X-Next-Page-Start header of the previous page (the id of this page's first webhook).",
     }),
   ),
+};
+
+export const ListWebhooksQuery = Type.Object({
+  webhookType: Type.Optional(
+    StringEnum(["any", ...SUBSCRIPTION_TYPES] as const, "Only webhooks of this type; `any` (the default) for all."),
+  ),
+  ...PageFields,
 });
+
+/** The paging of the repository and namespace listings. */
+export const WebhookPageQuery = Type.Object(PageFields);
 
 export const CreateWebhookBody = Type.Object({
   type: SubscriptionTypeSchema,

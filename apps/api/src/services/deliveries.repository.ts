@@ -98,6 +98,11 @@ export class DeliveriesRepository {
     };
   }
 
+  /** Whether the webhook has this delivery. */
+  async exists(webhookId: string, deliveryId: string): Promise<boolean> {
+    return (await this.db.delivery.count({ where: { id: deliveryId, webhookId } })) > 0;
+  }
+
   /**
    * Reopens one delivery of the webhook for an attempt now (what the worker's redeliver contract
    * asks: status pending, nextAttemptAt now). Null when the webhook has no such delivery.

@@ -18,6 +18,7 @@ import type { Principal } from "../identity/principal.js";
 import { DEFAULT_PAGE_SIZE, MAX_RECOVER, type DeliveryStatus } from "../schemas/delivery.schemas.js";
 import type { DeliveriesRepository, DeliveryDetailRow, DeliveryRow } from "./deliveries.repository.js";
 import { decodeCursor, encodeCursor } from "./delivery-cursor.js";
+import type { RedeliveryLimiter } from "./redelivery-limit.js";
 import type { WebhooksService } from "./webhooks.service.js";
 
 export type DeliveryWithAttempts = DeliveryRow & { attempts: DeliveryAttempt[] };
@@ -36,6 +37,8 @@ export interface ListDeliveriesInput {
 export interface DeliveriesServiceOptions {
   /** Most failed deliveries one recover call reopens (default MAX_RECOVER). */
   maxRecover?: number;
+  /** Counts redeliveries per delivery (REDELIVERIES_PER_HOUR); none: unlimited. */
+  redeliveries?: RedeliveryLimiter;
   clock?: () => Date;
 }
 
@@ -62,6 +65,7 @@ function inactiveWebhook(row: Webhook): ApiError {
 export class DeliveriesService {
   private readonly maxRecover: number;
   private readonly clock: () => Date;
+  private readonly redeliveries: RedeliveryLimiter | undefined;
 
   constructor(
     private readonly repository: DeliveriesRepository,
@@ -72,6 +76,7 @@ export class DeliveriesService {
   ) {
     this.maxRecover = options.maxRecover ?? MAX_RECOVER;
     this.clock = options.clock ?? (() => new Date());
+    this.redeliveries = options.redeliveries;
   }
 
   /** Newest first; `nextCursor` continues with older deliveries. */
@@ -105,13 +110,19 @@ export class DeliveriesService {
     return row;
   }
 
-  /** Reopens the delivery and has the worker attempt it now. */
+  /** Reopens the delivery and has the worker attempt it now; 429 past REDELIVERIES_PER_HOUR for this delivery. */
   async redeliver(principal: Principal, webhookId: string, deliveryId: string): Promise<{ id: string; status: string }> {
     const webhook = await this.webhooks.requireManageable(principal, webhookId);
     if (!UUID.test(deliveryId)) throw noSuchDelivery();
     if (webhook.inactive) throw inactiveWebhook(webhook);
+    const id = deliveryId.toLowerCase();
+    if (this.redeliveries) {
+      // Only a delivery of this webhook is counted; over the limit nothing is reopened or queued.
+      if (!(await this.repository.exists(webhook.id, id))) throw noSuchDelivery();
+      await this.redeliveries.admit(id);
+    }
     const now = this.clock();
-    const reopened = await this.repository.reopen(webhook.id, deliveryId.toLowerCase(), now);
+    const reopened = await this.repository.reopen(webhook.id, id, now);
     if (reopened === null) throw noSuchDelivery();
     await this.enqueue([reopened.id], now);
     this.log.info("redelivery requested", { webhookId: webhook.id, deliveryId: reopened.id, user: principal.name });

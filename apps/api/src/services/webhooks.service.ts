@@ -11,10 +11,11 @@ import type { SubscriptionType } from "@msr-webhooks/events/types";
 import type { Logger } from "winston";
 import { ApiError, invalidParameter, noSuchAccount, noSuchRepository, noSuchWebhook, notAuthorized } from "../errors.js";
 import type { Principal } from "../identity/principal.js";
-import { WEBHOOK_PAGE_SIZE, type SecretView } from "../schemas/webhook.schemas.js";
+import type { SecretView } from "../schemas/webhook.schemas.js";
 import type { AccessService } from "./access.service.js";
 import type { WebhookAccessService } from "./webhook-access.service.js";
 import { checkEndpoint, normalizeTlsCert, type WebhookEndpointRules } from "./webhook-endpoint.js";
+import { createWithinQuota, type WebhookQuota } from "./webhook-quota.js";
 
 /** How long the secret before a rotation keeps signing alongside the new one. */
 export const SECRET_ROTATION_OVERLAP_MS = 24 * 60 * 60 * 1000;
@@ -39,6 +40,33 @@ export interface UpdateWebhookInput {
 // A client that sends the whole object back may repeat these; changing them is refused.
 const FIXED_FIELDS = ["type", "key", "endpoint"] as const;
 
+/** The limits of WebhooksService (WEBHOOKS_PER_USER, WEBHOOKS_PER_KEY, WEBHOOK_LIST_PAGE_SIZE, WEBHOOK_LIST_MAX_BYTES). */
+export interface WebhookLimits extends WebhookQuota {
+  listPageSize: number;
+  listMaxBytes: number;
+}
+
+export const DEFAULT_WEBHOOK_LIMITS: WebhookLimits = { perUser: 100, perKey: 50, listPageSize: 100, listMaxBytes: 8 * 1024 * 1024 };
+
+export interface WebhookPageRequest {
+  pageSize?: number;
+  pageStart?: string;
+}
+
+export interface WebhookPage {
+  webhooks: Webhook[];
+  /** The first webhook of the next page; "" on the last. */
+  nextPageStart: string;
+}
+
+// What a listed webhook costs beyond its key, endpoint and tlsCert: id, authorID, type, two dates, flags, JSON.
+const WEBHOOK_JSON_OVERHEAD = 512;
+
+/** An upper estimate of a webhook's bytes in a listing (JSON escapes counted). */
+function listedBytes(row: Webhook): number {
+  return WEBHOOK_JSON_OVERHEAD + Buffer.byteLength(JSON.stringify([row.key, row.endpoint, row.tlsCert]));
+}
+
 const ORDER = [{ createdAt: "asc" }, { id: "asc" }] satisfies Prisma.WebhookOrderByWithRelationInput[];
 
 function isNotFound(err: unknown): boolean {
@@ -56,6 +84,7 @@ export class WebhooksService {
     private readonly webhookAccess: WebhookAccessService,
     private readonly log: Logger,
     private readonly endpoints: WebhookEndpointRules,
+    private readonly limits: WebhookLimits = DEFAULT_WEBHOOK_LIMITS,
   ) {}
 
   async create(principal: Principal, input: CreateWebhookInput): Promise<Webhook> {
@@ -71,20 +100,18 @@ export class WebhooksService {
 
     let row: Webhook;
     try {
-      row = await this.db.webhook.create({
-        data: {
-          id: randomBytes(32).toString("hex"),
-          type: input.type,
-          key,
-          namespaceId: scope.namespaceId,
-          repositoryId: scope.repositoryId,
-          endpoint: input.endpoint,
-          authorId: principal.id,
-          createdAt: new Date(),
-          tlsCert,
-          skipTLSVerification,
-          signingSecret: generateSecret(),
-        },
+      row = await createWithinQuota(this.db, this.limits, scope, {
+        id: randomBytes(32).toString("hex"),
+        type: input.type,
+        key,
+        namespaceId: scope.namespaceId,
+        repositoryId: scope.repositoryId,
+        endpoint: input.endpoint,
+        authorId: principal.id,
+        createdAt: new Date(),
+        tlsCert,
+        skipTLSVerification,
+        signingSecret: generateSecret(),
       });
     } catch (err) {
       // Deleted between the access check and the insert.
@@ -99,13 +126,28 @@ export class WebhooksService {
    * A normal user's own webhooks; a system admin's: everyone's. One page, oldest first, from the
    * webhook `page.pageStart` on; nextPageStart is the first webhook of the next page ("" on the last).
    */
-  async list(
-    principal: Principal,
-    type: SubscriptionType | undefined,
-    page: { pageSize?: number; pageStart?: string } = {},
-  ): Promise<{ webhooks: Webhook[]; nextPageStart: string }> {
-    const where: Prisma.WebhookWhereInput = { ...(principal.isAdmin ? {} : { authorId: principal.id }), ...(type ? { type } : {}) };
-    const limit = page.pageSize ?? WEBHOOK_PAGE_SIZE;
+  list(principal: Principal, type: SubscriptionType | undefined, page: WebhookPageRequest = {}): Promise<WebhookPage> {
+    return this.page({ ...(principal.isAdmin ? {} : { authorId: principal.id }), ...(type ? { type } : {}) }, page);
+  }
+
+  /** Everyone's webhooks bound to the repository, one page; the caller must administer it. */
+  async listForRepository(principal: Principal, namespace: string, repository: string, page: WebhookPageRequest = {}): Promise<WebhookPage> {
+    const repo = await this.access.requireRepositoryAdmin(principal, namespace, repository);
+    return this.page({ repositoryId: repo.id }, page);
+  }
+
+  /** Everyone's webhooks bound to the namespace or any repository in it, one page; the caller must administer it. */
+  async listForNamespace(principal: Principal, namespace: string, page: WebhookPageRequest = {}): Promise<WebhookPage> {
+    const account = await this.access.requireNamespaceAdmin(principal, namespace);
+    return this.page({ namespaceId: account.id }, page);
+  }
+
+  /**
+   * One page of the listing `where`: at most pageSize (default WEBHOOK_LIST_PAGE_SIZE) webhooks, ended
+   * early when the next would take the page past WEBHOOK_LIST_MAX_BYTES (it always holds one).
+   */
+  private async page(where: Prisma.WebhookWhereInput, page: WebhookPageRequest): Promise<WebhookPage> {
+    const limit = page.pageSize ?? this.limits.listPageSize;
     let from: Prisma.WebhookWhereInput = {};
     if (page.pageStart !== undefined) {
       // Without its row the cursor would silently yield an empty page.
@@ -123,20 +165,15 @@ export class WebhooksService {
       take: limit + 1,
       ...(page.pageStart !== undefined ? { cursor: { id: page.pageStart } } : {}),
     });
-    const next = rows[limit];
-    return { webhooks: rows.slice(0, limit), nextPageStart: next?.id ?? "" };
-  }
-
-  /** Everyone's webhooks bound to the repository; the caller must administer it. */
-  async listForRepository(principal: Principal, namespace: string, repository: string): Promise<Webhook[]> {
-    const repo = await this.access.requireRepositoryAdmin(principal, namespace, repository);
-    return this.db.webhook.findMany({ where: { repositoryId: repo.id }, orderBy: ORDER });
-  }
-
-  /** Everyone's webhooks bound to the namespace or any repository in it; the caller must administer it. */
-  async listForNamespace(principal: Principal, namespace: string): Promise<Webhook[]> {
-    const account = await this.access.requireNamespaceAdmin(principal, namespace);
-    return this.db.webhook.findMany({ where: { namespaceId: account.id }, orderBy: ORDER });
+    let count = 0;
+    let bytes = 0;
+    while (count < Math.min(limit, rows.length)) {
+      const size = listedBytes(rows[count] as Webhook);
+      if (count > 0 && bytes + size > this.limits.listMaxBytes) break;
+      bytes += size;
+      count += 1;
+    }
+    return { webhooks: rows.slice(0, count), nextPageStart: rows[count]?.id ?? "" };
   }
 
   async update(principal: Principal, input: UpdateWebhookInput): Promise<Webhook> {
