@@ -14,6 +14,7 @@ import type { Logger } from "winston";
 import type { WorkerConfig } from "./config.js";
 import type { EndpointGate } from "./delivery/endpoint-gate.js";
 import { EnvelopeCache } from "./delivery/envelope-cache.js";
+import { gateSettings } from "./isolation/gate-settings.js";
 import { RedisEndpointGate } from "./isolation/redis-endpoint-gate.js";
 import { createLogger } from "@msr-webhooks/observability/logger";
 import { createSqlPool, type Sql } from "./shared/sql.js";
@@ -64,9 +65,6 @@ export interface DepsOverrides {
   thread?: boolean;
 }
 
-/** A slot outlives its attempt's timeout by this much before it counts as leaked. */
-const SLOT_MARGIN_MS = 5000;
-
 export function buildDeps(config: WorkerConfig, overrides: DepsOverrides = {}): WorkerDeps {
   const log = overrides.log ?? createLogger(config.logLevel, "worker");
   const sql = createSqlPool(config.databaseUrl, config.dbPoolSize);
@@ -88,19 +86,7 @@ export function buildDeps(config: WorkerConfig, overrides: DepsOverrides = {}): 
   });
   const gate =
     overrides.gate ??
-    new RedisEndpointGate(
-      redis,
-      config.queuePrefix,
-      {
-        maxInFlight: config.isolation.maxInFlight,
-        slotTtlMs: config.delivery.totalTimeoutMs + SLOT_MARGIN_MS,
-        busyWaitMs: config.isolation.busyWaitMs,
-        busyRetryMs: config.isolation.busyRetryMs,
-        breaker: config.isolation.breaker,
-        slowLane: config.isolation.slowLane,
-      },
-      log,
-    );
+    new RedisEndpointGate(redis, config.queuePrefix, gateSettings(config), log);
   const query = async (text: string): Promise<unknown> => sql.query(Prisma.raw(text));
   const allQueues: Queue[] = [queues.ingest, queues.fanout, queues.delivery, queues.maintenance];
   const breaker: EndpointGate = gate;

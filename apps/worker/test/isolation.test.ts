@@ -20,6 +20,7 @@ import type { Redis } from "ioredis";
 import { loadConfig } from "../src/config.js";
 import type { Admission, EndpointGate } from "../src/delivery/endpoint-gate.js";
 import { EndpointKeyring, originOf } from "../src/isolation/endpoint-key.js";
+import { gateSettings } from "../src/isolation/gate-settings.js";
 import { RedisEndpointGate } from "../src/isolation/redis-endpoint-gate.js";
 import { captureLog } from "./support/capture-log.js";
 import { createHarness, type Harness, type InProcessWorker } from "./support/harness.js";
@@ -175,19 +176,8 @@ beforeAll(async () => {
   });
   const config = loadConfig(h.env);
   gateRedis = createRedis(redisUrl());
-  const inner = new RedisEndpointGate(
-    gateRedis,
-    h.prefix,
-    {
-      maxInFlight: config.isolation.maxInFlight,
-      // As deps.ts builds it: the attempt's timeout plus a 5 s margin.
-      slotTtlMs: config.delivery.totalTimeoutMs + 5000,
-      busyWaitMs: config.isolation.busyWaitMs,
-      busyRetryMs: config.isolation.busyRetryMs,
-      breaker: config.isolation.breaker,
-    },
-    gateLog.log,
-  );
+  // The worker's own gate, built as deps.ts builds it, wrapped to record what it decides.
+  const inner = new RedisEndpointGate(gateRedis, h.prefix, gateSettings(config), gateLog.log);
   gate = new RecordingGate(inner, gateRedis, new EndpointKeyring(h.prefix));
 
   for (let i = 0; i < HEALTHY; i += 1) healthy.push(await startReceiver());

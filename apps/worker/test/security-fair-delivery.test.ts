@@ -15,6 +15,7 @@ import { startReceiver, type Receiver } from "@msr-webhooks/testing/receiver";
 import { redisUrl } from "@msr-webhooks/testing/redis";
 import type { Redis } from "ioredis";
 import { loadConfig } from "../src/config.js";
+import { gateSettings } from "../src/isolation/gate-settings.js";
 import { RedisEndpointGate } from "../src/isolation/redis-endpoint-gate.js";
 import { silentLogger, createHarness, type Harness } from "./support/harness.js";
 import { createOrg, createRepo, createUser, createWebhook, tagPushContents } from "./support/seed.js";
@@ -179,19 +180,7 @@ describe("slow lane", () => {
     const config = loadConfig(h.env);
     gateRedis = createRedis(redisUrl());
     // A second view of the same shared gate state, for inspect().
-    gate = new RedisEndpointGate(
-      gateRedis,
-      h.prefix,
-      {
-        maxInFlight: config.isolation.maxInFlight,
-        slotTtlMs: config.delivery.totalTimeoutMs + 5000,
-        busyWaitMs: config.isolation.busyWaitMs,
-        busyRetryMs: config.isolation.busyRetryMs,
-        breaker: config.isolation.breaker,
-        slowLane: config.isolation.slowLane,
-      },
-      silentLogger(),
-    );
+    gate = new RedisEndpointGate(gateRedis, h.prefix, gateSettings(config), silentLogger());
     slow = await startHeldServer(count);
     const alice = await createUser(h.db, "alice");
     await createRepo(h.db, await createOrg(h.db, "foo", [alice]), "app");
