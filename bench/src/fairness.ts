@@ -7,15 +7,12 @@
 // open at once, all together (at most OWNER_MAX_SHARE x DELIVERY_CONCURRENCY). The behaviour is
 // asserted by apps/worker/test/security-fair-delivery.test.ts; this measures it.
 // Run: pnpm --filter @msr-webhooks/bench prepare-bench && node bench/dist/fairness.js --events 100
-import http from "node:http";
-import type { AddressInfo, Socket } from "node:net";
 import type pg from "pg";
-import { publishEvents, type PublishableEvent } from "@msr-webhooks/events/publish";
 import { parseArgs } from "./support/args.js";
-import { onCleanup, runBench } from "./support/cleanup.js";
-import { nowMs, sleep } from "./support/clock.js";
+import { runBench } from "./support/cleanup.js";
 import { watched } from "./support/e2e-run.js";
-import { tagPushEvent } from "./support/events.js";
+import { publishPaced } from "./support/events.js";
+import { listenLoopback, OpenRequests } from "./support/loopback-server.js";
 import { machineInfo } from "./support/machine.js";
 import { startReceiverProcess, type ReceiverProcess } from "./support/receiver.js";
 import { log, printHeader, saveResults, table } from "./support/report.js";
@@ -35,32 +32,18 @@ const FAIRNESS_ENV: Readonly<Record<string, string>> = {
 
 /** The hostile owner's endpoints: every request held open until the client gives up; counted together. */
 async function startHeldEndpoints(count: number): Promise<{ urls: string[]; requests: () => number; maxOpen: () => number }> {
-  const state = { requests: 0, open: 0, maxOpen: 0 };
+  const open = new OpenRequests();
   const urls: string[] = [];
   for (let i = 0; i < count; i += 1) {
-    const sockets = new Set<Socket>();
-    const server = http.createServer((req, res) => {
-      state.requests += 1;
-      state.open += 1;
-      state.maxOpen = Math.max(state.maxOpen, state.open);
-      res.once("close", () => (state.open -= 1));
+    const server = await listenLoopback((req, res) => {
+      open.track(res);
       req.resume();
     });
-    server.on("connection", (s: Socket) => {
-      sockets.add(s);
-      s.once("close", () => sockets.delete(s));
-    });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    onCleanup(async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    });
-    urls.push(`http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`);
+    urls.push(`${server.url}/hook`);
   }
-  return { urls, requests: () => state.requests, maxOpen: () => state.maxOpen };
+  return { urls, requests: () => open.requests, maxOpen: () => open.maxOpen };
 }
 
-/** The hostile owner's webhooks on the bench owner's `repository`, one per URL. */
 async function seedHostileWebhooks(pool: pg.Pool, authorId: string, ownerId: string, repository: string, urls: readonly string[]): Promise<void> {
   await pool.query(
     `INSERT INTO "Webhook" (id, type, key, "namespaceId", "repositoryId", endpoint, "authorId", "createdAt", "skipTLSVerification", "signingSecret")
@@ -69,21 +52,6 @@ async function seedHostileWebhooks(pool: pg.Pool, authorId: string, ownerId: str
        FROM unnest($5::text[]) AS u JOIN "Repository" AS rp ON rp."namespaceId" = $3 AND rp.name = $2`,
     [OWNER, repository, ownerId, authorId, urls],
   );
-}
-
-async function publishPaced(world: World, repository: string, count: number, perSecond: number): Promise<void> {
-  const startAt = nowMs();
-  let published = 0;
-  while (published < count) {
-    const due = Math.min(count, Math.floor(((nowMs() - startAt) / 1000) * perSecond) + 1) - published;
-    if (due > 0) {
-      const at = nowMs();
-      const events: PublishableEvent[] = Array.from({ length: due }, () => tagPushEvent(repository, at));
-      await publishEvents(world.redis, events, { prefix: world.prefix });
-      published += due;
-    }
-    await sleep(5);
-  }
 }
 
 interface Run {
@@ -98,7 +66,7 @@ async function measure(
   opts: { repository: string; events: number; rate: number; healthy: number },
 ): Promise<Run> {
   await receiver.reset();
-  await watched(publishPaced(world, opts.repository, opts.events, opts.rate), [worker]);
+  await watched(publishPaced(world.redis, world.prefix, opts.repository, opts.events, opts.rate), [worker]);
   const deliveries = opts.events * opts.healthy;
   await watched(receiver.waitFor(deliveries, 300_000), [worker]);
   const { latencies } = await receiver.stats(true);

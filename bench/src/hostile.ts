@@ -5,14 +5,14 @@
 // Were response bodies buffered, every round would cost the worker tens of MB. Whether each
 // attempt is recorded as what it is, and that the worker reads no more of a response than the
 // 16 KiB it keeps, is asserted by apps/worker/test/faults-receivers.test.ts; this measures memory.
-import http from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import type http from "node:http";
 import { publishEvents } from "@msr-webhooks/events/publish";
 import { parseArgs } from "./support/args.js";
-import { onCleanup, runBench } from "./support/cleanup.js";
+import { runBench } from "./support/cleanup.js";
 import { nowMs, sleep } from "./support/clock.js";
 import { deliveryStatusCounts, watched } from "./support/e2e-run.js";
 import { tagPushEvent } from "./support/events.js";
+import { listenLoopback, type LoopbackServer } from "./support/loopback-server.js";
 import { machineInfo } from "./support/machine.js";
 import { memoryOf } from "./support/proc-stats.js";
 import { log, printHeader, saveResults, table } from "./support/report.js";
@@ -64,25 +64,13 @@ const HOSTILE: Record<string, Handler> = {
   },
 };
 
-async function serve(handler: Handler): Promise<{ url: string; close(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const server = http.createServer((req, res) => {
+function serve(handler: Handler): Promise<LoopbackServer> {
+  return listenLoopback((req, res) => {
     req.resume();
     req.once("end", () => handler(req, res));
   });
-  server.on("connection", (s: Socket) => {
-    sockets.add(s);
-    s.once("close", () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const close = onCleanup(async () => {
-    for (const s of sockets) s.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  });
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close };
 }
 
-/** Publishes `count` events and waits until every delivery they made has succeeded or failed for good. */
 async function settleRound(world: World, worker: WorkerProcess, repository: string, count: number, expected: number): Promise<number> {
   const startAt = nowMs();
   await publishEvents(

@@ -6,15 +6,13 @@
 // dead one ever had open (ENDPOINT_MAX_IN_FLIGHT caps it). The behaviour behind the figures (the
 // cap, probes only once a circuit is open, deferrals that spend no attempt, healthy deliveries never
 // waiting behind hung ones) is asserted by apps/worker/test/isolation.test.ts; this measures it.
-import http from "node:http";
-import type { AddressInfo, Socket } from "node:net";
 import type pg from "pg";
-import { publishEvents, type PublishableEvent } from "@msr-webhooks/events/publish";
 import { parseArgs } from "./support/args.js";
-import { onCleanup, runBench } from "./support/cleanup.js";
-import { nowMs, sleep } from "./support/clock.js";
+import { runBench } from "./support/cleanup.js";
+import { nowMs } from "./support/clock.js";
 import { watched } from "./support/e2e-run.js";
-import { tagPushEvent } from "./support/events.js";
+import { publishPaced } from "./support/events.js";
+import { listenLoopback, OpenRequests } from "./support/loopback-server.js";
 import { machineInfo } from "./support/machine.js";
 import { startReceiverProcess, type ReceiverProcess } from "./support/receiver.js";
 import { log, printHeader, saveResults, table } from "./support/report.js";
@@ -48,60 +46,28 @@ interface BadEndpoint {
 
 /** An HTTP endpoint in this process: `hold` never answers (the client's timeout ends each request), else 500 at once. */
 async function startBadEndpoint(kind: "hold" | "fail"): Promise<BadEndpoint> {
-  const sockets = new Set<Socket>();
-  const state = { requests: 0, open: 0, maxOpen: 0 };
-  const server = http.createServer((req, res) => {
-    state.requests += 1;
-    state.open += 1;
-    state.maxOpen = Math.max(state.maxOpen, state.open);
-    res.once("close", () => (state.open -= 1));
+  const open = new OpenRequests();
+  const server = await listenLoopback((req, res) => {
+    open.track(res);
     req.resume();
     if (kind === "fail") req.once("end", () => res.writeHead(500, { "content-length": "4" }).end("down"));
   });
-  server.on("connection", (s: Socket) => {
-    sockets.add(s);
-    s.once("close", () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const close = onCleanup(async () => {
-    for (const s of sockets) s.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  });
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url: server.url,
     get requests() {
-      return state.requests;
+      return open.requests;
     },
     get maxOpen() {
-      return state.maxOpen;
+      return open.maxOpen;
     },
-    reset() {
-      state.requests = 0;
-      state.maxOpen = state.open;
-    },
-    close,
+    reset: () => open.reset(),
+    close: server.close,
   };
 }
 
 /** One more TAG_PUSH subscription of the owner's `repository`, to `origin` (seedSubscriptions adds the path). */
 async function seedSubscription(pool: pg.Pool, ownerId: string, repository: string, origin: string): Promise<void> {
   await seedSubscriptions(pool, { ownerId, repositories: [repository], perRepository: 1, receiverUrls: [origin] });
-}
-
-/** Publishes `count` events to `repository` at a steady `perSecond`, each carrying its publish time. */
-async function publishPaced(world: World, repository: string, count: number, perSecond: number): Promise<void> {
-  const startAt = nowMs();
-  let published = 0;
-  while (published < count) {
-    const due = Math.min(count, Math.floor(((nowMs() - startAt) / 1000) * perSecond) + 1) - published;
-    if (due > 0) {
-      const at = nowMs();
-      const events: PublishableEvent[] = Array.from({ length: due }, () => tagPushEvent(repository, at));
-      await publishEvents(world.redis, events, { prefix: world.prefix });
-      published += due;
-    }
-    await sleep(5);
-  }
 }
 
 interface Run {
@@ -121,7 +87,7 @@ async function measure(
 ): Promise<Run> {
   await receiver.reset();
   const startAt = nowMs();
-  await watched(publishPaced(world, opts.repository, opts.events, opts.rate), [worker]);
+  await watched(publishPaced(world.redis, world.prefix, opts.repository, opts.events, opts.rate), [worker]);
   const deliveries = opts.events * opts.healthy;
   const lastAt = await watched(receiver.waitFor(deliveries, 300_000), [worker]);
   const { latencies } = await receiver.stats(true);

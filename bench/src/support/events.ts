@@ -2,7 +2,7 @@
 // time in contents.author ("bench:<ms>") so the receiver can measure publish-to-receive latency.
 import type { Redis } from "ioredis";
 import { publishEvents, type PublishableEvent } from "@msr-webhooks/events/publish";
-import { nowMs } from "./clock.js";
+import { nowMs, sleep } from "./clock.js";
 import { OWNER } from "./seed.js";
 
 const DIGEST = "sha256:b5bb9d8014a0f9b1d61e21e796d78dccdf1352f23cd32812f4850b878ae4944c";
@@ -44,5 +44,27 @@ export async function publishSpread(
       events.push(tagPushEvent(repositories[(offset + i) % repositories.length] as string, now));
     }
     await publishEvents(redis, events, { prefix });
+  }
+}
+
+/** Publishes `count` events to `repository` at a steady `perSecond`, each carrying its publish time. */
+export async function publishPaced(
+  redis: Redis,
+  prefix: string,
+  repository: string,
+  count: number,
+  perSecond: number,
+): Promise<void> {
+  const startAt = nowMs();
+  let published = 0;
+  while (published < count) {
+    const due = Math.min(count, Math.floor(((nowMs() - startAt) / 1000) * perSecond) + 1) - published;
+    if (due > 0) {
+      const at = nowMs();
+      const events: PublishableEvent[] = Array.from({ length: due }, () => tagPushEvent(repository, at));
+      await publishEvents(redis, events, { prefix });
+      published += due;
+    }
+    await sleep(5);
   }
 }
