@@ -1,7 +1,8 @@
 // Hostile input, property-based (fast-check): for every operation of the served OpenAPI document,
 // generated path segments (bad percent-encoding, traversal, unicode, real names), query strings
-// (repeated keys, brackets, __proto__), headers (media types, Accept, encodings, credentials) and
-// bodies (JSON of any shape, text, binary, oversize). Never a 5xx, never a crash, every error in MSR's
+// (repeated keys, brackets, __proto__, extreme times), headers (media types, Accept, encodings,
+// credentials) and bodies (JSON of any shape, lone UTF-16 surrogates and extreme times in text and
+// time fields, text, binary, oversize). Never a 5xx, never a crash, every error in MSR's
 // format, and a refused request stores nothing (row counts of every table unchanged).
 import fc from "fast-check";
 import request from "supertest";
@@ -64,7 +65,23 @@ const segment = fc.oneof(
   fc.constantFrom(...["acme", "app", "olga"]).map((s) => s),
 );
 const queryKey = fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom("limit", "cursor", "status", "pageSize", "pageStart", "username", "__proto__[x]", "a[b]", "a[]", "since"));
-const queryValue = fc.oneof(fc.string({ maxLength: 30 }), fc.integer().map(String), fc.constantFrom("-1", "1e309", "NaN", "0x10", "", "true", "[]", "{}"));
+// Times PostgreSQL cannot store or RFC 3339 cannot say: year 0, before year 1 once the offset is
+// applied, past 9999, signed years, a 30 February.
+const extremeDate = fc.constantFrom(
+  "0000-01-01T00:00:00Z",
+  "0001-01-01T00:30:00+01:00",
+  "9999-12-31T23:59:59Z",
+  "9999-12-31T23:30:00-01:00",
+  "-000001-01-01T00:00:00Z",
+  "+275760-09-13T00:00:00Z",
+  "2024-02-30T00:00:00Z",
+);
+// Strings with a lone UTF-16 surrogate: JSON.stringify writes them as "\ud800"-style escapes.
+const loneSurrogate = fc.oneof(
+  fc.constantFrom("\ud800", "a\udc00b", "\udbff", "x\ud83d"),
+  fc.string({ maxLength: 20 }).map((s) => `${s}\ud800`),
+);
+const queryValue = fc.oneof(fc.string({ maxLength: 30 }), fc.integer().map(String), fc.constantFrom("-1", "1e309", "NaN", "0x10", "", "true", "[]", "{}"), extremeDate);
 const queryString = fc
   .array(fc.tuple(queryKey, queryValue, fc.boolean()), { maxLength: 5 })
   .map((pairs) => pairs.map(([k, v, raw]) => (raw ? `${k}=${v}`.replace(/[^\x21-\x7e]/g, "") : `${encodeURIComponent(k)}=${encodeURIComponent(v)}`)).join("&"));
@@ -96,6 +113,17 @@ const body: fc.Arbitrary<Body> = fc.oneof(
   fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify(v) ?? "null"),
   fc.dictionary(fc.constantFrom("type", "key", "endpoint", "id", "name", "password", "events", "contents", "tlsCert", "skipTLSVerification", "isOrg", "inactive", "role", "since", "__proto__", "constructor"), fc.jsonValue({ maxDepth: 3 })).map((o) => JSON.stringify(o)),
   fc.string({ maxLength: 200 }),
+  // Lone surrogates and extreme times in the fields that hold text and times, top level and in contents.
+  fc
+    .dictionary(
+      fc.constantFrom("type", "key", "endpoint", "name", "fullName", "tokenLabel", "shortDescription", "since", "createdAt", "tlsCert", "id", "contents", "x\udc00"),
+      fc.oneof(
+        loneSurrogate,
+        extremeDate,
+        fc.dictionary(fc.constantFrom("namespace", "repository", "tag", "pushedAt", "author", "k\ud800"), fc.oneof(loneSurrogate, extremeDate)),
+      ),
+    )
+    .map((o) => JSON.stringify(o)),
   fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a)),
   fc.constant(JSON.stringify({ pad: "x".repeat(BODY_LIMIT * 2) })),
   fc.constant('{"a":'.repeat(500)),
