@@ -58,7 +58,10 @@ export function authenticate(auth: AuthService, limiter?: AuthFailureLimiter) {
     try {
       principal = await auth.authenticate(creds.username, creds.secret, admission.epoch);
     } finally {
-      await limiter?.settle(client, creds.username, principal === null);
+      // A failure is counted before the 401 goes out. A success only ends "pending": it need not hold
+      // up the request, and the gate's next call on the same connection comes after it anyway.
+      const settled = limiter?.settle(client, creds.username, principal === null);
+      if (principal === null) await settled;
     }
     if (!principal) throw notAuthenticated("invalid username, password or token");
     requestLocals(res).principal = principal;
