@@ -39,7 +39,9 @@ export const Env = Type.Object({
   WEBHOOK_TEST_RATE_LIMIT: Type.Integer({ minimum: 0, default: 10 }),
   WEBHOOK_TEST_RATE_WINDOW_MS: Type.Integer({ minimum: 1000, default: 60000 }),
   // Who sees a test's response body and exact failure cause: system admins only, or everyone.
-  WEBHOOK_TEST_DETAIL: Type.Union([Type.Literal("admins"), Type.Literal("everyone")], { default: "admins" }),
+  RESPONSE_DETAIL: Type.Optional(Type.Union([Type.Literal("admins"), Type.Literal("everyone")])),
+  /** The earlier name of RESPONSE_DETAIL (it then governed POST /webhooks/test only). */
+  WEBHOOK_TEST_DETAIL: Type.Optional(Type.Union([Type.Literal("admins"), Type.Literal("everyone")])),
   // Webhooks one user may author, and webhooks on one subscription key (repository, namespace, or all) across users.
   WEBHOOKS_PER_USER: Type.Integer({ minimum: 1, maximum: 100000, default: 100 }),
   WEBHOOKS_PER_KEY: Type.Integer({ minimum: 1, maximum: 100000, default: 50 }),
@@ -102,7 +104,8 @@ export interface ApiConfig {
     endpointDnsTimeoutMs: number;
     testRateLimit: number;
     testRateWindowMs: number;
-    testDetail: "admins" | "everyone";
+    /** Who sees endpoints' whole answers in POST /webhooks/test and the delivery log (presenters/response-detail.ts). */
+    responseDetail: "admins" | "everyone";
     perUser: number;
     perKey: number;
     listPageSize: number;
@@ -221,7 +224,8 @@ export function loadConfig(source: Record<string, string | undefined>): ApiConfi
       endpointDnsTimeoutMs: env.WEBHOOK_ENDPOINT_DNS_TIMEOUT_MS,
       testRateLimit: env.WEBHOOK_TEST_RATE_LIMIT,
       testRateWindowMs: env.WEBHOOK_TEST_RATE_WINDOW_MS,
-      testDetail: env.WEBHOOK_TEST_DETAIL,
+      // Once private addresses are refused, only public ones are reachable: nothing internal to read.
+      responseDetail: env.RESPONSE_DETAIL ?? env.WEBHOOK_TEST_DETAIL ?? (env.OUTBOUND_REFUSE_PRIVATE === "true" ? "everyone" : "admins"),
       perUser: env.WEBHOOKS_PER_USER,
       perKey: env.WEBHOOKS_PER_KEY,
       listPageSize: env.WEBHOOK_LIST_PAGE_SIZE,

@@ -154,7 +154,7 @@ export function buildDeps(
         { prefix: config.queuePrefix, limit: config.webhooks.testRateLimit, windowMs: config.webhooks.testRateWindowMs },
         log,
       ),
-      { registryHost: config.registryHost, userAgent: `${PRODUCT}/${VERSION}`, detail: config.webhooks.testDetail },
+      { registryHost: config.registryHost, userAgent: `${PRODUCT}/${VERSION}`, detail: config.webhooks.responseDetail },
     ),
     deliveries: new DeliveriesService(new DeliveriesRepository(db), webhooks, deliveryQueue, log, {
       maxRecover: config.webhooks.recoverMax,

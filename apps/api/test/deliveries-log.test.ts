@@ -90,7 +90,8 @@ async function newestFirst(status?: string): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  ctx = await createTestContext({ RECOVER_MAX_DELIVERIES: "10000" });
+  // Owners see whole answers here; who sees what is security-response-detail.test.ts.
+  ctx = await createTestContext({ RECOVER_MAX_DELIVERIES: "10000", RESPONSE_DETAIL: "everyone" });
   maria = await createUser(ctx, "maria");
   eve = await createUser(ctx, "eve");
   dave = await createUser(ctx, "dave");

@@ -87,7 +87,8 @@ function settled(webhookId: string, count: number, statuses: string[], extra: (d
 const tagOf = (body: string): string => (JSON.parse(body) as { contents: { tag: string } }).contents.tag;
 
 beforeAll(async () => {
-  ctx = await createTestContext({ RECOVER_MAX_DELIVERIES: "10000" });
+  // Owners see whole answers here; who sees what is security-response-detail.test.ts.
+  ctx = await createTestContext({ RECOVER_MAX_DELIVERIES: "10000", RESPONSE_DETAIL: "everyone" });
   maria = await createUser(ctx, "maria");
   const foo = await createOrg(ctx, "foo", { owners: [maria] });
   for (const repo of ["flaky", "filtered", "dead", "quiet"]) await createRepo(ctx, foo, repo);

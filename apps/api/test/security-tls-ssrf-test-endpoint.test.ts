@@ -98,7 +98,7 @@ describe("the per-user limit on POST /webhooks/test (WEBHOOK_TEST_RATE_LIMIT)", 
   });
 });
 
-describe("what a test send reports (WEBHOOK_TEST_DETAIL=admins, the default)", () => {
+describe("what a test send reports (RESPONSE_DETAIL=admins, the default)", () => {
   let ctx: TestContext;
   let bob: UserFixture;
   const pki = getTestPki();
@@ -157,12 +157,12 @@ describe("what a test send reports (WEBHOOK_TEST_DETAIL=admins, the default)", (
   });
 });
 
-describe("WEBHOOK_TEST_DETAIL=everyone", () => {
+describe("RESPONSE_DETAIL=everyone", () => {
   let ctx: TestContext;
   let bob: UserFixture;
 
   beforeAll(async () => {
-    ctx = await createTestContext({ WEBHOOK_TEST_DETAIL: "everyone", WEBHOOK_TEST_RATE_LIMIT: "0" });
+    ctx = await createTestContext({ RESPONSE_DETAIL: "everyone", WEBHOOK_TEST_RATE_LIMIT: "0" });
     bob = await createUser(ctx, "bob");
   });
   afterAll(async () => {

@@ -62,7 +62,7 @@ describe("POST /api/v0/webhooks/test", () => {
       .send({ type: "TAG_PUSH", endpoint: `${r.url}/hook?x=1`, skipTLSVerification: true })
       .expect(200);
     const answer = res.body as TestAnswer;
-    // The body is for system admins only (WEBHOOK_TEST_DETAIL).
+    // The body is for system admins only (RESPONSE_DETAIL).
     expect(answer).toMatchObject({ ok: true, statusCode: 200, error: null, errorKind: null, responseBody: "" });
     expect(answer.durationMs).toBeGreaterThanOrEqual(0);
 

@@ -4,6 +4,7 @@ import { signedIn } from "../errors.js";
 import { ErrorBodySchema } from "../openapi/error-schema.js";
 import { route, type RouteSpec } from "../http/route-spec.js";
 import { presentDeliveryDetail, presentDeliveryPage } from "../presenters/delivery.presenter.js";
+import { seesFullDetail } from "../presenters/response-detail.js";
 import {
   DeliveryDetailSchema,
   DeliveryPageSchema,
@@ -20,6 +21,7 @@ const TAGS = ["deliveries"];
 
 export function deliveryRoutes(services: Services): RouteSpec[] {
   const { deliveries } = services;
+  const detailFor = (viewer: { isAdmin: boolean }) => ({ full: seesFullDetail(services.config.webhooks.responseDetail, viewer) });
   return [
     route({
       method: "get",
@@ -32,7 +34,7 @@ export function deliveryRoutes(services: Services): RouteSpec[] {
       responses: { 200: { description: "One page of deliveries", schema: DeliveryPageSchema } },
       handler: async ({ principal, params, query }) => ({
         status: 200,
-        body: presentDeliveryPage(await deliveries.list(signedIn(principal), params.id, query)),
+        body: presentDeliveryPage(await deliveries.list(signedIn(principal), params.id, query), detailFor(signedIn(principal))),
       }),
     }),
     route({
@@ -45,7 +47,7 @@ export function deliveryRoutes(services: Services): RouteSpec[] {
       responses: { 200: { description: "The delivery", schema: DeliveryDetailSchema } },
       handler: async ({ principal, params }) => ({
         status: 200,
-        body: presentDeliveryDetail(await deliveries.get(signedIn(principal), params.id, params.deliveryId)),
+        body: presentDeliveryDetail(await deliveries.get(signedIn(principal), params.id, params.deliveryId), detailFor(signedIn(principal))),
       }),
     }),
     route({

@@ -142,10 +142,10 @@ export const TestResultSchema = Type.Object(
     error: Type.Union([Type.String(), Type.Null()], { description: "Why the attempt failed; null on success." }),
     errorKind: Type.Union([Type.String(), Type.Null()], {
       description:
-        "http | redirect | dns for everyone; a failure without an HTTP answer is `unreachable` except to system admins, who see timeout | connection_refused | connection_reset | tls | other (all of them with WEBHOOK_TEST_DETAIL=everyone); null on success.",
+        "http | redirect | dns for everyone; a failure without an HTTP answer is `unreachable` except to system admins, who see timeout | connection_refused | connection_reset | tls | other (all of them with RESPONSE_DETAIL=everyone); null on success.",
     }),
     responseBody: Type.String({
-      description: "The endpoint's response body, cut at 16 KiB: for system admins only (\"\" for others) unless WEBHOOK_TEST_DETAIL=everyone.",
+      description: "The endpoint's response body, cut at 16 KiB: for system admins only (\"\" for others) unless RESPONSE_DETAIL=everyone.",
     }),
     webhookId: Type.String({ description: "The webhook-id header sent." }),
     signingSecret: Type.String({

@@ -1,10 +1,8 @@
 // POST /webhooks/test: sends the fixed example payload of a type to an endpoint now, through
 // the same delivery client (address policy, TLS settings, timeouts) as real deliveries. The
 // request is signed with a throwaway secret that the answer reveals, so a receiver's signature
-// check can be tried out before any subscription exists. Sends are limited per user, and unless
-// WEBHOOK_TEST_DETAIL=everyone only system admins see the response body and the exact cause of a
-// failure without an HTTP answer: everyone else gets one kind, "unreachable", so that refused,
-// filtered and non-HTTP ports look alike and the endpoint maps no network.
+// check can be tried out before any subscription exists. Sends are limited per user; what the
+// caller learns of the endpoint's answer follows presenters/response-detail.ts.
 import { randomBytes } from "node:crypto";
 import type { DeliveryClient } from "@msr-webhooks/delivery/http-client";
 import { buildRequest } from "@msr-webhooks/delivery/request";
@@ -18,6 +16,7 @@ import type { Principal } from "../identity/principal.js";
 import type { TestResult } from "../schemas/webhook.schemas.js";
 import { checkEndpoint, normalizeTlsCert, type WebhookEndpointRules } from "./webhook-endpoint.js";
 import type { WebhookTestLimiter } from "./webhook-test-limit.js";
+import { isHiddenFailure, seesFullDetail, summarizeFailure, type ResponseDetail } from "../presenters/response-detail.js";
 
 export interface WebhookTestInput {
   type: SubscriptionType;
@@ -37,22 +36,11 @@ export function testEnvelope(type: SubscriptionType, registryHost: string, now: 
   return buildEnvelope({ type: delivered, createdAt: now, contents, location: payload.location ?? null });
 }
 
-/** Who sees response bodies and exact failure causes: system admins only, or every user. */
-export type WebhookTestDetail = "admins" | "everyone";
-
 export interface WebhookTestOptions {
   registryHost: string;
   userAgent: string;
-  detail: WebhookTestDetail;
+  detail: ResponseDetail;
 }
-
-/** The one kind a caller without full detail gets for every failure that had no HTTP answer (dns aside). */
-export const UNREACHABLE = "unreachable";
-const UNREACHABLE_MESSAGE =
-  "no HTTP answer from the endpoint: the connection was refused, reset or timed out, TLS failed (e.g. an untrusted certificate), or the port does not speak HTTP; a system admin's test shows which";
-
-/** Kinds shown to every caller: the endpoint answered HTTP, or its name did not resolve. */
-const ALWAYS_SHOWN = new Set<string>(["http", "redirect", "dns"]);
 
 export class WebhookTestService {
   constructor(
@@ -85,12 +73,13 @@ export class WebhookTestService {
     if (result.errorKind === "blocked" || result.errorKind === "invalid_url") {
       throw new ApiError("INVALID_WEBHOOK", result.errorMessage ?? "endpoint refused", { field: "endpoint" });
     }
-    const full = principal.isAdmin || this.options.detail === "everyone";
-    return { ...(full ? fullOutcome(result) : summaryOutcome(result)), durationMs: result.durationMs, webhookId, signingSecret, payload: envelope };
+    const outcome = fullOutcome(result);
+    const shown = seesFullDetail(this.options.detail, principal) ? outcome : summaryOutcome(outcome);
+    return { ...shown, webhookId, signingSecret, payload: envelope };
   }
 }
 
-type Outcome = Pick<TestResult, "ok" | "statusCode" | "error" | "errorKind" | "responseBody">;
+type Outcome = Pick<TestResult, "ok" | "statusCode" | "error" | "errorKind" | "responseBody" | "durationMs">;
 
 function fullOutcome(result: AttemptResult): Outcome {
   return {
@@ -99,17 +88,14 @@ function fullOutcome(result: AttemptResult): Outcome {
     error: result.errorMessage,
     errorKind: result.errorKind,
     responseBody: result.responseBody,
+    durationMs: result.durationMs,
   };
 }
 
-/** Status code and kind without the body; every failure without an HTTP answer (dns aside) is one kind. */
-function summaryOutcome(result: AttemptResult): Outcome {
-  const hidden = result.errorKind !== null && result.statusCode === null && !ALWAYS_SHOWN.has(result.errorKind);
-  return {
-    ok: result.ok,
-    statusCode: result.statusCode,
-    error: hidden ? UNREACHABLE_MESSAGE : result.errorMessage,
-    errorKind: hidden ? UNREACHABLE : result.errorKind,
-    responseBody: "",
-  };
+/** Status code and kind without the body; a failure without an HTTP answer is "unreachable", with no duration. */
+function summaryOutcome(outcome: Outcome): Outcome {
+  const failure = { statusCode: outcome.statusCode, errorKind: outcome.errorKind, errorMessage: outcome.error };
+  const hidden = isHiddenFailure(failure);
+  const { errorKind, errorMessage } = summarizeFailure(failure);
+  return { ...outcome, errorKind, error: errorMessage, responseBody: "", durationMs: hidden ? 0 : outcome.durationMs };
 }
