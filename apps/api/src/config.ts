@@ -23,6 +23,8 @@ export const Env = Type.Object({
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 1048576 }),
   DB_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 200, default: 10 }),
   AUTH_CACHE_TTL_MS: Type.Integer({ minimum: 0, default: 30000 }),
+  // API tokens one user may hold (active or not); creating one more answers 400.
+  API_TOKENS_PER_USER: Type.Integer({ minimum: 1, maximum: 10000, default: 100 }),
   DELIVERY_CONNECT_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 5000 }),
   DELIVERY_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 15000 }),
   OUTBOUND_ALLOW_CIDRS: Type.String({ default: "" }),
@@ -90,6 +92,8 @@ export interface ApiConfig {
   bodyLimitBytes: number;
   dbPoolSize: number;
   authCacheTtlMs: number;
+  /** API_TOKENS_PER_USER: tokens one user may hold. */
+  apiTokensPerUser: number;
   delivery: {
     connectTimeoutMs: number;
     totalTimeoutMs: number;
@@ -211,6 +215,7 @@ export function loadConfig(source: Record<string, string | undefined>): ApiConfi
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
     dbPoolSize: env.DB_POOL_SIZE,
     authCacheTtlMs: env.AUTH_CACHE_TTL_MS,
+    apiTokensPerUser: env.API_TOKENS_PER_USER,
     delivery: {
       connectTimeoutMs: env.DELIVERY_CONNECT_TIMEOUT_MS,
       totalTimeoutMs: env.DELIVERY_TIMEOUT_MS,

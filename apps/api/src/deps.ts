@@ -144,7 +144,7 @@ export function buildDeps(
     accounts,
     teams: new TeamsService(db, accounts),
     repositories: new RepositoriesService(db, access, events),
-    apiTokens: new ApiTokensService(db, auth),
+    apiTokens: new ApiTokensService(db, auth, { perUser: config.apiTokensPerUser }),
     webhooks,
     webhookTests: new WebhookTestService(
       deliveryClient,

@@ -11,7 +11,7 @@ export type ErrorCode =
   | "NO_SUCH_REPOSITORY"
   | "NO_SUCH_ACCOUNT"
   | "NO_SUCH_TEAM"
-  | "NO_SUCH_TOKEN"
+  | "NO_SUCH_API_TOKEN"
   | "NO_SUCH_DELIVERY"
   | "NOT_FOUND"
   | "ACCOUNT_EXISTS"
@@ -35,7 +35,7 @@ const STATUS: Record<ErrorCode, number> = {
   NO_SUCH_REPOSITORY: 404,
   NO_SUCH_ACCOUNT: 404,
   NO_SUCH_TEAM: 404,
-  NO_SUCH_TOKEN: 404,
+  NO_SUCH_API_TOKEN: 404,
   NO_SUCH_DELIVERY: 404,
   NOT_FOUND: 404,
   ACCOUNT_EXISTS: 409,
@@ -87,7 +87,7 @@ export const noSuchAccount = (name: string): ApiError =>
 
 export const noSuchTeam = (org: string, team: string): ApiError =>
   new ApiError("NO_SUCH_TEAM", `team ${team} not found in organization ${org}`);
-export const noSuchToken = (): ApiError => new ApiError("NO_SUCH_TOKEN", "API token not found");
+export const noSuchToken = (): ApiError => new ApiError("NO_SUCH_API_TOKEN", "API token not found");
 /** A well-formed request that breaks a rule the schema cannot express; `field` names the culprit. */
 export const invalidParameter = (field: string, message: string): ApiError =>
   new ApiError("INVALID_PARAMETERS", message, { field });

@@ -17,6 +17,8 @@ interface CacheEntry {
 }
 
 const MAX_CACHE = 10_000;
+/** How stale a token's lastUsed may be: it is rewritten only when older than this. */
+export const LAST_USED_RESOLUTION_MS = 60_000;
 
 export class AuthService {
   private readonly cache = new Map<string, CacheEntry>();
@@ -66,12 +68,12 @@ export class AuthService {
     const parsed = parseToken(secret);
     if (!parsed) return null;
     const token = await this.db.apiToken.findUnique({ where: { id: parsed.id }, include: { account: true } });
-    if (!token || token.account.name !== username || !token.account.isActive) {
+    if (!token || token.account.name !== username || !token.account.isActive || !token.isActive) {
       await verifySecret(parsed.secret, await decoyHash());
       return null;
     }
     if (!(await verifySecret(parsed.secret, token.secretHash))) return null;
-    await this.db.apiToken.update({ where: { id: token.id }, data: { lastUsedAt: new Date() } });
+    await this.touch(token.id);
     return {
       id: token.account.id,
       name: token.account.name,
@@ -80,6 +82,18 @@ export class AuthService {
       tokenId: token.id,
       tokenRole: token.role === "producer" ? "producer" : "user",
     };
+  }
+
+  /**
+   * lastUsed, written at most once a minute per token (a busy CI token would otherwise write on
+   * every cache miss); the condition lives in the UPDATE, so replicas racing still write once.
+   */
+  private async touch(id: string): Promise<void> {
+    const now = new Date();
+    await this.db.apiToken.updateMany({
+      where: { id, OR: [{ lastUsedAt: null }, { lastUsedAt: { lt: new Date(now.getTime() - LAST_USED_RESOLUTION_MS) } }] },
+      data: { lastUsedAt: now },
+    });
   }
 
   private async viaPassword(username: string, secret: string): Promise<Principal | null> {

@@ -1,16 +1,33 @@
-// API token routes (/api/v0/api_tokens): create (the token is shown once), list, revoke.
+// API token routes (/api/v0/api_tokens), as DTR 2.7's Swagger has them: create (200, the token is
+// shown once), list (a JSON array, DTR's paging), get, patch ({isActive, tokenLabel}), delete (200).
 import { signedIn } from "../errors.js";
 import { route, type RouteSpec } from "../http/route-spec.js";
 import {
   ApiTokenList,
+  ApiTokenSchema,
   CreateApiTokenBody,
+  ListApiTokensQuery,
   NewApiTokenSchema,
   TokenParams,
+  UpdateApiTokenBody,
   UsernameQuery,
 } from "../schemas/api-token.schemas.js";
+import type { ApiTokenPage } from "../services/api-tokens.service.js";
 import type { Services } from "../services/services.js";
 
 const tags = ["api tokens"];
+
+function pageResponse(page: ApiTokenPage) {
+  const headers: Record<string, string> = {};
+  if (page.nextPageStart) headers["X-Next-Page-Start"] = page.nextPageStart;
+  if (page.total !== undefined) headers["X-Resource-Count"] = String(page.total);
+  return { status: 200, body: page.tokens, headers };
+}
+
+function userAgent(headers: Record<string, string | string[] | undefined>): string | undefined {
+  const ua = headers["user-agent"];
+  return Array.isArray(ua) ? ua[0] : ua;
+}
 
 export function apiTokenRoutes(services: Services): RouteSpec[] {
   const tokens = services.apiTokens;
@@ -24,33 +41,58 @@ export function apiTokenRoutes(services: Services): RouteSpec[] {
       auth: "user",
       query: UsernameQuery,
       body: CreateApiTokenBody,
-      responses: { 201: { description: "The new token, with its secret", schema: NewApiTokenSchema } },
-      handler: async ({ principal, query, body }) => ({
-        status: 201,
-        body: await tokens.create(signedIn(principal), body, query.username),
+      responses: { 200: { description: "The new token, with its secret", schema: NewApiTokenSchema } },
+      handler: async ({ principal, query, body, headers }) => ({
+        status: 200,
+        body: await tokens.create(signedIn(principal), body, query.username, userAgent(headers)),
       }),
     }),
     route({
       method: "get",
       path: "/api_tokens",
-      summary: "List your API tokens, without secrets (system admins may pass username)",
+      summary:
+        "List your API tokens, oldest first, without secrets (system admins may pass username); X-Next-Page-Start when there are more, X-Resource-Count with count=true",
       tags,
       auth: "user",
-      query: UsernameQuery,
+      query: ListApiTokensQuery,
       responses: { 200: { description: "The tokens", schema: ApiTokenList } },
-      handler: async ({ principal, query }) => ({ status: 200, body: await tokens.list(signedIn(principal), query.username) }),
+      handler: async ({ principal, query }) => pageResponse(await tokens.list(signedIn(principal), query)),
+    }),
+    route({
+      method: "get",
+      path: "/api_tokens/{hashedToken}",
+      summary: "One API token, without its secret (its owner or a system admin)",
+      tags,
+      auth: "user",
+      params: TokenParams,
+      responses: { 200: { description: "The token", schema: ApiTokenSchema } },
+      handler: async ({ principal, params }) => ({ status: 200, body: await tokens.get(signedIn(principal), params.hashedToken) }),
+    }),
+    route({
+      method: "patch",
+      path: "/api_tokens/{hashedToken}",
+      summary: "Relabel, deactivate or reactivate an API token (its owner or a system admin); a deactivated token stops working at once",
+      tags,
+      auth: "user",
+      params: TokenParams,
+      body: UpdateApiTokenBody,
+      responses: { 200: { description: "The token as it is now", schema: ApiTokenSchema } },
+      handler: async ({ principal, params, body }) => ({
+        status: 200,
+        body: await tokens.update(signedIn(principal), params.hashedToken, body),
+      }),
     }),
     route({
       method: "delete",
       path: "/api_tokens/{hashedToken}",
-      summary: "Revoke an API token (its owner or a system admin); it stops working at once",
+      summary: "Delete an API token (its owner or a system admin); it stops working at once",
       tags,
       auth: "user",
       params: TokenParams,
-      responses: { 204: { description: "Revoked" } },
+      responses: { 200: { description: "Deleted (DTR answers 200 with no body)" } },
       handler: async ({ principal, params }) => {
-        await tokens.revoke(signedIn(principal), params.hashedToken);
-        return { status: 204 };
+        await tokens.remove(signedIn(principal), params.hashedToken);
+        return { status: 200 };
       },
     }),
   ];
