@@ -129,8 +129,9 @@ const ipv4 = (a: number, b: number, c: number, d: number): ipaddr.IPv4 => new ip
 
 /**
  * The IPv4 address an IPv6 address stands for, where the network would carry it to that IPv4 host:
- * NAT64 (64:ff9b::/96, and 64:ff9b:1::/48 laid out as RFC 6052 says), 6to4 (2002::/16), IPv4-compatible
- * (::a.b.c.d) and IPv4-translated (::ffff:0:a.b.c.d). IPv4-mapped is folded into IPv4 before this.
+ * NAT64 (64:ff9b::/96, and 64:ff9b:1::/48 laid out as RFC 6052 says), 6to4 (2002::/16), Teredo
+ * (2001::/32: the client's IPv4 is the last 32 bits inverted, RFC 4380), IPv4-compatible (::a.b.c.d)
+ * and IPv4-translated (::ffff:0:a.b.c.d). IPv4-mapped is folded into IPv4 before this.
  */
 function carriedIpv4(address: ipaddr.IPv6): ipaddr.IPv4 | undefined {
   const [p0 = 0, p1 = 0, p2 = 0, p3 = 0, p4 = 0, p5 = 0, p6 = 0, p7 = 0] = address.parts;
@@ -138,6 +139,7 @@ function carriedIpv4(address: ipaddr.IPv6): ipaddr.IPv4 | undefined {
   if (p0 === 0x64 && p1 === 0xff9b && p2 === 0 && p3 === 0 && p4 === 0 && p5 === 0) return low();
   if (p0 === 0x64 && p1 === 0xff9b && p2 === 1) return ipv4(p3 >> 8, p3 & 0xff, p4 & 0xff, p5 >> 8);
   if (p0 === 0x2002) return ipv4(p1 >> 8, p1 & 0xff, p2 >> 8, p2 & 0xff);
+  if (p0 === 0x2001 && p1 === 0) return ipv4((~p6 >> 8) & 0xff, ~p6 & 0xff, (~p7 >> 8) & 0xff, ~p7 & 0xff);
   // ::/96 but not :: and ::1, which are IPv6's own unspecified and loopback addresses.
   if (p0 === 0 && p1 === 0 && p2 === 0 && p3 === 0 && p4 === 0 && p5 === 0 && (p6 !== 0 || p7 > 1)) return low();
   if (p0 === 0 && p1 === 0 && p2 === 0 && p3 === 0 && p4 === 0xffff && p5 === 0) return low();

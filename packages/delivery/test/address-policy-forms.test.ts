@@ -67,6 +67,8 @@ describe("IPv6 forms carrying an IPv4 address are judged by that IPv4", () => {
     ["64:ff9b:1:7f00:0:100::", "local-use NAT64 (RFC 8215, /48) of 127.0.0.1", "loopback"],
     ["2002:7f00:1::", "6to4 of 127.0.0.1", "loopback"],
     ["2002:a9fe:a9fe:1234::1", "6to4 of 169.254.169.254", "link-local"],
+    ["2001:0:4136:e378:8000:63bf:80ff:fffe", "Teredo of 127.0.0.1", "loopback"],
+    ["2001:0:4136:e378:8000:63bf:5601:5601", "Teredo of 169.254.169.254", "link-local"],
     ["::ffff:127.0.0.1", "v4-mapped 127.0.0.1", "loopback"],
     ["::ffff:7f00:1", "v4-mapped 127.0.0.1 (hex)", "loopback"],
     ["::127.0.0.1", "v4-compatible 127.0.0.1", "loopback"],
@@ -77,7 +79,7 @@ describe("IPv6 forms carrying an IPv4 address are judged by that IPv4", () => {
     expect(policy.check(ip)).toMatchObject({ allowed: false, rule });
   });
 
-  it.each(["64:ff9b::808:808", "2002:808:808::1", "::ffff:8.8.8.8", "::8.8.8.8", "64:ff9b::a00:1"])(
+  it.each(["64:ff9b::808:808", "2002:808:808::1", "::ffff:8.8.8.8", "::8.8.8.8", "64:ff9b::a00:1", "2001:0:4136:e378:8000:63bf:f7f7:f7f7"])(
     "allows %s, which carries an allowed IPv4",
     (ip) => {
       expect(policy.check(ip)).toEqual({ allowed: true });
