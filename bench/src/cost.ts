@@ -15,7 +15,7 @@ import { basicAuth, expectStatus, timedRequest } from "./support/http.js";
 import { machineInfo } from "./support/machine.js";
 import { startReceiverProcess, type ReceiverProcess } from "./support/receiver.js";
 import { log, printHeader, saveResults, table } from "./support/report.js";
-import { median, percentile, round } from "./support/stats.js";
+import { median, percentile, round, summarize } from "./support/stats.js";
 import { startWorkerProcess } from "./support/worker-process.js";
 import { createWorld, type World } from "./support/world.js";
 import { publishEvent } from "@msr-webhooks/events/publish";
@@ -64,6 +64,11 @@ async function timeRequests(n: number, warm: number, request: () => Promise<{ ms
   const ms: number[] = [];
   for (let i = 0; i < n; i += 1) ms.push((await request()).ms);
   return { p50: median(ms), p95: percentile(ms, 95), n };
+}
+
+function publishToReceive(latencies: readonly number[]): { p50: number; p95: number; n: number } {
+  const { p50, p95, count } = summarize(latencies);
+  return { p50, p95, n: count };
 }
 
 /** Every node of a JSON plan that reads a table or an index, e.g. "Index Scan on Webhook (Webhook_type_key_inactive_idx)". */
@@ -166,7 +171,7 @@ async function measureFanout(world: World, receiver: ReceiverProcess, events: nu
     if (ms.length !== events) throw new Error(`expected ${events} fanned-out events, found ${ms.length}`);
     return {
       fanoutMs: { p50: median(ms), p95: percentile(ms, 95), n: ms.length },
-      publishToReceiveMs: { p50: percentile(stats.latencies, 50), p95: percentile(stats.latencies, 95), n: stats.latencies.length },
+      publishToReceiveMs: publishToReceive(stats.latencies),
     };
   } finally {
     await worker.stop();

@@ -17,7 +17,7 @@ import { machineInfo } from "./support/machine.js";
 import { startReceiverProcess, type ReceiverProcess } from "./support/receiver.js";
 import { log, printHeader, saveResults, table } from "./support/report.js";
 import { OWNER, seedRepositories, seedSubscriptions, seedUser } from "./support/seed.js";
-import { median, percentile, round } from "./support/stats.js";
+import { median, round, summarize } from "./support/stats.js";
 import { startWorkerProcess, type WorkerProcess } from "./support/worker-process.js";
 import { createWorld, type World } from "./support/world.js";
 
@@ -92,13 +92,8 @@ async function measure(
   const lastAt = await watched(receiver.waitFor(deliveries, 300_000), [worker]);
   const { latencies } = await receiver.stats(true);
   if (latencies.length !== deliveries) throw new Error(`receiver measured ${latencies.length} latencies, expected ${deliveries}`);
-  return {
-    deliveries,
-    seconds: (lastAt - startAt) / 1000,
-    p50: percentile(latencies, 50),
-    p99: percentile(latencies, 99),
-    max: Math.max(...latencies),
-  };
+  const { p50, p99, max } = summarize(latencies);
+  return { deliveries, seconds: (lastAt - startAt) / 1000, p50, p99, max };
 }
 
 interface Repeat {

@@ -11,7 +11,7 @@ import { runE2e, type E2eResult } from "./support/e2e-run.js";
 import { machineInfo } from "./support/machine.js";
 import { startReceiverProcess } from "./support/receiver.js";
 import { log, printHeader, saveResults, table } from "./support/report.js";
-import { median, round } from "./support/stats.js";
+import { maxOf, median, round } from "./support/stats.js";
 
 runBench("throughput", async () => {
   const args = parseArgs();
@@ -88,7 +88,7 @@ runBench("throughput", async () => {
       round(median(of.map((r) => r.ratio)), 2).toFixed(2),
       round(median(of.map((r) => r.steadyPerSecond))),
       round(median(of.map((r) => r.cpuUsPerDelivery))),
-      round(Math.max(...of.map((r) => r.peakRssMb[0] ?? 0))),
+      round(maxOf(of.map((r) => r.peakRssMb[0] ?? 0))),
     ]);
   }
   process.stdout.write(
