@@ -4,6 +4,7 @@ import { ApiError } from "./errors.js";
 import { requireJsonAccept } from "./http/accept.js";
 import { ADMIN_QUEUES_PATH, bullBoardRouter, requireSystemAdmin } from "./http/admin-queues.js";
 import { authenticate } from "./http/authenticate.js";
+import { consoleAssets } from "./http/console-assets.js";
 import { errorHandler } from "./http/error-handler.js";
 import { registerRoutes } from "./http/register-routes.js";
 import { handlerTimeout } from "./http/handler-timeout.js";
@@ -25,9 +26,10 @@ export function createApp(deps: ApiDeps): Express {
   app.use(handlerTimeout(deps.config.handlerTimeoutMs));
   // Probes and Prometheus: before authentication and the JSON Accept check.
   app.use(opsRouter({ metrics: deps.metrics, readiness: deps.readiness, metricsToken: deps.config.metricsToken }));
-  const signIn = authenticate(deps.services.auth, deps.authFailures);
+  const signIn = authenticate(deps.services.auth, deps.authFailures, deps.sessionAuth);
   app.use(ADMIN_QUEUES_PATH, signIn, requireSystemAdmin, sameOriginWrites, bullBoardRouter(deps.queues));
   app.use(docsRouter(deps.openApi));
+  app.use(consoleAssets(deps.config.consoleDir));
   app.use(requireJsonAccept);
   app.use(signIn);
   const router = express.Router({ strict: false });

@@ -1,5 +1,6 @@
 // The API's configuration: read from the environment once, validated with ajv at boot.
 // A bad or missing variable stops the start with a message naming it.
+import path from "node:path";
 import { Type, type Static } from "@sinclair/typebox";
 import { Ajv } from "ajv";
 import proxyaddr from "proxy-addr";
@@ -75,6 +76,12 @@ export const Env = Type.Object({
   // Proxies whose X-Forwarded-For is believed (the client address for the sign-in limit): a hop
   // count, or addresses, CIDRs and the names loopback, linklocal, uniquelocal. Empty: none.
   TRUST_PROXY: Type.String({ default: "" }),
+  // The console's sign-in sessions: how long one lasts at most, and how many one account keeps
+  // (signing in once more ends its oldest).
+  // The console's build (apps/web/dist); default: the one next to this API in the workspace.
+  CONSOLE_DIR: Type.Optional(Type.String({ minLength: 1 })),
+  SESSION_TTL_MS: Type.Integer({ minimum: 60000, maximum: 2592000000, default: 43200000 }),
+  SESSIONS_PER_USER: Type.Integer({ minimum: 1, maximum: 1000, default: 10 }),
   // A handler still running after this long is answered 503 SERVICE_UNAVAILABLE.
   HANDLER_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 600000, default: 30000 }),
 });
@@ -135,6 +142,10 @@ export interface ApiConfig {
   /** Express's "trust proxy": false (the TCP peer is the client), a hop count, or trusted proxy addresses. */
   trustProxy: TrustProxy;
   handlerTimeoutMs: number;
+  /** The console's static build, served at `/`. */
+  consoleDir: string;
+  /** The console's sessions: lifetime and the most one account keeps. */
+  sessions: { ttlMs: number; perUser: number };
 }
 
 export type TrustProxy = false | number | string[];
@@ -255,5 +266,7 @@ export function loadConfig(source: Record<string, string | undefined>): ApiConfi
     },
     trustProxy: trustProxy(env.TRUST_PROXY),
     handlerTimeoutMs: env.HANDLER_TIMEOUT_MS,
+    consoleDir: env.CONSOLE_DIR ?? path.resolve(import.meta.dirname, "../../web/dist"),
+    sessions: { ttlMs: env.SESSION_TTL_MS, perUser: env.SESSIONS_PER_USER },
   };
 }

@@ -14,6 +14,8 @@ import type { Queue } from "bullmq";
 import type { Logger } from "winston";
 import type { ApiConfig } from "./config.js";
 import { createAuthFailureLimiter, type AuthFailureLimiter } from "./http/auth-failure-limit.js";
+import type { SessionAuthDeps } from "./http/session-auth.js";
+import { createSessionStore } from "./http/session-store.js";
 import { AuthService } from "./identity/auth.service.js";
 import { buildOpenApi, type OpenApiDocument } from "./openapi/document.js";
 import { ErrorBodySchema } from "./openapi/error-schema.js";
@@ -30,6 +32,9 @@ import { ApiTokensService } from "./services/api-tokens.service.js";
 import { EventRecorder } from "./services/event-recorder.service.js";
 import { IngestService } from "./services/ingest.service.js";
 import { RepositoriesService } from "./services/repositories.service.js";
+import { SessionService } from "./services/session.service.js";
+import { WebhookStatsRepository } from "./services/webhook-stats.repository.js";
+import { WebhookStatsService } from "./services/webhook-stats.service.js";
 import type { Services } from "./services/services.js";
 import { TeamsService } from "./services/teams.service.js";
 import { WebhookAccessService } from "./services/webhook-access.service.js";
@@ -53,6 +58,8 @@ export interface ApiDeps {
   readiness(): Promise<Readiness>;
   /** Failed sign-ins per client address, shared by the replicas through Redis. */
   authFailures: AuthFailureLimiter;
+  /** What turns the console's session cookie into a principal. */
+  sessionAuth: SessionAuthDeps;
   /** The outbound HTTP client of POST /webhooks/test (its TLS context count is observable). */
   deliveryClient: DeliveryClient;
   close(): Promise<void>;
@@ -104,6 +111,7 @@ export function buildDeps(
     { prefix: config.queuePrefix, ...config.authFailures },
     log,
   );
+  const sessionStore = createSessionStore(limiterRedis, { prefix: config.queuePrefix, ...config.sessions });
   const auth = new AuthService(db, config.authCacheTtlMs, () => authFailures.bumpEpoch(), log);
   const access = new AccessService(db);
   const events = new EventRecorder(db, fanoutQueue, log, metrics);
@@ -161,6 +169,8 @@ export function buildDeps(
       redeliveries: createRedeliveryLimiter(limiterRedis, { prefix: config.queuePrefix, limit: config.webhooks.redeliveriesPerHour }, log),
     }),
     ingest: new IngestService(events, metrics),
+    sessions: new SessionService(auth, authFailures, sessionStore),
+    webhookStats: new WebhookStatsService(webhooks, new WebhookStatsRepository(db)),
     distribution: new DistributionService({
       db,
       events,
@@ -190,6 +200,7 @@ export function buildDeps(
     queues,
     readiness: () => checkReadiness({ postgres: postgresProbe((q) => db.$queryRawUnsafe(q)), redis: redisProbe(redis) }, config.readinessTimeoutMs),
     authFailures,
+    sessionAuth: { store: sessionStore, db, epoch: () => authFailures.epoch() },
     deliveryClient,
     async close() {
       deliveryClient.close();

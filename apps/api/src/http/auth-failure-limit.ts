@@ -31,8 +31,10 @@ export interface AuthFailureLimiter {
   settle(address: string, username: string, failed: boolean): Promise<void>;
   /** A malformed Authorization header: a failure of the address alone. */
   admitMalformed(address: string): Promise<SignInAdmission>;
-  /** The auth epoch now; raised by bumpEpoch(). */
+  /** Raises the auth epoch (every replica's cached sign-ins and the console's sessions are checked again). */
   bumpEpoch(): Promise<void>;
+  /** The auth epoch now; null when Redis did not answer. */
+  epoch(): Promise<string | null>;
 }
 
 interface GateCommands {
@@ -145,6 +147,14 @@ export function createAuthFailureLimiter(redis: Redis, options: AuthFailureLimit
     },
     async bumpEpoch() {
       await redis.incr(epochKey);
+    },
+    async epoch() {
+      try {
+        return (await redis.get(epochKey)) ?? "0";
+      } catch (err) {
+        unavailable(err);
+        return null;
+      }
     },
   };
 }

@@ -71,6 +71,8 @@ export function registerRoutes(router: Router, groups: RouteGroup[], bodyLimitBy
           requestId: locals.requestId,
           log: locals.log,
           headers: req.headers,
+          clientAddress: req.ip ?? req.socket.remoteAddress ?? "unknown",
+          secure: req.secure,
         };
         checkAuth(spec, ctx, locals.foreignAuthorization === true);
         rejectNul(req.params, "path");

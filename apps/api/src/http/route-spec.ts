@@ -23,6 +23,10 @@ export interface RequestContext<P = Record<string, string>, Q = Record<string, u
   requestId: string;
   log: Logger;
   headers: Record<string, string | string[] | undefined>;
+  /** The client's address (through the proxies TRUST_PROXY names), as the sign-in gate counts it. */
+  clientAddress: string;
+  /** The request came over HTTPS (directly or through a trusted proxy). */
+  secure: boolean;
 }
 
 export interface HandlerResult {

@@ -7,12 +7,14 @@ import { apiTokenRoutes } from "./api-tokens.routes.js";
 import { deliveryRoutes } from "./deliveries.routes.js";
 import { eventRoutes } from "./events.routes.js";
 import { repositoryRoutes } from "./repositories.routes.js";
+import { sessionRoutes } from "./session.routes.js";
+import { webhookStatsRoutes } from "./webhook-stats.routes.js";
 import { teamRoutes } from "./teams.routes.js";
 import { webhookRoutes } from "./webhooks.routes.js";
 
 export function routeGroups(services: Services): RouteGroup[] {
   return [
-    { base: "/api/v0", routes: [...webhookRoutes(services), ...deliveryRoutes(services), ...repositoryRoutes(services), ...apiTokenRoutes(services), ...eventRoutes(services)] },
+    { base: "/api/v0", routes: [...webhookRoutes(services), ...deliveryRoutes(services), ...repositoryRoutes(services), ...apiTokenRoutes(services), ...eventRoutes(services), ...sessionRoutes(services), ...webhookStatsRoutes(services)] },
     { base: "/enzi/v0", routes: [...accountRoutes(services), ...teamRoutes(services)] },
   ];
 }

@@ -11,6 +11,8 @@ import type { DistributionService } from "./distribution.service.js";
 import type { EventRecorder } from "./event-recorder.service.js";
 import type { IngestService } from "./ingest.service.js";
 import type { RepositoriesService } from "./repositories.service.js";
+import type { SessionService } from "./session.service.js";
+import type { WebhookStatsService } from "./webhook-stats.service.js";
 import type { TeamsService } from "./teams.service.js";
 import type { WebhookTestService } from "./webhook-test.service.js";
 import type { WebhooksService } from "./webhooks.service.js";
@@ -31,4 +33,8 @@ export interface Services {
   deliveries: DeliveriesService;
   ingest: IngestService;
   distribution: DistributionService;
+  /** The console's sign-in sessions. */
+  sessions: SessionService;
+  /** Per-webhook health numbers (the console's health panel). */
+  webhookStats: WebhookStatsService;
 }
