@@ -71,6 +71,12 @@ export const Env = Type.Object({
   // cap (instead of ENDPOINT_MAX_IN_FLIGHT) until one of its attempts is answered in time.
   SLOW_ENDPOINT_TIMEOUTS: Type.Integer({ minimum: 1, maximum: 1000, default: 3 }),
   SLOW_ENDPOINT_MAX_IN_FLIGHT: Type.Integer({ minimum: 1, maximum: 100000, default: 2 }),
+  // Parking: a delivery refused because its owner or its endpoint is at its cap waits, spending
+  // nothing, until a slot frees and wakes it; at most PARKED_MAX_WAIT (its job then comes back on
+  // its own, first after DELIVERY_TIMEOUT_MS + 5 s, then twice as long each time). At most
+  // PARKED_WAITERS_MAX are remembered per owner (per thread) and per endpoint (in Redis).
+  PARKED_MAX_WAIT: Duration("5m"),
+  PARKED_WAITERS_MAX: Type.Integer({ minimum: 0, maximum: 1000000, default: 10000 }),
   // The worker's small HTTP server: /healthz, /readyz, /metrics (0 picks a free port).
   WORKER_HTTP_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8081 }),
   WORKER_HTTP_HOST: Type.String({ minLength: 1, default: "0.0.0.0" }),
@@ -132,6 +138,8 @@ export interface WorkerConfig {
     ownerMaxShare: number;
     /** Endpoints whose last `afterTimeouts` attempts timed out are capped at `maxInFlight`. */
     slowLane: { afterTimeouts: number; maxInFlight: number };
+    /** Refused deliveries parked until a slot frees: at most `maxWaitMs`, `maxWaiters` remembered per owner / endpoint (0: none). */
+    parking: { maxWaitMs: number; maxWaiters: number };
   };
 }
 
@@ -242,6 +250,7 @@ export function loadConfig(source: Record<string, string | undefined>): WorkerCo
       },
       ownerMaxShare: env.OWNER_MAX_SHARE,
       slowLane: { afterTimeouts: env.SLOW_ENDPOINT_TIMEOUTS, maxInFlight: env.SLOW_ENDPOINT_MAX_IN_FLIGHT },
+      parking: { maxWaitMs: duration("PARKED_MAX_WAIT", env.PARKED_MAX_WAIT, 1000), maxWaiters: env.PARKED_WAITERS_MAX },
     },
   };
 }

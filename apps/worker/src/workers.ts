@@ -18,8 +18,14 @@ import { createMaintenanceProcessor } from "./maintenance/maintenance.processor.
 import { Purger } from "./maintenance/purge.service.js";
 import { Reconciler } from "./maintenance/reconcile.service.js";
 import { ensureSchedulers } from "./maintenance/schedulers.js";
+import { DeferralCounts } from "./isolation/deferral-counts.js";
+import { parkingSettings } from "./isolation/gate-settings.js";
 import { OwnerSlots, ownerCap } from "./isolation/owner-slots.js";
+import { Parking } from "./isolation/parking.js";
 import { errorMessage } from "@msr-webhooks/observability/logger";
+
+/** How often the delivery worker logs how many jobs it deferred, by reason (when it deferred any). */
+const DEFERRAL_LOG_INTERVAL_MS = 10_000;
 
 export interface RunningWorkers {
   workers: Worker[];
@@ -33,6 +39,9 @@ const ALL_ROLES: readonly WorkerRole[] = ["ingest", "fanout", "delivery", "maint
 
 export async function startWorkers(deps: WorkerDeps, roles: readonly WorkerRole[] = ALL_ROLES): Promise<RunningWorkers> {
   const { config, log, sql, queues } = deps;
+  const deferrals = new DeferralCounts();
+  let stopDeferralLog = (): void => undefined;
+  const parking = parkingSettings(config);
 
   const common = (concurrency: number): WorkerOptions => ({
     connection: deps.redis,
@@ -96,9 +105,11 @@ export async function startWorkers(deps: WorkerDeps, roles: readonly WorkerRole[
           metrics: deps.metrics,
           // This thread's slots (config is already its share of DELIVERY_CONCURRENCY, see threadShare).
           fairness: {
-            owners: new OwnerSlots(ownerCap(config.isolation.ownerMaxShare, config.concurrency.delivery)),
+            owners: new OwnerSlots(ownerCap(config.isolation.ownerMaxShare, config.concurrency.delivery), parking?.maxWaiters ?? 0),
             retryMs: config.isolation.busyRetryMs,
           },
+          deferrals,
+          ...(parking ? { parking: new Parking(parking, sql, queues.delivery, log, deferrals) } : {}),
         }),
         { ...common(config.concurrency.delivery), settings: { backoffStrategy: deliveryBackoffStrategy(config.retry) } },
       ),
@@ -120,6 +131,7 @@ export async function startWorkers(deps: WorkerDeps, roles: readonly WorkerRole[
       ),
   };
   const workers = roles.map((role) => makers[role]());
+  if (roles.includes("delivery")) stopDeferralLog = deferrals.logEvery(DEFERRAL_LOG_INTERVAL_MS, log);
 
   let watchdog: NodeJS.Timeout | undefined;
   if (roles.includes("maintenance")) {
@@ -142,6 +154,7 @@ export async function startWorkers(deps: WorkerDeps, roles: readonly WorkerRole[
     workers,
     async close(graceMs) {
       clearInterval(watchdog);
+      stopDeferralLog();
       let timer: NodeJS.Timeout | undefined;
       const expired = new Promise<false>((resolve) => {
         timer = setTimeout(() => resolve(false), graceMs);

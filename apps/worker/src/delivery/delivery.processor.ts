@@ -23,7 +23,9 @@ import { observeAttempt, observeUnattempted, type DeliveryMetrics } from "./deli
 import type { DeliveryStore } from "./delivery-store.js";
 import { isFinished, type DueDelivery } from "./delivery.repository.js";
 import { notSentResult, toAttemptRecord } from "./attempt-record.js";
+import type { DeferralCounts, DeferralReason } from "../isolation/deferral-counts.js";
 import type { OwnerSlots } from "../isolation/owner-slots.js";
+import type { Parking } from "../isolation/parking.js";
 import type { EndpointGate } from "./endpoint-gate.js";
 import type { EnvelopeCache } from "./envelope-cache.js";
 import { RetryLaterError } from "./retry-later.error.js";
@@ -45,6 +47,14 @@ export interface DeliveryProcessorDeps {
    * owner's share is deferred (then spread by up to 100%). Absent: no per-owner cap.
    */
   fairness?: { owners: OwnerSlots; retryMs: number };
+  /** Deferrals by reason (logged periodically by the caller). */
+  deferrals?: DeferralCounts;
+  /**
+   * Attempts refused at their owner's share or their endpoint's in-flight cap are parked until a
+   * slot frees (isolation/parking.ts) instead of coming back after `fairness.retryMs` /
+   * the gate's retryAt. Absent: they come back then.
+   */
+  parking?: Parking;
   /** Injectable for tests. */
   random?: () => number;
 }
@@ -75,8 +85,18 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
     }
   }
 
-  async function deferJob(job: Job, token: string | undefined, at: number): Promise<never> {
+  const parking = deps.parking;
+  const gate = deps.gate;
+  // The gate wakes parked attempts when their endpoint frees a slot; it parks none unless told who wakes them.
+  const gateParks = parking !== undefined && gate.park !== undefined && gate.onFreed !== undefined;
+  if (gateParks) gate.onFreed?.((slot, until) => parking.wake(slot, until));
+
+  /** Puts the job off until `at` without spending an attempt; `remember` then names it as a waiter (parking). */
+  async function deferJob(job: Job, token: string | undefined, at: number, reason: DeferralReason, remember?: () => unknown): Promise<never> {
+    deps.deferrals?.add(reason);
     await job.moveToDelayed(Math.max(at, Date.now() + 10), token);
+    // Only once the job is delayed: a wake-up before that would find nothing to promote.
+    await remember?.();
     throw new DelayedError();
   }
 
@@ -100,7 +120,7 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
     }
     // Scheduled later (a retry, or a deferral): come back then, without spending an attempt.
     await toRetryLane(job);
-    return deferJob(job, token, (state.nextAttemptAt?.getTime() ?? Date.now()) + 5);
+    return deferJob(job, token, (state.nextAttemptAt?.getTime() ?? Date.now()) + 5, "not-due");
   }
 
   async function send(due: DueDelivery, now: Date): Promise<Sent> {
@@ -130,28 +150,36 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
     const fairness = deps.fairness;
     if (fairness === undefined) return admitAndSend(job, token, due);
     // The owner's slot is held for the whole rest of the job: that is what it takes of this worker.
-    if (!fairness.owners.tryAcquire(due.authorId)) {
+    if (!fairness.owners.tryAcquire(due.authorId, deliveryId)) {
       if (log.isDebugEnabled()) log.debug("delivery deferred: its owner holds its share of the worker", { deliveryId });
       // Not a failure: the delivery keeps its place among first attempts and spends nothing.
-      const retryAt = new Date(Date.now() + Math.round(fairness.retryMs * (1 + (deps.random ?? Math.random)())));
+      const retryAt =
+        parking?.until(job.delay) ?? new Date(Date.now() + Math.round(fairness.retryMs * (1 + (deps.random ?? Math.random)())));
       await store.postpone(deliveryId, retryAt);
-      return deferJob(job, token, retryAt.getTime());
+      const remember = parking && (() => fairness.owners.park(due.authorId, deliveryId, retryAt.getTime()));
+      return deferJob(job, token, retryAt.getTime(), "owner", remember);
     }
     try {
       return await admitAndSend(job, token, due);
     } finally {
-      fairness.owners.release(due.authorId);
+      // The freed slot is for the owner's oldest parked attempt, if any.
+      const next = fairness.owners.release(due.authorId);
+      if (next !== undefined) parking?.wake(next.id, next.until);
     }
   }
 
   async function admitAndSend(job: Job<DeliveryJobData>, token: string | undefined, due: DueDelivery): Promise<DeliveryJobResult> {
     const deliveryId = due.id;
-    const admission = await deps.gate.admit(due.endpoint, new Date(), deliveryId);
+    const admission = await gate.admit(due.endpoint, new Date(), deliveryId);
     if (!admission.admitted) {
       if (log.isDebugEnabled()) log.debug("delivery deferred by the endpoint gate", { deliveryId, reason: admission.reason });
+      const busy = admission.cause === "busy";
+      // Busy: parked until the endpoint frees a slot (or, without parking, back at retryAt).
+      const retryAt = busy && gateParks ? parking.until(job.delay) : admission.retryAt;
       // An endpoint that is merely busy is not failing: its first attempts stay first attempts.
-      await Promise.all([store.postpone(deliveryId, admission.retryAt), admission.cause === "busy" ? undefined : toRetryLane(job)]);
-      return deferJob(job, token, admission.retryAt.getTime());
+      await Promise.all([store.postpone(deliveryId, retryAt), busy ? undefined : toRetryLane(job)]);
+      const remember = busy && gateParks ? () => gate.park?.(due.endpoint, deliveryId, retryAt) : undefined;
+      return deferJob(job, token, retryAt.getTime(), !busy ? "circuit" : admission.reason.startsWith("slow") ? "slow" : "busy", remember);
     }
 
     const startedAt = new Date();
@@ -160,12 +188,12 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
       sent = await send(due, startedAt);
     } catch (err) {
       // The gate must hear about every admitted attempt, or its in-flight counts drift.
-      await deps.gate.release(due.endpoint, false, deliveryId, false);
+      await gate.release(due.endpoint, false, deliveryId, false);
       throw err;
     }
     const { result, permanentFailure } = sent;
     // A request that could not be built never reached the endpoint: it says nothing against it.
-    await deps.gate.release(due.endpoint, result.ok || permanentFailure !== null, deliveryId, result.errorKind === "timeout");
+    await gate.release(due.endpoint, result.ok || permanentFailure !== null, deliveryId, result.errorKind === "timeout");
 
     const decision: DeliveryDecision =
       permanentFailure === null

@@ -31,6 +31,14 @@ export interface EndpointGate {
    * without a breaker leaves it out and the gauge reads 0.
    */
   openCircuits?(): number | Promise<number>;
+  /**
+   * Parking, for attempts refused as "busy": park() remembers one (its job already put off until
+   * `until`) as a waiter for the endpoint, false when the endpoint's waiters are full; `wake`, given
+   * once to onFreed(), is called with a waiter's slot and until each time one of the endpoint's
+   * slots frees, here or in another process. A gate without them never parks.
+   */
+  park?(endpoint: string, slot: string, until: Date): Promise<boolean>;
+  onFreed?(wake: (slot: string, until: number) => void): void;
 }
 
 /** Admits everything: for tests that look at something else. */

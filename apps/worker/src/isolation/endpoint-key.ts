@@ -9,6 +9,8 @@ export interface EndpointKeys {
   origin: string;
   inFlight: string;
   breaker: string;
+  /** Attempts parked until one of the endpoint's slots frees (gate-scripts.ts). */
+  waiters: string;
 }
 
 export function originOf(endpoint: string): string {
@@ -36,9 +38,9 @@ export class EndpointKeyring {
     if (keys === undefined) {
       const origin = originOf(endpoint);
       const id = createHash("sha256").update(origin).digest("hex").slice(0, 24);
-      // One hash tag for both keys: a script may only touch keys of one cluster slot.
+      // One hash tag for the endpoint's keys: a script may only touch keys of one cluster slot.
       const base = `${this.prefix}:endpoint:{${id}}`;
-      keys = { origin, inFlight: `${base}:in-flight`, breaker: `${base}:breaker` };
+      keys = { origin, inFlight: `${base}:in-flight`, breaker: `${base}:breaker`, waiters: `${base}:waiters` };
       this.cache.set(endpoint, keys);
     }
     return keys;

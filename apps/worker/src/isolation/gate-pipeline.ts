@@ -6,9 +6,9 @@
 // when Redis cannot answer.
 import type { Redis } from "ioredis";
 import { Batcher } from "../shared/batcher.js";
-import { ADMIT_SCRIPT, RELEASE_SCRIPT } from "./gate-scripts.js";
+import { ADMIT_SCRIPT, PARK_SCRIPT, RELEASE_SCRIPT } from "./gate-scripts.js";
 
-export type GateScript = "msrwhGateAdmit" | "msrwhGateRelease";
+export type GateScript = "msrwhGateAdmit" | "msrwhGateRelease" | "msrwhGatePark";
 
 interface Call {
   script: GateScript;
@@ -28,8 +28,9 @@ export class GatePipeline {
   private readonly calls: Batcher<Call, Reply>;
 
   constructor(private readonly redis: Redis) {
-    redis.defineCommand("msrwhGateAdmit", { numberOfKeys: 2, lua: ADMIT_SCRIPT });
-    redis.defineCommand("msrwhGateRelease", { numberOfKeys: 3, lua: RELEASE_SCRIPT });
+    redis.defineCommand("msrwhGateAdmit", { numberOfKeys: 3, lua: ADMIT_SCRIPT });
+    redis.defineCommand("msrwhGateRelease", { numberOfKeys: 4, lua: RELEASE_SCRIPT });
+    redis.defineCommand("msrwhGatePark", { numberOfKeys: 1, lua: PARK_SCRIPT });
     this.calls = new Batcher((calls) => this.send(calls), { maxBatch: MAX_PIPELINE, maxInFlight: 1 });
   }
 

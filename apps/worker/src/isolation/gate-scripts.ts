@@ -13,17 +13,22 @@
 //         deliveries come back at a trickle (and, once it recovers, reach it at that pace) instead
 //         of all of them knocking at every reopening. `slow`: how many attempts in a row timed out
 //         (the slow lane); kept across the circuit's changes, cleared by any attempt answered in time.
-// KEYS[3] (release only) the deployment's open circuits: a sorted set of origins scored by when their
+// KEYS[3] waiters: a sorted set of the slots (delivery ids) of attempts refused at the in-flight cap
+//         (busy or slow) and parked, scored by when each comes back on its own (the park's end, ms
+//         since epoch, which also names the park: the wake-up checks it): the first to come back is
+//         woken first when a slot frees. Bounded (PARK_SCRIPT), and it lapses when nobody parks for
+//         its lifetime. An entry is only a hint: the parked job itself sits in BullMQ's delayed set.
+// KEYS[4] (release only) the deployment's open circuits: a sorted set of origins scored by when their
 //         breaker key expires, for the open-circuits gauge. Touched only when a circuit changes state.
 
 /**
  * ARGV: slot, max in flight, slot lifetime ms, wait suggested when full (ms), breaker key lifetime
  * ms, pace of returns refused by the circuit (ms), timeouts in a row that put the endpoint in the
  * slow lane (0: no slow lane), the slow lane's max in flight. Returns {admitted, waitMs, why}; why
- * is 'slow' for an endpoint refused at the slow lane's cap.
+ * is 'slow' for an endpoint refused at the slow lane's cap. An admitted slot leaves the waiters.
  */
 export const ADMIT_SCRIPT = `
-local inflight, breaker = KEYS[1], KEYS[2]
+local inflight, breaker, waiters = KEYS[1], KEYS[2], KEYS[3]
 local slot = ARGV[1]
 local cap = tonumber(ARGV[2])
 local slotTtl = tonumber(ARGV[3])
@@ -66,6 +71,8 @@ redis.call('ZREMRANGEBYSCORE', inflight, '-inf', now)
 if redis.call('ZSCORE', inflight, slot) == false and redis.call('ZCARD', inflight) >= cap then
   return {0, busyWait, full}
 end
+-- Woken (or back on its own): no longer waiting.
+redis.call('ZREM', waiters, slot)
 redis.call('ZADD', inflight, now + slotTtl, slot)
 redis.call('PEXPIRE', inflight, slotTtl)
 if probe then
@@ -77,12 +84,30 @@ return {1, 0, 'ok'}
 `;
 
 /**
+ * ARGV: slot, the park's end (ms since epoch), most waiters, the waiters' lifetime ms. Remembers a
+ * parked attempt (a slot already waiting takes its new end); returns 1, or 0 when the waiters are full.
+ */
+export const PARK_SCRIPT = `
+local waiters = KEYS[1]
+local slot = ARGV[1]
+if redis.call('ZSCORE', waiters, slot) == false and redis.call('ZCARD', waiters) >= tonumber(ARGV[3]) then return 0 end
+redis.call('ZADD', waiters, tonumber(ARGV[2]), slot)
+redis.call('PEXPIRE', waiters, tonumber(ARGV[4]))
+return 1
+`;
+
+/**
  * ARGV: slot, ok (1/0), window ms, buckets in the window, minimum attempts, failure ratio in
- * permille, failures in a row, open ms, breaker key lifetime ms, origin, timed out (1/0). Returns what became of the
- * circuit: closed | opened | open | half | reopened | recovered.
+ * permille, failures in a row, open ms, breaker key lifetime ms, origin, timed out (1/0), waiters to
+ * wake for the freed slot (-1: nobody is parked; 0: an attempt of the releasing process waits for
+ * it), max in flight, timeouts in a row of the slow lane (0: none). Returns {what became of the
+ * circuit: closed | opened | open | half | reopened | recovered, the waiters to wake as slot, end,
+ * slot, end...}. One waiter per release, the slot it frees; as many as the endpoint has free slots
+ * when the release takes it out of the slow lane or closes its circuit (its cap just grew); none
+ * while the circuit is not closed.
  */
 export const RELEASE_SCRIPT = `
-local inflight, breaker, openSet = KEYS[1], KEYS[2], KEYS[3]
+local inflight, breaker, waiters, openSet = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local slot = ARGV[1]
 local ok = ARGV[2] == '1'
 local windowMs = tonumber(ARGV[3])
@@ -94,13 +119,30 @@ local openMs = tonumber(ARGV[8])
 local breakerTtl = tonumber(ARGV[9])
 local origin = ARGV[10]
 local timedOut = ARGV[11] == '1'
+local toWake = tonumber(ARGV[12]) or -1
+local cap = tonumber(ARGV[13]) or 1
+local slowAfter = tonumber(ARGV[14]) or 0
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 
 redis.call('ZREM', inflight, slot)
 -- The slow lane: timeouts in a row. The key exists already (with its lifetime) in the open and half
 -- states; in the closed state the end of this script sets its lifetime.
+local wasSlow = slowAfter > 0 and (tonumber(redis.call('HGET', breaker, 'slow')) or 0) >= slowAfter
 if timedOut then redis.call('HINCRBY', breaker, 'slow', 1) else redis.call('HDEL', breaker, 'slow') end
+
+-- The waiters the freed slot (or slots) can take, oldest first; none while the circuit refuses them.
+local function woken(verdict)
+  if toWake < 0 or (verdict ~= 'closed' and verdict ~= 'recovered') then return {verdict, {}} end
+  if (wasSlow and not timedOut) or verdict == 'recovered' then
+    toWake = math.max(toWake, cap - redis.call('ZCARD', inflight))
+  end
+  local slots = {}
+  if toWake > 0 then
+    slots = redis.call('ZPOPMIN', waiters, toWake)
+  end
+  return {verdict, slots}
+end
 
 local function open()
   -- A fresh window when the circuit closes again; the line of refused attempts and the slow lane carry on.
@@ -122,16 +164,16 @@ local v = redis.call('HMGET', breaker, unpack(fields))
 local state = v[1]
 if state == 'half' then
   -- Only the probe decides; an attempt admitted before the circuit opened says nothing new.
-  if v[2] ~= slot then return 'half' end
+  if v[2] ~= slot then return woken('half') end
   if ok then
     redis.call('DEL', breaker)
     redis.call('ZREM', openSet, origin)
-    return 'recovered'
+    return woken('recovered')
   end
   open()
-  return 'reopened'
+  return woken('reopened')
 end
-if state == 'open' then return 'open' end
+if state == 'open' then return woken('open') end
 
 -- Count this attempt in the current bucket (a bucket left from an earlier lap starts again at 0)
 -- and sum the buckets still inside the window.
@@ -159,8 +201,8 @@ redis.call('HSET', breaker, 'n' .. idx, current, 't' .. idx, bucketTotal, 'f' ..
 
 if streak >= streakLimit or (total >= minAttempts and failures * 1000 >= ratio * total) then
   open()
-  return 'opened'
+  return woken('opened')
 end
 redis.call('PEXPIRE', breaker, breakerTtl)
-return 'closed'
+return woken('closed')
 `;

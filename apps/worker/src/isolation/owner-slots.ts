@@ -4,6 +4,10 @@
 // OWNER_MAX_SHARE of the slots and every other owner keeps the rest. Per thread (not cluster-wide):
 // the slots being shared are this thread's BullMQ concurrency; a cluster-wide count would cost a
 // Redis round trip per attempt and protect nothing more on any one worker.
+//
+// A refused attempt may be parked: remembered here (at most `maxWaiters` per owner, oldest first)
+// and handed back by release() when one of its owner's slots frees, so it costs nothing until it
+// can run. Only the owners at their cap have waiters for long, and at most 1 / share of them can be.
 
 /** The most slots one owner may hold: `share` of `slots`, rounded down, at least 1. */
 export function ownerCap(share: number, slots: number): number {
@@ -12,21 +16,54 @@ export function ownerCap(share: number, slots: number): number {
 
 export class OwnerSlots {
   private readonly held = new Map<string, number>();
+  /** Per owner, the parked attempts (id: the park's end) in the order they were parked; a re-parked one keeps its place. */
+  private readonly waiters = new Map<string, Map<string, number>>();
 
-  constructor(readonly cap: number) {}
+  constructor(
+    readonly cap: number,
+    private readonly maxWaiters = 0,
+  ) {}
 
-  /** Takes a slot for `owner` unless it already holds `cap`; a taken slot must be released once. */
-  tryAcquire(owner: string): boolean {
+  /**
+   * Takes a slot for `owner` unless it already holds `cap`; a taken slot must be released once. The
+   * attempt `id`, if it was parked here and came back on its own, stops waiting.
+   */
+  tryAcquire(owner: string, id?: string): boolean {
     const n = this.held.get(owner) ?? 0;
     if (n >= this.cap) return false;
     this.held.set(owner, n + 1);
+    if (id !== undefined) this.forget(owner, id);
     return true;
   }
 
-  release(owner: string): void {
+  /** Remembers a refused attempt (parked until `until`) until a slot of its owner frees; false when its owner's waiters are full. */
+  park(owner: string, id: string, until: number): boolean {
+    const queue = this.waiters.get(owner) ?? new Map<string, number>();
+    if (!queue.has(id) && queue.size >= this.maxWaiters) return false;
+    queue.set(id, until);
+    this.waiters.set(owner, queue);
+    return true;
+  }
+
+  /** Frees a slot; returns the owner's oldest parked attempt, which the freed slot is for. */
+  release(owner: string): { id: string; until: number } | undefined {
     const n = this.held.get(owner) ?? 0;
     if (n <= 1) this.held.delete(owner);
     else this.held.set(owner, n - 1);
+    const next = this.waiters.get(owner)?.entries().next().value;
+    if (next === undefined) return undefined;
+    this.forget(owner, next[0]);
+    return { id: next[0], until: next[1] };
+  }
+
+  /** Parked attempts remembered for `owner` now (tests). */
+  waiting(owner: string): number {
+    return this.waiters.get(owner)?.size ?? 0;
+  }
+
+  private forget(owner: string, id: string): void {
+    const queue = this.waiters.get(owner);
+    if (queue?.delete(id) && queue.size === 0) this.waiters.delete(owner);
   }
 
   /** Slots `owner` holds now (tests, metrics). */

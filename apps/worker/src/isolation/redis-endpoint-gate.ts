@@ -48,6 +48,12 @@ export interface IsolationSettings {
    * until one is answered in time. Absent: no slow lane.
    */
   slowLane?: { afterTimeouts: number; maxInFlight: number };
+  /**
+   * Attempts refused at the in-flight cap may be parked (park()): remembered, at most `maxWaiters`
+   * per endpoint, and woken one per freed slot (onFreed); a waiters set nobody parks in for `ttlMs`
+   * lapses. Absent: nobody is parked.
+   */
+  parking?: { maxWaiters: number; ttlMs: number };
 }
 
 /** What the scripts answered; for logs and tests. */
@@ -81,6 +87,8 @@ export class RedisEndpointGate implements EndpointGate {
   private lastFailureLog = 0;
   /** Attempts of this process waiting for a slot, per endpoint: release wakes the first. */
   private readonly waiting = new Map<string, (() => void)[]>();
+  /** Who wakes parked attempts (onFreed); until there is one, nobody is parked. */
+  private wakeParked: ((slot: string, until: number) => void) | undefined;
 
   constructor(
     private readonly redis: Redis,
@@ -107,6 +115,22 @@ export class RedisEndpointGate implements EndpointGate {
     ];
   }
 
+  onFreed(wake: (slot: string, until: number) => void): void {
+    this.wakeParked = wake;
+  }
+
+  async park(endpoint: string, slot: string, until: Date): Promise<boolean> {
+    const { parking } = this.settings;
+    if (this.wakeParked === undefined || parking === undefined) return false;
+    try {
+      const kept = await this.scripts.call<number>("msrwhGatePark", this.keyring.keysFor(endpoint).waiters, slot, until.getTime(), parking.maxWaiters, parking.ttlMs);
+      return kept === 1;
+    } catch (err) {
+      this.failed("park", err);
+      return false;
+    }
+  }
+
   async admit(endpoint: string, now: Date, slot: string): Promise<Admission> {
     const keys = this.keyring.keysFor(endpoint);
     const started = Date.now();
@@ -119,6 +143,7 @@ export class RedisEndpointGate implements EndpointGate {
           "msrwhGateAdmit",
           keys.inFlight,
           keys.breaker,
+          keys.waiters,
           slot,
           this.settings.maxInFlight,
           this.settings.slotTtlMs,
@@ -157,25 +182,33 @@ export class RedisEndpointGate implements EndpointGate {
 
   async release(endpoint: string, ok: boolean, slot: string, timedOut = false): Promise<void> {
     const keys = this.keyring.keysFor(endpoint);
+    // An attempt of this process waiting for the slot takes it at once: no parked one is woken for it.
+    const toWake = this.wakeParked === undefined || this.settings.parking === undefined ? -1 : this.waiting.has(keys.inFlight) ? 0 : 1;
     let verdict: ReleaseVerdict;
+    let woken: string[];
     try {
-      verdict = await this.scripts.call<ReleaseVerdict>(
+      [verdict, woken] = await this.scripts.call<[ReleaseVerdict, string[]]>(
         "msrwhGateRelease",
         keys.inFlight,
         keys.breaker,
+        keys.waiters,
         this.openSetKey,
         slot,
         ok ? 1 : 0,
         ...this.releaseArgs,
         keys.origin,
         timedOut ? 1 : 0,
+        toWake,
+        this.settings.maxInFlight,
+        this.settings.slowLane?.afterTimeouts ?? 0,
       );
     } catch (err) {
-      // The slot lapses on its own (slotTtlMs); the breaker misses one outcome.
+      // The slot lapses on its own (slotTtlMs); the breaker misses one outcome; parked attempts come back on their own.
       this.failed("release", err);
       return;
     }
     this.wake(keys.inFlight);
+    for (let i = 0; i + 1 < woken.length; i += 2) this.wakeParked?.(woken[i] as string, Number(woken[i + 1]));
     const { openMs } = this.settings.breaker;
     if (verdict === "opened") this.log.warn("circuit opened: attempts to this endpoint are deferred", { endpoint: keys.origin, openMs });
     else if (verdict === "reopened") this.log.info("circuit re-opened: the probe failed", { endpoint: keys.origin, openMs });

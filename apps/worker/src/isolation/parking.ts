@@ -1,0 +1,92 @@
+// Parking: a delivery refused because a slot it needs is taken (its owner's share of the thread,
+// its endpoint's in-flight cap) costs nothing until a slot frees. Its job is put off in BullMQ's
+// delayed set until the park's end, its row's nextAttemptAt says the same, and it is remembered as
+// a waiter (owner-slots.ts in memory, the gate's waiters in Redis). A freed slot wakes one waiter:
+// its row is made due now, then its job promoted. Nothing is lost when a wake-up is (a worker dies,
+// the waiters are full, Redis is away): the job comes back on its own at the park's end. Each time a
+// job comes back on its own and is parked again, it waits twice as long, up to PARKED_MAX_WAIT,
+// so a backlog nobody wakes costs a load per delivery per PARKED_MAX_WAIT, not one per second.
+//
+// The park's end names the park: a wake-up makes the row due only while its nextAttemptAt is still
+// that end, so a stale waiter (its delivery attempted, finished or parked anew since) never pulls a
+// retry forward.
+import { Job, type Queue } from "bullmq";
+import { Prisma } from "@msr-webhooks/db/client";
+import { DELIVERY_JOB_NAME } from "@msr-webhooks/queue/delivery-job";
+import { deliveryJobId, type DeliveryJobData } from "@msr-webhooks/queue/names";
+import type { Logger } from "winston";
+import { errorMessage } from "@msr-webhooks/observability/logger";
+import { Batcher } from "../shared/batcher.js";
+import { filterOnly } from "../shared/filter-only.js";
+import type { Sql } from "../shared/sql.js";
+import type { DeferralCounts } from "./deferral-counts.js";
+
+export interface ParkingSettings {
+  /** A parked job's first wait for a wake-up before it comes back on its own: the attempt's timeout plus a margin. */
+  firstWaitMs: number;
+  /** The longest wait, however often it came back unwoken. */
+  maxWaitMs: number;
+  /** Waiters remembered per owner (per thread) and per endpoint (in Redis); 0: nobody is parked. */
+  maxWaiters: number;
+}
+
+interface Wake {
+  deliveryId: string;
+  until: number;
+}
+
+/** Wake-ups gathered into one statement at most. */
+const MAX_BATCH = 200;
+
+export class Parking {
+  private readonly wakes: Batcher<Wake, boolean>;
+
+  constructor(
+    readonly settings: ParkingSettings,
+    private readonly sql: Sql,
+    private readonly queue: Queue<DeliveryJobData>,
+    private readonly log: Logger,
+    private readonly counts?: DeferralCounts,
+  ) {
+    this.wakes = new Batcher((ws) => this.makeDue(ws), { maxBatch: MAX_BATCH, maxInFlight: 1 });
+  }
+
+  /**
+   * When a job refused now comes back on its own. `lastDelayMs` is the job's last delay in BullMQ
+   * (0 once promoted): a job back from a park that nobody woke waits twice as long this time.
+   */
+  until(lastDelayMs: number, now = Date.now()): Date {
+    const { firstWaitMs, maxWaitMs } = this.settings;
+    const first = Math.min(firstWaitMs, maxWaitMs);
+    const wait = lastDelayMs >= first ? Math.min(maxWaitMs, lastDelayMs * 2) : first;
+    return new Date(now + wait);
+  }
+
+  /** Wakes a parked delivery (fire and forget): its row due now, its job promoted. */
+  wake(deliveryId: string, until: number): void {
+    this.wakeNow(deliveryId, until).catch((err: unknown) => {
+      if (this.log.isDebugEnabled()) this.log.debug("cannot wake a parked delivery", { deliveryId, error: errorMessage(err) });
+    });
+  }
+
+  private async wakeNow(deliveryId: string, until: number): Promise<void> {
+    if (!(await this.wakes.submit({ deliveryId, until }))) return;
+    // Not delayed any more (it came back on its own meanwhile): promote() throws, and the job runs anyway.
+    await new Job(this.queue, DELIVERY_JOB_NAME, { deliveryId }, {}, deliveryJobId(deliveryId)).promote();
+    this.counts?.add("woken");
+  }
+
+  /** Makes the rows still parked as named due now; true for each that was. */
+  private async makeDue(wakes: Wake[]): Promise<boolean[]> {
+    const ids = wakes.map((w) => w.deliveryId);
+    const ats = wakes.map((w) => new Date(w.until).toISOString());
+    const rows = await this.sql.query<{ id: string }>(Prisma.sql`
+      UPDATE "Delivery" AS d SET "nextAttemptAt" = now(), "updatedAt" = now()
+        FROM unnest(${ids}::uuid[], ${ats}::timestamptz[]) AS p(id, at)
+       WHERE d.id = p.id AND d.id = ANY(${ids}::uuid[]) AND ${filterOnly(Prisma.sql`d.status IN ('pending', 'retrying')`)}
+         AND d."nextAttemptAt" = p.at
+      RETURNING d.id::text AS id`);
+    const woken = new Set(rows.map((r) => r.id));
+    return wakes.map((w) => woken.has(w.deliveryId));
+  }
+}
