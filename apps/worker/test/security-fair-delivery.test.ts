@@ -8,8 +8,6 @@
 //     spent no attempt: attempt rows = the sum of attemptCount = requests her servers received.
 //   - an endpoint whose attempts keep timing out is held to SLOW_ENDPOINT_MAX_IN_FLIGHT attempts in
 //     flight (as the gate's shared state counts them) instead of ENDPOINT_MAX_IN_FLIGHT.
-import http from "node:http";
-import type { AddressInfo, Socket } from "node:net";
 import { createRedis } from "@msr-webhooks/queue/connection";
 import { startReceiver, type Receiver } from "@msr-webhooks/testing/receiver";
 import { redisUrl } from "@msr-webhooks/testing/redis";
@@ -18,59 +16,9 @@ import { loadConfig } from "../src/config.js";
 import { gateSettings } from "../src/isolation/gate-settings.js";
 import { RedisEndpointGate } from "../src/isolation/redis-endpoint-gate.js";
 import { silentLogger, createHarness, type Harness } from "./support/harness.js";
+import { startHeldServer, type HeldCount, type HeldServer } from "./support/held-server.js";
 import { createOrg, createRepo, createUser, createWebhook, tagPushContents } from "./support/seed.js";
 import { waitUntil } from "./support/wait.js";
-
-/** Open requests across a group of held servers, and the most ever open at once. */
-interface HeldCount {
-  open: number;
-  maxOpen: number;
-  requests: number;
-  ended: number;
-}
-
-interface HeldServer {
-  url: string;
-  /** Answers 200 to every held request and, from now on, to every new one at once. */
-  release(): void;
-  close(): Promise<void>;
-}
-
-/** Accepts each request and holds it open (never answering) until release(); counts into `count`. */
-async function startHeldServer(count: HeldCount): Promise<HeldServer> {
-  const held = new Set<http.ServerResponse>();
-  const sockets = new Set<Socket>();
-  let released = false;
-  const server = http.createServer((req, res) => {
-    count.requests += 1;
-    count.open += 1;
-    count.maxOpen = Math.max(count.maxOpen, count.open);
-    req.resume();
-    res.once("close", () => {
-      held.delete(res);
-      count.open -= 1;
-      count.ended += 1;
-    });
-    if (released) res.end("ok");
-    else held.add(res);
-  });
-  server.on("connection", (s: Socket) => {
-    sockets.add(s);
-    s.once("close", () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
-    release() {
-      released = true;
-      for (const res of held) res.end("ok");
-    },
-    async close() {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
 
 describe("fair delivery between owners", () => {
   const HOSTILE_ENDPOINTS = 22;
