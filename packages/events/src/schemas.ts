@@ -93,7 +93,9 @@ function manifestContents<K extends string>(timeField: K, verb: string) {
       repository: RepositoryName,
       tag: Type.Optional(Tag("A tag naming the manifest, where known.")),
       digest: Digest,
-      imageName: ImageName("host/namespace/repository@digest, registry host included."),
+      imageName: ImageName(
+        "host/namespace/repository:tag when a tag names the manifest (what DTR sends and receivers split on ':'), else host/namespace/repository@digest.",
+      ),
       os: Os,
       architecture: Architecture,
       author: Author,
@@ -281,7 +283,9 @@ export const REPO_EVENT_CONTENTS_SCHEMA = Type.Unsafe<
 export const SCANNER_REPLICA_STATUS_SCHEMA = Type.Object(
   {
     db_updated_at: Time("When this replica's vulnerability database was updated."),
-    version: Type.Integer({ minimum: 0, description: "Vulnerability database version on the replica." }),
+    // A string, as MSR sends it (its seed payload has `"version": ""`): a Go receiver decoding
+    // MSR's struct refuses a number here, so an integer is refused at ingest, not delivered.
+    version: Type.String({ maxLength: 255, description: "Vulnerability database version on the replica (a string; may be empty)." }),
     replica_id: Type.String({ minLength: 1 }),
   },
   closed,

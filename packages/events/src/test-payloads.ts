@@ -41,9 +41,6 @@ function tagFields(host: string) {
   };
 }
 
-function manifestFields(host: string) {
-  return { ...tagFields(host), imageName: `${host}/${REPOSITORY_PATH}@${TEST_DIGEST}` };
-}
 
 function chartFields() {
   return {
@@ -91,9 +88,12 @@ const BUILDERS: { [T in EventType]: (host: string) => ContentsOf<T> } = {
   TAG_PUSH: (host) => ({ ...tagFields(host), pushedAt: TEST_TIME }),
   TAG_PULL: (host) => ({ ...tagFields(host), pulledAt: TEST_TIME }),
   TAG_DELETE: (host) => ({ ...tagFields(host), deletedAt: TEST_TIME }),
-  MANIFEST_PUSH: (host) => ({ ...manifestFields(host), pushedAt: TEST_TIME }),
-  MANIFEST_PULL: (host) => ({ ...manifestFields(host), pulledAt: TEST_TIME }),
-  MANIFEST_DELETE: (host) => ({ ...manifestFields(host), deletedAt: TEST_TIME }),
+  // DTR's captured MANIFEST_* test payloads carry the tag and `host/ns/repo:tag` (not `@digest`):
+  // receivers such as the Jenkins dockerhub-notification plugin take the repository from
+  // imageName.split(":")[0] and read `tag` unconditionally.
+  MANIFEST_PUSH: (host) => ({ ...tagFields(host), pushedAt: TEST_TIME }),
+  MANIFEST_PULL: (host) => ({ ...tagFields(host), pulledAt: TEST_TIME }),
+  MANIFEST_DELETE: (host) => ({ ...tagFields(host), deletedAt: TEST_TIME }),
   SCAN_COMPLETED: (host) => ({
     namespace: TEST_NAMESPACE,
     repository: TEST_REPOSITORY,
@@ -151,7 +151,8 @@ const BUILDERS: { [T in EventType]: (host: string) => ContentsOf<T> } = {
     db_version: 1,
     db_updated_at: TEST_TIME,
     success: true,
-    replicas: { [REPLICA_ID]: { db_updated_at: TEST_TIME, version: 1, replica_id: REPLICA_ID } },
+    // MSR's own seed payload sends the replica's version as "".
+    replicas: { [REPLICA_ID]: { db_updated_at: TEST_TIME, version: "", replica_id: REPLICA_ID } },
   }),
 };
 

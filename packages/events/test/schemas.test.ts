@@ -36,7 +36,7 @@ const typeChecks: true[] = [
   true satisfies Equal<RepoEventContents["event"], "REPO_CREATED" | "REPO_UPDATED" | "REPO_DELETED">,
   true satisfies Equal<Exclude<RepoEventContents, { event: "REPO_DELETED" }>["data"], RepositoryObject>,
   true satisfies Equal<Extract<RepoEventContents, { event: "REPO_DELETED" }>["data"], Record<string, never>>,
-  true satisfies Equal<ScannerUpdateCompletedContents["replicas"][string]["version"], number>,
+  true satisfies Equal<ScannerUpdateCompletedContents["replicas"][string]["version"], string>,
 ];
 
 type JsonNode = { [k: string]: unknown };

@@ -44,9 +44,11 @@ describe("testPayload", () => {
     expect("pushedAt" in testPayload("TAG_PULL", HOST).contents).toBe(false);
   });
 
-  it("names manifests by digest", () => {
+  it("names manifests as DTR's test payload does: host/ns/repo:tag, with the tag and the digest", () => {
     const { contents, location } = testPayload("MANIFEST_PUSH", "reg.example.com:8443");
-    expect(contents.imageName).toBe(`reg.example.com:8443/foo/bar@${DIGEST}`);
+    expect(contents.imageName).toBe("reg.example.com:8443/foo/bar:latest");
+    expect(contents.tag).toBe("latest");
+    expect(contents.digest).toBe(DIGEST);
     expect(contents.pushedAt).toBe(TIME);
     expect(location).toBe(`/repositories/foo/bar/manifests/${DIGEST}`);
   });

@@ -165,9 +165,18 @@ describe("validateContents", () => {
     expect(
       errorsOf("SCANNER_UPDATE_COMPLETED", {
         ...c,
-        replicas: { [id!]: { db_updated_at: "2015-01-02T15:04:05Z", version: "1", replica_id: id } },
+        replicas: { [id!]: { db_updated_at: "2015-01-02T15:04:05Z", version: 1, replica_id: id } },
       }),
-    ).toEqual([{ field: `contents.replicas.${id!}.version`, message: "must be an integer" }]);
+    ).toEqual([{ field: `contents.replicas.${id!}.version`, message: "must be a string" }]);
+  });
+
+  it("takes a scanner replica's version as MSR sends it: a string, empty in MSR's seed payload", () => {
+    const c = testPayload("SCANNER_UPDATE_COMPLETED", HOST).contents;
+    const [id] = Object.keys(c.replicas);
+    for (const version of ["", "3", "2026.12.04"]) {
+      const replicas = { [id!]: { db_updated_at: "2015-01-02T15:04:05Z", version, replica_id: id! } };
+      expect(validateContents("SCANNER_UPDATE_COMPLETED", { ...c, replicas }).ok).toBe(true);
+    }
   });
 
   describe("REPO_EVENT", () => {
