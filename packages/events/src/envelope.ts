@@ -123,3 +123,24 @@ export function serializeEnvelope(env: EventEnvelope): string {
   if (env.location !== undefined) ordered.location = env.location;
   return JSON.stringify(ordered);
 }
+
+export interface StoredEnvelope {
+  type: EventType;
+  /** Already in Go's form (a producer's time as given, or nowGoTime()). */
+  createdAt: string;
+  /** The contents as the producer sent them: JSON text, spliced in unchanged. */
+  contentsJson: string;
+  location?: string | null;
+}
+
+/**
+ * The HTTP body of a stored event: as serializeEnvelope, but with the contents text as stored, so
+ * the receiver gets the producer's key order and bytes (as MSR sends its Go struct's order), and
+ * the signature covers exactly those bytes. `contentsJson` must be one JSON object (the database's
+ * json column guarantees it).
+ */
+export function serializeStoredEnvelope(env: StoredEnvelope): string {
+  const head = `{"type":${JSON.stringify(env.type)},"createdAt":${JSON.stringify(env.createdAt)}`;
+  const location = env.location === undefined || env.location === null ? "" : `,"location":${JSON.stringify(env.location)}`;
+  return `${head},"contents":${env.contentsJson}${location}}`;
+}

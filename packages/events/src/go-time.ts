@@ -20,6 +20,45 @@ export function formatGoTime(d: Date | null | undefined): string {
   return `${secondsPart(d)}${fraction}Z`;
 }
 
+/** Go's form of an instant given in microseconds since the epoch (what PostgreSQL keeps, and our clock gives). */
+export function formatGoTimeMicros(epochMicros: bigint): string {
+  const ms = epochMicros / 1000n - (epochMicros % 1000n < 0n ? 1n : 0n);
+  const d = new Date(Number(ms));
+  const micros = Number(((epochMicros % 1_000_000n) + 1_000_000n) % 1_000_000n);
+  const fraction = micros === 0 ? "" : `.${String(micros).padStart(6, "0").replace(/0+$/, "")}`;
+  return `${secondsPart(d)}${fraction}Z`;
+}
+
+// A wall clock with microseconds: Date.now() gives the wall time at an anchor, the monotonic
+// hrtime the microseconds since. Re-anchored when the two part by more than a millisecond (the
+// wall clock was stepped), so it never strays from Date.now() by more than that.
+let anchorHr = process.hrtime.bigint();
+let anchorMicros = BigInt(Date.now()) * 1000n;
+
+/** Now, in microseconds since the epoch. */
+export function nowMicros(): bigint {
+  const wallMs = BigInt(Date.now());
+  let micros = anchorMicros + (process.hrtime.bigint() - anchorHr) / 1000n;
+  const drift = micros / 1000n - wallMs;
+  if (drift > 1n || drift < -1n) {
+    anchorHr = process.hrtime.bigint();
+    anchorMicros = wallMs * 1000n;
+    micros = anchorMicros;
+  }
+  // The anchor fell somewhere inside its millisecond: never read earlier than Date.now() does.
+  const floor = wallMs * 1000n;
+  return micros < floor ? floor : micros;
+}
+
+/**
+ * Now as Go's encoding/json prints a time.Time (RFC3339Nano: UTC, fraction trimmed of trailing
+ * zeros), to the microsecond, as MSR's times are (PostgreSQL, where MSR and we keep them, holds
+ * microseconds). The times we make ourselves use this; a producer's times pass through as given.
+ */
+export function nowGoTime(): string {
+  return formatGoTimeMicros(nowMicros());
+}
+
 // RFC 3339 section 5.6 (a space may stand for the `T`, as the RFC's note allows).
 const RFC3339 =
   /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:[Zz]|([+-])(\d{2}):(\d{2}))$/;

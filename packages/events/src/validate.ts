@@ -3,7 +3,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import addFormatsModule from "ajv-formats";
 import { locationOf } from "./envelope.js";
-import { formatGoTime, isGoTime, normalizeGoTime } from "./go-time.js";
+import { formatGoTime, isGoTime, normalizeGoTime, nowGoTime } from "./go-time.js";
 import {
   CHART_NAME_PATTERN,
   CHART_VERSION_PATTERN,
@@ -216,7 +216,8 @@ function isPlainObject(x: unknown): x is Record<string, unknown> {
 
 /**
  * Checks a producer's event `{id?, type, createdAt?, contents, location?}` and fills in its
- * defaults: createdAt (now, or the given time in Go's UTC form) and location (from the contents).
+ * defaults: createdAt (the given time in Go's UTC form with all its digits, else `options.now`, else
+ * now to the microsecond) and location (from the contents).
  */
 export function validateEventInput(
   input: unknown,
@@ -238,7 +239,7 @@ export function validateEventInput(
 
   const e = input as EventInput;
   const createdAt =
-    e.createdAt === undefined ? formatGoTime(options.now ?? new Date()) : normalizeGoTime(e.createdAt);
+    e.createdAt !== undefined ? normalizeGoTime(e.createdAt) : options.now !== undefined ? formatGoTime(options.now) : nowGoTime();
   const event = {
     ...(e.id === undefined ? {} : { id: e.id }),
     type: e.type,

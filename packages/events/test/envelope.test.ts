@@ -1,5 +1,5 @@
 // What an event is about (location, scope) and the exact delivered body.
-import { buildEnvelope, locationOf, scopeOf, serializeEnvelope } from "../src/envelope.js";
+import { buildEnvelope, locationOf, scopeOf, serializeEnvelope, serializeStoredEnvelope } from "../src/envelope.js";
 import { testPayload } from "../src/test-payloads.js";
 import { EVENT_TYPES, type EventType } from "../src/types.js";
 
@@ -139,5 +139,26 @@ describe("buildEnvelope and serializeEnvelope", () => {
         '"location":"/repositories/foo/bar/tags/latest"}',
     );
     expect(Object.keys(JSON.parse(body) as object)).toEqual(["type", "createdAt", "contents", "location"]);
+  });
+});
+
+describe("serializeStoredEnvelope", () => {
+  it("splices the stored contents text in unchanged, in MSR's key order of the envelope", () => {
+    const contentsJson = '{"tag":"latest","scanSummary":{"tag":"latest","critical":1,"namespace":"foo"},"namespace":"foo"}';
+    const body = serializeStoredEnvelope({
+      type: "SCAN_COMPLETED",
+      createdAt: "2015-01-02T15:04:05.123456789Z",
+      contentsJson,
+      location: "/repositories/foo/bar/tags/latest",
+    });
+    expect(body).toBe(
+      `{"type":"SCAN_COMPLETED","createdAt":"2015-01-02T15:04:05.123456789Z","contents":${contentsJson},"location":"/repositories/foo/bar/tags/latest"}`,
+    );
+    expect(Object.keys(JSON.parse(body) as object)).toEqual(["type", "createdAt", "contents", "location"]);
+  });
+
+  it("leaves location out when there is none", () => {
+    const body = serializeStoredEnvelope({ type: "SCANNER_UPDATE_COMPLETED", createdAt: "2015-01-02T15:04:05Z", contentsJson: "{}", location: null });
+    expect(body).toBe('{"type":"SCANNER_UPDATE_COMPLETED","createdAt":"2015-01-02T15:04:05Z","contents":{}}');
   });
 });
