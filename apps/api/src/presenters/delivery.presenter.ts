@@ -89,7 +89,9 @@ export function presentDeliveryDetail(d: DeliveryDetailRow, detail: DetailLevel)
   const payload = buildEnvelope({
     // Only validated events are stored as deliverable, so the type is one of ours.
     type: d.event.type as EventType,
-    createdAt: d.event.createdAt,
+    // As delivered: the producer's time with every digit (rows from before it was kept: createdAt).
+    createdAt: d.event.createdAtText ?? d.event.createdAt,
+    // Parsed from the json column, so in the producer's key order (JSON text as the receiver got it).
     contents: d.event.contents as object,
     location: d.event.location,
   });

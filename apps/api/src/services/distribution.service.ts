@@ -152,7 +152,8 @@ export class DistributionService {
       {
         type: v.event.type,
         contents: v.event.contents,
-        createdAt: new Date(v.event.createdAt),
+        // The registry's own time with all its digits (Distribution prints nanoseconds, as MSR's Go does).
+        createdAt: v.event.createdAt,
         ...(v.event.location === undefined ? {} : { location: v.event.location }),
         source: "distribution",
         producerId: m.producerId,

@@ -7,6 +7,7 @@ import { randomUUID } from "node:crypto";
 import type { Queue } from "bullmq";
 import type { PrismaClient, Prisma } from "@msr-webhooks/db/client";
 import { locationOf, scopeOf } from "@msr-webhooks/events/envelope";
+import { formatGoTime, nowGoTime } from "@msr-webhooks/events/go-time";
 import type { EventType } from "@msr-webhooks/events/types";
 import type { Metrics } from "@msr-webhooks/observability/metrics";
 import { fanoutJobId, type FanoutJobData } from "@msr-webhooks/queue/names";
@@ -15,7 +16,11 @@ import type { Logger } from "winston";
 export interface NewEvent {
   type: EventType;
   contents: object;
-  createdAt?: Date;
+  /**
+   * When it happened: a producer's time in Go's form (validateEventInput's createdAt, delivered with
+   * every digit given), or a Date; default now, to the microsecond.
+   */
+  createdAt?: Date | string;
   location?: string;
   source: "api" | "http" | "distribution" | "queue";
   producerId?: string;
@@ -167,12 +172,16 @@ function withoutNul(value: unknown): unknown {
 function rowOf(id: string, event: NewEvent): Prisma.EventCreateManyInput {
   const scope = scopeOf(event.type, event.contents);
   const location = event.location ?? locationOf(event.type, event.contents);
+  const createdAtText =
+    event.createdAt === undefined ? nowGoTime() : typeof event.createdAt === "string" ? event.createdAt : formatGoTime(event.createdAt);
   return {
     id,
     type: event.type,
     source: event.source,
     producerId: event.producerId === undefined ? null : noNul(event.producerId),
-    createdAt: event.createdAt ?? new Date(),
+    createdAt: new Date(createdAtText),
+    createdAtText,
+    // A json column: the text Prisma writes (JSON.stringify, the producer's key order) is what is delivered.
     contents: withoutNul(event.contents) as Prisma.InputJsonObject,
     location: location === undefined ? null : noNul(location),
     namespace: scope.namespace,

@@ -22,7 +22,8 @@ function invalid(errors: FieldError[], prefix: string, index?: number): ApiError
 }
 
 function toNewEvent(e: NormalizedEvent): NewEvent {
-  const event: NewEvent = { type: e.type, contents: e.contents, createdAt: new Date(e.createdAt), source: "http" };
+  // createdAt as validated (Go's form, every digit the producer gave): delivered as is.
+  const event: NewEvent = { type: e.type, contents: e.contents, createdAt: e.createdAt, source: "http" };
   if (e.location !== undefined) event.location = e.location;
   if (e.id !== undefined) event.producerId = e.id;
   return event;

@@ -23,7 +23,9 @@ export interface DueDelivery {
   previousSecretUntil: Date | null;
   eventType: string;
   eventCreatedAt: Date;
-  /** JSON text: parsed only when the event's envelope is not cached yet. */
+  /** The envelope's createdAt as the producer gave it (Go's form); null on events stored before it was kept. */
+  eventCreatedAtText: string | null;
+  /** The contents' JSON text as the producer sent it, delivered unchanged. */
   contentsJson: string;
   location: string | null;
 }
@@ -99,7 +101,8 @@ export class DeliveryRepository {
              w."authorId"::text AS "authorId", d."eventId"::text AS "eventId", w.endpoint, w."tlsCert" AS "tlsCert",
              w."skipTLSVerification" AS "skipTLSVerification", w."signingSecret" AS "signingSecret",
              w."previousSecret" AS "previousSecret", w."previousSecretUntil" AS "previousSecretUntil",
-             e.type AS "eventType", e."createdAt" AS "eventCreatedAt", e.contents::text AS "contentsJson", e.location
+             e.type AS "eventType", e."createdAt" AS "eventCreatedAt",
+             e."createdAtText" AS "eventCreatedAtText", e.contents::text AS "contentsJson", e.location
         FROM "Delivery" AS d
         JOIN "Webhook" AS w ON w.id = d."webhookId"
         JOIN "Event" AS e ON e.id = d."eventId"

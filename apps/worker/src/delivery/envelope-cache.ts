@@ -1,5 +1,6 @@
 // The delivered body of an event, serialized once and shared by all its deliveries and retries.
-import { buildEnvelope, serializeEnvelope } from "@msr-webhooks/events/envelope";
+import { serializeStoredEnvelope } from "@msr-webhooks/events/envelope";
+import { formatGoTime } from "@msr-webhooks/events/go-time";
 import type { EventType } from "@msr-webhooks/events/types";
 import { LruCache } from "../shared/lru-cache.js";
 
@@ -7,7 +8,9 @@ export interface EnvelopeSource {
   eventId: string;
   eventType: string;
   eventCreatedAt: Date;
-  /** The contents as stored (JSON text). */
+  /** The createdAt as the producer gave it; null on events stored before it was kept. */
+  eventCreatedAtText: string | null;
+  /** The contents as stored (the producer's JSON text). */
   contentsJson: string;
   location: string | null;
 }
@@ -19,19 +22,17 @@ export class EnvelopeCache {
     this.bodies = new LruCache(capacity);
   }
 
-  /** The exact bytes to send (and sign) for this event. */
+  /** The exact bytes to send (and sign) for this event: the stored contents text spliced in unchanged. */
   bodyFor(source: EnvelopeSource): string {
     let body = this.bodies.get(source.eventId);
     if (body === undefined) {
-      // Only validated events are stored as deliverable, so the type is one of ours.
-      body = serializeEnvelope(
-        buildEnvelope({
-          type: source.eventType as EventType,
-          createdAt: source.eventCreatedAt,
-          contents: JSON.parse(source.contentsJson) as object,
-          location: source.location,
-        }),
-      );
+      body = serializeStoredEnvelope({
+        // Only validated events are stored as deliverable, so the type is one of ours.
+        type: source.eventType as EventType,
+        createdAt: source.eventCreatedAtText ?? formatGoTime(source.eventCreatedAt),
+        contentsJson: source.contentsJson,
+        location: source.location,
+      });
       this.bodies.set(source.eventId, body);
     }
     return body;

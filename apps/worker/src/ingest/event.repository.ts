@@ -9,6 +9,8 @@ export interface NewEventRow {
   producerId: string | null;
   type: string;
   createdAt: Date;
+  /** The envelope's createdAt as delivered (Go's form, every digit the producer gave); null for a rejected event. */
+  createdAtText: string | null;
   contents: unknown;
   location: string | null;
   namespace: string;
@@ -35,7 +37,9 @@ export class EventRepository {
         id: e.id,
         producer_id: e.producerId,
         type: e.type,
-        created_at: e.createdAt,
+        // The text where there is one, so that timestamptz keeps its microseconds (a Date has milliseconds).
+        created_at: e.createdAtText ?? e.createdAt,
+        created_at_text: e.createdAtText,
         received_at: e.receivedAt,
         contents: e.contents,
         location: e.location,
@@ -47,13 +51,15 @@ export class EventRepository {
     );
     const rows = await this.sql.query<{ id: string }>(
       Prisma.sql`
-      INSERT INTO "Event" (id, "producerId", type, source, "createdAt", "receivedAt", contents, location,
-                           namespace, repository, status, reason)
-      SELECT e.id, e.producer_id, e.type, 'queue', e.created_at, e.received_at, e.contents, e.location,
-             e.namespace, e.repository, e.status, e.reason
-        FROM jsonb_to_recordset(${json}::jsonb)
-             AS e(id uuid, producer_id text, type text, created_at timestamptz, received_at timestamptz, contents jsonb,
-                  location text, namespace text, repository text, status text, reason text)
+      INSERT INTO "Event" (id, "producerId", type, source, "createdAt", "createdAtText", "receivedAt", contents,
+                           location, namespace, repository, status, reason)
+      SELECT e.id, e.producer_id, e.type, 'queue', e.created_at, e.created_at_text, e.received_at, e.contents,
+             e.location, e.namespace, e.repository, e.status, e.reason
+        -- json, not jsonb, all the way: jsonb would sort the contents' keys; json keeps the text as written.
+        FROM json_to_recordset(${json}::json)
+             AS e(id uuid, producer_id text, type text, created_at timestamptz, created_at_text text,
+                  received_at timestamptz, contents json, location text, namespace text, repository text,
+                  status text, reason text)
       ON CONFLICT DO NOTHING
       RETURNING id::text AS id`,
       "worker-ingest-insert",

@@ -66,6 +66,7 @@ export function createIngestProcessor(deps: IngestProcessorDeps) {
       producerId: null,
       type: rawType.slice(0, 200),
       createdAt: receivedAt,
+      createdAtText: null,
       receivedAt,
       contents: JSON.stringify(contents).length <= MAX_REJECTED_CONTENTS ? contents : {},
       location: null,
@@ -107,7 +108,8 @@ export function createIngestProcessor(deps: IngestProcessorDeps) {
   async function ingest(job: Job): Promise<IngestResult> {
     const receivedAt = new Date();
     const eventId = eventIdForJob(job);
-    const validation = validateEventInput(job.data, { now: receivedAt });
+    // Without a producer's createdAt the event gets now to the microsecond (nowGoTime), as MSR's times have.
+    const validation = validateEventInput(job.data);
     if (!validation.ok) return reject(job, eventId, validation.errors, receivedAt);
     const event = validation.event;
     const scope = scopeOf(event.type, event.contents);
@@ -116,6 +118,7 @@ export function createIngestProcessor(deps: IngestProcessorDeps) {
       producerId: event.id ?? null,
       type: event.type,
       createdAt: new Date(event.createdAt),
+      createdAtText: event.createdAt,
       receivedAt,
       contents: event.contents,
       location: event.location ?? null,
