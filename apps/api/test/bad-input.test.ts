@@ -102,7 +102,8 @@ describe("POST /api/v0/webhooks: well-formed JSON that breaks the rules is 400 I
     ["a relative endpoint", { ...valid, endpoint: "/hook" }, "endpoint"],
     ["an endpoint without a scheme", { ...valid, endpoint: "example.com/hook" }, "endpoint"],
     ["an ftp:// endpoint", { ...valid, endpoint: "ftp://example.com/hook" }, "endpoint"],
-    ["an endpoint with credentials", { ...valid, endpoint: "https://user:secret@example.com/hook" }, "endpoint"],
+    // user:password@ is accepted (sent as Basic auth, msr-delivery-compat.test.ts); a % that starts no escape is not.
+    ["credentials with a bad escape", { ...valid, endpoint: "https://user:100%@example.com/hook" }, "endpoint"],
     ["an endpoint with spaces", { ...valid, endpoint: " https://example.com/hook" }, "endpoint"],
     ["an empty endpoint", { ...valid, endpoint: "" }, "endpoint"],
     ["tlsCert that is not PEM", { ...valid, tlsCert: "not a certificate" }, "tlsCert"],

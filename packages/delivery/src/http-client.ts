@@ -1,4 +1,5 @@
-// One HTTP attempt with got: keep-alive, per-endpoint TLS trust, timeouts, no redirects, a capped response body.
+// One HTTP attempt with got: keep-alive, per-endpoint TLS trust, timeouts, no redirects, a capped response body,
+// an endpoint's user:password@ sent as Basic auth and scrubbed from the result.
 import { isIP, type LookupFunction } from "node:net";
 import { performance } from "node:perf_hooks";
 import got from "got";
@@ -7,6 +8,7 @@ import { AgentPool } from "./agent-pool.js";
 import { InvalidTlsCertError } from "./trusted-certs.js";
 import { SELECTED_RESPONSE_HEADERS, type AttemptResult, type ErrorKind } from "./attempt-result.js";
 import { describeError } from "./error-kind.js";
+import { InvalidUserinfoError, redactEndpoint, scrub, splitCredentials, type EndpointCredentials } from "./endpoint-credentials.js";
 import type { DeliveryRequest } from "./request.js";
 import { parseRetryAfter } from "./retry-after.js";
 
@@ -66,6 +68,30 @@ function hasHeader(headers: Record<string, string>, name: string): boolean {
   return Object.keys(headers).some((key) => key.toLowerCase() === name);
 }
 
+/**
+ * The headers sent: the request's, less any Authorization (none is ever built; one slipped in must
+ * neither replace nor double the endpoint's), plus the endpoint's credentials as Basic.
+ */
+function outgoingHeaders(headers: Record<string, string>, authorization: string | null): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) if (name.toLowerCase() !== "authorization") out[name] = value;
+  if (authorization !== null) out["Authorization"] = authorization;
+  return out;
+}
+
+/** The result with the endpoint's password scrubbed from everything recorded (a receiver may echo it back). */
+function scrubResult(result: AttemptResult, secrets: readonly string[]): AttemptResult {
+  if (secrets.length === 0) return result;
+  const responseHeaders: Record<string, string> = {};
+  for (const [name, value] of Object.entries(result.responseHeaders)) responseHeaders[name] = scrub(value, secrets);
+  return {
+    ...result,
+    responseHeaders,
+    responseBody: scrub(result.responseBody, secrets),
+    errorMessage: result.errorMessage === null ? null : scrub(result.errorMessage, secrets),
+  };
+}
+
 export function createDeliveryClient(options: DeliveryClientOptions): DeliveryClient {
   const connectTimeoutMs = options.connectTimeoutMs ?? 5000;
   const totalTimeoutMs = options.totalTimeoutMs ?? 15_000;
@@ -88,12 +114,17 @@ export function createDeliveryClient(options: DeliveryClientOptions): DeliveryCl
     retryAfterMs: null,
   });
 
-  const exchange = (url: URL, target: DeliveryTarget, agent: Agents, request: DeliveryRequest): Promise<Outcome> =>
+  const exchange = (
+    credentials: EndpointCredentials,
+    target: DeliveryTarget,
+    agent: Agents,
+    request: DeliveryRequest,
+  ): Promise<Outcome> =>
     new Promise((resolve) => {
-      const headers = hasHeader(request.headers, "user-agent")
-        ? request.headers
-        : { ...request.headers, "User-Agent": options.userAgent };
-      const stream = got.stream.post(url, {
+      const given = outgoingHeaders(request.headers, credentials.authorization);
+      const headers = hasHeader(given, "user-agent") ? given : { ...given, "User-Agent": options.userAgent };
+      // The URL without its userinfo: the credentials travel only in the Authorization header.
+      const stream = got.stream.post(credentials.url, {
         body: request.body,
         headers,
         agent,
@@ -143,68 +174,79 @@ export function createDeliveryClient(options: DeliveryClientOptions): DeliveryCl
       stream.on("close", () => settle(statusCode === null ? new Error("connection closed before a response") : null));
     });
 
+  const attempt = async (
+    started: number,
+    credentials: EndpointCredentials,
+    target: DeliveryTarget,
+    request: DeliveryRequest,
+  ): Promise<AttemptResult> => {
+    const { url } = credentials;
+    if (url.protocol !== "http:" && url.protocol !== "https:") {
+      return failure(started, "invalid_url", `unsupported protocol ${url.protocol} in ${url.origin}`);
+    }
+    // Sockets skip the lookup for IP literals, so the wrapped lookup never sees them: check them here.
+    const host = url.hostname.replace(/^\[|\]$/g, "");
+    if (policy && isIP(host) !== 0) {
+      const verdict = policy.check(host);
+      if (!verdict.allowed) {
+        return failure(started, "blocked", `${host} refused by the outbound address policy: ${verdict.reason}`);
+      }
+    }
+
+    let agents: Agents;
+    try {
+      agents = pool.agentsFor(target);
+    } catch (error) {
+      if (error instanceof InvalidTlsCertError) return failure(started, "tls", `tlsCert ${error.message}`);
+      throw error;
+    }
+    let outcome: Outcome;
+    try {
+      outcome = await exchange(credentials, target, agents, request);
+    } catch (error) {
+      // Only setup can throw here; network errors settle instead.
+      const { kind, message } = describeError(error);
+      return failure(started, kind, message);
+    }
+
+    const { statusCode, headers, body, error } = outcome;
+    const durationMs = Math.round(performance.now() - started);
+    const responseHeaders = selectHeaders(headers);
+    const retryAfterMs = parseRetryAfter(responseHeaders["retry-after"]);
+    let errorKind: ErrorKind | null = null;
+    let errorMessage: string | null = null;
+    if (error) {
+      ({ kind: errorKind, message: errorMessage } = describeError(error));
+    } else if (statusCode !== null && statusCode >= 300 && statusCode < 400) {
+      errorKind = "redirect";
+      errorMessage = `HTTP ${statusCode}: redirect${headers.location ? ` to ${responseHeaders.location}` : ""} not followed`;
+    } else if (statusCode !== null && (statusCode < 200 || statusCode >= 300)) {
+      errorKind = "http";
+      errorMessage = `HTTP ${statusCode}`;
+    }
+    return {
+      ok: errorKind === null && statusCode !== null && statusCode >= 200 && statusCode < 300,
+      statusCode,
+      durationMs,
+      responseHeaders,
+      responseBody: body.toString("utf8"),
+      errorKind,
+      errorMessage,
+      retryAfterMs,
+    };
+  };
+
   return {
     async send(target, request) {
       const started = performance.now();
-      let url: URL;
+      let credentials: EndpointCredentials;
       try {
-        url = new URL(target.url);
-      } catch {
-        return failure(started, "invalid_url", `invalid URL: ${target.url}`);
-      }
-      if (url.protocol !== "http:" && url.protocol !== "https:") {
-        return failure(started, "invalid_url", `unsupported protocol ${url.protocol} in ${url.origin}`);
-      }
-      // Sockets skip the lookup for IP literals, so the wrapped lookup never sees them: check them here.
-      const host = url.hostname.replace(/^\[|\]$/g, "");
-      if (policy && isIP(host) !== 0) {
-        const verdict = policy.check(host);
-        if (!verdict.allowed) {
-          return failure(started, "blocked", `${host} refused by the outbound address policy: ${verdict.reason}`);
-        }
-      }
-
-      let agents: Agents;
-      try {
-        agents = pool.agentsFor(target);
+        credentials = splitCredentials(new URL(target.url));
       } catch (error) {
-        if (error instanceof InvalidTlsCertError) return failure(started, "tls", `tlsCert ${error.message}`);
-        throw error;
+        if (error instanceof InvalidUserinfoError) return failure(started, "invalid_url", error.message);
+        return failure(started, "invalid_url", `invalid URL: ${redactEndpoint(target.url)}`);
       }
-      let outcome: Outcome;
-      try {
-        outcome = await exchange(url, target, agents, request);
-      } catch (error) {
-        // Only setup can throw here; network errors settle instead.
-        const { kind, message } = describeError(error);
-        return failure(started, kind, message);
-      }
-
-      const { statusCode, headers, body, error } = outcome;
-      const durationMs = Math.round(performance.now() - started);
-      const responseHeaders = selectHeaders(headers);
-      const retryAfterMs = parseRetryAfter(responseHeaders["retry-after"]);
-      let errorKind: ErrorKind | null = null;
-      let errorMessage: string | null = null;
-      if (error) {
-        ({ kind: errorKind, message: errorMessage } = describeError(error));
-      } else if (statusCode !== null && statusCode >= 300 && statusCode < 400) {
-        errorKind = "redirect";
-        errorMessage = `HTTP ${statusCode}: redirect${headers.location ? ` to ${responseHeaders.location}` : ""} not followed`;
-      } else if (statusCode !== null && (statusCode < 200 || statusCode >= 300)) {
-        errorKind = "http";
-        errorMessage = `HTTP ${statusCode}`;
-      }
-      return {
-        ok: errorKind === null && statusCode !== null && statusCode >= 200 && statusCode < 300,
-        statusCode,
-        durationMs,
-        responseHeaders,
-        responseBody: body.toString("utf8"),
-        errorKind,
-        errorMessage,
-        retryAfterMs,
-      };
+      return scrubResult(await attempt(started, credentials, target, request), credentials.secrets);
     },
     tlsContextCount() {
       return pool.size();

@@ -22,7 +22,8 @@ const SubscriptionTypeSchema = StringEnum(
 const Endpoint = Type.String({
   minLength: 1,
   maxLength: MAX_ENDPOINT_LENGTH,
-  description: "Absolute https:// URL (http:// only with skipTLSVerification: true), without credentials.",
+  description:
+    "Absolute https:// URL (http:// only with skipTLSVerification: true); user:password@ in it is sent as HTTP Basic auth, as MSR does.",
 });
 const TlsCert = Type.String({
   maxLength: MAX_TLS_CERT_LENGTH,

@@ -1,7 +1,9 @@
 // The rules on where a webhook may point (MSR contract section 2): an absolute http(s) URL
-// without credentials, http:// only with skipTLSVerification, a host the outbound address
-// policy does not refuse, and a tlsCert that really is PEM certificate(s) of bounded size.
+// (user:password@ allowed: sent as Basic auth, as MSR's Go client does), http:// only with
+// skipTLSVerification, a host the outbound address policy does not refuse, and a tlsCert that
+// really is PEM certificate(s) of bounded size.
 // Shared by create, update and test so all three answer alike.
+import { InvalidUserinfoError, splitCredentials } from "@msr-webhooks/delivery/endpoint-credentials";
 import type { EndpointScreen } from "@msr-webhooks/delivery/endpoint-screen";
 import { InvalidTlsCertError, parseTrustedCertificates } from "@msr-webhooks/delivery/trusted-certs";
 import { ApiError } from "../errors.js";
@@ -27,14 +29,19 @@ export function checkEndpoint(endpoint: string, skipTLSVerification: boolean): v
   try {
     url = new URL(endpoint);
   } catch {
-    throw invalid("endpoint", `endpoint "${endpoint}" is not an absolute URL, e.g. https://hooks.example.com/path`);
+    // Not a URL, so its password cannot be told apart: the message does not quote it.
+    throw invalid("endpoint", "endpoint is not an absolute URL, e.g. https://hooks.example.com/path");
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") {
     throw invalid("endpoint", `endpoint must be an http:// or https:// URL, not ${url.protocol}`);
   }
   if (url.hostname === "") throw invalid("endpoint", "endpoint has no host");
-  if (url.username !== "" || url.password !== "") {
-    throw invalid("endpoint", "endpoint must not contain credentials (user:password@); verify deliveries by their signature");
+  try {
+    // Credentials are sent as Basic auth; only an escape Go's url.Parse would refuse is an error here.
+    splitCredentials(url);
+  } catch (err) {
+    if (err instanceof InvalidUserinfoError) throw invalid("endpoint", err.message);
+    throw err;
   }
   if (url.protocol === "http:" && !skipTLSVerification) {
     throw invalid(
