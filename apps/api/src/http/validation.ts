@@ -1,5 +1,5 @@
-// ajv validators compiled from the routes' TypeBox schemas. Bodies are validated as sent;
-// params and query strings are coerced to the schema's types first.
+// ajv validators compiled from the routes' TypeBox schemas. Bodies are validated as sent, except
+// that a JSON null is absent (below); params and query strings are coerced to the schema's types first.
 import type { TSchema } from "@sinclair/typebox";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import addFormats from "ajv-formats";
@@ -48,5 +48,40 @@ function compile(ajv: Ajv, schema: TSchema, root: string): Validator {
   };
 }
 
-export const bodyValidator = (schema: TSchema): Validator => compile(bodyAjv, schema, "body");
+type Schemaish = { type?: unknown; anyOf?: Schemaish[]; oneOf?: Schemaish[]; properties?: Record<string, Schemaish> };
+
+function takesNull(schema: Schemaish | undefined): boolean {
+  if (schema === undefined) return false;
+  const { type } = schema;
+  if (type === "null" || (Array.isArray(type) && type.includes("null"))) return true;
+  return [...(schema.anyOf ?? []), ...(schema.oneOf ?? [])].some(takesNull);
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Go's JSON decoder treats null as absent: it leaves a non-pointer field at its zero value and
+ * sets a pointer one to nil, so an MSR client that marshals an unset pointer (`"tlsCert": null`,
+ * `"key": null`) means "not given". Every body field whose schema does not itself take null (none
+ * of MSR's request fields does) therefore loses its null before validation, in nested objects too;
+ * a required field sent as null then reads as missing. An undeclared field is ignored either way.
+ */
+function dropNulls(schema: Schemaish, value: Record<string, unknown>): void {
+  for (const [name, field] of Object.entries(value)) {
+    const fieldSchema = schema.properties && Object.hasOwn(schema.properties, name) ? schema.properties[name] : undefined;
+    if (field === null && !takesNull(fieldSchema)) Reflect.deleteProperty(value, name);
+    else if (fieldSchema?.properties && isPlainObject(field)) dropNulls(fieldSchema, field);
+  }
+}
+
+export function bodyValidator(schema: TSchema): Validator {
+  const validate = compile(bodyAjv, schema, "body");
+  return (value) => {
+    if (isPlainObject(value)) dropNulls(schema as Schemaish, value);
+    return validate(value);
+  };
+}
+
 export const stringsValidator = (schema: TSchema, root: string): Validator => compile(stringAjv, schema, root);
