@@ -72,7 +72,7 @@ export function webhookRoutes(services: Services): RouteSpec[] {
       query: ListWebhooksQuery,
       responses: { 200: { description: "Webhooks, oldest first", schema: WebhookListSchema } },
       handler: async ({ principal, query }) => {
-        const type = query.webhookType === "any" ? undefined : query.webhookType;
+        const type = query.webhookType === "any" || query.webhookType === "" ? undefined : query.webhookType;
         return pageResponse(await webhooks.list(signedIn(principal), type, { pageSize: query.pageSize, pageStart: query.pageStart }));
       },
     }),

@@ -70,8 +70,12 @@ const PageFields = {
 };
 
 export const ListWebhooksQuery = Type.Object({
+  // DTR 2.7's ListWebhooks takes a plain string (default "any"), compared as is with the stored
+  // type: an unknown or lower-case value is no error, it matches nothing.
   webhookType: Type.Optional(
-    StringEnum(["any", ...SUBSCRIPTION_TYPES] as const, "Only webhooks of this type; `any` (the default) for all."),
+    Type.String({
+      description: `Only webhooks of this exact type (${SUBSCRIPTION_TYPES.join(", ")}); \`any\` (the default) or empty for all. Case-sensitive: any other value matches nothing.`,
+    }),
   ),
   ...PageFields,
 });

@@ -125,8 +125,9 @@ export class WebhooksService {
   /**
    * A normal user's own webhooks; a system admin's: everyone's. One page, oldest first, from the
    * webhook `page.pageStart` on; nextPageStart is the first webhook of the next page ("" on the last).
+   * `type` is compared as is (MSR's filter is a plain string): a type no webhook has lists nothing.
    */
-  list(principal: Principal, type: SubscriptionType | undefined, page: WebhookPageRequest = {}): Promise<WebhookPage> {
+  list(principal: Principal, type: string | undefined, page: WebhookPageRequest = {}): Promise<WebhookPage> {
     return this.page({ ...(principal.isAdmin ? {} : { authorId: principal.id }), ...(type ? { type } : {}) }, page);
   }
 
