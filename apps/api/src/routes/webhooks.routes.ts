@@ -1,5 +1,6 @@
 // MSR's webhook endpoints (/api/v0/webhooks..., the repository and namespace listings) and
 // the signing-secret extension. Thin: the schemas validate, the services decide.
+import { Type } from "@sinclair/typebox";
 import { signedIn } from "../errors.js";
 import { route, type RouteSpec } from "../http/route-spec.js";
 import { ErrorBodySchema } from "../openapi/error-schema.js";
@@ -18,6 +19,7 @@ import {
   WebhookPageQuery,
   WebhookSchema,
 } from "../schemas/webhook.schemas.js";
+import { RepositorySchema, repositoryView } from "../schemas/repository.schemas.js";
 import type { Services } from "../services/services.js";
 import type { WebhookPage } from "../services/webhooks.service.js";
 
@@ -168,10 +170,30 @@ export function webhookRoutes(services: Services): RouteSpec[] {
       handler: async ({ principal, params, query }) =>
         pageResponse(await webhooks.listForRepository(signedIn(principal), params.namespace, params.repository, query)),
     }),
-    namespaceListing("/accounts/{namespace}/webhooks", "Everyone's webhooks in a namespace (namespace admins)"),
-    namespaceListing(
-      "/repositories/{namespace}/webhooks",
-      "Everyone's webhooks in a namespace (namespace admins; the path the MSR docs give)",
-    ),
+    namespaceListing("/accounts/{namespace}/webhooks", "Everyone's webhooks in a namespace (admins of every repository in it)"),
+    route({
+      method: "get",
+      path: "/repositories/{namespace}/webhooks",
+      summary:
+        "A repository named `webhooks` in the namespace, to whoever may read it (DTR's GetRepository); otherwise everyone's webhooks in the namespace (the path the MSR docs give; admins of every repository in it)",
+      tags: TAGS,
+      auth: "user",
+      params: NamespaceParams,
+      query: WebhookPageQuery,
+      responses: {
+        200: {
+          description: "The repository `{namespace}/webhooks`, or the namespace's webhooks, oldest first (paged)",
+          schema: Type.Union([RepositorySchema, WebhookListSchema]),
+        },
+      },
+      handler: async ({ principal, params, query }) => {
+        const caller = signedIn(principal);
+        // DTR routes this path to GetRepository (reponame "webhooks"); the namespace listing only
+        // answers when no such repository is visible to the caller, so a private one stays hidden.
+        const repository = await services.access.findReadableRepository(caller, params.namespace, "webhooks");
+        if (repository !== null) return { status: 200, body: repositoryView(repository.repo) };
+        return pageResponse(await webhooks.listForNamespace(caller, params.namespace, query));
+      },
+    }),
   ];
 }

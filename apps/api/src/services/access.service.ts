@@ -34,12 +34,18 @@ export class AccessService {
     return isNamespaceAdmin(this.db, principal, namespace.id);
   }
 
-  /** The repository and the caller's level on it; NO_SUCH_REPOSITORY when it is missing or the caller may not read it. */
-  async readableRepository(principal: Principal, namespace: string, name: string): Promise<ReadableRepository> {
+  /** The repository and the caller's level on it; null when it is missing or the caller may not read it. */
+  async findReadableRepository(principal: Principal, namespace: string, name: string): Promise<ReadableRepository | null> {
     const repo = await findRepository(this.db, namespace, name);
     const level = repo === null ? "none" : await repositoryAccess(this.db, principal, repo);
-    if (repo === null || level === "none") throw noSuchRepository(`${namespace}/${name}`);
-    return { repo, level };
+    return repo === null || level === "none" ? null : { repo, level };
+  }
+
+  /** The repository and the caller's level on it; NO_SUCH_REPOSITORY when it is missing or the caller may not read it. */
+  async readableRepository(principal: Principal, namespace: string, name: string): Promise<ReadableRepository> {
+    const found = await this.findReadableRepository(principal, namespace, name);
+    if (found === null) throw noSuchRepository(`${namespace}/${name}`);
+    return found;
   }
 
   /** The repository, if the principal administers it; NOT_AUTHORIZED if they only read it. */
