@@ -88,6 +88,13 @@ process.on("message", (message: ReceiverCommand) => {
       });
       break;
     }
+    case "window":
+      // Like reset, after sending what arrived: a soak's arrival times and latencies are kept for one
+      // window only, never for its whole length.
+      reply({ type: "window", id: message.id, count, latencies: Array.from(latencies.subarray(0, latencyCount)) });
+      count = 0;
+      latencyCount = 0;
+      break;
     case "close":
       for (const server of servers) server.closeAllConnections();
       void Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve)))).then(() => process.exit(0));

@@ -4,6 +4,8 @@ export type ReceiverCommand =
   | { type: "reset"; id: number }
   | { type: "await"; id: number; count: number }
   | { type: "stats"; id: number; latencies: boolean }
+  /** The arrivals since the last window (or reset) and their latencies; then counts from 0 again, as reset. */
+  | { type: "window"; id: number }
   | { type: "close" };
 
 export interface ReceiverStats {
@@ -21,4 +23,12 @@ export type ReceiverReply =
   | { type: "ready"; ports: number[] }
   | { type: "done"; id: number }
   | { type: "reached"; id: number; at: number }
-  | ({ type: "stats"; id: number } & ReceiverStats);
+  | ({ type: "stats"; id: number } & ReceiverStats)
+  | ({ type: "window"; id: number } & ReceiverWindow);
+
+export interface ReceiverWindow {
+  /** Requests that arrived in the window. */
+  count: number;
+  /** Their publish-to-receive latencies (ms). */
+  latencies: number[];
+}

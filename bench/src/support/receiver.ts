@@ -3,7 +3,7 @@
 import { fork, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { onCleanup } from "./cleanup.js";
-import type { ReceiverCommand, ReceiverReply, ReceiverStats } from "./receiver-protocol.js";
+import type { ReceiverCommand, ReceiverReply, ReceiverStats, ReceiverWindow } from "./receiver-protocol.js";
 
 export interface ReceiverProcess {
   /** One base URL per listening port (each its own origin), e.g. `http://127.0.0.1:41234`. */
@@ -13,6 +13,8 @@ export interface ReceiverProcess {
   /** Resolves with the arrival time of the count-th request since the last reset. */
   waitFor(count: number, timeoutMs: number): Promise<number>;
   stats(withLatencies?: boolean): Promise<ReceiverStats>;
+  /** What arrived since the last window or reset, then a new window (the counts restart, as after reset). */
+  window(): Promise<ReceiverWindow>;
   close(): Promise<void>;
 }
 
@@ -84,6 +86,11 @@ export async function startReceiverProcess(origins = 100): Promise<ReceiverProce
       }
     },
     stats,
+    async window() {
+      const reply = await ask({ type: "window", id: nextId++ });
+      if (reply.type !== "window") throw new Error(`unexpected receiver reply ${reply.type}`);
+      return { count: reply.count, latencies: reply.latencies };
+    },
     close: unregister,
   };
 }

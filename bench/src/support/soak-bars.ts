@@ -1,0 +1,68 @@
+// The soak's bars (docs/benchmarks.md, "Soak"), judged on the time series at the end of the run:
+// latency that does not drift, worker memory that stops growing once warm, Redis memory that stays
+// flat once retention deletes as much as arrives, and no delivery lost.
+import { round } from "./stats.js";
+import type { Sample } from "./soak-sample.js";
+
+export interface Bar {
+  bar: string;
+  measured: string;
+  pass: boolean;
+}
+
+/** A sample with its end time: minutes since the soak started. */
+export type TimedSample = Sample & { t_min: number };
+
+export interface BarMarks {
+  /** Worker RSS is compared from here on (the issue's 10 minutes of 60: the first sixth). */
+  warmMin: number;
+  /** When retention has had a purge to apply at (retention + one purge interval). */
+  retentionMin: number;
+}
+
+const first = (rows: readonly TimedSample[], fromMin: number): TimedSample | undefined => rows.find((r) => r.t_min >= fromMin);
+
+function growth(rows: readonly TimedSample[], key: string, fromMin: number): { from: number; to: number; ratio: number } | null {
+  const base = first(rows, fromMin);
+  const last = rows[rows.length - 1];
+  if (base === undefined || last === undefined || base === last) return null;
+  const from = base[key] as number;
+  const to = last[key] as number;
+  return { from, to, ratio: (to - from) / from };
+}
+
+export function judgeSeries(rows: readonly TimedSample[], marks: BarMarks): Bar[] {
+  const bars: Bar[] = [];
+  const p99s = rows.map((r) => r.latency_p99_ms as number).filter(Number.isFinite);
+  const firstP99 = p99s[0] ?? Number.NaN;
+  let worst = Number.NaN;
+  for (const p of p99s) if (!(p <= worst)) worst = p;
+  bars.push({
+    bar: "p99 of every window within 1.5x of the first window's",
+    measured: `first ${round(firstP99, 1)} ms, worst ${round(worst, 1)} ms (${round(worst / firstP99, 2)}x) over ${p99s.length} windows`,
+    pass: p99s.length > 1 && worst <= 1.5 * firstP99,
+  });
+
+  const rss = growth(rows, "worker_rss_mb", marks.warmMin);
+  bars.push({
+    bar: `worker RSS growth under 10% after minute ${round(marks.warmMin, 1)}`,
+    measured: rss ? `${round(rss.from, 1)} -> ${round(rss.to, 1)} MB (${round(rss.ratio * 100, 1)}%)` : "no sample after the mark",
+    pass: rss !== null && rss.ratio < 0.1,
+  });
+
+  // The prefix's own keys (MEMORY USAGE): the server's used_memory includes everyone else's keys on a shared Redis.
+  const redis = growth(rows, "redis_prefix_memory_mb", marks.retentionMin);
+  const server = growth(rows, "redis_used_memory_mb", marks.retentionMin);
+  bars.push({
+    bar: `Redis memory flat once retention applies (minute ${round(marks.retentionMin, 1)}): the prefix's keys grow under 10% (or 1 MB)`,
+    measured: redis
+      ? `${round(redis.from, 2)} -> ${round(redis.to, 2)} MB (${round(redis.ratio * 100, 1)}%); server used_memory ${round(server?.from ?? Number.NaN, 1)} -> ${round(server?.to ?? Number.NaN, 1)} MB`
+      : "no sample after retention applied",
+    pass: redis !== null && (redis.ratio < 0.1 || redis.to - redis.from < 1),
+  });
+  return bars;
+}
+
+export function printBars(bars: readonly Bar[]): string {
+  return bars.map((b) => `${b.pass ? "PASS" : "FAIL"}  ${b.bar}: ${b.measured}`).join("\n");
+}

@@ -1,0 +1,174 @@
+// One sample of the soak, taken every window: what the receivers got and how late, what the worker
+// did (its /metrics counters), the memory of the worker and API processes, Redis's memory and the
+// prefix's keys, the tables' sizes and dead tuples, the queues' depths. Every value is a number
+// (NaN: could not be read this time), so the series go to JSON, CSV and plots alike.
+import type { Redis } from "ioredis";
+import type pg from "pg";
+import type { Queues } from "@msr-webhooks/queue/connection";
+import { nowMs } from "./clock.js";
+import { timedRequest } from "./http.js";
+import { memoryOf } from "./proc-stats.js";
+import { parsePromText, promSum, type PromSample } from "./prom-text.js";
+import type { ReceiverProcess } from "./receiver.js";
+import type { BadEndpoints } from "./soak-endpoints.js";
+import { summarize } from "./stats.js";
+
+export type Sample = Record<string, number>;
+
+const MB = 1024 * 1024;
+const OUTCOMES = ["succeeded", "retrying", "failed", "skipped"] as const;
+const TABLES = { event: "Event", delivery: "Delivery", attempt: "DeliveryAttempt" } as const;
+const QUEUE_STATES = ["waiting", "active", "delayed", "failed"] as const;
+
+export interface SampledProcess {
+  pid: number;
+  metricsUrl: string;
+}
+
+export interface SoakSources {
+  pool: pg.Pool;
+  /** A connection for INFO, SCAN and MEMORY USAGE (not the publisher's). */
+  redis: Redis;
+  prefix: string;
+  queues: Queues;
+  receiver: ReceiverProcess;
+  bad: BadEndpoints;
+  worker: SampledProcess;
+  api: (SampledProcess & { auth: string; deliveryLogUrl: string }) | undefined;
+}
+
+async function scrape(url: string): Promise<PromSample[]> {
+  try {
+    const res = await timedRequest("GET", url, { timeoutMs: 10_000 });
+    return res.status === 200 ? parsePromText(res.body) : [];
+  } catch {
+    return [];
+  }
+}
+
+function processSeries(prefix: string, pid: number, m: readonly PromSample[]): Sample {
+  return {
+    [`${prefix}_rss_mb`]: (memoryOf(pid)?.rssMb ?? Number.NaN),
+    [`${prefix}_heap_used_mb`]: promSum(m, "nodejs_heap_size_used_bytes") / MB,
+    [`${prefix}_heap_total_mb`]: promSum(m, "nodejs_heap_size_total_bytes") / MB,
+    // prom-client resets its event-loop delay histogram at each scrape: these cover the window.
+    [`${prefix}_event_loop_lag_p99_ms`]: promSum(m, "nodejs_eventloop_lag_p99_seconds") * 1000,
+    [`${prefix}_event_loop_lag_max_ms`]: promSum(m, "nodejs_eventloop_lag_max_seconds") * 1000,
+  };
+}
+
+/** The prefix's keys and what Redis says they use (MEMORY USAGE), in one SCAN. */
+async function prefixMemory(redis: Redis, prefix: string): Promise<{ keys: number; bytes: number }> {
+  let cursor = "0";
+  let keys = 0;
+  let bytes = 0;
+  do {
+    const [next, batch] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000);
+    cursor = next;
+    keys += batch.length;
+    if (batch.length === 0) continue;
+    const pipeline = redis.pipeline();
+    for (const key of batch) pipeline.memory("USAGE", key);
+    for (const [, used] of (await pipeline.exec()) ?? []) bytes += typeof used === "number" ? used : 0;
+  } while (cursor !== "0");
+  return { keys, bytes };
+}
+
+async function redisSeries(redis: Redis, prefix: string): Promise<Sample> {
+  const info = await redis.info("memory");
+  const used = Number(/^used_memory:(\d+)/m.exec(info)?.[1] ?? Number.NaN);
+  const { keys, bytes } = await prefixMemory(redis, prefix);
+  return { redis_used_memory_mb: used / MB, redis_prefix_memory_mb: bytes / MB, redis_prefix_keys: keys };
+}
+
+async function postgresSeries(pool: pg.Pool): Promise<Sample> {
+  const { rows } = await pool.query<{ relname: string; total: string; indexes: string; dead: string; live: string }>(
+    `SELECT relname, pg_total_relation_size(relid) AS total, pg_indexes_size(relid) AS indexes,
+            n_dead_tup AS dead, n_live_tup AS live
+       FROM pg_stat_user_tables WHERE relname = ANY($1)`,
+    [Object.values(TABLES)],
+  );
+  const out: Sample = {};
+  for (const [short, table] of Object.entries(TABLES)) {
+    const row = rows.find((r) => r.relname === table);
+    out[`pg_${short}_total_mb`] = Number(row?.total ?? Number.NaN) / MB;
+    out[`pg_${short}_index_mb`] = Number(row?.indexes ?? Number.NaN) / MB;
+    out[`pg_${short}_dead_tuples`] = Number(row?.dead ?? Number.NaN);
+    out[`pg_${short}_live_tuples`] = Number(row?.live ?? Number.NaN);
+  }
+  return out;
+}
+
+async function queueSeries(queues: Queues): Promise<Sample> {
+  const out: Sample = {};
+  for (const [name, queue] of [["ingest", queues.ingest], ["fanout", queues.fanout], ["delivery", queues.delivery]] as const) {
+    const counts = await queue.getJobCounts(...QUEUE_STATES, "prioritized");
+    out[`queue_${name}_waiting`] = (counts.waiting ?? 0) + (counts.prioritized ?? 0);
+    for (const state of QUEUE_STATES.slice(1)) out[`queue_${name}_${state}`] = counts[state] ?? 0;
+  }
+  return out;
+}
+
+function outcomeTotals(m: readonly PromSample[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const outcome of OUTCOMES) {
+    const total = promSum(m, "msrwh_deliveries_total", { outcome });
+    out[outcome] = Number.isNaN(total) ? 0 : total;
+  }
+  return out;
+}
+
+/** Takes samples; each covers the time since the previous one (the first, since start()). */
+export class SoakSampler {
+  private lastAt = nowMs();
+  private lastOutcomes: Record<string, number> = {};
+  /** The receiver's arrivals over every window, start()'s included. */
+  received = 0;
+
+  constructor(private readonly s: SoakSources) {}
+
+  /** Starts the first window: the receivers' and the worker's counts from here (what arrived before is counted in `received`). */
+  async start(): Promise<void> {
+    this.received += (await this.s.receiver.window()).count;
+    this.s.bad.window();
+    this.lastOutcomes = outcomeTotals(await scrape(this.s.worker.metricsUrl));
+    this.lastAt = nowMs();
+  }
+
+  /** The worker's final outcomes so far (its counter; deliveries purged from the tables stay counted). */
+  outcomes(): Record<string, number> {
+    return { ...this.lastOutcomes };
+  }
+
+  async take(): Promise<Sample> {
+    const { receiver, bad, worker, api } = this.s;
+    const window = await receiver.window();
+    this.received += window.count;
+    const badCounts = bad.window();
+    const at = nowMs();
+    const seconds = (at - this.lastAt) / 1000;
+    this.lastAt = at;
+    const latency = summarize(window.latencies);
+    const workerMetrics = await scrape(worker.metricsUrl);
+    const sample: Sample = {
+      window_s: seconds,
+      received_per_s: window.count / seconds,
+      latency_p50_ms: latency.p50,
+      latency_p99_ms: latency.p99,
+      latency_max_ms: latency.max,
+    };
+    const outcomes = outcomeTotals(workerMetrics);
+    for (const outcome of OUTCOMES) sample[`worker_${outcome}_per_s`] = ((outcomes[outcome] ?? 0) - (this.lastOutcomes[outcome] ?? 0)) / seconds;
+    this.lastOutcomes = outcomes;
+    for (const [name, count] of Object.entries(badCounts)) sample[`endpoint_${name}_requests_per_s`] = count / seconds;
+    Object.assign(sample, processSeries("worker", worker.pid, workerMetrics));
+    if (api) {
+      Object.assign(sample, processSeries("api", api.pid, await scrape(api.metricsUrl)));
+      // An operator reading the failing webhook's delivery log: does the page slow down as the tables grow?
+      const log = await timedRequest("GET", api.deliveryLogUrl, { auth: api.auth, timeoutMs: 30_000 }).catch(() => null);
+      sample.api_delivery_log_ms = log?.status === 200 ? log.ms : Number.NaN;
+    }
+    Object.assign(sample, await redisSeries(this.s.redis, this.s.prefix), await postgresSeries(this.s.pool), await queueSeries(this.s.queues));
+    return sample;
+  }
+}
