@@ -1,11 +1,16 @@
 // The OpenAPI document and the Swagger explorer ("click API ... explore the API resources").
+// The document is served at our own path and at DTR's (/api/v0/docs.json, where DTR 2.x serves its
+// Swagger description and where tools that build clients look for it); both are the same OpenAPI
+// 3.1 document: a Swagger 2.0 rendering of it would lose its nullable fields and unions.
 import express, { type Router } from "express";
 import swaggerUi from "swagger-ui-express";
 import type { OpenApiDocument } from "../openapi/document.js";
 
+const OPENAPI_PATHS = ["/api/v0/openapi.json", "/api/v0/docs.json"] as const;
+
 export function docsRouter(document: OpenApiDocument): Router {
   const router = express.Router();
-  router.get("/api/v0/openapi.json", (_req, res) => {
+  router.get([...OPENAPI_PATHS], (_req, res) => {
     res.json(document);
   });
   router.use("/api/v0/docs", swaggerUi.serve, swaggerUi.setup(document, { customSiteTitle: "msr-webhooks API" }));
