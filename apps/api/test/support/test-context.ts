@@ -9,6 +9,7 @@ import { createApp } from "../../src/app.js";
 import { loadConfig, type ApiConfig } from "../../src/config.js";
 import { buildDeps, type ApiDeps, type ApiDepsOverrides } from "../../src/deps.js";
 import { ensureAdmin } from "../../src/identity/bootstrap-admin.js";
+import { DtrContract } from "./dtr-contract.js";
 import { OpenApiChecker } from "./openapi-check.js";
 
 export const ADMIN = { username: "admin", password: "admin-password-1" };
@@ -23,6 +24,8 @@ export interface TestContext {
   logs: Record<string, unknown>[];
   /** Every response obtained through as()/anon() is checked against this document. */
   openapi: OpenApiChecker;
+  /** ...and, for the operations DTR 2.7 also serves, against DTR's Swagger. */
+  dtr: DtrContract;
   close(): Promise<void>;
 }
 
@@ -70,12 +73,20 @@ export async function createTestContext(env: Record<string, string> = {}, overri
     queuePrefix,
     logs,
     openapi: new OpenApiChecker(deps.openApi),
+    dtr: dtrContract(),
     async close() {
       await deps.close();
       await database.drop();
       await deletePrefix(queuePrefix);
     },
   };
+}
+
+let sharedDtr: DtrContract | undefined;
+/** One per test file: the fixture is read and its schemas compiled once. */
+function dtrContract(): DtrContract {
+  sharedDtr ??= new DtrContract();
+  return sharedDtr;
 }
 
 export function basic(username: string, secret: string): string {
@@ -89,8 +100,12 @@ function client(ctx: TestContext, authorization: string | null) {
   const make = (method: Method) => (path: string) => {
     const test = agent[method](path);
     if (authorization) test.set("Authorization", authorization);
-    // Every response a test receives is validated against the OpenAPI document.
-    return test.expect((res) => ctx.openapi.check(method, path, res));
+    // Every response a test receives is validated against the OpenAPI document and, where DTR
+    // 2.7 serves the operation, against DTR's Swagger.
+    return test.expect((res) => {
+      ctx.openapi.check(method, path, res);
+      ctx.dtr.check(method, path, res);
+    });
   };
   return { get: make("get"), post: make("post"), put: make("put"), patch: make("patch"), delete: make("delete") };
 }
