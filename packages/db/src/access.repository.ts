@@ -1,7 +1,8 @@
 // Access rules of MSR (contract section 5) computed in SQL, always on ids: a user's level on a
 // repository (own namespace, organization owner, team grants on the repository or its whole
-// namespace, public visibility), namespace administration, and "does this user administer what a
-// subscription is bound to", which the API (managing a webhook) and the worker (fan-out) share.
+// namespace, public visibility), namespace administration (of the namespace itself, and of every
+// repository in it), and "does this user administer what a subscription is bound to", which the
+// API (managing a webhook) and the worker (fan-out) share.
 import type { PrismaClient } from "../generated/client/index.js";
 
 export type AccessLevel = "none" | "read-only" | "read-write" | "admin";
@@ -66,6 +67,30 @@ export async function isNamespaceAdmin(db: PrismaClient, actor: Actor, namespace
   return owner !== null;
 }
 
+interface NamespaceAdminRow {
+  admin: boolean;
+}
+
+/**
+ * Admin of every repository in the namespace, which is what a subscription keyed to the namespace
+ * covers (REPO_EVENT, or a repository event type with a bare namespace key): a namespace admin, or a
+ * member of a team with `admin` access on the whole namespace (DTR 2.7 Swagger, CreateRepository:
+ * "admin access to the repository namespace (i.e. ... a member of a team with "admin" level access
+ * to the organization's namespace of repositories)"). Managing the namespace's team grants stays
+ * with namespace admins (isNamespaceAdmin).
+ */
+export async function administersNamespaceRepositories(db: PrismaClient, actor: Actor, namespaceId: string): Promise<boolean> {
+  if (actor.isAdmin || actor.id === namespaceId) return true;
+  const rows = await db.$queryRaw<NamespaceAdminRow[]>`
+    SELECT EXISTS (SELECT 1 FROM "OrgMember" m
+                    WHERE m."orgId" = ${namespaceId}::uuid AND m."userId" = ${actor.id}::uuid AND m."isOwner")
+        OR EXISTS (SELECT 1 FROM "NamespaceTeamAccess" n
+                     JOIN "TeamMember" t ON t."teamId" = n."teamId"
+                    WHERE n."namespaceId" = ${namespaceId}::uuid AND t."userId" = ${actor.id}::uuid
+                      AND n."accessLevel" = 'admin') AS admin`;
+  return rows[0]?.admin === true;
+}
+
 /** What a subscription is bound to: a repository (both ids), a namespace (namespaceId only), or everything (neither). */
 export interface SubscriptionScope {
   namespaceId: string | null;
@@ -74,12 +99,13 @@ export interface SubscriptionScope {
 
 /**
  * Whether the actor administers what the subscription is bound to: a repository needs repository
- * admin, a namespace namespace admin, the global scope a system admin.
+ * admin, a namespace admin of every repository in it (administersNamespaceRepositories), the
+ * global scope a system admin.
  */
 export async function administersScope(db: PrismaClient, actor: Actor, scope: SubscriptionScope): Promise<boolean> {
   if (actor.isAdmin) return true;
   if (scope.namespaceId === null) return false;
-  if (scope.repositoryId === null) return isNamespaceAdmin(db, actor, scope.namespaceId);
+  if (scope.repositoryId === null) return administersNamespaceRepositories(db, actor, scope.namespaceId);
   // Visibility only ever adds read-only access, so it cannot make anyone an admin.
   const level = await repositoryAccess(db, actor, { id: scope.repositoryId, namespaceId: scope.namespaceId, visibility: "private" });
   return level === "admin";

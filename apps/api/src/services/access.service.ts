@@ -5,6 +5,7 @@
 // so a namespace's existence is no secret and a non-admin gets 403 there.
 import type { Account, PrismaClient } from "@msr-webhooks/db/client";
 import {
+  administersNamespaceRepositories,
   administersScope,
   atLeast,
   isNamespaceAdmin,
@@ -60,6 +61,19 @@ export class AccessService {
     const account = await this.namespace(name);
     if (!(await this.isNamespaceAdmin(principal, account))) {
       throw notAuthorized(`you are not an admin of namespace ${name}`);
+    }
+    return account;
+  }
+
+  /**
+   * The namespace account, if the principal administers every repository in it (a namespace admin,
+   * or a member of a team with `admin` on the namespace): what subscribing to the namespace and
+   * listing its webhooks need. Else NOT_AUTHORIZED.
+   */
+  async requireNamespaceRepositoriesAdmin(principal: Principal, name: string): Promise<Account> {
+    const account = await this.namespace(name);
+    if (!(await administersNamespaceRepositories(this.db, principal, account.id))) {
+      throw notAuthorized(`you are not an admin of namespace ${name} or of every repository in it`);
     }
     return account;
   }

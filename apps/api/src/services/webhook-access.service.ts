@@ -1,6 +1,7 @@
 // Who may subscribe to, see and manage a webhook (MSR contract sections 1 and 5). Subscribing
 // resolves the key's names once, checks the rights on them and hands back the ids the webhook is
-// bound to: "" (global) needs a system admin, `ns` a namespace admin, `ns/repo` a repository admin.
+// bound to: "" (global) needs a system admin, `ns` an admin of every repository in it (a namespace
+// admin, or a team with `admin` on the namespace), `ns/repo` a repository admin.
 // Managing (update, delete, secret, log) needs the same rights on the bound ids, never on whoever
 // holds the key's names now; an author who lost them can no longer manage the subscription (they
 // still see it; others get 404).
@@ -33,7 +34,7 @@ export class WebhookAccessService {
       );
     }
     if (parsed.repository === null) {
-      const namespace = await this.access.requireNamespaceAdmin(principal, parsed.namespace);
+      const namespace = await this.access.requireNamespaceRepositoriesAdmin(principal, parsed.namespace);
       return { namespaceId: namespace.id, repositoryId: null };
     }
     const repo = await this.access.requireRepositoryAdmin(principal, parsed.namespace, parsed.repository);

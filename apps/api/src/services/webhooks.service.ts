@@ -137,9 +137,12 @@ export class WebhooksService {
     return this.page({ repositoryId: repo.id }, page);
   }
 
-  /** Everyone's webhooks bound to the namespace or any repository in it, one page; the caller must administer it. */
+  /**
+   * Everyone's webhooks bound to the namespace or any repository in it, one page; the caller must
+   * administer every repository in it (namespace admin, or a team with `admin` on the namespace).
+   */
   async listForNamespace(principal: Principal, namespace: string, page: WebhookPageRequest = {}): Promise<WebhookPage> {
-    const account = await this.access.requireNamespaceAdmin(principal, namespace);
+    const account = await this.access.requireNamespaceRepositoriesAdmin(principal, namespace);
     return this.page({ namespaceId: account.id }, page);
   }
 

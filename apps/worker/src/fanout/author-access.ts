@@ -1,6 +1,6 @@
 // Whether a subscription's author still administers what the subscription is bound to (contract
-// section 5), by id: a repository needs repository admin, a namespace namespace admin, the global
-// scope system admin. System admins and the namespace's own account are answered without a query;
+// section 5), by id: a repository needs repository admin, a namespace admin of every repository in
+// it (its owner, or a team with `admin` on it), the global scope system admin. System admins and the namespace's own account are answered without a query;
 // the rest through the db package's rule (the one the API's webhook management uses), memoized per
 // author and binding for one event's fan-out.
 import { administersScope } from "@msr-webhooks/db/access";
