@@ -185,4 +185,17 @@ describe("GET /metrics on the worker", () => {
     await h.queues.delivery.remove("metrics-probe");
     expect(await value("msrwh_queue_jobs", { queue: "deliveries", state: "delayed" })).toBe(delayed);
   });
+
+  it("counts due retries waiting in BullMQ's prioritized lane", async () => {
+    const prioritized = await value("msrwh_queue_jobs", { queue: "deliveries", state: "prioritized" });
+    await h.queues.delivery.pause();
+    try {
+      await h.queues.delivery.add("probe", { deliveryId: "00000000-0000-4000-8000-00000000abce" }, { priority: 1, jobId: "metrics-probe-prioritized" });
+      expect(await value("msrwh_queue_jobs", { queue: "deliveries", state: "prioritized" })).toBe(prioritized + 1);
+      await h.queues.delivery.remove("metrics-probe-prioritized");
+      expect(await value("msrwh_queue_jobs", { queue: "deliveries", state: "prioritized" })).toBe(prioritized);
+    } finally {
+      await h.queues.delivery.resume();
+    }
+  });
 });

@@ -14,7 +14,9 @@ export type EventSource = "api" | "http" | "distribution" | "queue";
 export type DeliveryOutcome = "succeeded" | "retrying" | "failed" | "skipped";
 
 /** The BullMQ job states whose counts are exported per queue. */
-export const QUEUE_STATES = ["waiting", "delayed", "failed", "active"] as const;
+// "prioritized" is BullMQ's lane for jobs with a priority: retries and deferred attempts that are due
+// run from it (delivery.processor.ts), so it is backlog as much as "waiting" is.
+export const QUEUE_STATES = ["waiting", "prioritized", "delayed", "failed", "active"] as const;
 export type QueueState = (typeof QUEUE_STATES)[number];
 
 /** The part of a BullMQ Queue the depth gauge reads. */
