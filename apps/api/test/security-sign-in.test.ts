@@ -6,25 +6,11 @@
 //   lock another user out of it;
 // - a demotion, deactivation or token revocation on one replica holds on every other replica at
 //   once, not after the cache TTL.
-import http from "node:http";
-import type { AddressInfo } from "node:net";
+import type http from "node:http";
 import request from "supertest";
-import winston from "winston";
-import { createApp } from "../src/app.js";
-import { buildDeps } from "../src/deps.js";
 import { ADMIN, basic, createTestContext, type TestContext } from "./support/test-context.js";
 import { createToken, createUser } from "./support/fixtures.js";
-
-async function listen(app: http.RequestListener): Promise<{ server: http.Server; base: string }> {
-  const server = http.createServer(app);
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return { server, base: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
-}
-
-function close(server: http.Server): Promise<void> {
-  server.closeAllConnections();
-  return new Promise((resolve) => server.close(() => resolve()));
-}
+import { call, close, listen, twoReplicas, type Replicas } from "./support/replicas.js";
 
 describe("parallel wrong passwords from one address", () => {
   const LIMIT = 10;
@@ -107,31 +93,20 @@ describe("the three scopes of the sign-in limit", () => {
 
 describe("rights changed on one replica hold on every replica at once", () => {
   let ctx: TestContext;
-  let replica1: { server: http.Server; base: string };
-  let replica2: { server: http.Server; base: string };
-  let closeReplica2: () => Promise<void>;
+  let replicas: Replicas;
+  let replica1: Replicas["replica1"];
+  let replica2: Replicas["replica2"];
 
   beforeAll(async () => {
     // The default cache TTL (30 s): the test runs well inside it, so only the epoch can explain a refusal.
     ctx = await createTestContext();
-    replica1 = await listen(ctx.app);
-    const deps = buildDeps(ctx.config, winston.createLogger({ silent: true }));
-    replica2 = await listen(createApp(deps));
-    closeReplica2 = () => deps.close();
+    replicas = await twoReplicas(ctx);
+    ({ replica1, replica2 } = replicas);
   });
   afterAll(async () => {
-    await close(replica1.server);
-    await close(replica2.server);
-    await closeReplica2();
+    await replicas.close();
     await ctx.close();
   });
-
-  const call = (base: string, method: string, path: string, auth: string, body?: unknown) =>
-    fetch(`${base}${path}`, {
-      method,
-      headers: { Authorization: auth, Accept: "application/json", ...(body ? { "Content-Type": "application/json" } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
 
   it("a demoted and deactivated admin cannot act as admin on the other replica", async () => {
     const mallory = await createUser(ctx, "mallory", { admin: true });
