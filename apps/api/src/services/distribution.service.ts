@@ -115,7 +115,7 @@ export class DistributionService {
           all.push({
             type: "REPO_EVENT",
             contents: repoEventContents("REPO_CREATED", n.author, created.repository),
-            createdAt: new Date(n.time),
+            createdAt: n.time,
             source: "distribution",
             producerId: distributionProducerId(n.eventId, "REPO_EVENT"),
           });
