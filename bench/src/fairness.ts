@@ -10,6 +10,7 @@
 import type pg from "pg";
 import { parseArgs } from "./support/args.js";
 import { runBench } from "./support/cleanup.js";
+import { cpuSnapshot, type CpuGroups } from "./support/cpu-breakdown.js";
 import { watched } from "./support/e2e-run.js";
 import { publishPaced } from "./support/events.js";
 import { listenLoopback, OpenRequests } from "./support/loopback-server.js";
@@ -18,6 +19,7 @@ import { startReceiverProcess, type ReceiverProcess } from "./support/receiver.j
 import { log, printHeader, saveResults, table } from "./support/report.js";
 import { OWNER, seedRepositories, seedSubscriptions, seedUser } from "./support/seed.js";
 import { percentile, round } from "./support/stats.js";
+import { deferralsLogged } from "./support/worker-log.js";
 import { startWorkerProcess, type WorkerProcess } from "./support/worker-process.js";
 import { createWorld, type World } from "./support/world.js";
 
@@ -57,7 +59,13 @@ async function seedHostileWebhooks(pool: pg.Pool, authorId: string, ownerId: str
 interface Run {
   p50: number;
   p99: number;
+  seconds: number;
+  /** CPU time over the run, in ms per second of the run: the machine's, the worker's, redis-server's, postgres'. */
+  cpu: { machine: number; worker: number; redis: number; postgres: number };
 }
+
+/** The worker logs its deferral counts every 10 s: wait for the line covering the end of a run. */
+const DEFERRAL_LOG_WAIT_MS = 10_500;
 
 async function measure(
   world: World,
@@ -66,12 +74,24 @@ async function measure(
   opts: { repository: string; events: number; rate: number; healthy: number },
 ): Promise<Run> {
   await receiver.reset();
+  const started = Date.now();
+  const snapshot = (): CpuGroups => cpuSnapshot({ worker: [worker.pid] }, { database: world.databaseName, redisUrl: world.redisUrl });
+  const cpuBefore = snapshot();
   await watched(publishPaced(world.redis, world.prefix, opts.repository, opts.events, opts.rate), [worker]);
   const deliveries = opts.events * opts.healthy;
   await watched(receiver.waitFor(deliveries, 300_000), [worker]);
   const { latencies } = await receiver.stats(true);
   if (latencies.length !== deliveries) throw new Error(`receiver measured ${latencies.length} latencies, expected ${deliveries}`);
-  return { p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+  const seconds = (Date.now() - started) / 1000;
+  const cpuAfter = snapshot();
+  const perS = (...keys: string[]): number => round(keys.reduce((sum, k) => sum + (cpuAfter[k] ?? 0) - (cpuBefore[k] ?? 0), 0) / seconds, 0);
+  const cpu = {
+    machine: perS("machine"),
+    worker: perS("worker"),
+    redis: perS("redis-server (run)", "redis-server (rest)"),
+    postgres: perS("postgres (run db)", "postgres (rest)"),
+  };
+  return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), seconds, cpu };
 }
 
 runBench("fairness", async () => {
@@ -104,15 +124,36 @@ runBench("fairness", async () => {
     });
     await measure(world, receiver, worker, { repository: warm, events: Math.min(events, warmup), rate, healthy });
     const baseline = await measure(world, receiver, worker, { repository: base, events, rate, healthy });
+    const hostileFrom = Date.now();
     const withHostile = await measure(world, receiver, worker, { repository: bad, events, rate, healthy });
+    const hostileTo = Date.now();
     const ratio = withHostile.p99 / baseline.p99;
+    await new Promise((resolve) => setTimeout(resolve, DEFERRAL_LOG_WAIT_MS));
+    const deferrals = deferralsLogged(worker.logFile, hostileFrom, hostileTo + DEFERRAL_LOG_WAIT_MS);
+    const deferralsPerS = Object.fromEntries(Object.entries(deferrals).map(([k, v]) => [k, round(v / withHostile.seconds, 1)]));
     process.stdout.write(
       `\n${table(
-        ["baseline p50 / p99 ms", `with ${hostileEndpoints} hanging endpoints of another owner: p50 / p99 ms`, "p99 ratio", "hostile requests (most open at once)"],
-        [[`${round(baseline.p50, 1)} / ${round(baseline.p99, 1)}`, `${round(withHostile.p50, 1)} / ${round(withHostile.p99, 1)}`, round(ratio, 2), `${held.requests()} (${held.maxOpen()})`]],
+        [
+          "baseline p50 / p99 ms",
+          `with ${hostileEndpoints} hanging endpoints of another owner: p50 / p99 ms`,
+          "p99 ratio",
+          "hostile requests (most open at once)",
+          "CPU ms/s, baseline / hostile: machine, worker, redis, postgres",
+          "deferrals/s in the hostile run, by reason",
+        ],
+        [
+          [
+            `${round(baseline.p50, 1)} / ${round(baseline.p99, 1)}`,
+            `${round(withHostile.p50, 1)} / ${round(withHostile.p99, 1)}`,
+            round(ratio, 2),
+            `${held.requests()} (${held.maxOpen()})`,
+            `${Object.values(baseline.cpu).join(", ")} / ${Object.values(withHostile.cpu).join(", ")}`,
+            JSON.stringify(deferralsPerS),
+          ],
+        ],
       )}\n`,
     );
-    const file = saveResults("fairness", machine, command, { events, rate, healthy, hostileEndpoints, env, baseline, withHostile, ratio, hostile: { requests: held.requests(), maxOpen: held.maxOpen() } });
+    const file = saveResults("fairness", machine, command, { events, rate, healthy, hostileEndpoints, env, baseline, withHostile, ratio, deferrals, deferralsPerS, hostile: { requests: held.requests(), maxOpen: held.maxOpen() } });
     log(`saved ${file}`);
   } finally {
     await worker?.stop();
