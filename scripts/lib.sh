@@ -18,6 +18,15 @@ ensure_pnpm() {
   fi
 }
 
+# The console's end-to-end tests drive Debian's Chromium (apps/web/test); Playwright's own browser
+# download does not work offline, so the distribution's package is installed when it is missing.
+ensure_chromium() {
+  if [ -x /usr/bin/chromium ]; then return; fi
+  log "installing chromium (the console's end-to-end tests run in it)"
+  as_root apt-get update -qq >/dev/null
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+}
+
 # Installs dependencies, generates the Prisma client and builds every package and app.
 bootstrap() {
   ensure_pnpm

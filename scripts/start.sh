@@ -58,6 +58,7 @@ base="http://127.0.0.1:${PORT}"
 cat <<MSG
 
 msr-webhooks is running.
+  Console:      ${base}/   (sign in with the admin below)
   API:          ${base}/api/v0   (Swagger explorer: ${base}/api/v0/docs)
   Admin:        ${MSR_ADMIN_USERNAME} / ${MSR_ADMIN_PASSWORD}
   Logs:         .run/api.log, .run/worker.log

@@ -15,6 +15,7 @@ if ! flock -n 9; then
 fi
 bootstrap
 bash "$ROOT/scripts/ensure-services.sh"
+ensure_chromium
 cd "$ROOT"
 log "removing earlier runs' test databases and queue prefixes"
 node "$ROOT/packages/testing/dist/cli/remove-leftovers.js"

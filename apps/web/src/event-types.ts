@@ -1,0 +1,28 @@
+// Every subscription type with a one-line description, for the create form. Typed by the
+// generated API: a type the API adds or drops breaks this file's type-check until it is described.
+import type { SubscriptionType } from "./api/types";
+
+export const EVENT_TYPE_DESCRIPTIONS: Record<SubscriptionType, string> = {
+  TAG_PUSH: "A tag is pushed to a repository.",
+  TAG_PULL: "A tag is pulled from a repository.",
+  TAG_DELETE: "A tag is deleted from a repository.",
+  MANIFEST_PUSH: "A manifest is pushed (by digest).",
+  MANIFEST_PULL: "A manifest is pulled (by digest).",
+  MANIFEST_DELETE: "A manifest is deleted.",
+  SCAN_COMPLETED: "A security scan of a tag completes.",
+  SCAN_FAILED: "A security scan of a tag fails.",
+  PROMOTION: "An image is promoted by a promotion policy.",
+  PUSH_MIRRORING: "An image is pushed to a remote registry by a push mirror.",
+  POLL_MIRRORING: "An image is pulled from a remote registry by a poll mirror.",
+  CHART_PUSH: "A Helm chart is pushed.",
+  CHART_PULL: "A Helm chart is pulled.",
+  CHART_DELETE: "A Helm chart is deleted.",
+  CHART_LINTED: "A Helm chart is linted.",
+  REPO_EVENT: "Any repository event: created, updated or deleted.",
+  SCANNER_UPDATE_COMPLETED: "The vulnerability database update completes (global webhooks only).",
+  REPO_CREATED: "A repository is created.",
+  REPO_UPDATED: "A repository's settings change.",
+  REPO_DELETED: "A repository is deleted.",
+};
+
+export const EVENT_TYPES = Object.keys(EVENT_TYPE_DESCRIPTIONS) as SubscriptionType[];

@@ -1,0 +1,189 @@
+// The console end to end (issue 16): a real Chromium against the real API, worker, PostgreSQL,
+// Redis and a loopback receiver. Each step scans its view with axe-core (no serious or critical
+// violation) and saves a screenshot under test-output/.
+import { startReceiver, type Receiver } from "@msr-webhooks/testing/receiver";
+import type { Browser, Page } from "playwright-core";
+import { launchBrowser, newPage, screenshot, seriousViolations } from "./support/browser.js";
+import { ADMIN, apiCall, startStack, type Stack } from "./support/processes.js";
+
+let stack: Stack;
+let browser: Browser;
+let receiver: Receiver;
+let page: Page;
+let failing = false;
+let webhookId = "";
+const BOB = { username: "bob", password: "bob-password-1" };
+
+/** Repeats `step` (which may click Refresh) until `check` holds; names what it waited for. */
+async function until(what: string, step: () => Promise<void>, check: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 60; i++) {
+    await step();
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  throw new Error(`gave up waiting for ${what}`);
+}
+
+async function expectAccessible(p: Page, view: string): Promise<void> {
+  const violations = await seriousViolations(p);
+  expect({ view, violations: violations.map((v) => `${v.id}: ${v.help} ${JSON.stringify(v.nodes.map((n) => n.target))}`) }).toEqual({ view, violations: [] });
+}
+
+async function signIn(p: Page, user: { username: string; password: string }): Promise<void> {
+  await p.goto(stack.base);
+  await p.getByLabel("Username").fill(user.username);
+  await p.getByLabel("Password").fill(user.password);
+  await p.getByRole("button", { name: "Sign in" }).click();
+  await p.getByText(`Signed in as ${user.username}`).waitFor();
+}
+
+function publishTagPush(tag: string): Promise<unknown> {
+  return apiCall(stack.base, "POST", "/api/v0/events", {
+    type: "TAG_PUSH",
+    contents: { namespace: "admin", repository: "web", tag, digest: `sha256:${"a".repeat(64)}`, imageName: `registry.test:5000/admin/web:${tag}`, os: "linux", architecture: "amd64", author: "admin", pushedAt: "2024-05-01T12:00:00Z" },
+  });
+}
+
+beforeAll(async () => {
+  stack = await startStack();
+  receiver = await startReceiver({ handler: () => ({ status: failing ? 500 : 200, body: failing ? "down for maintenance" : "ok" }) });
+  await apiCall(stack.base, "POST", "/api/v0/repositories/admin", { name: "web" });
+  await apiCall(stack.base, "POST", "/enzi/v0/accounts", { name: BOB.username, password: BOB.password });
+  browser = await launchBrowser();
+  page = await newPage(browser);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await receiver?.close();
+  await stack?.stop();
+});
+
+describe("the web console", () => {
+  it("signs in with the labelled form", async () => {
+    await page.goto(stack.base);
+    await page.getByRole("button", { name: "Sign in" }).waitFor();
+    await expectAccessible(page, "sign-in");
+    await screenshot(page, "01-sign-in");
+    await signIn(page, ADMIN);
+    expect(await page.evaluate(() => JSON.stringify(window.localStorage))).toBe("{}");
+    await expectAccessible(page, "home");
+    await screenshot(page, "02-home");
+  });
+
+  it("creates a repository webhook and tests it: the receiver's 200 and the payload sent", async () => {
+    await page.getByLabel("Repository (namespace/name)").fill("admin/web");
+    await page.getByRole("button", { name: "Open repository" }).click();
+    await page.getByRole("heading", { name: "Webhooks of repository admin/web" }).waitFor();
+    await page.getByLabel("Event type").selectOption("TAG_PUSH");
+    await page.getByLabel("Endpoint URL").fill(`${receiver.url}/hook`);
+    await page.getByLabel("Skip TLS verification (also allows http://)").check();
+    await page.getByRole("button", { name: "Create webhook" }).click();
+    await page.getByText(`Created a TAG_PUSH webhook to ${receiver.url}/hook.`).waitFor();
+    await page.getByRole("cell", { name: `${receiver.url}/hook`, exact: true }).waitFor();
+    await page.getByRole("button", { name: /^Test TAG_PUSH webhook/ }).click();
+    await page.getByText("Delivered: receiver status 200").waitFor();
+    expect(await page.getByLabel("Payload sent").textContent()).toContain('"type": "TAG_PUSH"');
+    expect(receiver.requests.length).toBe(1);
+    await expectAccessible(page, "repository webhooks");
+    await screenshot(page, "03-repository-webhooks");
+  });
+
+  it("shows a published event's delivery and its attempt in the log", async () => {
+    await page.getByRole("link", { name: "TAG_PUSH" }).click();
+    webhookId = decodeURIComponent(new URL(page.url()).pathname.split("/")[2]!);
+    await page.getByRole("heading", { name: "Delivery log" }).waitFor();
+    await publishTagPush("v1");
+    const log = page.getByRole("region", { name: "Delivery log" });
+    await until(
+      "the delivery to succeed",
+      () => page.getByRole("button", { name: "Refresh" }).click(),
+      async () => (await log.getByRole("cell", { name: "succeeded" }).count()) === 1,
+    );
+    await expectAccessible(page, "webhook");
+    await screenshot(page, "04-delivery-log");
+    await log.getByRole("link", { name: /^View / }).click();
+    await page.getByRole("heading", { name: "Delivery of TAG_PUSH (succeeded)" }).waitFor();
+    const attempts = page.getByRole("table").first();
+    expect(await attempts.getByRole("cell", { name: "200", exact: true }).count()).toBe(1);
+    expect(await attempts.getByRole("cell", { name: "scheduled" }).count()).toBe(1);
+    expect(await page.getByLabel("Request body").textContent()).toContain('"tag": "v1"');
+    await expectAccessible(page, "delivery");
+    await screenshot(page, "05-delivery");
+  });
+
+  it("shows retries while the receiver fails, then Redeliver succeeds once it recovers", async () => {
+    failing = true;
+    await page.goto(`${stack.base}/webhooks/${webhookId}`);
+    await publishTagPush("v2");
+    const log = page.getByRole("region", { name: "Delivery log" });
+    await until(
+      "the failing delivery to give up after its retries",
+      () => page.getByRole("button", { name: "Refresh" }).click(),
+      async () => (await log.getByRole("cell", { name: "failed" }).count()) === 1,
+    );
+    const row = log.getByRole("row").filter({ has: page.getByRole("cell", { name: "failed" }) });
+    expect(await row.getByRole("cell", { name: "4", exact: true }).count()).toBe(1); // 1 attempt + 3 retries
+    expect(await row.getByRole("cell", { name: "500", exact: true }).count()).toBe(1);
+    await screenshot(page, "06-retries");
+    await screenshot(log, "delivery-log");
+    failing = false;
+    await row.getByRole("link", { name: /^View / }).click();
+    await page.getByRole("heading", { name: "Delivery of TAG_PUSH (failed)" }).waitFor();
+    await page.getByRole("button", { name: "Redeliver" }).click();
+    await page.getByText("Queued for an attempt now").waitFor();
+    await until(
+      "the redelivery to succeed",
+      () => page.getByRole("button", { name: "Refresh" }).click(),
+      async () => (await page.getByRole("heading", { name: "Delivery of TAG_PUSH (succeeded)" }).count()) === 1,
+    );
+    expect(await page.getByRole("cell", { name: "manual" }).count()).toBe(1);
+    await screenshot(page, "07-redelivered");
+  });
+
+  it("reveals and rotates the signing secret", async () => {
+    await page.goto(`${stack.base}/webhooks/${webhookId}`);
+    await page.getByRole("button", { name: "Reveal secret" }).click();
+    const before = await page.getByLabel("Current signing secret").textContent();
+    expect(before).toMatch(/^whsec_/);
+    await page.getByRole("button", { name: "Rotate secret" }).click();
+    await page.getByText("Rotated. The old secret still signs until").waitFor();
+    const after = await page.getByLabel("Current signing secret").textContent();
+    expect(after).toMatch(/^whsec_/);
+    expect(after).not.toBe(before);
+    expect(await page.getByLabel("Verification code in Node.js").textContent()).toContain(after!);
+    await expectAccessible(page, "webhook with secret");
+    await screenshot(page, "08-secret");
+  });
+
+  it("shows a non-admin neither others' webhooks nor the admin overview", async () => {
+    const bob = await newPage(browser);
+    await signIn(bob, BOB);
+    await bob.getByText("No webhooks yet").waitFor();
+    expect(await bob.getByRole("link", { name: "Overview" }).count()).toBe(0);
+    await bob.goto(`${stack.base}/webhooks/${webhookId}`);
+    await bob.getByRole("alert").waitFor();
+    expect(await bob.getByText("Delivery log").count()).toBe(0);
+    await bob.goto(`${stack.base}/repositories/admin/web`);
+    await bob.getByRole("alert").waitFor();
+    expect(await bob.getByText(receiver.url).count()).toBe(0);
+    await bob.goto(`${stack.base}/overview`);
+    await bob.getByText("The overview is for system admins only.").waitFor();
+    await expectAccessible(bob, "overview (non-admin)");
+    await screenshot(bob, "09-non-admin");
+    await bob.context().close();
+  });
+
+  it("ends the session on sign-out", async () => {
+    const cookies = await page.context().cookies();
+    const session = cookies.find((c) => c.name === "msrwh_session");
+    expect(session).toMatchObject({ httpOnly: true, sameSite: "Strict" });
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByRole("button", { name: "Sign in" }).waitFor();
+    await page.reload();
+    await page.getByRole("button", { name: "Sign in" }).waitFor();
+    const res = await fetch(`${stack.base}/api/v0/webhooks`, { headers: { Cookie: `msrwh_session=${session!.value}`, Accept: "application/json" } });
+    expect(res.status).toBe(401);
+    await screenshot(page, "10-signed-out");
+  });
+});
