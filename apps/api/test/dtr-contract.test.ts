@@ -57,6 +57,9 @@ it("leaves errors and our own extensions alone", () => {
   expect(check("get", "/api/v0/api_tokens/x", 404, { errors: [{ code: "NO_SUCH_API_TOKEN", message: "m" }] })).not.toThrow();
   expect(check("get", "/api/v0/webhooks/abc/deliveries", 200, { anything: 1 })).not.toThrow();
   expect(check("get", "/enzi/v0/accounts", 200, { accounts: [] })).not.toThrow();
+  // The namespace listing at GetRepository's path is pending (a list); a repository there is still checked.
+  expect(check("get", "/api/v0/repositories/ns/webhooks", 200, [webhook])).not.toThrow();
+  expect(check("get", "/api/v0/repositories/ns/repo", 200, { id: "x" })).toThrow(/required property/);
   // A literal DTR path wins over a template: /webhooks/test is TestWebhook (200, any body), not DeleteWebhook.
   expect(check("post", "/api/v0/webhooks/test", 200, { ok: true })).not.toThrow();
 });
