@@ -2,33 +2,18 @@
 // HTTP Basic, as Go's net/http does for MSR (percent-decoded), never in the request line, never
 // twice, and scrubs the password from what it reports; the address policy judges the real host.
 import type { LookupFunction } from "node:net";
-import { startReceiver, type Receiver } from "@msr-webhooks/testing/receiver";
+import type { Receiver } from "@msr-webhooks/testing/receiver";
 import { createAddressPolicy } from "../src/address-policy.js";
 import { percentDecode, redactEndpoint, splitCredentials } from "../src/endpoint-credentials.js";
-import { createDeliveryClient, type DeliveryClient } from "../src/http-client.js";
 import { buildRequest } from "../src/request.js";
+import { tracked } from "./support/tracked.js";
 
 const UA = "msr-webhooks-test/0.0.0";
 const body = JSON.stringify({ type: "TAG_PUSH", createdAt: "2015-01-02T15:04:05Z", contents: {} });
 const request = () => buildRequest({ deliveryId: "msg_1", body, secrets: ["whsec_" + Buffer.alloc(24, 7).toString("base64")], userAgent: UA });
 const basic = (userPass: string | Buffer) => `Basic ${Buffer.from(userPass).toString("base64")}`;
 
-const receivers: Receiver[] = [];
-const clients: DeliveryClient[] = [];
-async function receiver(...args: Parameters<typeof startReceiver>): Promise<Receiver> {
-  const r = await startReceiver(...args);
-  receivers.push(r);
-  return r;
-}
-function client(options: Partial<Parameters<typeof createDeliveryClient>[0]> = {}): DeliveryClient {
-  const c = createDeliveryClient({ userAgent: UA, ...options });
-  clients.push(c);
-  return c;
-}
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await Promise.all(receivers.splice(0).map((r) => r.close()));
-});
+const { receiver, client } = tracked(UA);
 
 function withCredentials(r: Receiver, userinfo: string, path = "/jenkins/dockerhub-webhook/notify"): string {
   return `http://${userinfo}@127.0.0.1:${r.port}${path}`;

@@ -1,33 +1,18 @@
 // The delivery client against real loopback receivers: outcomes, limits, keep-alive and the address policy.
 import type { LookupFunction } from "node:net";
 import { generateSecret } from "@msr-webhooks/events/signing";
-import { startReceiver, type Receiver } from "@msr-webhooks/testing/receiver";
+import { startReceiver } from "@msr-webhooks/testing/receiver";
 import { Webhook } from "standardwebhooks";
 import { createAddressPolicy } from "../src/address-policy.js";
 import { classifyOutcome } from "../src/classify.js";
-import { createDeliveryClient, type DeliveryClient } from "../src/http-client.js";
 import { buildRequest } from "../src/request.js";
+import { tracked } from "./support/tracked.js";
 
 const UA = "msr-webhooks-test/0.0.0";
 const envelope = JSON.stringify({ type: "TAG_PUSH", contents: { namespace: "ns", repository: "repo", tag: "v1" } });
 const plain = { body: envelope, headers: { "Content-Type": "application/json" } };
 
-const receivers: Receiver[] = [];
-const clients: DeliveryClient[] = [];
-async function receiver(...args: Parameters<typeof startReceiver>): Promise<Receiver> {
-  const r = await startReceiver(...args);
-  receivers.push(r);
-  return r;
-}
-function client(options: Partial<Parameters<typeof createDeliveryClient>[0]> = {}): DeliveryClient {
-  const c = createDeliveryClient({ userAgent: UA, ...options });
-  clients.push(c);
-  return c;
-}
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await Promise.all(receivers.splice(0).map((r) => r.close()));
-});
+const { receiver, client } = tracked(UA);
 
 /** A port that was listening a moment ago and is closed now. */
 async function closedPort(): Promise<number> {
