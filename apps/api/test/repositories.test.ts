@@ -316,11 +316,11 @@ describe("team access on repositories", () => {
     const guests = await createTeam(ctx, initech, "guests", [yan]);
     await user(yan).get("/api/v0/repositories/initech/hidden").expect(404);
     const res = await user(una).put("/api/v0/repositories/initech/hidden/teamAccess/guests").send({ accessLevel: "read-write" }).expect(200);
-    expect(Object.keys(res.body as object).sort()).toEqual(["accessLevel", "repository", "team"]);
+    // DTR's ListRepoTeamAccess: the repository and its grants after the change.
+    expect(Object.keys(res.body as object).sort()).toEqual(["repository", "teamAccessList"]);
     expect(res.body).toMatchObject({
-      accessLevel: "read-write",
-      team: { id: guests.id, name: "guests", orgID: initech.id },
       repository: { namespace: "initech", name: "hidden" },
+      teamAccessList: [{ accessLevel: "read-write", team: { id: guests.id, name: "guests", orgID: initech.id, clientUserIsMember: false } }],
     });
     await user(yan).get("/api/v0/repositories/initech/hidden").expect(200);
     // Changing the level is a PUT again; the list shows one grant.
@@ -330,6 +330,9 @@ describe("team access on repositories", () => {
       repository: { name: "hidden" },
       teamAccessList: [{ accessLevel: "admin", team: { name: "guests" } }],
     });
+    // clientUserIsMember is the caller's own membership: yan, in guests (now admin on the repository), sees true.
+    const asMember = await user(yan).get("/api/v0/repositories/initech/hidden/teamAccess").expect(200);
+    expect(asMember.body).toMatchObject({ teamAccessList: [{ team: { name: "guests", clientUserIsMember: true } }] });
     await user(una).delete("/api/v0/repositories/initech/hidden/teamAccess/guests").expect(204);
     await user(yan).get("/api/v0/repositories/initech/hidden").expect(404);
     const again = await user(una).delete("/api/v0/repositories/initech/hidden/teamAccess/guests").expect(404);
@@ -361,13 +364,15 @@ describe("team access on namespaces", () => {
     const auditors = await createTeam(ctx, initech, "auditors", [yan]);
     await user(yan).get("/api/v0/repositories/initech/secret").expect(404);
     const res = await user(una).put("/api/v0/repositoryNamespaces/initech/teamAccess/auditors").send({ accessLevel: "read-only" }).expect(200);
-    expect(res.body).toMatchObject({
+    // DTR's NamespaceTeamAccess: the namespace by name, the team with the caller's membership.
+    expect(res.body).toEqual({
       accessLevel: "read-only",
-      team: { id: auditors.id, name: "auditors" },
-      namespace: { id: initech.id, name: "initech", isOrg: true },
+      team: expect.objectContaining({ id: auditors.id, name: "auditors", clientUserIsMember: false }),
+      namespace: "initech",
     });
     await user(yan).get("/api/v0/repositories/initech/secret").expect(200);
     const list = await admin().get("/api/v0/repositoryNamespaces/initech/teamAccess").expect(200);
+    expect((list.body as { namespace: unknown }).namespace).toBe("initech");
     const grants = (list.body as { teamAccessList: { accessLevel: string; team: { name: string } }[] }).teamAccessList;
     expect(grants.map((g) => [g.team.name, g.accessLevel])).toEqual([
       ["admins", "admin"],

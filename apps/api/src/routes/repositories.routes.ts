@@ -14,7 +14,6 @@ import {
   RepositoryParams,
   RepositorySchema,
   RepositoryTeamAccessList,
-  RepositoryTeamAccessSchema,
   RepositoryTeamParams,
   TeamAccessBody,
   UpdateRepositoryBody,
@@ -121,7 +120,7 @@ export function repositoryRoutes(services: Services): RouteSpec[] {
       auth: "user",
       params: RepositoryTeamParams,
       body: TeamAccessBody,
-      responses: { 200: { description: "The grant", schema: RepositoryTeamAccessSchema } },
+      responses: { 200: { description: "The repository's grants after the change (DTR's ListRepoTeamAccess)", schema: RepositoryTeamAccessList } },
       handler: async ({ principal, params, body }) => ({
         status: 200,
         body: await repositories.grantRepository(

@@ -6,7 +6,7 @@ import type { RepositoryWithNamespace } from "@msr-webhooks/db/accounts";
 import { NAME_COMPONENT_PATTERN } from "@msr-webhooks/events/access";
 import { REPOSITORY_OBJECT_SCHEMA, type RepoEventContents, type RepositoryObject } from "@msr-webhooks/events/schemas";
 import type { RepoEventKind } from "@msr-webhooks/events/types";
-import { AccountName, AccountSchema, SafeText } from "./account.schemas.js";
+import { AccountName, SafeText } from "./account.schemas.js";
 import { TeamRef, TeamSchema } from "./team.schemas.js";
 
 export const RepositorySchema = REPOSITORY_OBJECT_SCHEMA;
@@ -67,24 +67,29 @@ const AccessLevel = Type.Unsafe<GrantLevel>({ type: "string", enum: [...ACCESS_L
 
 export const TeamAccessBody = Type.Object({ accessLevel: AccessLevel }, { additionalProperties: false, title: "TeamAccessUpdate" });
 
-export const RepositoryTeamAccessSchema = Type.Object(
-  { accessLevel: AccessLevel, team: TeamSchema, repository: RepositorySchema },
-  { additionalProperties: false, title: "RepositoryTeamAccess" },
+/** A team in a grant, as DTR's responses.Team: ours plus whether the caller is one of its members. */
+const GrantTeamSchema = Type.Object(
+  { ...TeamSchema.properties, clientUserIsMember: Type.Boolean({ description: "Whether the caller is a member of the team." }) },
+  { additionalProperties: false, title: "GrantTeam" },
 );
-export const NamespaceTeamAccessSchema = Type.Object(
-  { accessLevel: AccessLevel, team: TeamSchema, namespace: AccountSchema },
-  { additionalProperties: false, title: "NamespaceTeamAccess" },
-);
+export type GrantTeamView = Static<typeof GrantTeamSchema>;
 
-const TeamGrant = Type.Object({ accessLevel: AccessLevel, team: TeamSchema }, { additionalProperties: false });
+const TeamGrant = Type.Object({ accessLevel: AccessLevel, team: GrantTeamSchema }, { additionalProperties: false });
 export type TeamGrantView = Static<typeof TeamGrant>;
 
+/** DTR's responses.ListRepoTeamAccess: GET, and PUT (the list after the change). */
 export const RepositoryTeamAccessList = Type.Object(
   { repository: RepositorySchema, teamAccessList: Type.Array(TeamGrant) },
   { additionalProperties: false, title: "RepositoryTeamAccessList" },
 );
+/** DTR's responses.NamespaceTeamAccess (PUT): the namespace by name. */
+export const NamespaceTeamAccessSchema = Type.Object(
+  { accessLevel: AccessLevel, team: GrantTeamSchema, namespace: Type.String({ description: "The namespace's name." }) },
+  { additionalProperties: false, title: "NamespaceTeamAccess" },
+);
+/** DTR's responses.ListRepoNamespaceTeamAccess (GET): the namespace by name. */
 export const NamespaceTeamAccessList = Type.Object(
-  { namespace: AccountSchema, teamAccessList: Type.Array(TeamGrant) },
+  { namespace: Type.String({ description: "The namespace's name." }), teamAccessList: Type.Array(TeamGrant) },
   { additionalProperties: false, title: "NamespaceTeamAccessList" },
 );
 

@@ -8,18 +8,18 @@ import { atLeast, type AccessLevel } from "@msr-webhooks/db/access";
 import type { RepoEventKind } from "@msr-webhooks/events/types";
 import { ApiError, invalidParameter, isUniqueViolation, noSuchRepository, noSuchTeam, notAuthorized } from "../errors.js";
 import type { Principal } from "../identity/principal.js";
-import { accountView, type AccountView } from "../schemas/account.schemas.js";
 import {
   REPOSITORY_PATH_MAX,
   repoEventContents,
   repositoryView,
   type CreateRepositoryInput,
   type GrantLevel,
+  type GrantTeamView,
   type RepositoryView,
   type TeamGrantView,
   type UpdateRepositoryInput,
 } from "../schemas/repository.schemas.js";
-import { teamView, type TeamView } from "../schemas/team.schemas.js";
+import { teamView, type TeamWithCount } from "../schemas/team.schemas.js";
 import type { AccessService, ReadableRepository } from "./access.service.js";
 import type { EventRecorder } from "./event-recorder.service.js";
 import { findTeamRef } from "./teams.service.js";
@@ -35,6 +35,8 @@ const MUTABLE = [
 ] as const;
 
 const withCount = { _count: { select: { members: true } } } as const;
+
+type RepositoryGrantsView = { repository: RepositoryView; teamAccessList: TeamGrantView[] };
 
 export interface RepositoryPage {
   repositories: RepositoryView[];
@@ -151,34 +153,25 @@ export class RepositoriesService {
 
   // ---- team access on a repository ---------------------------------------------------------
 
-  async repositoryGrants(principal: Principal, namespace: string, name: string): Promise<{ repository: RepositoryView; teamAccessList: TeamGrantView[] }> {
-    const repo = await this.administered(principal, namespace, name);
-    const grants = await this.db.repositoryTeamAccess.findMany({
-      where: { repositoryId: repo.id },
-      include: { team: { include: withCount } },
-      orderBy: { team: { name: "asc" } },
-    });
-    return {
-      repository: repositoryView(repo),
-      teamAccessList: grants.map((g) => ({ accessLevel: asGrant(g.accessLevel), team: teamView(g.team) })),
-    };
+  async repositoryGrants(principal: Principal, namespace: string, name: string): Promise<RepositoryGrantsView> {
+    return this.grantList(principal, await this.administered(principal, namespace, name));
   }
 
-  /** Namespace admins grant a team of the repository's organization access to it. */
+  /** Namespace admins grant a team of the repository's organization access to it; DTR answers the list after the change. */
   async grantRepository(
     principal: Principal,
     namespace: string,
     name: string,
     teamRef: string,
     accessLevel: GrantLevel,
-  ): Promise<{ accessLevel: GrantLevel; team: TeamView; repository: RepositoryView }> {
+  ): Promise<RepositoryGrantsView> {
     const { repo, team } = await this.grantTarget(principal, namespace, name, teamRef);
     await this.db.repositoryTeamAccess.upsert({
       where: { repositoryId_teamId: { repositoryId: repo.id, teamId: team.id } },
       update: { accessLevel },
       create: { repositoryId: repo.id, teamId: team.id, accessLevel },
     });
-    return { accessLevel, team: teamView(team), repository: repositoryView(repo) };
+    return this.grantList(principal, repo);
   }
 
   async revokeRepository(principal: Principal, namespace: string, name: string, teamRef: string): Promise<void> {
@@ -191,17 +184,14 @@ export class RepositoriesService {
 
   // ---- team access on a whole namespace ----------------------------------------------------
 
-  async namespaceGrants(principal: Principal, namespace: string): Promise<{ namespace: AccountView; teamAccessList: TeamGrantView[] }> {
+  async namespaceGrants(principal: Principal, namespace: string): Promise<{ namespace: string; teamAccessList: TeamGrantView[] }> {
     const ns = await this.access.requireNamespaceAdmin(principal, namespace);
     const grants = await this.db.namespaceTeamAccess.findMany({
       where: { namespaceId: ns.id },
       include: { team: { include: withCount } },
       orderBy: { team: { name: "asc" } },
     });
-    return {
-      namespace: accountView(ns),
-      teamAccessList: grants.map((g) => ({ accessLevel: asGrant(g.accessLevel), team: teamView(g.team) })),
-    };
+    return { namespace: ns.name, teamAccessList: await this.grantViews(principal, grants) };
   }
 
   async grantNamespace(
@@ -209,20 +199,45 @@ export class RepositoriesService {
     namespace: string,
     teamRef: string,
     accessLevel: GrantLevel,
-  ): Promise<{ accessLevel: GrantLevel; team: TeamView; namespace: AccountView }> {
+  ): Promise<{ accessLevel: GrantLevel; team: GrantTeamView; namespace: string }> {
     const { ns, team } = await this.namespaceGrantTarget(principal, namespace, teamRef);
     await this.db.namespaceTeamAccess.upsert({
       where: { namespaceId_teamId: { namespaceId: ns.id, teamId: team.id } },
       update: { accessLevel },
       create: { namespaceId: ns.id, teamId: team.id, accessLevel },
     });
-    return { accessLevel, team: teamView(team), namespace: accountView(ns) };
+    const member = await this.memberOf(principal, [team.id]);
+    return { accessLevel, team: { ...teamView(team), clientUserIsMember: member.has(team.id) }, namespace: ns.name };
   }
 
   async revokeNamespace(principal: Principal, namespace: string, teamRef: string): Promise<void> {
     const { ns, team } = await this.namespaceGrantTarget(principal, namespace, teamRef);
     const removed = await this.db.namespaceTeamAccess.deleteMany({ where: { namespaceId: ns.id, teamId: team.id } });
     if (removed.count === 0) throw new ApiError("NO_SUCH_TEAM", `team ${team.name} has no access to namespace ${namespace}`);
+  }
+
+  private async grantList(principal: Principal, repo: RepositoryWithNamespace): Promise<RepositoryGrantsView> {
+    const grants = await this.db.repositoryTeamAccess.findMany({
+      where: { repositoryId: repo.id },
+      include: { team: { include: withCount } },
+      orderBy: { team: { name: "asc" } },
+    });
+    return { repository: repositoryView(repo), teamAccessList: await this.grantViews(principal, grants) };
+  }
+
+  /** Grants as DTR shows them: each team with clientUserIsMember, the caller's membership. */
+  private async grantViews(principal: Principal, grants: { accessLevel: string; team: TeamWithCount }[]): Promise<TeamGrantView[]> {
+    const member = await this.memberOf(principal, grants.map((g) => g.team.id));
+    return grants.map((g) => ({
+      accessLevel: asGrant(g.accessLevel),
+      team: { ...teamView(g.team), clientUserIsMember: member.has(g.team.id) },
+    }));
+  }
+
+  /** Which of these teams the caller is a member of. */
+  private async memberOf(principal: Principal, teamIds: string[]): Promise<Set<string>> {
+    const mine = await this.db.teamMember.findMany({ where: { userId: principal.id, teamId: { in: teamIds } }, select: { teamId: true } });
+    return new Set(mine.map((m) => m.teamId));
   }
 
   // ---- rules -------------------------------------------------------------------------------
