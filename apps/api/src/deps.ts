@@ -35,6 +35,8 @@ import { RepositoriesService } from "./services/repositories.service.js";
 import { SessionService } from "./services/session.service.js";
 import { WebhookStatsRepository } from "./services/webhook-stats.repository.js";
 import { WebhookStatsService } from "./services/webhook-stats.service.js";
+import { AdminOverviewRepository } from "./services/admin-overview.repository.js";
+import { AdminOverviewService } from "./services/admin-overview.service.js";
 import type { Services } from "./services/services.js";
 import { TeamsService } from "./services/teams.service.js";
 import { WebhookAccessService } from "./services/webhook-access.service.js";
@@ -171,6 +173,7 @@ export function buildDeps(
     ingest: new IngestService(events, metrics),
     sessions: new SessionService(auth, authFailures, sessionStore),
     webhookStats: new WebhookStatsService(webhooks, new WebhookStatsRepository(db)),
+    adminOverview: new AdminOverviewService(new AdminOverviewRepository(db), deliveryQueue, log),
     distribution: new DistributionService({
       db,
       events,

@@ -141,6 +141,16 @@ describe("the web console", () => {
     await screenshot(page, "07-redelivered");
   });
 
+  it("shows a system admin the overview: outcomes per minute and the endpoint failing most", async () => {
+    await page.getByRole("link", { name: "Overview" }).click();
+    await page.getByRole("heading", { name: "Endpoints failing most" }).waitFor();
+    const failing = page.getByRole("region", { name: "Endpoints failing most" });
+    expect(await failing.getByRole("cell", { name: `${receiver.url}/hook`, exact: true }).count()).toBe(1);
+    expect(await page.getByText(/\d+ attempts succeeded, [1-9]\d* failed/).count()).toBe(1);
+    await expectAccessible(page, "overview");
+    await screenshot(page, "08-overview");
+  });
+
   it("reveals and rotates the signing secret", async () => {
     await page.goto(`${stack.base}/webhooks/${webhookId}`);
     await page.getByRole("button", { name: "Reveal secret" }).click();
@@ -153,7 +163,7 @@ describe("the web console", () => {
     expect(after).not.toBe(before);
     expect(await page.getByLabel("Verification code in Node.js").textContent()).toContain(after!);
     await expectAccessible(page, "webhook with secret");
-    await screenshot(page, "08-secret");
+    await screenshot(page, "09-secret");
   });
 
   it("shows a non-admin neither others' webhooks nor the admin overview", async () => {
@@ -170,7 +180,7 @@ describe("the web console", () => {
     await bob.goto(`${stack.base}/overview`);
     await bob.getByText("The overview is for system admins only.").waitFor();
     await expectAccessible(bob, "overview (non-admin)");
-    await screenshot(bob, "09-non-admin");
+    await screenshot(bob, "10-non-admin");
     await bob.context().close();
   });
 
@@ -184,6 +194,6 @@ describe("the web console", () => {
     await page.getByRole("button", { name: "Sign in" }).waitFor();
     const res = await fetch(`${stack.base}/api/v0/webhooks`, { headers: { Cookie: `msrwh_session=${session!.value}`, Accept: "application/json" } });
     expect(res.status).toBe(401);
-    await screenshot(page, "10-signed-out");
+    await screenshot(page, "11-signed-out");
   });
 });

@@ -9,12 +9,13 @@ import { eventRoutes } from "./events.routes.js";
 import { repositoryRoutes } from "./repositories.routes.js";
 import { sessionRoutes } from "./session.routes.js";
 import { webhookStatsRoutes } from "./webhook-stats.routes.js";
+import { adminOverviewRoutes } from "./admin-overview.routes.js";
 import { teamRoutes } from "./teams.routes.js";
 import { webhookRoutes } from "./webhooks.routes.js";
 
 export function routeGroups(services: Services): RouteGroup[] {
   return [
-    { base: "/api/v0", routes: [...webhookRoutes(services), ...deliveryRoutes(services), ...repositoryRoutes(services), ...apiTokenRoutes(services), ...eventRoutes(services), ...sessionRoutes(services), ...webhookStatsRoutes(services)] },
+    { base: "/api/v0", routes: [...webhookRoutes(services), ...deliveryRoutes(services), ...repositoryRoutes(services), ...apiTokenRoutes(services), ...eventRoutes(services), ...sessionRoutes(services), ...webhookStatsRoutes(services), ...adminOverviewRoutes(services)] },
     { base: "/enzi/v0", routes: [...accountRoutes(services), ...teamRoutes(services)] },
   ];
 }

@@ -13,6 +13,7 @@ import type { IngestService } from "./ingest.service.js";
 import type { RepositoriesService } from "./repositories.service.js";
 import type { SessionService } from "./session.service.js";
 import type { WebhookStatsService } from "./webhook-stats.service.js";
+import type { AdminOverviewService } from "./admin-overview.service.js";
 import type { TeamsService } from "./teams.service.js";
 import type { WebhookTestService } from "./webhook-test.service.js";
 import type { WebhooksService } from "./webhooks.service.js";
@@ -37,4 +38,6 @@ export interface Services {
   sessions: SessionService;
   /** Per-webhook health numbers (the console's health panel). */
   webhookStats: WebhookStatsService;
+  /** The system admins' overview (the console's Overview page). */
+  adminOverview: AdminOverviewService;
 }

@@ -17,27 +17,23 @@ export class WebhookStatsRepository {
   constructor(private readonly db: PrismaClient) {}
 
   async attemptsSince(webhookId: string, since: Date): Promise<AttemptStats> {
-    const rows = await this.db.$queryRaw<{ hour: Date | null; attempts: bigint; succeeded: bigint; p50: number | null; p95: number | null }[]>(Prisma.sql`
-      WITH a AS (
-        SELECT a."startedAt", a."durationMs", (a."statusCode" BETWEEN 200 AND 299) AS ok
-        FROM "Delivery" d
-        JOIN "DeliveryAttempt" a ON a."deliveryId" = d.id
-        WHERE d."webhookId" = ${webhookId} AND d."updatedAt" >= ${since} AND a."startedAt" >= ${since}
-      )
-      SELECT date_trunc('hour', "startedAt") AS hour, count(*) AS attempts, count(*) FILTER (WHERE ok) AS succeeded,
-             NULL::float8 AS p50, NULL::float8 AS p95
-      FROM a GROUP BY 1
-      UNION ALL
-      SELECT NULL, count(*), count(*) FILTER (WHERE ok),
-             percentile_cont(0.5) WITHIN GROUP (ORDER BY "durationMs"),
-             percentile_cont(0.95) WITHIN GROUP (ORDER BY "durationMs")
-      FROM a`);
+    // One scan: per-hour counts and the window's total in one GROUP BY (grouping sets), both
+    // percentiles from one sort (an array of fractions).
+    const rows = await this.db.$queryRaw<{ hour: Date | null; attempts: bigint; succeeded: bigint; pct: number[] | null }[]>(Prisma.sql`
+      SELECT date_trunc('hour', a."startedAt") AS hour, count(*) AS attempts,
+             count(*) FILTER (WHERE a."statusCode" BETWEEN 200 AND 299) AS succeeded,
+             CASE WHEN GROUPING(date_trunc('hour', a."startedAt")) = 1
+                  THEN percentile_cont(ARRAY[0.5, 0.95]) WITHIN GROUP (ORDER BY a."durationMs") END AS pct
+      FROM "Delivery" d
+      JOIN "DeliveryAttempt" a ON a."deliveryId" = d.id
+      WHERE d."webhookId" = ${webhookId} AND d."updatedAt" >= ${since} AND a."startedAt" >= ${since}
+      GROUP BY GROUPING SETS ((date_trunc('hour', a."startedAt")), ())`);
     const total = rows.find((r) => r.hour === null);
     return {
       attempts: Number(total?.attempts ?? 0),
       succeeded: Number(total?.succeeded ?? 0),
-      p50: total?.p50 ?? null,
-      p95: total?.p95 ?? null,
+      p50: total?.pct?.[0] ?? null,
+      p95: total?.pct?.[1] ?? null,
       hourly: rows
         .filter((r): r is typeof r & { hour: Date } => r.hour !== null)
         .map((r) => ({ hour: r.hour, attempts: Number(r.attempts), succeeded: Number(r.succeeded) }))

@@ -1,24 +1,97 @@
-// System admins' overview: links to the queue dashboard and metrics, and the webhooks whose
-// circuit is not closed. Others are told it is not theirs to see.
+// System admins' overview: deliveries per minute by outcome, the delivery queue's backlog, the
+// endpoints failing most (last 30 minutes), disabled webhooks. Others are told it is not theirs.
 import type { ReactNode } from "react";
 import { api, unwrap } from "../api/client";
-import type { Webhook } from "../api/types";
+import { Link } from "../components/Link";
 import { AsyncView } from "../components/status";
 import { useAsync } from "../components/useAsync";
 import { useSession } from "../session";
-import { WebhookTable } from "./WebhookTable";
 
 function AdminOverview(): ReactNode {
-  const all = useAsync(() => unwrap(api.GET("/api/v0/webhooks", { params: { query: { pageSize: 1000 } } })), []);
+  const overview = useAsync(() => unwrap(api.GET("/api/v0/admin/overview")), []);
   return (
-    <>
-      <p>
-        Queue backlog and jobs: <a href="/admin/queues">queue dashboard</a>. Deliveries per minute by outcome: the Prometheus metrics at{" "}
-        <a href="/metrics">/metrics</a>.
-      </p>
-      <h2>Inactive webhooks</h2>
-      <AsyncView state={all}>{(webhooks: Webhook[]) => <WebhookTable webhooks={webhooks.filter((w) => w.inactive)} onChange={all.reload} />}</AsyncView>
-    </>
+    <AsyncView state={overview}>
+      {(o) => {
+        const succeeded = o.perMinute.reduce((n, m) => n + m.succeeded, 0);
+        const failed = o.perMinute.reduce((n, m) => n + m.failed, 0);
+        const busiest = Math.max(1, ...o.perMinute.map((m) => m.succeeded + m.failed));
+        return (
+          <>
+            <button type="button" onClick={overview.reload}>
+              Refresh
+            </button>
+            <section aria-labelledby="rate-heading">
+              <h2 id="rate-heading">Deliveries in the last {o.windowMinutes} minutes</h2>
+              <p>
+                {succeeded} attempts succeeded, {failed} failed; busiest minute {busiest === 1 && o.perMinute.length === 0 ? 0 : busiest} attempts.
+              </p>
+              {o.perMinute.length > 0 && (
+                <svg viewBox={`0 0 ${o.windowMinutes * 10} 60`} width="100%" height="80" role="img" aria-label="Attempts per minute: green succeeded, red failed">
+                  {o.perMinute.map((m) => {
+                    const x = Math.max(0, o.windowMinutes - 1 - Math.floor((Date.now() - new Date(m.minute).getTime()) / 60_000)) * 10;
+                    const total = ((m.succeeded + m.failed) / busiest) * 56;
+                    const ok = (m.succeeded / busiest) * 56;
+                    return (
+                      <g key={m.minute}>
+                        <rect x={x} y={60 - total} width={8} height={total} className="bar-failed" />
+                        <rect x={x} y={60 - ok} width={8} height={ok} className="bar-ok" />
+                      </g>
+                    );
+                  })}
+                </svg>
+              )}
+            </section>
+            <section aria-labelledby="backlog-heading">
+              <h2 id="backlog-heading">Delivery queue</h2>
+              <dl className="facts">
+                <dt>Waiting</dt>
+                <dd>{o.backlog.waiting}</dd>
+                <dt>Delayed (retries)</dt>
+                <dd>{o.backlog.delayed}</dd>
+                <dt>Active</dt>
+                <dd>{o.backlog.active}</dd>
+                <dt>Disabled webhooks</dt>
+                <dd>{o.disabledWebhooks}</dd>
+              </dl>
+              <p>
+                Jobs in detail: the <a href="/admin/queues">queue dashboard</a>. Every metric: <a href="/metrics">/metrics</a>.
+              </p>
+            </section>
+            <section aria-labelledby="failing-heading">
+              <h2 id="failing-heading">Endpoints failing most</h2>
+              {o.failingEndpoints.length === 0 ? (
+                <p>No failed attempts in the last {o.windowMinutes} minutes.</p>
+              ) : (
+                <table>
+                  <thead>
+                    <tr>
+                      <th scope="col">Webhook</th>
+                      <th scope="col">Endpoint</th>
+                      <th scope="col">Failed</th>
+                      <th scope="col">Attempts</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {o.failingEndpoints.map((f) => (
+                      <tr key={f.webhookId}>
+                        <td>
+                          <Link to={{ page: "webhook", id: f.webhookId }}>
+                            {f.type} on {f.key || "(global)"}
+                          </Link>
+                        </td>
+                        <td className="endpoint">{f.endpoint}</td>
+                        <td>{f.failed}</td>
+                        <td>{f.attempts}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              )}
+            </section>
+          </>
+        );
+      }}
+    </AsyncView>
   );
 }
 
