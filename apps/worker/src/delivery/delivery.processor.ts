@@ -153,8 +153,9 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
     if (!fairness.owners.tryAcquire(due.authorId, deliveryId)) {
       if (log.isDebugEnabled()) log.debug("delivery deferred: its owner holds its share of the worker", { deliveryId });
       // Not a failure: the delivery keeps its place among first attempts and spends nothing.
+      const queue = { waiting: fairness.owners.waiting(due.authorId), slots: fairness.owners.cap };
       const retryAt =
-        parking?.until(job.delay) ?? new Date(Date.now() + Math.round(fairness.retryMs * (1 + (deps.random ?? Math.random)())));
+        parking?.until(job.delay, queue) ?? new Date(Date.now() + Math.round(fairness.retryMs * (1 + (deps.random ?? Math.random)())));
       await store.postpone(deliveryId, retryAt);
       const remember = parking && (() => fairness.owners.park(due.authorId, deliveryId, retryAt.getTime()));
       return deferJob(job, token, retryAt.getTime(), "owner", remember);
@@ -175,7 +176,7 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
       if (log.isDebugEnabled()) log.debug("delivery deferred by the endpoint gate", { deliveryId, reason: admission.reason });
       const busy = admission.cause === "busy";
       // Busy: parked until the endpoint frees a slot (or, without parking, back at retryAt).
-      const retryAt = busy && gateParks ? parking.until(job.delay) : admission.retryAt;
+      const retryAt = busy && gateParks ? parking.until(job.delay, admission.queue ?? { waiting: 0, slots: 1 }) : admission.retryAt;
       // An endpoint that is merely busy is not failing: its first attempts stay first attempts.
       await Promise.all([store.postpone(deliveryId, retryAt), busy ? undefined : toRetryLane(job)]);
       const remember = busy && gateParks ? () => gate.park?.(due.endpoint, deliveryId, retryAt) : undefined;

@@ -13,6 +13,8 @@ export type Admission =
        * timing out), and the delivery keeps its place among first attempts. "circuit" (the default): the endpoint is failing, and the delivery waits with retries.
        */
       cause?: "busy" | "circuit";
+      /** Busy, from a gate that parks (onFreed): attempts parked for the endpoint now, and its cap in effect. */
+      queue?: { waiting: number; slots: number };
     };
 
 export interface EndpointGate {

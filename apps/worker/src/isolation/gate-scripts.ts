@@ -25,7 +25,8 @@
  * ARGV: slot, max in flight, slot lifetime ms, wait suggested when full (ms), breaker key lifetime
  * ms, pace of returns refused by the circuit (ms), timeouts in a row that put the endpoint in the
  * slow lane (0: no slow lane), the slow lane's max in flight. Returns {admitted, waitMs, why}; why
- * is 'slow' for an endpoint refused at the slow lane's cap. An admitted slot leaves the waiters.
+ * is 'slow' for an endpoint refused at the slow lane's cap, and a refusal at the cap adds the
+ * number of parked waiters and the cap in effect. An admitted slot leaves the waiters.
  */
 export const ADMIT_SCRIPT = `
 local inflight, breaker, waiters = KEYS[1], KEYS[2], KEYS[3]
@@ -69,7 +70,7 @@ end
 
 redis.call('ZREMRANGEBYSCORE', inflight, '-inf', now)
 if redis.call('ZSCORE', inflight, slot) == false and redis.call('ZCARD', inflight) >= cap then
-  return {0, busyWait, full}
+  return {0, busyWait, full, redis.call('ZCARD', waiters), cap}
 end
 -- Woken (or back on its own): no longer waiting.
 redis.call('ZREM', waiters, slot)

@@ -3,9 +3,10 @@
 // delayed set until the park's end, its row's nextAttemptAt says the same, and it is remembered as
 // a waiter (owner-slots.ts in memory, the gate's waiters in Redis). A freed slot wakes one waiter:
 // its row is made due now, then its job promoted. Nothing is lost when a wake-up is (a worker dies,
-// the waiters are full, Redis is away): the job comes back on its own at the park's end. Each time a
-// job comes back on its own and is parked again, it waits twice as long, up to PARKED_MAX_WAIT,
-// so a backlog nobody wakes costs a load per delivery per PARKED_MAX_WAIT, not one per second.
+// the waiters are full, Redis is away): the job comes back on its own at the park's end: after
+// the attempt's timeout plus 5 s, or, deeper in a backlog, when its turn could come at the
+// earliest; twice as long each time it comes back unwoken; never later than PARKED_MAX_WAIT. A
+// backlog nobody wakes costs a load per delivery per PARKED_MAX_WAIT, not one per second.
 //
 // The park's end names the park: a wake-up makes the row due only while its nextAttemptAt is still
 // that end, so a stale waiter (its delivery attempted, finished or parked anew since) never pulls a
@@ -53,13 +54,16 @@ export class Parking {
 
   /**
    * When a job refused now comes back on its own. `lastDelayMs` is the job's last delay in BullMQ
-   * (0 once promoted): a job back from a park that nobody woke waits twice as long this time.
+   * (0 once promoted): a job back from a park that nobody woke waits twice as long this time. And
+   * no sooner than its turn could come: with `waiting` parked ahead of it for `slots` slots, each
+   * held at most firstWaitMs (an attempt's timeout plus a margin), that is ceil((waiting + 1) /
+   * slots) rounds of firstWaitMs; a deep backlog is not looked at again before it could move.
    */
-  until(lastDelayMs: number, now = Date.now()): Date {
+  until(lastDelayMs: number, queue: { waiting: number; slots: number }, now = Date.now()): Date {
     const { firstWaitMs, maxWaitMs } = this.settings;
-    const first = Math.min(firstWaitMs, maxWaitMs);
-    const wait = lastDelayMs >= first ? Math.min(maxWaitMs, lastDelayMs * 2) : first;
-    return new Date(now + wait);
+    const doubled = lastDelayMs >= firstWaitMs ? lastDelayMs * 2 : firstWaitMs;
+    const turn = firstWaitMs * Math.ceil((queue.waiting + 1) / Math.max(1, queue.slots));
+    return new Date(now + Math.min(maxWaitMs, Math.max(doubled, turn)));
   }
 
   /** Wakes a parked delivery (fire and forget): its row due now, its job promoted. */

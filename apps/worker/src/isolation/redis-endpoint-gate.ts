@@ -136,10 +136,10 @@ export class RedisEndpointGate implements EndpointGate {
     const started = Date.now();
     const deadline = started + this.settings.busyWaitMs;
     let waited = false;
-    let answer: [number, number, AdmitVerdict];
+    let answer: [number, number, AdmitVerdict, number?, number?];
     for (;;) {
       try {
-        answer = await this.scripts.call<[number, number, AdmitVerdict]>(
+        answer = await this.scripts.call<[number, number, AdmitVerdict, number?, number?]>(
           "msrwhGateAdmit",
           keys.inFlight,
           keys.breaker,
@@ -161,7 +161,7 @@ export class RedisEndpointGate implements EndpointGate {
       if (answer[2] !== "busy" || !(await this.waitForSlot(keys.inFlight, deadline))) break;
       waited = true;
     }
-    const [admitted, waitMs, verdict] = answer;
+    const [admitted, waitMs, verdict, waiting, slots] = answer;
     if (admitted === 1) {
       if (verdict === "probe") this.log.info("circuit half-open: probing the endpoint", { endpoint: keys.origin });
       return { admitted: true };
@@ -177,7 +177,9 @@ export class RedisEndpointGate implements EndpointGate {
           : `circuit ${verdict}`;
     // The deferral counts from when the answer came, not from before a wait for a slot.
     const from = now.getTime() + (waited ? Date.now() - started : 0);
-    return { admitted: false, retryAt: new Date(from + Math.round(wait)), reason, cause: busy ? "busy" : "circuit" };
+    const refused: Admission = { admitted: false, retryAt: new Date(from + Math.round(wait)), reason, cause: busy ? "busy" : "circuit" };
+    if (busy && this.wakeParked !== undefined && waiting !== undefined && slots !== undefined) refused.queue = { waiting, slots };
+    return refused;
   }
 
   async release(endpoint: string, ok: boolean, slot: string, timedOut = false): Promise<void> {
