@@ -73,7 +73,7 @@ export const Env = Type.Object({
   SLOW_ENDPOINT_MAX_IN_FLIGHT: Type.Integer({ minimum: 1, maximum: 100000, default: 2 }),
   // Parking: a delivery refused because its owner or its endpoint is at its cap waits, spending
   // nothing, until a slot frees and wakes it; at most PARKED_MAX_WAIT (its job then comes back on
-  // its own, first after DELIVERY_TIMEOUT_MS + 5 s, then twice as long each time). At most
+  // its own: after DELIVERY_TIMEOUT_MS + 5 s, or its turn in a backlog, doubling). At most
   // PARKED_WAITERS_MAX are remembered per owner (per thread) and per endpoint (in Redis).
   PARKED_MAX_WAIT: Duration("5m"),
   PARKED_WAITERS_MAX: Type.Integer({ minimum: 0, maximum: 1000000, default: 10000 }),
