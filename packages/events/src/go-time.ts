@@ -30,23 +30,33 @@ export function formatGoTimeMicros(epochMicros: bigint): string {
 }
 
 // A wall clock with microseconds: Date.now() gives the wall time at an anchor, the monotonic
-// hrtime the microseconds since. Re-anchored when the two part by more than a millisecond (the
-// wall clock was stepped), so it never strays from Date.now() by more than that.
-let anchorHr = process.hrtime.bigint();
-let anchorMicros = BigInt(Date.now()) * 1000n;
+// hrtime the microseconds since. The anchor is taken as Date.now() ticks over (a wait of at most
+// a millisecond), so it is the start of that millisecond, not somewhere inside it. Re-anchored when
+// the two part by more than a millisecond (the wall clock was stepped), so it never strays from
+// Date.now() by more than that.
+let anchorHr = 0n;
+let anchorMicros = -1n;
+
+function anchor(): void {
+  const start = Date.now();
+  let now = Date.now();
+  while (now === start) now = Date.now();
+  anchorHr = process.hrtime.bigint();
+  anchorMicros = BigInt(now) * 1000n;
+}
 
 /** Now, in microseconds since the epoch. */
 export function nowMicros(): bigint {
+  if (anchorMicros < 0n) anchor();
   const wallMs = BigInt(Date.now());
   let micros = anchorMicros + (process.hrtime.bigint() - anchorHr) / 1000n;
   const drift = micros / 1000n - wallMs;
   if (drift > 1n || drift < -1n) {
-    anchorHr = process.hrtime.bigint();
-    anchorMicros = wallMs * 1000n;
-    micros = anchorMicros;
+    anchor();
+    micros = anchorMicros + (process.hrtime.bigint() - anchorHr) / 1000n;
   }
-  // The anchor fell somewhere inside its millisecond: never read earlier than Date.now() does.
-  const floor = wallMs * 1000n;
+  // Never read earlier than Date.now() does.
+  const floor = BigInt(Date.now()) * 1000n;
   return micros < floor ? floor : micros;
 }
 
