@@ -1,6 +1,6 @@
 // Every subscription type with a one-line description, for the create form. Typed by the
 // generated API: a type the API adds or drops breaks this file's type-check until it is described.
-import type { SubscriptionType } from "./api/types";
+import type { DeliveryEventType, SubscriptionType } from "./api/types";
 
 export const EVENT_TYPE_DESCRIPTIONS: Record<SubscriptionType, string> = {
   TAG_PUSH: "A tag is pushed to a repository.",
@@ -26,3 +26,11 @@ export const EVENT_TYPE_DESCRIPTIONS: Record<SubscriptionType, string> = {
 };
 
 export const EVENT_TYPES = Object.keys(EVENT_TYPE_DESCRIPTIONS) as SubscriptionType[];
+
+/** The types an envelope carries (REPO_CREATED/UPDATED/DELETED arrive as REPO_EVENT), for the log's filter. */
+const DELIVERED: Record<DeliveryEventType, true> = {
+  TAG_PUSH: true, TAG_PULL: true, TAG_DELETE: true, MANIFEST_PUSH: true, MANIFEST_PULL: true, MANIFEST_DELETE: true,
+  SCAN_COMPLETED: true, SCAN_FAILED: true, PROMOTION: true, PUSH_MIRRORING: true, POLL_MIRRORING: true, CHART_PUSH: true,
+  CHART_PULL: true, CHART_DELETE: true, CHART_LINTED: true, REPO_EVENT: true, SCANNER_UPDATE_COMPLETED: true,
+};
+export const DELIVERED_TYPES = Object.keys(DELIVERED) as DeliveryEventType[];

@@ -100,6 +100,10 @@ describe("the web console", () => {
       () => page.getByRole("button", { name: "Refresh" }).click(),
       async () => (await log.getByRole("cell", { name: "succeeded" }).count()) === 1,
     );
+    await page.getByLabel("Event type").selectOption("TAG_DELETE");
+    await page.getByText("No deliveries match these filters.").waitFor();
+    await page.getByLabel("Event type").selectOption("TAG_PUSH");
+    await log.getByRole("cell", { name: "succeeded" }).waitFor();
     await expectAccessible(page, "webhook");
     await screenshot(page, "04-delivery-log");
     await log.getByRole("link", { name: /^View / }).click();

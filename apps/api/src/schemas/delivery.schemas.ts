@@ -3,6 +3,7 @@
 // Times are RFC 3339 as Go prints them; a time that is not set (nextAttemptAt of a finished
 // delivery or of an attempt that was not retried) is left out, never sent as the zero time.
 import { Type, type Static, type TUnsafe } from "@sinclair/typebox";
+import { EVENT_TYPES } from "@msr-webhooks/events/types";
 
 function StringEnum<const T extends readonly string[]>(values: T, description: string): TUnsafe<T[number]> {
   // A plain `enum` gives a one-line validation error, unlike TypeBox's anyOf of literals.
@@ -33,6 +34,7 @@ export const DeliveryParams = Type.Object({
 
 export const ListDeliveriesQuery = Type.Object({
   status: Type.Optional(DeliveryStatusSchema),
+  eventType: Type.Optional(StringEnum(EVENT_TYPES, "Only deliveries of events of this type (the envelope's `type`).")),
   limit: Type.Optional(
     Type.Integer({
       minimum: 1,

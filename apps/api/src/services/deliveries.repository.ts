@@ -31,6 +31,8 @@ export type DeliveryDetailRow = DeliveryRow & { event: Event; attempts: Delivery
 export interface PageQuery {
   webhookId: string;
   status?: string;
+  /** Only deliveries of events of this type. */
+  eventType?: string;
   /** Rows strictly older than this position. */
   after: PagePosition | null;
   limit: number;
@@ -49,6 +51,8 @@ export class DeliveriesRepository {
 
   async page(q: PageQuery): Promise<PagedDeliveryRow[]> {
     const status = q.status === undefined ? Prisma.empty : Prisma.sql`AND d.status = ${q.status}`;
+    // Walks the webhook's log newest first like the other filters (a page stops at its limit).
+    const eventType = q.eventType === undefined ? Prisma.empty : Prisma.sql`AND e.type = ${q.eventType}`;
     // A row comparison in the index's order, so the scan starts right after the previous page.
     const after =
       q.after === null
@@ -61,7 +65,7 @@ export class DeliveriesRepository {
              to_char(d."createdAt" AT TIME ZONE 'UTC', ${Prisma.raw(MICROSECOND_UTC)}) AS "positionAt"
         FROM "Delivery" AS d
         JOIN "Event" AS e ON e.id = d."eventId"
-       WHERE d."webhookId" = ${q.webhookId} ${status} ${after}
+       WHERE d."webhookId" = ${q.webhookId} ${status} ${eventType} ${after}
        ORDER BY d."createdAt" DESC, d.id DESC
        LIMIT ${q.limit}`;
     return rows.map(({ positionAt, ...row }) => ({ ...row, position: { createdAt: positionAt, id: row.id } }));

@@ -30,6 +30,7 @@ export interface DeliveryPage {
 
 export interface ListDeliveriesInput {
   status?: DeliveryStatus;
+  eventType?: string;
   limit?: number;
   cursor?: string;
 }
@@ -85,7 +86,7 @@ export class DeliveriesService {
     const after = input.cursor === undefined ? null : decodeCursor(input.cursor);
     const limit = input.limit ?? DEFAULT_PAGE_SIZE;
     // One row more than asked tells whether another page follows.
-    const rows = await this.repository.page({ webhookId: webhook.id, status: input.status, after, limit: limit + 1 });
+    const rows = await this.repository.page({ webhookId: webhook.id, status: input.status, eventType: input.eventType, after, limit: limit + 1 });
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     const attempts = await this.repository.attemptsOf(page.map((r) => r.id));

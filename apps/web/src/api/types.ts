@@ -11,6 +11,7 @@ export type Secret = Json<paths["/api/v0/webhooks/{id}/secret"]["get"]["response
 export type DeliveryPage = Json<paths["/api/v0/webhooks/{id}/deliveries"]["get"]["responses"][200]>;
 export type Delivery = DeliveryPage["deliveries"][number];
 export type DeliveryStatus = Delivery["status"];
+export type DeliveryEventType = NonNullable<NonNullable<paths["/api/v0/webhooks/{id}/deliveries"]["get"]["parameters"]["query"]>["eventType"]>;
 export type DeliveryDetail = Json<paths["/api/v0/webhooks/{id}/deliveries/{deliveryId}"]["get"]["responses"][200]>;
 export type Attempt = Delivery["attempts"][number];
 export type SessionInfo = Json<paths["/api/v0/session"]["get"]["responses"][200]>;

@@ -2,10 +2,11 @@
 // older pages on demand, and "recover every failed delivery since ...".
 import { useState, type FormEvent, type ReactNode } from "react";
 import { api, unwrap } from "../api/client";
-import type { Delivery, DeliveryPage, DeliveryStatus } from "../api/types";
+import type { Delivery, DeliveryEventType, DeliveryPage, DeliveryStatus } from "../api/types";
 import { Link } from "../components/Link";
 import { AsyncView, ErrorMessage } from "../components/status";
 import { useAction, useAsync } from "../components/useAsync";
+import { DELIVERED_TYPES } from "../event-types";
 import { localInputToRfc3339, when } from "../format";
 
 const STATUSES: DeliveryStatus[] = ["pending", "retrying", "succeeded", "failed", "skipped"];
@@ -50,14 +51,17 @@ function Recover({ id, onDone }: { id: string; onDone: () => void }): ReactNode 
 
 export function DeliveryLog({ id }: { id: string }): ReactNode {
   const [status, setStatus] = useState<DeliveryStatus | "">("");
-  const [eventType, setEventType] = useState("");
+  const [eventType, setEventType] = useState<DeliveryEventType | "">("");
   const [older, setOlder] = useState<Delivery[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
   const more = useAction();
   const fetchPage = (from?: string): Promise<DeliveryPage> =>
     unwrap(
       api.GET("/api/v0/webhooks/{id}/deliveries", {
-        params: { path: { id }, query: { limit: PAGE_SIZE, ...(status ? { status } : {}), ...(from ? { cursor: from } : {}) } },
+        params: {
+          path: { id },
+          query: { limit: PAGE_SIZE, ...(status ? { status } : {}), ...(eventType ? { eventType } : {}), ...(from ? { cursor: from } : {}) },
+        },
       }),
     );
   const first = useAsync(async () => {
@@ -65,7 +69,7 @@ export function DeliveryLog({ id }: { id: string }): ReactNode {
     setOlder([]);
     setCursor(page.nextCursor);
     return page;
-  }, [id, status]);
+  }, [id, status, eventType]);
   const loadOlder = async (): Promise<void> => {
     if (!cursor) return;
     const page = await more.run(() => fetchPage(cursor));
@@ -88,14 +92,21 @@ export function DeliveryLog({ id }: { id: string }): ReactNode {
           ))}
         </select>
         <label htmlFor="filter-type">Event type</label>
-        <input id="filter-type" value={eventType} onChange={(e) => setEventType(e.target.value.toUpperCase())} placeholder="any, e.g. TAG_PUSH" />
+        <select id="filter-type" value={eventType} onChange={(e) => setEventType(e.target.value as DeliveryEventType | "")}>
+          <option value="">any</option>
+          {DELIVERED_TYPES.map((t) => (
+            <option key={t} value={t}>
+              {t}
+            </option>
+          ))}
+        </select>
         <button type="button" onClick={first.reload}>
           Refresh
         </button>
       </div>
       <AsyncView state={first}>
         {(page) => {
-          const rows = [...page.deliveries, ...older].filter((d) => eventType === "" || d.eventType.includes(eventType));
+          const rows = [...page.deliveries, ...older];
           return (
             <>
               {rows.length === 0 ? (
