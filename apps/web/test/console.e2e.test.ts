@@ -188,6 +188,19 @@ describe("the web console", () => {
     await bob.context().close();
   });
 
+  it("runs under the API's own Content-Security-Policy (no inline script)", async () => {
+    const strict = await newPage(browser, { csp: true });
+    const problems: string[] = [];
+    // (The first GET /api/v0/session is a 401 before signing in: that error is expected.)
+    strict.on("console", (m) => m.type() === "error" && /Content Security Policy|Refused to/.test(m.text()) && problems.push(m.text()));
+    strict.on("pageerror", (e) => problems.push(e.message));
+    await signIn(strict, ADMIN);
+    await strict.getByRole("link", { name: "Overview" }).click();
+    await strict.getByRole("heading", { name: "Endpoints failing most" }).waitFor();
+    expect(problems).toEqual([]);
+    await strict.context().close();
+  });
+
   it("ends the session on sign-out", async () => {
     const cookies = await page.context().cookies();
     const session = cookies.find((c) => c.name === "msrwh_session");

@@ -15,9 +15,9 @@ export function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: FLAGS });
 }
 
-/** A page of a fresh context (its own cookies); CSP bypassed only so that axe-core can be injected. */
-export async function newPage(browser: Browser): Promise<Page> {
-  const context = await browser.newContext({ bypassCSP: true, viewport: { width: 1280, height: 900 } });
+/** A page of a fresh context (its own cookies); CSP bypassed (unless `csp`) only so that axe-core can be injected. */
+export async function newPage(browser: Browser, { csp = false } = {}): Promise<Page> {
+  const context = await browser.newContext({ bypassCSP: !csp, viewport: { width: 1280, height: 900 } });
   return context.newPage();
 }
 
