@@ -14,10 +14,11 @@ import { startReceiverProcess } from "./support/receiver.js";
 import { log, printHeader, saveResults } from "./support/report.js";
 import { judgeSeries, printBars, type TimedSample } from "./support/soak-bars.js";
 import { startBadEndpoints } from "./support/soak-endpoints.js";
-import { drain, judgeLedger, unfinished } from "./support/soak-ledger.js";
+import { drain, drained, judgeLedger } from "./support/soak-ledger.js";
 import { writeSeries } from "./support/soak-output.js";
 import { SoakSampler } from "./support/soak-sample.js";
 import { createSoakWorld, type SoakWorld } from "./support/soak-world.js";
+import { autovacuumIsOn, startStandInVacuum } from "./support/stand-in-vacuum.js";
 import { round } from "./support/stats.js";
 import { publishEvents, type PublishableEvent } from "@msr-webhooks/events/publish";
 import path from "node:path";
@@ -124,6 +125,10 @@ runBench("soak", async () => {
   await watched(receiver.waitFor(expected.healthy, 300_000), [worker]);
   await world.pool.query("ANALYZE");
 
+  // The server's autovacuum, or a stand-in for it (see stand-in-vacuum.ts); --no-vacuum shows the tables without either.
+  const autovacuum = await autovacuumIsOn(world.pool);
+  const vacuum = autovacuum || args.flag("no-vacuum") ? undefined : startStandInVacuum(world.pool);
+  if (!autovacuum) log(`the server runs with autovacuum off: ${vacuum ? "VACUUM ANALYZE of Event, Delivery, DeliveryAttempt every minute stands in" : "nothing stands in (--no-vacuum)"}`);
   const sampler = new SoakSampler(soak.sources);
   await sampler.start();
   bad.start();
@@ -146,20 +151,20 @@ runBench("soak", async () => {
   log(`published ${published.events} events (${published.deliveries} deliveries, ${round(published.deliveries / (minutes * 60))}/s of ${round(rate)}/s asked) in ${minutes} min; draining`);
 
   const drainMs = args.number("drain-minutes", Math.max(5, 3 * plan.retrySpanMs / MINUTE)) * MINUTE;
-  const drained = await drain(async () => {
-    const left = await unfinished(world.pool);
+  const endpoints = bad.all.map((e) => ({ name: e.name, origin: e.url, expect: e.expect, mayWait: e.mayWait }));
+  const wasDrained = await drain(async () => {
     const queued = await Promise.all([soak.sources.queues.ingest, soak.sources.queues.fanout].map((q) => q.getJobCounts("waiting", "active", "delayed", "prioritized")));
-    return left.events + left.deliveries === 0 && queued.every((c) => Object.values(c).every((n) => n === 0));
+    return queued.every((c) => Object.values(c).every((n) => n === 0)) && (await drained(world.pool, endpoints));
   }, drainMs);
   await sleep(2000);
   const afterDrain = await sampler.take();
   const outcomes = sampler.outcomes();
   const ledger = { expected: expected.deliveries, expectedHealthy: expected.healthy, receivedHealthy: sampler.received, outcomes: { succeeded: outcomes.succeeded ?? 0, failed: outcomes.failed ?? 0, skipped: outcomes.skipped ?? 0 } };
-  const endpoints = bad.all.map((e) => ({ name: e.name, origin: e.url, expect: e.expect }));
   const bars = [
     ...judgeSeries(rows, { warmMin: plan.warmMs / MINUTE, retentionMin: plan.retentionAppliesMs / MINUTE }),
-    await judgeLedger(world.pool, ledger, endpoints, drained),
+    await judgeLedger(world.pool, ledger, endpoints, wasDrained),
   ];
+  await vacuum?.stop();
   const requests = Object.fromEntries(bad.all.map((e) => [e.name, e.requests]));
   await soak.close();
   await bad.close();
@@ -170,9 +175,9 @@ runBench("soak", async () => {
     { x: plan.downForMs / MINUTE, label: "flapping endpoint back" },
     { x: plan.retentionAppliesMs / MINUTE, label: "retention applies" },
   ];
-  const meta = { minutes, sampleSeconds: sampleMs / 1000, rate, maxPerSecond, fanout, repositories, badEvery, plan, env };
+  const meta = { minutes, sampleSeconds: sampleMs / 1000, rate, maxPerSecond, fanout, repositories, badEvery, plan, env, autovacuum, standInVacuums: vacuum?.runs() ?? 0 };
   const plots = writeSeries(dir, rows, marks, meta);
-  const file = saveResults("soak", machine, command, { ...meta, published, ledger, requests, afterDrain, bars, series: dir });
+  const file = saveResults("soak", machine, command, { ...meta, published, ledger, requests, afterDrain, largestRedisKeys: sampler.largestKeys, bars, series: dir });
   process.stdout.write(`\n${printBars(bars)}\n\n`);
   log(`series and ${plots.length} plots in ${dir}; summary ${file}`);
 });

@@ -12,6 +12,8 @@ export interface BadEndpoint {
   url: string;
   /** What this endpoint's deliveries end as (checked against the database after the soak). */
   expect: readonly string[];
+  /** Its deliveries may still be unfinished at the end: its circuit stays open, one probe per BREAKER_OPEN. */
+  mayWait: boolean;
   requests: number;
   windowRequests: number;
   server: LoopbackServer;
@@ -30,7 +32,7 @@ export async function startBadEndpoints(opts: { slowMs: number; downForMs: numbe
   // Up until start(): the warm-up's deliveries all succeed.
   let upAt = 0;
   const endpoints: BadEndpoint[] = [];
-  const add = async (name: BadEndpointName, expect: readonly string[], answer: (req: http.IncomingMessage, res: http.ServerResponse) => void) => {
+  const add = async (name: BadEndpointName, expect: readonly string[], mayWait: boolean, answer: (req: http.IncomingMessage, res: http.ServerResponse) => void) => {
     const counts = { requests: 0, windowRequests: 0 };
     const server = await listenLoopback((req, res) => {
       counts.requests += 1;
@@ -38,16 +40,16 @@ export async function startBadEndpoints(opts: { slowMs: number; downForMs: numbe
       req.resume();
       req.on("end", () => answer(req, res));
     });
-    endpoints.push(Object.assign(counts, { name, url: server.url, expect, server }));
+    endpoints.push(Object.assign(counts, { name, url: server.url, expect, mayWait, server }));
   };
-  await add("failing", ["failed"], (_req, res) => res.writeHead(500, { "content-length": "0" }).end());
-  await add("slow", ["succeeded"], (_req, res) => {
+  await add("failing", ["failed"], true, (_req, res) => res.writeHead(500, { "content-length": "0" }).end());
+  await add("slow", ["succeeded"], false, (_req, res) => {
     const timer = setTimeout(() => res.writeHead(200, { "content-length": "0" }).end(), opts.slowMs);
     res.once("close", () => clearTimeout(timer));
   });
   // Down: the connection is reset (a crashed or restarting service behind a proxy); deliveries made
   // then may fail for good or succeed on a later attempt once it is back: either is as it behaved.
-  await add("flapping", ["succeeded", "failed"], (req, res) => {
+  await add("flapping", ["succeeded", "failed"], false, (req, res) => {
     if (nowMs() < upAt) req.socket.destroy();
     else res.writeHead(200, { "content-length": "0" }).end();
   });

@@ -57,11 +57,12 @@ function processSeries(prefix: string, pid: number, m: readonly PromSample[]): S
   };
 }
 
-/** The prefix's keys and what Redis says they use (MEMORY USAGE), in one SCAN. */
-async function prefixMemory(redis: Redis, prefix: string): Promise<{ keys: number; bytes: number }> {
+/** The prefix's keys and what Redis says they use (MEMORY USAGE), in one SCAN; the largest few by name. */
+async function prefixMemory(redis: Redis, prefix: string): Promise<{ keys: number; bytes: number; largest: Record<string, number> }> {
   let cursor = "0";
   let keys = 0;
   let bytes = 0;
+  const largest: [string, number][] = [];
   do {
     const [next, batch] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000);
     cursor = next;
@@ -69,22 +70,29 @@ async function prefixMemory(redis: Redis, prefix: string): Promise<{ keys: numbe
     if (batch.length === 0) continue;
     const pipeline = redis.pipeline();
     for (const key of batch) pipeline.memory("USAGE", key);
-    for (const [, used] of (await pipeline.exec()) ?? []) bytes += typeof used === "number" ? used : 0;
+    const results = (await pipeline.exec()) ?? [];
+    results.forEach(([, used], i) => {
+      if (typeof used !== "number") return;
+      bytes += used;
+      largest.push([batch[i] as string, used]);
+      largest.sort((a, b) => b[1] - a[1]);
+      largest.length = Math.min(largest.length, 5);
+    });
   } while (cursor !== "0");
-  return { keys, bytes };
+  return { keys, bytes, largest: Object.fromEntries(largest) };
 }
 
-async function redisSeries(redis: Redis, prefix: string): Promise<Sample> {
+async function redisSeries(redis: Redis, prefix: string): Promise<{ sample: Sample; largest: Record<string, number> }> {
   const info = await redis.info("memory");
   const used = Number(/^used_memory:(\d+)/m.exec(info)?.[1] ?? Number.NaN);
-  const { keys, bytes } = await prefixMemory(redis, prefix);
-  return { redis_used_memory_mb: used / MB, redis_prefix_memory_mb: bytes / MB, redis_prefix_keys: keys };
+  const { keys, bytes, largest } = await prefixMemory(redis, prefix);
+  return { sample: { redis_used_memory_mb: used / MB, redis_prefix_memory_mb: bytes / MB, redis_prefix_keys: keys }, largest };
 }
 
 async function postgresSeries(pool: pg.Pool): Promise<Sample> {
-  const { rows } = await pool.query<{ relname: string; total: string; indexes: string; dead: string; live: string }>(
+  const { rows } = await pool.query<{ relname: string; total: string; indexes: string; dead: string; live: string; vacuums: string }>(
     `SELECT relname, pg_total_relation_size(relid) AS total, pg_indexes_size(relid) AS indexes,
-            n_dead_tup AS dead, n_live_tup AS live
+            n_dead_tup AS dead, n_live_tup AS live, autovacuum_count AS vacuums
        FROM pg_stat_user_tables WHERE relname = ANY($1)`,
     [Object.values(TABLES)],
   );
@@ -95,6 +103,8 @@ async function postgresSeries(pool: pg.Pool): Promise<Sample> {
     out[`pg_${short}_index_mb`] = Number(row?.indexes ?? Number.NaN) / MB;
     out[`pg_${short}_dead_tuples`] = Number(row?.dead ?? Number.NaN);
     out[`pg_${short}_live_tuples`] = Number(row?.live ?? Number.NaN);
+    // Autovacuum runs on the table so far: dead tuples that climb while this stays put are bloat.
+    out[`pg_${short}_autovacuums`] = Number(row?.vacuums ?? Number.NaN);
   }
   return out;
 }
@@ -124,6 +134,8 @@ export class SoakSampler {
   private lastOutcomes: Record<string, number> = {};
   /** The receiver's arrivals over every window, start()'s included. */
   received = 0;
+  /** The prefix's largest keys at the last sample (bytes by key): what Redis memory is made of. */
+  largestKeys: Record<string, number> = {};
 
   constructor(private readonly s: SoakSources) {}
 
@@ -168,7 +180,9 @@ export class SoakSampler {
       const log = await timedRequest("GET", api.deliveryLogUrl, { auth: api.auth, timeoutMs: 30_000 }).catch(() => null);
       sample.api_delivery_log_ms = log?.status === 200 ? log.ms : Number.NaN;
     }
-    Object.assign(sample, await redisSeries(this.s.redis, this.s.prefix), await postgresSeries(this.s.pool), await queueSeries(this.s.queues));
+    const redis = await redisSeries(this.s.redis, this.s.prefix);
+    this.largestKeys = redis.largest;
+    Object.assign(sample, redis.sample, await postgresSeries(this.s.pool), await queueSeries(this.s.queues));
     return sample;
   }
 }
