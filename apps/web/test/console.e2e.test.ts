@@ -170,9 +170,41 @@ describe("the web console", () => {
     await screenshot(page, "09-secret");
   });
 
+  it("edits a webhook (inactive, then re-enabled from its health panel) and deletes one after a confirmation", async () => {
+    await page.goto(`${stack.base}/webhooks/${webhookId}`);
+    await page.getByLabel("Active", { exact: true }).uncheck();
+    await page.getByRole("button", { name: "Save settings" }).click();
+    await page.getByText("Subscribed to repository admin/web. Inactive.", { exact: true }).waitFor();
+    await page.getByRole("button", { name: "Re-enable webhook" }).click();
+    await page.getByText("Subscribed to repository admin/web. Active.", { exact: true }).waitFor();
+    expect(await page.getByLabel("Active", { exact: true }).isChecked()).toBe(true);
+
+    await page.goto(`${stack.base}/repositories/admin/web`);
+    await page.getByLabel("Event type").selectOption("TAG_DELETE");
+    await page.getByLabel("Endpoint URL").fill(`${receiver.url}/to-delete`);
+    await page.getByLabel("Skip TLS verification (also allows http://)").check();
+    await page.getByRole("button", { name: "Create webhook" }).click();
+    await page.getByRole("cell", { name: `${receiver.url}/to-delete`, exact: true }).waitFor();
+    await page.getByRole("button", { name: `Delete TAG_DELETE webhook to ${receiver.url}/to-delete` }).click();
+    await page.getByRole("group", { name: "Confirm deletion" }).waitFor();
+    await expectAccessible(page, "delete confirmation");
+    await page.getByRole("button", { name: "Yes, delete" }).click();
+    await page.getByRole("cell", { name: `${receiver.url}/to-delete`, exact: true }).waitFor({ state: "detached" });
+    const left = (await apiCall(stack.base, "GET", "/api/v0/repositories/admin/web/webhooks")) as { endpoint: string }[];
+    expect(left.map((w) => w.endpoint)).toEqual([`${receiver.url}/hook`]);
+  });
+
   it("shows a non-admin neither others' webhooks nor the admin overview", async () => {
     const bob = await newPage(browser);
-    await signIn(bob, BOB);
+    // With the keyboard only: the form's fields and button in tab order, Enter submits.
+    await bob.goto(stack.base);
+    await bob.getByRole("button", { name: "Sign in" }).waitFor();
+    await bob.keyboard.press("Tab");
+    await bob.keyboard.type(BOB.username);
+    await bob.keyboard.press("Tab");
+    await bob.keyboard.type(BOB.password);
+    await bob.keyboard.press("Enter");
+    await bob.getByText(`Signed in as ${BOB.username}`).waitFor();
     await bob.getByText("No webhooks yet").waitFor();
     expect(await bob.getByRole("link", { name: "Overview" }).count()).toBe(0);
     await bob.goto(`${stack.base}/webhooks/${webhookId}`);

@@ -1,5 +1,5 @@
 // Change what MSR lets one change: active, the TLS certificate, skip TLS verification.
-import { useState, type FormEvent, type ReactNode } from "react";
+import { useEffect, useState, type FormEvent, type ReactNode } from "react";
 import { api, unwrap } from "../api/client";
 import type { Webhook } from "../api/types";
 import { ErrorMessage } from "../components/status";
@@ -10,6 +10,12 @@ export function EditWebhook({ webhook, onSaved }: { webhook: Webhook; onSaved: (
   const [tlsCert, setTlsCert] = useState(webhook.tlsCert);
   const [skip, setSkip] = useState(webhook.skipTLSVerification);
   const [saved, setSaved] = useState(false);
+  // A change made elsewhere (re-enable in the health panel, or this form's own save) shows here too.
+  useEffect(() => {
+    setActive(!webhook.inactive);
+    setTlsCert(webhook.tlsCert);
+    setSkip(webhook.skipTLSVerification);
+  }, [webhook.inactive, webhook.tlsCert, webhook.skipTLSVerification]);
   const action = useAction();
   const submit = async (e: FormEvent): Promise<void> => {
     e.preventDefault();
