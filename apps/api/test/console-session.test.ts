@@ -102,6 +102,20 @@ describe("ending sessions", () => {
     await request(ctx.app).get("/api/v0/session").set("Cookie", cookie).set("Accept", "application/json").expect(401);
   });
 
+  it("deactivating or deleting the API token a session was opened with ends that session", async () => {
+    const tia = await createUser(ctx, "tia");
+    const [first, second] = [await createToken(ctx, tia), await createToken(ctx, tia)];
+    const viaFirst = await signIn(tia.name, first.token);
+    const viaSecond = await signIn(tia.name, second.token);
+    const get = (cookie: string) => request(ctx.app).get("/api/v0/webhooks").set("Cookie", cookie).set("Accept", "application/json");
+    await get(viaFirst.cookie).expect(200);
+    await as(ctx, tia.name, tia.password).patch(`/api/v0/api_tokens/${first.id}`).send({ isActive: false }).expect(200);
+    await get(viaFirst.cookie).expect(401);
+    await get(viaSecond.cookie).expect(200);
+    await as(ctx, tia.name, tia.password).delete(`/api/v0/api_tokens/${second.id}`).expect(200);
+    await get(viaSecond.cookie).expect(401);
+  });
+
   it("demoting a system admin ends the sessions opened with the admin right", async () => {
     const root = await createUser(ctx, "root2", { admin: true });
     const { cookie, body } = await signIn(root.name, root.password);

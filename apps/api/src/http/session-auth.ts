@@ -2,7 +2,8 @@
 // - the principal is checked again (account still active, same admin right, token still there)
 //   whenever the auth epoch moved since the session last looked (the epoch rises when any
 //   account's rights or activity or any token changes: auth.service.ts), so deactivating or
-//   demoting an account ends its sessions at their next request, on every replica;
+//   demoting an account, or deleting or deactivating the token a session was opened with, ends
+//   the session at its next request, on every replica;
 // - a write (any method but GET/HEAD/OPTIONS) must carry the session's CSRF token in
 //   X-CSRF-Token, and a browser-declared foreign origin is refused, on top of SameSite=Strict.
 import { timingSafeEqual } from "node:crypto";
@@ -28,7 +29,8 @@ async function stillValid(db: PrismaClient, principal: Principal): Promise<boole
   const account = await db.account.findUnique({ where: { id: principal.id }, select: { isActive: true, isAdmin: true } });
   if (!account || !account.isActive || account.isAdmin !== principal.isAdmin) return false;
   if (principal.tokenId === null) return true;
-  return (await db.apiToken.findUnique({ where: { id: principal.tokenId }, select: { id: true } })) !== null;
+  const token = await db.apiToken.findUnique({ where: { id: principal.tokenId }, select: { isActive: true } });
+  return token?.isActive === true;
 }
 
 function sameText(a: string, b: string): boolean {
