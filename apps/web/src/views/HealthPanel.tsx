@@ -3,6 +3,7 @@
 import type { ReactNode } from "react";
 import { api, unwrap } from "../api/client";
 import type { paths } from "../../generated/api";
+import { OutcomeBars } from "../components/OutcomeBars";
 import { ErrorMessage } from "../components/status";
 import { useAction } from "../components/useAsync";
 import { duration, percent, when } from "../format";
@@ -11,26 +12,12 @@ type Stats = paths["/api/v0/webhooks/{id}/stats"]["get"]["responses"][200]["cont
 
 function Chart({ hourly }: { hourly: Stats["hourly"] }): ReactNode {
   if (hourly.length === 0) return <p>No attempts in the last 24 hours.</p>;
-  const max = Math.max(...hourly.map((h) => h.attempts));
-  const width = 24 * 12;
-  const start = Date.now() - 24 * 3_600_000;
+  const slots = hourly.map((h) => ({ at: h.hour, succeeded: h.succeeded, total: h.attempts }));
   return (
     <figure>
-      <svg viewBox={`0 0 ${width} 60`} width="100%" height="80" role="img" aria-labelledby="chart-caption">
-        {hourly.map((h) => {
-          const x = Math.max(0, Math.min(23, Math.floor((new Date(h.hour).getTime() - start) / 3_600_000))) * 12;
-          const total = (h.attempts / max) * 56;
-          const ok = (h.succeeded / max) * 56;
-          return (
-            <g key={h.hour}>
-              <rect x={x} y={60 - total} width={10} height={total} className="bar-failed" />
-              <rect x={x} y={60 - ok} width={10} height={ok} className="bar-ok" />
-            </g>
-          );
-        })}
-      </svg>
-      <figcaption id="chart-caption">
-        Attempts per hour over the last 24 hours (green: succeeded, red: failed); busiest hour {max} attempts.
+      <OutcomeBars slots={slots} slotMs={3_600_000} count={24} label="Attempts per hour over the last 24 hours" />
+      <figcaption>
+        Attempts per hour over the last 24 hours (green: succeeded, red: failed); busiest hour {Math.max(...hourly.map((h) => h.attempts))} attempts.
       </figcaption>
     </figure>
   );

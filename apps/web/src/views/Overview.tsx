@@ -3,6 +3,7 @@
 import type { ReactNode } from "react";
 import { api, unwrap } from "../api/client";
 import { Link } from "../components/Link";
+import { OutcomeBars } from "../components/OutcomeBars";
 import { AsyncView } from "../components/status";
 import { useAsync } from "../components/useAsync";
 import { useSession } from "../session";
@@ -14,7 +15,7 @@ function AdminOverview(): ReactNode {
       {(o) => {
         const succeeded = o.perMinute.reduce((n, m) => n + m.succeeded, 0);
         const failed = o.perMinute.reduce((n, m) => n + m.failed, 0);
-        const busiest = Math.max(1, ...o.perMinute.map((m) => m.succeeded + m.failed));
+        const busiest = Math.max(0, ...o.perMinute.map((m) => m.succeeded + m.failed));
         return (
           <>
             <button type="button" onClick={overview.reload}>
@@ -23,23 +24,14 @@ function AdminOverview(): ReactNode {
             <section aria-labelledby="rate-heading">
               <h2 id="rate-heading">Deliveries in the last {o.windowMinutes} minutes</h2>
               <p>
-                {succeeded} attempts succeeded, {failed} failed; busiest minute {busiest === 1 && o.perMinute.length === 0 ? 0 : busiest} attempts.
+                {succeeded} attempts succeeded, {failed} failed; busiest minute {busiest} attempts.
               </p>
-              {o.perMinute.length > 0 && (
-                <svg viewBox={`0 0 ${o.windowMinutes * 10} 60`} width="100%" height="80" role="img" aria-label="Attempts per minute: green succeeded, red failed">
-                  {o.perMinute.map((m) => {
-                    const x = Math.max(0, o.windowMinutes - 1 - Math.floor((Date.now() - new Date(m.minute).getTime()) / 60_000)) * 10;
-                    const total = ((m.succeeded + m.failed) / busiest) * 56;
-                    const ok = (m.succeeded / busiest) * 56;
-                    return (
-                      <g key={m.minute}>
-                        <rect x={x} y={60 - total} width={8} height={total} className="bar-failed" />
-                        <rect x={x} y={60 - ok} width={8} height={ok} className="bar-ok" />
-                      </g>
-                    );
-                  })}
-                </svg>
-              )}
+              <OutcomeBars
+                slots={o.perMinute.map((m) => ({ at: m.minute, succeeded: m.succeeded, total: m.succeeded + m.failed }))}
+                slotMs={60_000}
+                count={o.windowMinutes}
+                label="Attempts per minute: green succeeded, red failed"
+              />
             </section>
             <section aria-labelledby="backlog-heading">
               <h2 id="backlog-heading">Delivery queue</h2>
