@@ -99,14 +99,16 @@ describe("POST /api/v0/webhooks/test", () => {
     ).toThrow();
   });
 
-  it("sends a payload valid against its schema for every subscription type", async () => {
+  it("sends a payload valid against its schema for every subscription type, stamped with a microsecond clock", async () => {
     const r = await receiver();
+    const fractionDigits: number[] = [];
     for (const [i, type] of SUBSCRIPTION_TYPES.entries()) {
       await admin().post("/api/v0/webhooks/test").send({ type, endpoint: r.url, skipTLSVerification: true }).expect(200);
       const got = (await r.waitFor(i + 1))[i]!;
       const envelope = JSON.parse(got.body) as TestAnswer["payload"];
       const delivered = deliveredTypeOf(type);
       expect(envelope.type).toBe(delivered);
+      fractionDigits.push(/\.(\d+)Z$/.exec(envelope.createdAt)?.[1]?.length ?? 0);
       const valid = validateContents(delivered, envelope.contents);
       expect(valid).toEqual({ ok: true, contents: envelope.contents });
       if (delivered === "REPO_EVENT") {
@@ -114,6 +116,10 @@ describe("POST /api/v0/webhooks/test", () => {
         if (type === "REPO_DELETED") expect(envelope.contents["data"]).toEqual({});
       }
     }
+    // Go prints times with every digit it has, trailing zeros trimmed: a reading may end in a zero
+    // microsecond, but not every one of these does.
+    expect(Math.max(...fractionDigits)).toBeGreaterThan(3);
+    expect(Math.max(...fractionDigits)).toBeLessThanOrEqual(6);
   });
 
   it("reaches an HTTPS endpoint whose CA is given as tlsCert, fails without it, and reaches it with skipTLSVerification", async () => {

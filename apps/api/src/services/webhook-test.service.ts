@@ -7,6 +7,7 @@ import { randomBytes } from "node:crypto";
 import type { DeliveryClient } from "@msr-webhooks/delivery/http-client";
 import { buildRequest } from "@msr-webhooks/delivery/request";
 import { buildEnvelope, serializeEnvelope, type EventEnvelope } from "@msr-webhooks/events/envelope";
+import { nowGoTime } from "@msr-webhooks/events/go-time";
 import { generateSecret } from "@msr-webhooks/events/signing";
 import { testPayload } from "@msr-webhooks/events/test-payloads";
 import { deliveredTypeOf, isRepoEventKind, type SubscriptionType } from "@msr-webhooks/events/types";
@@ -26,7 +27,7 @@ export interface WebhookTestInput {
 }
 
 /** The example envelope of a subscription type; a REPO_* kind is a REPO_EVENT of that kind. */
-export function testEnvelope(type: SubscriptionType, registryHost: string, now: Date): EventEnvelope {
+export function testEnvelope(type: SubscriptionType, registryHost: string, now: Date | string): EventEnvelope {
   const delivered = deliveredTypeOf(type);
   const payload = testPayload(delivered, registryHost);
   let contents: object = payload.contents;
@@ -59,7 +60,7 @@ export class WebhookTestService {
     await this.limiter.admit(principal.id);
     await this.endpoints.screen(input.endpoint);
 
-    const envelope = testEnvelope(input.type, this.options.registryHost, new Date());
+    const envelope = testEnvelope(input.type, this.options.registryHost, nowGoTime());
     const signingSecret = generateSecret();
     const webhookId = `msg_test_${randomBytes(16).toString("hex")}`;
     const request = buildRequest({
