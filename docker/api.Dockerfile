@@ -29,6 +29,22 @@ COPY prisma/ ./prisma/
 # `prisma generate` reads DATABASE_URL but never connects: any value will do.
 RUN DATABASE_URL=postgresql://build@localhost/unused turbo run build --filter=@msr-webhooks/api
 
+# The web console's static files, built from its own pruned workspace (it builds against the API's
+# OpenAPI document); only apps/web/dist reaches the runtime, where the API serves it at `/`.
+FROM tools AS console-prune
+WORKDIR /repo
+COPY . .
+RUN turbo prune @msr-webhooks/web --docker --out-dir /pruned
+
+FROM tools AS console
+WORKDIR /repo
+COPY --from=console-prune /pruned/json/ ./
+RUN pnpm install --frozen-lockfile
+COPY --from=console-prune /pruned/full/ ./
+COPY tsconfig.base.json ./
+COPY prisma/ ./prisma/
+RUN DATABASE_URL=postgresql://build@localhost/unused turbo run build --filter=@msr-webhooks/web
+
 FROM tools AS deps
 WORKDIR /app
 COPY --from=prune /pruned/json/ ./
@@ -48,6 +64,8 @@ COPY --from=build /repo/packages/queue/dist/ ./packages/queue/dist/
 COPY --from=build /repo/packages/delivery/dist/ ./packages/delivery/dist/
 COPY --from=build /repo/packages/observability/dist/ ./packages/observability/dist/
 COPY --from=build /repo/apps/api/dist/ ./apps/api/dist/
+# Where CONSOLE_DIR points by default (apps/api/dist/../../web/dist).
+COPY --from=console /repo/apps/web/dist/ ./apps/web/dist/
 COPY prisma/ ./prisma/
 # Files stay root-owned and read-only to the process.
 USER node

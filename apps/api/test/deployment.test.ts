@@ -380,6 +380,22 @@ describe.each([
     expect(health?.args).toMatch(/CMD \["node", "-e"/);
   });
 
+  if (app === "@msr-webhooks/api") {
+    it("ships the web console's built files where the API serves them from by default", () => {
+      const runtime = stages[stages.length - 1]!;
+      const consoleCopy = runtime.copies.find((c) => c.sources.some((src) => strip(src).endsWith("apps/web/dist")));
+      expect(consoleCopy).toBeDefined();
+      const from = stage(consoleCopy!.from!);
+      const built = from.instructions.filter((i) => i.keyword === "RUN").map((i) => i.args).join("\n");
+      expect(built).toMatch(/turbo run build --filter=@msr-webhooks\/web\b/);
+      const workdir = strip(runtime.workdir ?? "");
+      const target = path.posix.join(workdir, strip(consoleCopy!.destination));
+      // CONSOLE_DIR's default, resolved from the API's entry as the image lays it out.
+      const defaultDir = path.posix.resolve(path.posix.join(workdir, "apps/api/dist"), "../../web/dist");
+      expect(target).toBe(defaultDir);
+    });
+  }
+
   it("has no COPY --from a stage that does not exist", () => {
     const names = new Set(stages.map((s) => s.name));
     const unknown = stages.flatMap((s) => s.copies).filter((c) => c.from !== null && !names.has(c.from));
