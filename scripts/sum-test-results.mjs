@@ -1,4 +1,5 @@
-// Adds up the jest JSON results every package wrote (.jest-results.json) and prints one
+// Adds up the JSON results every package wrote (jest's .jest-results.json, and Vitest's
+// .vitest-results.json, which has jest's fields) and prints one
 // closing line that CI can read: "Tests: N passed, N failed".
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
@@ -9,12 +10,14 @@ let failed = 0;
 let suitesFailed = 0;
 for (const group of ["apps", "packages"]) {
   for (const name of readdirSync(path.join(root, group))) {
-    const file = path.join(root, group, name, ".jest-results.json");
-    if (!existsSync(file)) continue;
-    const r = JSON.parse(readFileSync(file, "utf8"));
-    passed += r.numPassedTests;
-    failed += r.numFailedTests;
-    suitesFailed += r.numFailedTestSuites;
+    for (const results of [".jest-results.json", ".vitest-results.json"]) {
+      const file = path.join(root, group, name, results);
+      if (!existsSync(file)) continue;
+      const r = JSON.parse(readFileSync(file, "utf8"));
+      passed += r.numPassedTests;
+      failed += r.numFailedTests;
+      suitesFailed += r.numFailedTestSuites;
+    }
   }
 }
 if (suitesFailed > 0 && failed === 0) failed = suitesFailed;
