@@ -1,11 +1,12 @@
 // Keep-alive agents, one per TLS configuration, so a custom CA or skipped verification applies to its
 // endpoints only. Agents for an endpoint's own tlsCert are keyed by the certificates it parses to (not
-// by its text) and kept in a bounded LRU: the least recently used is evicted and its connections closed.
+// by its text) and kept in a bounded LRU: the least recently used is evicted, its connections closed and
+// its TLS context freed. With a bound of 0 nothing is kept: each send gets an agent and context of its
+// own, freed when the send ends (the API's one-off test calls, which would rarely find one to reuse).
 import http from "node:http";
 import https from "node:https";
 import type { LookupFunction } from "node:net";
-import type { Duplex } from "node:stream";
-import tls from "node:tls";
+import { ContextLedger, OwnedContextAgent, trustContext } from "./tls-agent.js";
 import { certificateSetFingerprint, parseTrustedCertificates } from "./trusted-certs.js";
 
 export interface TlsSettings {
@@ -15,67 +16,70 @@ export interface TlsSettings {
 
 export interface AgentPoolOptions {
   lookup?: LookupFunction;
-  /** Agents (each with its TLS context) kept for endpoints' own certificates. */
+  /** Agents (each with its TLS context) kept for endpoints' own certificates; 0 keeps none. */
   maxTlsContexts: number;
 }
 
-/** An agent that, once retired, pools no more sockets: in-flight requests finish, then their sockets close. */
-class PooledHttpsAgent extends https.Agent {
-  private retired = false;
-
-  retire(): void {
-    this.retired = true;
-    for (const sockets of Object.values(this.freeSockets)) for (const socket of sockets ?? []) socket.destroy();
-  }
-
-  override keepSocketAlive(socket: Duplex): boolean {
-    if (this.retired) return false;
-    // Node's Agent answers whether the socket may be pooled; its typings say void.
-    return (super.keepSocketAlive(socket) as unknown) !== false;
-  }
+export interface LeasedAgents {
+  http: http.Agent;
+  https: https.Agent;
+  /** Call once when the send is over: a context no longer kept is freed once its connections close. */
+  release(): void;
 }
 
-interface NativeSecureContext {
-  addCACert?: (pem: string) => void;
+/** TLS contexts of endpoints' own certificates: kept in the cache, and built but not yet freed. */
+export interface TlsContextCounts {
+  cached: number;
+  open: number;
+  created: number;
 }
 
-/**
- * The system roots plus `pems`. Adding to a context that starts from the shared root store copies only
- * references to the parsed roots (about 50 KB, 1 ms); passing the roots as `ca` would parse all of them
- * again for every context (about 1 MB, 50 ms). The public route is the fallback should Node drop the method.
- */
-function trustContext(pems: readonly string[]): tls.SecureContext {
-  const context = tls.createSecureContext();
-  const native = context.context as NativeSecureContext | undefined;
-  if (typeof native?.addCACert !== "function") {
-    return tls.createSecureContext({ ca: [...tls.rootCertificates, ...pems] });
-  }
-  for (const pem of pems) native.addCACert(pem);
-  return context;
-}
+const NOTHING_TO_RELEASE = (): void => undefined;
 
 export class AgentPool {
   private readonly httpAgent: http.Agent;
   private readonly systemAgent: https.Agent;
   private readonly insecureAgent: https.Agent;
   /** Insertion order is recency: the first entry is the least recently used. */
-  private readonly trusted = new Map<string, PooledHttpsAgent>();
+  private readonly trusted = new Map<string, OwnedContextAgent>();
+  private readonly ledger = new ContextLedger();
+  private readonly lookup: { lookup?: LookupFunction };
 
   constructor(private readonly options: AgentPoolOptions) {
-    const lookup = options.lookup ? { lookup: options.lookup } : {};
-    this.httpAgent = new http.Agent({ keepAlive: true, ...lookup });
-    this.systemAgent = new https.Agent({ keepAlive: true, ...lookup });
-    this.insecureAgent = new https.Agent({ keepAlive: true, rejectUnauthorized: false, ...lookup });
+    this.lookup = options.lookup ? { lookup: options.lookup } : {};
+    this.httpAgent = new http.Agent({ keepAlive: true, ...this.lookup });
+    this.systemAgent = new https.Agent({ keepAlive: true, ...this.lookup });
+    this.insecureAgent = new https.Agent({ keepAlive: true, rejectUnauthorized: false, ...this.lookup });
   }
 
   /** Throws InvalidTlsCertError when tlsCert (and verification is on) is not PEM certificate(s). */
-  agentsFor(settings: TlsSettings): { http: http.Agent; https: https.Agent } {
-    return { http: this.httpAgent, https: this.httpsAgent(settings) };
+  agentsFor({ tlsCert, skipTLSVerification }: TlsSettings): LeasedAgents {
+    if (skipTLSVerification === true) return { http: this.httpAgent, https: this.insecureAgent, release: NOTHING_TO_RELEASE };
+    if (!tlsCert || tlsCert.trim() === "") return { http: this.httpAgent, https: this.systemAgent, release: NOTHING_TO_RELEASE };
+    const oneOff = this.options.maxTlsContexts <= 0;
+    const agent = oneOff ? this.newAgent(tlsCert, false) : this.cachedAgent(tlsCert);
+    agent.acquire();
+    // A one-off agent is retired at once: its connection is not pooled, and its context is freed on release.
+    if (oneOff) agent.retire();
+    let released = false;
+    return {
+      http: this.httpAgent,
+      https: agent,
+      release: () => {
+        if (released) return;
+        released = true;
+        agent.release();
+      },
+    };
   }
 
   /** Agents (each holding one TLS context) kept for endpoints' own certificates. */
   size(): number {
     return this.trusted.size;
+  }
+
+  counts(): TlsContextCounts {
+    return { cached: this.trusted.size, open: this.ledger.open(), created: this.ledger.created };
   }
 
   destroy(): void {
@@ -86,20 +90,20 @@ export class AgentPool {
     this.trusted.clear();
   }
 
-  private httpsAgent({ tlsCert, skipTLSVerification }: TlsSettings): https.Agent {
-    if (skipTLSVerification === true) return this.insecureAgent;
-    if (!tlsCert || tlsCert.trim() === "") return this.systemAgent;
-    // Found by the cheap fingerprint; a certificate set is parsed (and so validated) only to build its context.
+  private newAgent(tlsCert: string, keepAlive: boolean): OwnedContextAgent {
+    // Parsed (and so validated) only here, to build the context.
+    const secureContext = trustContext(parseTrustedCertificates(tlsCert).pems);
+    return new OwnedContextAgent({ keepAlive, secureContext, ...this.lookup }, this.ledger);
+  }
+
+  private cachedAgent(tlsCert: string): OwnedContextAgent {
+    // Found by the cheap fingerprint; a certificate set is parsed only to build its context.
     const fingerprint = certificateSetFingerprint(tlsCert);
     let agent = this.trusted.get(fingerprint);
     if (agent) {
       this.trusted.delete(fingerprint);
     } else {
-      agent = new PooledHttpsAgent({
-        keepAlive: true,
-        secureContext: trustContext(parseTrustedCertificates(tlsCert).pems),
-        ...(this.options.lookup ? { lookup: this.options.lookup } : {}),
-      });
+      agent = this.newAgent(tlsCert, true);
       while (this.trusted.size > 0 && this.trusted.size >= this.options.maxTlsContexts) this.evictOldest();
     }
     this.trusted.set(fingerprint, agent);

@@ -4,13 +4,15 @@ import { isIP, type LookupFunction } from "node:net";
 import { performance } from "node:perf_hooks";
 import got from "got";
 import type { AddressPolicy } from "./address-policy.js";
-import { AgentPool } from "./agent-pool.js";
+import { AgentPool, type TlsContextCounts } from "./agent-pool.js";
 import { InvalidTlsCertError } from "./trusted-certs.js";
 import { SELECTED_RESPONSE_HEADERS, type AttemptResult, type ErrorKind } from "./attempt-result.js";
 import { describeError } from "./error-kind.js";
 import { InvalidUserinfoError, redactEndpoint, scrub, splitCredentials, type EndpointCredentials } from "./endpoint-credentials.js";
 import type { DeliveryRequest } from "./request.js";
 import { parseRetryAfter } from "./retry-after.js";
+
+export type { TlsContextCounts } from "./agent-pool.js";
 
 export interface DeliveryClientOptions {
   /** Sent when the request carries no User-Agent of its own. */
@@ -25,7 +27,10 @@ export interface DeliveryClientOptions {
   lookup?: LookupFunction;
   /** When given, every address is checked before connecting; without it nothing is refused. */
   addressPolicy?: AddressPolicy;
-  /** TLS contexts (with their keep-alive agents) kept for endpoints' own tlsCert, least recently used evicted. Default 256. */
+  /**
+   * TLS contexts (with their keep-alive agents) kept for endpoints' own tlsCert, least recently used evicted.
+   * Default 256; 0 keeps none: each send builds its own and frees it when done.
+   */
   tlsContextCacheSize?: number;
 }
 
@@ -42,6 +47,8 @@ export interface DeliveryClient {
   send(target: DeliveryTarget, request: DeliveryRequest): Promise<AttemptResult>;
   /** TLS contexts (each with its keep-alive agent) held for endpoints' own tlsCert: at most tlsContextCacheSize. */
   tlsContextCount(): number;
+  /** Those contexts kept, those built and not yet freed (kept or in use), and those ever built. */
+  tlsContexts(): TlsContextCounts;
   /** Destroys pooled connections; the client must not be used afterwards. */
   close(): void;
 }
@@ -127,7 +134,7 @@ export function createDeliveryClient(options: DeliveryClientOptions): DeliveryCl
       const stream = got.stream.post(credentials.url, {
         body: request.body,
         headers,
-        agent,
+        agent: { http: agent.http, https: agent.https },
         https: { rejectUnauthorized: target.skipTLSVerification !== true },
         http2: false,
         followRedirect: false,
@@ -207,6 +214,8 @@ export function createDeliveryClient(options: DeliveryClientOptions): DeliveryCl
       // Only setup can throw here; network errors settle instead.
       const { kind, message } = describeError(error);
       return failure(started, kind, message);
+    } finally {
+      agents.release();
     }
 
     const { statusCode, headers, body, error } = outcome;
@@ -250,6 +259,9 @@ export function createDeliveryClient(options: DeliveryClientOptions): DeliveryCl
     },
     tlsContextCount() {
       return pool.size();
+    },
+    tlsContexts() {
+      return pool.counts();
     },
     close() {
       pool.destroy();

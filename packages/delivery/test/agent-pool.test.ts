@@ -101,3 +101,44 @@ async function waitUntil(condition: () => boolean, what: string): Promise<void> 
   }
   throw new Error(`gave up waiting for ${what}`);
 }
+
+describe("freeing TLS contexts", () => {
+  const settle = async (c: DeliveryClient, open: number, what: string) => waitUntil(() => c.tlsContexts().open === open, what);
+
+  it("frees each evicted context once its connections have closed: no more than the bound stay built", async () => {
+    expect((await client.send({ url: receiver.url, tlsCert: pki.caCert }, plain)).ok).toBe(true);
+    for (const ca of others) await client.send({ url: receiver.url, tlsCert: ca.caCert }, plain);
+    expect(client.tlsContexts()).toMatchObject({ cached: BOUND, created: others.length + 1 });
+    await settle(client, BOUND, "the evicted contexts to be freed");
+  });
+
+  it("with a bound of 0 keeps none: each send builds a context of its own and frees it after", async () => {
+    const oneOff = createDeliveryClient({ userAgent: "pool-test/1", tlsContextCacheSize: 0 });
+    try {
+      for (let i = 0; i < 10; i++) {
+        expect((await oneOff.send({ url: receiver.url, tlsCert: layoutVariant(pki.caCert, i % 2) }, plain)).ok).toBe(true);
+      }
+      expect((await oneOff.send({ url: receiver.url, tlsCert: others[0]!.caCert }, plain)).errorKind).toBe("tls");
+      expect(oneOff.tlsContexts()).toMatchObject({ cached: 0, created: 11 });
+      await settle(oneOff, 0, "every one-off context to be freed");
+    } finally {
+      oneOff.close();
+    }
+  });
+
+  it("does not free a context evicted before its send has connected", async () => {
+    const one = createDeliveryClient({ userAgent: "pool-test/1", tlsContextCacheSize: 1 });
+    try {
+      // The second send evicts the first one's context in the same tick, before got opens its connection.
+      const [first, second] = await Promise.all([
+        one.send({ url: receiver.url, tlsCert: pki.caCert }, plain),
+        one.send({ url: receiver.url, tlsCert: pki.caCert + pki.cert }, plain),
+      ]);
+      expect(first.ok).toBe(true);
+      expect(second.ok).toBe(true);
+      await settle(one, 1, "the evicted context to be freed after its send");
+    } finally {
+      one.close();
+    }
+  });
+});
