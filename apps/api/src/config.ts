@@ -32,8 +32,6 @@ export const Env = Type.Object({
   OUTBOUND_DENY_CIDRS: Type.String({ default: "" }),
   // "true": refuse private ranges too (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7, fec0::/10).
   OUTBOUND_REFUSE_PRIVATE: Type.Union([Type.Literal("true"), Type.Literal("false")], { default: "false" }),
-  // TLS contexts (with keep-alive agents) kept per process for endpoints' own tlsCert; the least recently used goes.
-  TLS_AGENT_CACHE_SIZE: Type.Integer({ minimum: 1, maximum: 100000, default: 256 }),
   // Largest tlsCert accepted (bytes); the request schema's ceiling is 256 KiB.
   WEBHOOK_TLS_CERT_MAX_BYTES: Type.Integer({ minimum: 1024, maximum: 262144, default: 65536 }),
   // How long subscribe/test may wait for an endpoint name's addresses (0: names are not resolved then).
@@ -107,7 +105,6 @@ export interface ApiConfig {
     allowCidrs: string[];
     denyCidrs: string[];
     refusePrivate: boolean;
-    tlsContextCacheSize: number;
   };
   /** Subscribe/test-time rules on endpoints, the limits of POST /webhooks/test, per-user/key counts, listing pages, replays. */
   webhooks: {
@@ -233,7 +230,6 @@ export function loadConfig(source: Record<string, string | undefined>): ApiConfi
       allowCidrs: cidrList(env.OUTBOUND_ALLOW_CIDRS),
       denyCidrs: cidrList(env.OUTBOUND_DENY_CIDRS),
       refusePrivate: env.OUTBOUND_REFUSE_PRIVATE === "true",
-      tlsContextCacheSize: env.TLS_AGENT_CACHE_SIZE,
     },
     webhooks: {
       tlsCertMaxBytes: env.WEBHOOK_TLS_CERT_MAX_BYTES,

@@ -131,7 +131,9 @@ export function buildDeps(
     connectTimeoutMs: config.delivery.connectTimeoutMs,
     totalTimeoutMs: config.delivery.totalTimeoutMs,
     addressPolicy,
-    tlsContextCacheSize: config.delivery.tlsContextCacheSize,
+    // No TLS context is kept: a test call's tlsCert is rarely sent again, so each call builds its own
+    // (about 1 ms) and frees it when done. A kept one per distinct certificate cost tens of MB (issue 14).
+    tlsContextCacheSize: 0,
     ...lookup,
   });
   const endpointRules = new WebhookEndpointRules(
