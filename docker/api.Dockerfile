@@ -73,4 +73,5 @@ EXPOSE 8080
 HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 STOPSIGNAL SIGTERM
-CMD ["node", "apps/api/dist/index.js"]
+# The node flags of the API's start script (apps/api/package.json), measured in bench/ (tls-memory).
+CMD ["node", "--heap-growing-percent=50", "apps/api/dist/index.js"]
