@@ -1,4 +1,4 @@
-// Runs the built API as its own process (`node apps/api/dist/index.js` with env) on a free loopback
+// Runs the built API as its own process (`node <its start script's flags> apps/api/dist/index.js` with env) on a free loopback
 // port, its log in a file; waits for /readyz; watches its memory.
 import { spawn } from "node:child_process";
 import { closeSync, mkdtempSync, openSync, readFileSync } from "node:fs";
@@ -8,7 +8,7 @@ import path from "node:path";
 import { onCleanup } from "./cleanup.js";
 import { sleep } from "./clock.js";
 import { timedRequest } from "./http.js";
-import { API_ENTRY, requireBuilt } from "./paths.js";
+import { API_ENTRY, requireBuilt, startScriptFlags } from "./paths.js";
 import { MemoryWatch } from "./proc-stats.js";
 import type { World } from "./world.js";
 
@@ -34,12 +34,17 @@ function freePort(): Promise<number> {
   });
 }
 
-export async function startApiProcess(world: World, env: Record<string, string> = {}): Promise<ApiProcess> {
+/** `nodeFlags`: in place of those of the API's `start` script. */
+export async function startApiProcess(
+  world: World,
+  env: Record<string, string> = {},
+  nodeFlags: readonly string[] = startScriptFlags("api"),
+): Promise<ApiProcess> {
   const port = await freePort();
   const dir = mkdtempSync(path.join(os.tmpdir(), "msrwh-bench-api-"));
   const logFile = path.join(dir, "api.log");
   const fd = openSync(logFile, "a");
-  const child = spawn(process.execPath, [requireBuilt(API_ENTRY)], {
+  const child = spawn(process.execPath, [...nodeFlags, requireBuilt(API_ENTRY)], {
     env: {
       PATH: process.env.PATH ?? "",
       DATABASE_URL: world.databaseUrl,

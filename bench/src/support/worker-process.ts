@@ -6,22 +6,14 @@ import os from "node:os";
 import path from "node:path";
 import { onCleanup } from "./cleanup.js";
 import { cpuMsOf, MemoryWatch } from "./proc-stats.js";
-import { REPO_ROOT, requireBuilt, WORKER_ENTRY } from "./paths.js";
+import { requireBuilt, startScriptFlags, WORKER_ENTRY } from "./paths.js";
 import type { World } from "./world.js";
 
 /**
  * The node flags of the worker's own `start` script (apps/worker/package.json), so the bench runs
  * the worker exactly as it is meant to run; `--worker-node-flags="..."` tries others.
  */
-export const WORKER_NODE_FLAGS: readonly string[] = startScriptFlags();
-
-function startScriptFlags(): string[] {
-  const pkg = JSON.parse(readFileSync(path.join(REPO_ROOT, "apps/worker/package.json"), "utf8")) as { scripts?: { start?: string } };
-  const words = (pkg.scripts?.start ?? "").split(/\s+/).filter(Boolean);
-  const entry = words.findIndex((w) => w.endsWith(".js"));
-  if (words[0] !== "node" || entry === -1) throw new Error(`apps/worker/package.json: cannot read node flags from start script "${pkg.scripts?.start ?? ""}"`);
-  return words.slice(1, entry);
-}
+export const WORKER_NODE_FLAGS: readonly string[] = startScriptFlags("worker");
 
 /** What the benchmarks set; everything else is the worker's default. */
 export function benchWorkerEnv(world: World): Record<string, string> {
