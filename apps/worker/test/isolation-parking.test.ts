@@ -9,10 +9,9 @@
 //     their own only after DELIVERY_TIMEOUT_MS + 5 s, well past the waits here): every delivery
 //     succeeds with one attempt, and the deferrals stay O(releases): at most 2 x Q in all.
 import { createRedis } from "@msr-webhooks/queue/connection";
-import { QUEUE_NAMES } from "@msr-webhooks/queue/names";
 import { redisUrl } from "@msr-webhooks/testing/redis";
-import type { Redis } from "ioredis";
-import { createHarness, type Harness } from "./support/harness.js";
+import { deferrals, total } from "./support/deferrals.js";
+import { createHarness } from "./support/harness.js";
 import { startHeldServer, type HeldCount, type HeldServer } from "./support/held-server.js";
 import { createOrg, createRepo, createUser, createWebhook, tagPushContents } from "./support/seed.js";
 import { waitUntil } from "./support/wait.js";
@@ -22,20 +21,6 @@ const HUNG_PERIOD_MS = 2000;
 const QUEUED = 20;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Deferrals of the test's deliveries so far: `delayed` events in the delivery queue's event stream, by job id. */
-async function deferrals(h: Harness, redis: Redis): Promise<Map<string, number>> {
-  const entries = await redis.xrange(`${h.prefix}:${QUEUE_NAMES.delivery}:events`, "-", "+");
-  const byJob = new Map<string, number>();
-  for (const [, fields] of entries) {
-    const event = fields[fields.indexOf("event") + 1];
-    const jobId = fields[fields.indexOf("jobId") + 1];
-    if (event === "delayed" && jobId !== undefined) byJob.set(jobId, (byJob.get(jobId) ?? 0) + 1);
-  }
-  return byJob;
-}
-
-const total = (m: Map<string, number>): number => [...m.values()].reduce((a, b) => a + b, 0);
 
 /** Q deliveries to one held server; `held` of them get a slot, the rest are refused. */
 async function scenario(env: Record<string, string>, held: number): Promise<void> {
@@ -62,14 +47,14 @@ async function scenario(env: Record<string, string>, held: number): Promise<void
     let deferred = 0;
     await waitUntil(
       async () => {
-        deferred = (await deferrals(h, redis)).size;
+        deferred = (await deferrals(h.prefix, redis)).size;
         return count.open === held && deferred === QUEUED - held;
       },
       { what: () => `${held} requests held (${count.open}) and ${QUEUED - held} deliveries deferred (${deferred})` },
     );
-    const before = total(await deferrals(h, redis));
+    const before = total(await deferrals(h.prefix, redis));
     await sleep(HUNG_PERIOD_MS);
-    const during = total(await deferrals(h, redis)) - before;
+    const during = total(await deferrals(h.prefix, redis)) - before;
     // Parked: nothing comes back while no slot frees.
     expect({ during, firstDeferrals: before }).toEqual({ during: 0, firstDeferrals: QUEUED - held });
     expect(count.requests).toBe(held);
@@ -80,7 +65,7 @@ async function scenario(env: Record<string, string>, held: number): Promise<void
     const spent = await h.db.deliveryAttempt.count();
     expect({ spent, received: count.requests }).toEqual({ spent: QUEUED, received: QUEUED });
     // O(releases): each delivery is parked, woken, and at worst parked once more per slot it lost to a newcomer.
-    expect(total(await deferrals(h, redis))).toBeLessThanOrEqual(2 * QUEUED);
+    expect(total(await deferrals(h.prefix, redis))).toBeLessThanOrEqual(2 * QUEUED);
   } finally {
     server?.release();
     await h.close();

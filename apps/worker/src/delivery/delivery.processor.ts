@@ -28,6 +28,7 @@ import type { OwnerSlots } from "../isolation/owner-slots.js";
 import type { Parking } from "../isolation/parking.js";
 import type { EndpointGate } from "./endpoint-gate.js";
 import type { EnvelopeCache } from "./envelope-cache.js";
+import { LruCache } from "../shared/lru-cache.js";
 import { RetryLaterError } from "./retry-later.error.js";
 import { signingSecrets } from "./signing-secrets.js";
 
@@ -58,6 +59,9 @@ export interface DeliveryProcessorDeps {
   /** Injectable for tests. */
   random?: () => number;
 }
+
+/** Endpoints whose parking queue a worker thread remembers (the most recently refused ones). */
+const ENDPOINT_QUEUE_HINTS = 1000;
 
 /** What became of a job that finished without throwing. */
 export type DeliveryJobResult = "succeeded" | "skipped" | "finished-elsewhere" | "gone" | "handed-to-canonical-job";
@@ -90,6 +94,8 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
   // The gate wakes parked attempts when their endpoint frees a slot; it parks none unless told who wakes them.
   const gateParks = parking !== undefined && gate.park !== undefined && gate.onFreed !== undefined;
   if (gateParks) gate.onFreed?.((slot, until) => parking.wake(slot, until));
+  /** Per endpoint, the waiters and cap the gate last named when it parked an attempt (a hint; bounded). */
+  const endpointQueues = new LruCache<string, { waiting: number; slots: number }>(ENDPOINT_QUEUE_HINTS);
 
   /** Puts the job off until `at` without spending an attempt; `remember` then names it as a waiter (parking). */
   async function deferJob(job: Job, token: string | undefined, at: number, reason: DeferralReason, remember?: () => unknown): Promise<never> {
@@ -154,10 +160,19 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
       if (log.isDebugEnabled()) log.debug("delivery deferred: its owner holds its share of the worker", { deliveryId });
       // Not a failure: the delivery keeps its place among first attempts and spends nothing.
       const queue = { waiting: fairness.owners.waiting(due.authorId), slots: fairness.owners.cap };
-      const retryAt =
-        parking?.until(job.delay, queue) ?? new Date(Date.now() + Math.round(fairness.retryMs * (1 + (deps.random ?? Math.random)())));
+      const endpointQueue = gateParks ? endpointQueues.get(due.endpoint) : undefined;
+      // Parked at the endpoint (below) when it is full too: no sooner than its turn there could come.
+      const retryAt = parking
+        ? new Date(Math.max(parking.until(job.delay, queue).getTime(), endpointQueue ? parking.until(job.delay, endpointQueue).getTime() : 0))
+        : new Date(Date.now() + Math.round(fairness.retryMs * (1 + (deps.random ?? Math.random)())));
       await store.postpone(deliveryId, retryAt);
-      const remember = parking && (() => fairness.owners.park(due.authorId, deliveryId, retryAt.getTime()));
+      // An endpoint that would refuse it too keeps it (woken when it has room); else its owner does.
+      const remember =
+        parking &&
+        (async () => {
+          if (gateParks && (await gate.park?.(due.endpoint, deliveryId, retryAt, true))) return;
+          fairness.owners.park(due.authorId, deliveryId, retryAt.getTime());
+        });
       return deferJob(job, token, retryAt.getTime(), "owner", remember);
     }
     try {
@@ -175,11 +190,14 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
     if (!admission.admitted) {
       if (log.isDebugEnabled()) log.debug("delivery deferred by the endpoint gate", { deliveryId, reason: admission.reason });
       const busy = admission.cause === "busy";
-      // Busy: parked until the endpoint frees a slot (or, without parking, back at retryAt).
-      const retryAt = busy && gateParks ? parking.until(job.delay, admission.queue ?? { waiting: 0, slots: 1 }) : admission.retryAt;
+      const queue = gateParks ? admission.queue : undefined;
+      if (queue) endpointQueues.set(due.endpoint, queue);
+      // Busy, or refused by an open circuit but not kept back for its probe: parked until the
+      // endpoint frees a slot or its circuit closes (or, without parking, back at retryAt).
+      const retryAt = queue && parking ? parking.until(job.delay, queue) : admission.retryAt;
       // An endpoint that is merely busy is not failing: its first attempts stay first attempts.
       await Promise.all([store.postpone(deliveryId, retryAt), busy ? undefined : toRetryLane(job)]);
-      const remember = busy && gateParks ? () => gate.park?.(due.endpoint, deliveryId, retryAt) : undefined;
+      const remember = queue ? () => gate.park?.(due.endpoint, deliveryId, retryAt) : undefined;
       return deferJob(job, token, retryAt.getTime(), !busy ? "circuit" : admission.reason.startsWith("slow") ? "slow" : "busy", remember);
     }
 

@@ -13,7 +13,10 @@ export type Admission =
        * timing out), and the delivery keeps its place among first attempts. "circuit" (the default): the endpoint is failing, and the delivery waits with retries.
        */
       cause?: "busy" | "circuit";
-      /** Busy, from a gate that parks (onFreed): attempts parked for the endpoint now, and its cap in effect. */
+      /**
+       * From a gate that parks (onFreed), when the attempt is to be parked (busy, or refused by an
+       * open circuit but not kept back for its probe): attempts parked for the endpoint now, and its cap in effect.
+       */
       queue?: { waiting: number; slots: number };
     };
 
@@ -34,12 +37,13 @@ export interface EndpointGate {
    */
   openCircuits?(): number | Promise<number>;
   /**
-   * Parking, for attempts refused as "busy": park() remembers one (its job already put off until
-   * `until`) as a waiter for the endpoint, false when the endpoint's waiters are full; `wake`, given
-   * once to onFreed(), is called with a waiter's slot and until each time one of the endpoint's
-   * slots frees, here or in another process. A gate without them never parks.
+   * Parking, for attempts refused with a `queue`: park() remembers one (its job already put off
+   * until `until`) as a waiter for the endpoint, false when the endpoint's waiters are full (or,
+   * `onlyIfRefused`, for an attempt refused elsewhere, when the endpoint would take it now); `wake`,
+   * given once to onFreed(), is called with a waiter's slot and until each time one of the
+   * endpoint's slots frees, here or in another process. A gate without them never parks.
    */
-  park?(endpoint: string, slot: string, until: Date): Promise<boolean>;
+  park?(endpoint: string, slot: string, until: Date, onlyIfRefused?: boolean): Promise<boolean>;
   onFreed?(wake: (slot: string, until: number) => void): void;
 }
 

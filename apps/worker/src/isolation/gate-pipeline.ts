@@ -30,7 +30,7 @@ export class GatePipeline {
   constructor(private readonly redis: Redis) {
     redis.defineCommand("msrwhGateAdmit", { numberOfKeys: 3, lua: ADMIT_SCRIPT });
     redis.defineCommand("msrwhGateRelease", { numberOfKeys: 4, lua: RELEASE_SCRIPT });
-    redis.defineCommand("msrwhGatePark", { numberOfKeys: 1, lua: PARK_SCRIPT });
+    redis.defineCommand("msrwhGatePark", { numberOfKeys: 3, lua: PARK_SCRIPT });
     this.calls = new Batcher((calls) => this.send(calls), { maxBatch: MAX_PIPELINE, maxInFlight: 1 });
   }
 

@@ -14,7 +14,7 @@
 //         of all of them knocking at every reopening. `slow`: how many attempts in a row timed out
 //         (the slow lane); kept across the circuit's changes, cleared by any attempt answered in time.
 // KEYS[3] waiters: a sorted set of the slots (delivery ids) of attempts refused at the in-flight cap
-//         (busy or slow) and parked, scored by when each comes back on its own (the park's end, ms
+//         (busy or slow) or by the open circuit (all but the one kept back for the probe) and parked, scored by when each comes back on its own (the park's end, ms
 //         since epoch, which also names the park: the wake-up checks it): the first to come back is
 //         woken first when a slot frees. Bounded (PARK_SCRIPT), and it lapses when nobody parks for
 //         its lifetime. An entry is only a hint: the parked job itself sits in BullMQ's delayed set.
@@ -24,9 +24,13 @@
 /**
  * ARGV: slot, max in flight, slot lifetime ms, wait suggested when full (ms), breaker key lifetime
  * ms, pace of returns refused by the circuit (ms), timeouts in a row that put the endpoint in the
- * slow lane (0: no slow lane), the slow lane's max in flight. Returns {admitted, waitMs, why}; why
- * is 'slow' for an endpoint refused at the slow lane's cap, and a refusal at the cap adds the
- * number of parked waiters and the cap in effect. An admitted slot leaves the waiters.
+ * slow lane (0: no slow lane), the slow lane's max in flight, whether attempts refused by the
+ * circuit are parked (1/0). Returns {admitted, waitMs, why}; why is 'slow' for an endpoint refused
+ * at the slow lane's cap, and a refusal at the cap adds the number of parked waiters and the cap in
+ * effect. An admitted slot leaves the waiters. With circuit parking, an open circuit keeps one
+ * refused attempt back for its probe (`kept`: handed the reopening time, as without parking) and
+ * refuses the rest like a full endpoint (waitMs 0, with the waiters and the cap): they are parked
+ * until the circuit closes; a half-open circuit refuses every attempt so.
  */
 export const ADMIT_SCRIPT = `
 local inflight, breaker, waiters = KEYS[1], KEYS[2], KEYS[3]
@@ -38,6 +42,7 @@ local breakerTtl = tonumber(ARGV[5])
 local pace = tonumber(ARGV[6])
 local slowAfter = tonumber(ARGV[7]) or 0
 local slowCap = tonumber(ARGV[8]) or cap
+local parkCircuit = ARGV[9] == '1'
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 
@@ -59,11 +64,22 @@ if slowAfter > 0 and (tonumber(fields[2]) or 0) >= slowAfter and slowCap < cap t
 end
 if state == 'open' then
   local reopen = tonumber(redis.call('HGET', breaker, 'until')) or 0
-  if now < reopen then return {0, park(reopen), 'open'} end
+  if now < reopen then
+    if not parkCircuit then return {0, park(reopen), 'open'} end
+    local kept = redis.call('HGET', breaker, 'kept')
+    if kept and kept ~= slot then return {0, 0, 'open', redis.call('ZCARD', waiters), cap} end
+    -- The attempt kept back for the probe: back at the reopening, not parked.
+    redis.call('HSET', breaker, 'kept', slot)
+    redis.call('ZREM', waiters, slot)
+    return {0, reopen - now, 'open'}
+  end
   probe = true
 elseif state == 'half' then
   local probeUntil = tonumber(redis.call('HGET', breaker, 'probeUntil')) or 0
-  if now < probeUntil then return {0, park(probeUntil), 'half-open'} end
+  if now < probeUntil then
+    if parkCircuit then return {0, 0, 'half-open', redis.call('ZCARD', waiters), cap} end
+    return {0, park(probeUntil), 'half-open'}
+  end
   -- The probe's worker never reported back: send another probe.
   probe = true
 end
@@ -85,12 +101,34 @@ return {1, 0, 'ok'}
 `;
 
 /**
- * ARGV: slot, the park's end (ms since epoch), most waiters, the waiters' lifetime ms. Remembers a
- * parked attempt (a slot already waiting takes its new end); returns 1, or 0 when the waiters are full.
+ * KEYS: waiters, in-flight, breaker. ARGV: slot, the park's end (ms since epoch), most waiters, the
+ * waiters' lifetime ms, and, to park only an attempt the endpoint would refuse now (1/0; one refused
+ * elsewhere, at its owner's share), max in flight, timeouts in a row of the slow lane (0: none), the
+ * slow lane's max in flight. Remembers a parked attempt (a slot already waiting takes its new end);
+ * returns 1, 0 when the waiters are full, -1 when the endpoint would take the attempt now.
  */
 export const PARK_SCRIPT = `
-local waiters = KEYS[1]
+local waiters, inflight, breaker = KEYS[1], KEYS[2], KEYS[3]
 local slot = ARGV[1]
+if ARGV[5] == '1' then
+  local t = redis.call('TIME')
+  local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  local f = redis.call('HMGET', breaker, 'state', 'slow', 'until', 'kept', 'probeUntil')
+  local cap = tonumber(ARGV[6])
+  local slowAfter = tonumber(ARGV[7])
+  if slowAfter > 0 and (tonumber(f[2]) or 0) >= slowAfter then cap = math.min(cap, tonumber(ARGV[8])) end
+  local refused
+  if f[1] == 'open' and now < (tonumber(f[3]) or 0) then
+    -- Until an attempt is kept back for the probe, this one could be it.
+    refused = f[4] ~= false and f[4] ~= slot
+  elseif f[1] == 'half' and now < (tonumber(f[5]) or 0) then
+    refused = true
+  else
+    redis.call('ZREMRANGEBYSCORE', inflight, '-inf', now)
+    refused = redis.call('ZCARD', inflight) >= cap
+  end
+  if not refused then return -1 end
+end
 if redis.call('ZSCORE', waiters, slot) == false and redis.call('ZCARD', waiters) >= tonumber(ARGV[3]) then return 0 end
 redis.call('ZADD', waiters, tonumber(ARGV[2]), slot)
 redis.call('PEXPIRE', waiters, tonumber(ARGV[4]))
@@ -104,8 +142,8 @@ return 1
  * it), max in flight, timeouts in a row of the slow lane (0: none). Returns {what became of the
  * circuit: closed | opened | open | half | reopened | recovered, the waiters to wake as slot, end,
  * slot, end...}. One waiter per release, the slot it frees; as many as the endpoint has free slots
- * when the release takes it out of the slow lane or closes its circuit (its cap just grew); none
- * while the circuit is not closed.
+ * when the release takes it out of the slow lane or closes its circuit (its cap just grew); one when
+ * it opens or re-opens the circuit (to be kept back for the next probe); none while it stays open.
  */
 export const RELEASE_SCRIPT = `
 local inflight, breaker, waiters, openSet = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
@@ -132,10 +170,11 @@ redis.call('ZREM', inflight, slot)
 local wasSlow = slowAfter > 0 and (tonumber(redis.call('HGET', breaker, 'slow')) or 0) >= slowAfter
 if timedOut then redis.call('HINCRBY', breaker, 'slow', 1) else redis.call('HDEL', breaker, 'slow') end
 
--- The waiters the freed slot (or slots) can take, oldest first; none while the circuit refuses them.
+-- The waiters the freed slot (or slots) can take, oldest first. None while the circuit refuses
+-- them, but one when it opens: refused, it is kept back for the probe (when circuit parking).
 local function woken(verdict)
-  if toWake < 0 or (verdict ~= 'closed' and verdict ~= 'recovered') then return {verdict, {}} end
-  if (wasSlow and not timedOut) or verdict == 'recovered' then
+  if toWake < 0 or verdict == 'open' or verdict == 'half' then return {verdict, {}} end
+  if ((wasSlow and not timedOut) and verdict == 'closed') or verdict == 'recovered' then
     toWake = math.max(toWake, cap - redis.call('ZCARD', inflight))
   end
   local slots = {}

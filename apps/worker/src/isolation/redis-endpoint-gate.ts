@@ -49,9 +49,10 @@ export interface IsolationSettings {
    */
   slowLane?: { afterTimeouts: number; maxInFlight: number };
   /**
-   * Attempts refused at the in-flight cap may be parked (park()): remembered, at most `maxWaiters`
-   * per endpoint, and woken one per freed slot (onFreed); a waiters set nobody parks in for `ttlMs`
-   * lapses. Absent: nobody is parked.
+   * Attempts refused at the in-flight cap, or by an open circuit (all but one, kept back for the
+   * probe), may be parked (park()): remembered, at most `maxWaiters` per endpoint, and woken one per
+   * freed slot (onFreed), as many as there are free slots when the circuit closes; a waiters set
+   * nobody parks in for `ttlMs` lapses. Absent: nobody is parked.
    */
   parking?: { maxWaiters: number; ttlMs: number };
 }
@@ -119,11 +120,25 @@ export class RedisEndpointGate implements EndpointGate {
     this.wakeParked = wake;
   }
 
-  async park(endpoint: string, slot: string, until: Date): Promise<boolean> {
+  async park(endpoint: string, slot: string, until: Date, onlyIfRefused = false): Promise<boolean> {
     const { parking } = this.settings;
-    if (this.wakeParked === undefined || parking === undefined) return false;
+    if (!this.parks() || parking === undefined) return false;
+    const keys = this.keyring.keysFor(endpoint);
     try {
-      const kept = await this.scripts.call<number>("msrwhGatePark", this.keyring.keysFor(endpoint).waiters, slot, until.getTime(), parking.maxWaiters, parking.ttlMs);
+      const kept = await this.scripts.call<number>(
+        "msrwhGatePark",
+        keys.waiters,
+        keys.inFlight,
+        keys.breaker,
+        slot,
+        until.getTime(),
+        parking.maxWaiters,
+        parking.ttlMs,
+        onlyIfRefused ? 1 : 0,
+        this.settings.maxInFlight,
+        this.settings.slowLane?.afterTimeouts ?? 0,
+        this.settings.slowLane?.maxInFlight ?? this.settings.maxInFlight,
+      );
       return kept === 1;
     } catch (err) {
       this.failed("park", err);
@@ -152,6 +167,7 @@ export class RedisEndpointGate implements EndpointGate {
           this.paceMs,
           this.settings.slowLane?.afterTimeouts ?? 0,
           this.settings.slowLane?.maxInFlight ?? this.settings.maxInFlight,
+          this.parks() ? 1 : 0,
         );
       } catch (err) {
         this.failed("admit", err);
@@ -178,14 +194,20 @@ export class RedisEndpointGate implements EndpointGate {
     // The deferral counts from when the answer came, not from before a wait for a slot.
     const from = now.getTime() + (waited ? Date.now() - started : 0);
     const refused: Admission = { admitted: false, retryAt: new Date(from + Math.round(wait)), reason, cause: busy ? "busy" : "circuit" };
-    if (busy && this.wakeParked !== undefined && waiting !== undefined && slots !== undefined) refused.queue = { waiting, slots };
+    // Parked (busy, or the circuit's refusals but the one kept for its probe): the waiters ahead and the cap.
+    if (this.parks() && waiting !== undefined && slots !== undefined) refused.queue = { waiting, slots };
     return refused;
+  }
+
+  /** Parking is on once somebody wakes the parked attempts. */
+  private parks(): boolean {
+    return this.wakeParked !== undefined && this.settings.parking !== undefined;
   }
 
   async release(endpoint: string, ok: boolean, slot: string, timedOut = false): Promise<void> {
     const keys = this.keyring.keysFor(endpoint);
     // An attempt of this process waiting for the slot takes it at once: no parked one is woken for it.
-    const toWake = this.wakeParked === undefined || this.settings.parking === undefined ? -1 : this.waiting.has(keys.inFlight) ? 0 : 1;
+    const toWake = !this.parks() ? -1 : this.waiting.has(keys.inFlight) ? 0 : 1;
     let verdict: ReleaseVerdict;
     let woken: string[];
     try {
