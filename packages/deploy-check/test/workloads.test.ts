@@ -125,7 +125,7 @@ describe("deploy/kubernetes workloads", () => {
     expect(metric![2]).toContain(`queue="${QUEUE_NAMES.delivery}"`);
     // Every state of due work, and only states the gauge exports.
     const { QUEUE_STATES } = await importSource<{ QUEUE_STATES: readonly string[] }>("packages/observability/src/metrics.ts");
-    const states = /state=~"([^"]*)"/.exec(metric![2])![1]!.split("|");
+    const states = /state=~"([^"]*)"/.exec(metric![2]!)![1]!.split("|");
     expect([...states].sort()).toEqual(["active", "prioritized", "waiting"]);
     for (const state of states) expect(QUEUE_STATES).toContain(state);
     expect(trigger.metadata["threshold"]).toBe(envOf(worker)["DELIVERY_CONCURRENCY"]);
