@@ -6,7 +6,7 @@
 // addresses (OUTBOUND_REFUSE_PRIVATE=true), shows everyone everything; WEBHOOK_TEST_DETAIL is the old name.
 import { loadConfig } from "../src/config.js";
 import { ADMIN, as, createTestContext, type TestContext } from "./support/test-context.js";
-import { createOrg, createRepo, createUser, type UserFixture } from "./support/fixtures.js";
+import { createOrg, createRepo, createUser } from "./support/fixtures.js";
 import { seedAttempt, seedDeliveries } from "./support/delivery-seed.js";
 
 interface Attempt {
