@@ -23,7 +23,7 @@ log "lint and type-check"
 pnpm exec turbo run lint check-types --output-logs=errors-only
 set +e
 log "tests"
-find "$ROOT/apps" "$ROOT/packages" -maxdepth 2 \( -name .jest-results.json -o -name .vitest-results.json \) -delete
+find "$ROOT/apps" "$ROOT/packages" "$ROOT/bench" -maxdepth 2 \( -name .jest-results.json -o -name .vitest-results.json -o -name .node-test-results.json \) -delete
 pnpm exec turbo run test --concurrency="${TEST_CONCURRENCY:-2}" --continue --output-logs=full
 status=$?
 node "$ROOT/scripts/sum-test-results.mjs" || status=1
