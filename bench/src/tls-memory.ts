@@ -9,15 +9,14 @@
 // after the pause staying within 50 MB. That the API keeps no TLS context per certificate is asserted
 // by apps/api/test/security-tls-ssrf-certs.test.ts; this measures memory.
 // Run: pnpm --filter @msr-webhooks/bench tls-memory [--calls 1000] [--repeats 3] [--env KEY=VALUE]
-import https from "node:https";
-import type { AddressInfo, Socket } from "node:net";
 import { getTestPki } from "@msr-webhooks/testing/tls";
 import { ADMIN_PASSWORD, ADMIN_USER, startApiProcess, type ApiProcess } from "./support/api-process.js";
 import { parseArgs } from "./support/args.js";
-import { onCleanup, runBench } from "./support/cleanup.js";
+import { runBench } from "./support/cleanup.js";
 import { nowMs, sleep } from "./support/clock.js";
 import { distinctSelfSignedCerts } from "./support/distinct-certs.js";
 import { basicAuth, expectStatus, timedRequest } from "./support/http.js";
+import { listenLoopback } from "./support/loopback-server.js";
 import { machineInfo } from "./support/machine.js";
 import { startScriptFlags } from "./support/paths.js";
 import { memoryOf } from "./support/proc-stats.js";
@@ -29,34 +28,6 @@ const USER = "certuser";
 const USER_PASSWORD = "cert-user-bench-password";
 /** Calls with the receiver's own CA before the first reading: lazily built things are in place. */
 const WARMUP_CALLS = 20;
-
-interface TlsReceiver {
-  url: string;
-  /** TLS connections accepted, and those still open. */
-  accepted(): number;
-  open(): number;
-  close(): Promise<void>;
-}
-
-async function startTlsReceiver(cert: string, key: string): Promise<TlsReceiver> {
-  const sockets = new Set<Socket>();
-  let accepted = 0;
-  const server = https.createServer({ cert, key }, (req, res) => {
-    req.resume();
-    req.once("end", () => res.writeHead(200, { "Content-Type": "text/plain" }).end("ok"));
-  });
-  server.on("secureConnection", (socket: Socket) => {
-    accepted += 1;
-    sockets.add(socket);
-    socket.once("close", () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const close = onCleanup(async () => {
-    for (const s of sockets) s.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  });
-  return { url: `https://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, accepted: () => accepted, open: () => sockets.size, close };
-}
 
 interface Repeat {
   repeat: number;
@@ -117,7 +88,11 @@ runBench("tls-memory", async () => {
   // Each repeat starts a new API process, so the same certificates are new to each.
   const certs = kind === "distinct" ? distinctSelfSignedCerts(calls) : Array.from({ length: calls }, () => "");
   log(`made ${certs.length} distinct certificates in ${round((nowMs() - started) / 1000, 1)} s (not measured)`);
-  const receiver = await startTlsReceiver(pki.cert, pki.key);
+  const receiver = await listenLoopback((req, res) => {
+    req.resume();
+    req.once("end", () => res.writeHead(200, { "Content-Type": "text/plain" }).end("ok"));
+  }, { cert: pki.cert, key: pki.key });
+  const endpoint = `${receiver.url}/hook`;
 
   const results: Repeat[] = [];
   for (let repeat = 1; repeat <= repeats; repeat += 1) {
@@ -139,7 +114,7 @@ runBench("tls-memory", async () => {
         const tls = tlsCert === "" ? { skipTLSVerification: true } : { tlsCert };
         const res = await expectStatus(200, "POST", `${apiProcess.url}/api/v0/webhooks/test`, {
           auth: user,
-          body: { type: "TAG_PUSH", endpoint: receiver.url, ...tls },
+          body: { type: "TAG_PUSH", endpoint, ...tls },
         });
         return (JSON.parse(res.body) as { ok: boolean }).ok;
       };
