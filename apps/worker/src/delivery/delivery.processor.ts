@@ -60,8 +60,13 @@ export interface DeliveryProcessorDeps {
   random?: () => number;
 }
 
-/** Endpoints whose parking queue a worker thread remembers (the most recently refused ones). */
-const ENDPOINT_QUEUE_HINTS = 1000;
+/** Endpoints whose last refusal a worker thread remembers (the most recently refused ones). */
+const ENDPOINT_HINTS = 1000;
+/**
+ * How long after a refusal an endpoint counts as refusing, for owner waiters (unless one of this
+ * thread's attempts to it ends first; another process's may not be heard of before this).
+ */
+const REFUSING_MS = 1000;
 
 /** What became of a job that finished without throwing. */
 export type DeliveryJobResult = "succeeded" | "skipped" | "finished-elsewhere" | "gone" | "handed-to-canonical-job";
@@ -94,8 +99,13 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
   // The gate wakes parked attempts when their endpoint frees a slot; it parks none unless told who wakes them.
   const gateParks = parking !== undefined && gate.park !== undefined && gate.onFreed !== undefined;
   if (gateParks) gate.onFreed?.((slot, until) => parking.wake(slot, until));
-  /** Per endpoint, the waiters and cap the gate last named when it parked an attempt (a hint; bounded). */
-  const endpointQueues = new LruCache<string, { waiting: number; slots: number }>(ENDPOINT_QUEUE_HINTS);
+  /**
+   * Per endpoint, when the gate last refused an attempt (0 once one of this thread's attempts to it
+   * ended since) and the waiters and cap it named: hints, for owner waiters (bounded).
+   */
+  const refusals = new LruCache<string, { at: number; queue?: { waiting: number; slots: number } }>(ENDPOINT_HINTS);
+  /** Refused a moment ago, and no slot freed here since: an owner waiter for it is not worth waking. */
+  const refusing = (endpoint: string): boolean => Date.now() - (refusals.get(endpoint)?.at ?? 0) < REFUSING_MS;
 
   /** Puts the job off until `at` without spending an attempt; `remember` then names it as a waiter (parking). */
   async function deferJob(job: Job, token: string | undefined, at: number, reason: DeferralReason, remember?: () => unknown): Promise<never> {
@@ -160,7 +170,7 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
       if (log.isDebugEnabled()) log.debug("delivery deferred: its owner holds its share of the worker", { deliveryId });
       // Not a failure: the delivery keeps its place among first attempts and spends nothing.
       const queue = { waiting: fairness.owners.waiting(due.authorId), slots: fairness.owners.cap };
-      const endpointQueue = gateParks ? endpointQueues.get(due.endpoint) : undefined;
+      const endpointQueue = gateParks ? refusals.get(due.endpoint)?.queue : undefined;
       // Parked at the endpoint (below) when it is full too: no sooner than its turn there could come.
       const retryAt = parking
         ? new Date(Math.max(parking.until(job.delay, queue).getTime(), endpointQueue ? parking.until(job.delay, endpointQueue).getTime() : 0))
@@ -171,7 +181,7 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
         parking &&
         (async () => {
           if (gateParks && (await gate.park?.(due.endpoint, deliveryId, retryAt, true))) return;
-          fairness.owners.park(due.authorId, deliveryId, retryAt.getTime());
+          fairness.owners.park(due.authorId, deliveryId, retryAt.getTime(), due.endpoint);
         });
       return deferJob(job, token, retryAt.getTime(), "owner", remember);
     }
@@ -179,7 +189,7 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
       return await admitAndSend(job, token, due);
     } finally {
       // The freed slot is for the owner's oldest parked attempt, if any.
-      const next = fairness.owners.release(due.authorId);
+      const next = fairness.owners.release(due.authorId, refusing);
       if (next !== undefined) parking?.wake(next.id, next.until);
     }
   }
@@ -191,7 +201,7 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
       if (log.isDebugEnabled()) log.debug("delivery deferred by the endpoint gate", { deliveryId, reason: admission.reason });
       const busy = admission.cause === "busy";
       const queue = gateParks ? admission.queue : undefined;
-      if (queue) endpointQueues.set(due.endpoint, queue);
+      if (parking) refusals.set(due.endpoint, { at: Date.now(), ...(queue ? { queue } : {}) });
       // Busy, or refused by an open circuit but not kept back for its probe: parked until the
       // endpoint frees a slot or its circuit closes (or, without parking, back at retryAt).
       const retryAt = queue && parking ? parking.until(job.delay, queue) : admission.retryAt;
@@ -213,6 +223,9 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
     const { result, permanentFailure } = sent;
     // A request that could not be built never reached the endpoint: it says nothing against it.
     await gate.release(due.endpoint, result.ok || permanentFailure !== null, deliveryId, result.errorKind === "timeout");
+    // A slot freed: owner waiters for the endpoint are worth waking again.
+    const refused = refusals.get(due.endpoint);
+    if (refused) refusals.set(due.endpoint, { ...refused, at: 0 });
 
     const decision: DeliveryDecision =
       permanentFailure === null

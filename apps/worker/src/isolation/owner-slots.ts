@@ -8,16 +8,26 @@
 // A refused attempt may be parked: remembered here (at most `maxWaiters` per owner, oldest first)
 // and handed back by release() when one of its owner's slots frees, so it costs nothing until it
 // can run. Only the owners at their cap have waiters for long, and at most 1 / share of them can be.
+// release() passes over waiters whose endpoint would refuse them now (the caller says which): woken,
+// they would only be parked again there.
 
 /** The most slots one owner may hold: `share` of `slots`, rounded down, at least 1. */
 export function ownerCap(share: number, slots: number): number {
   return Math.max(1, Math.floor(share * slots));
 }
 
+interface Waiter {
+  until: number;
+  endpoint: string;
+}
+
+/** Waiters release() looks at for one whose endpoint would take it, at most. */
+const SCAN_LIMIT = 64;
+
 export class OwnerSlots {
   private readonly held = new Map<string, number>();
-  /** Per owner, the parked attempts (id: the park's end) in the order they were parked; a re-parked one keeps its place. */
-  private readonly waiters = new Map<string, Map<string, number>>();
+  /** Per owner, the parked attempts (id: the park's end and endpoint) in the order they were parked; a re-parked one keeps its place. */
+  private readonly waiters = new Map<string, Map<string, Waiter>>();
 
   constructor(
     readonly cap: number,
@@ -37,23 +47,32 @@ export class OwnerSlots {
   }
 
   /** Remembers a refused attempt (parked until `until`) until a slot of its owner frees; false when its owner's waiters are full. */
-  park(owner: string, id: string, until: number): boolean {
-    const queue = this.waiters.get(owner) ?? new Map<string, number>();
+  park(owner: string, id: string, until: number, endpoint = ""): boolean {
+    const queue = this.waiters.get(owner) ?? new Map<string, Waiter>();
     if (!queue.has(id) && queue.size >= this.maxWaiters) return false;
-    queue.set(id, until);
+    queue.set(id, { until, endpoint });
     this.waiters.set(owner, queue);
     return true;
   }
 
-  /** Frees a slot; returns the owner's oldest parked attempt, which the freed slot is for. */
-  release(owner: string): { id: string; until: number } | undefined {
+  /**
+   * Frees a slot; returns the owner's oldest parked attempt whose endpoint is not `refusing` (looking
+   * at the first SCAN_LIMIT), which the freed slot is for.
+   */
+  release(owner: string, refusing: (endpoint: string) => boolean = () => false): { id: string; until: number } | undefined {
     const n = this.held.get(owner) ?? 0;
     if (n <= 1) this.held.delete(owner);
     else this.held.set(owner, n - 1);
-    const next = this.waiters.get(owner)?.entries().next().value;
-    if (next === undefined) return undefined;
-    this.forget(owner, next[0]);
-    return { id: next[0], until: next[1] };
+    const queue = this.waiters.get(owner);
+    if (queue === undefined) return undefined;
+    let looked = 0;
+    for (const [id, { until, endpoint }] of queue) {
+      if (looked++ >= SCAN_LIMIT) return undefined;
+      if (refusing(endpoint)) continue;
+      this.forget(owner, id);
+      return { id, until };
+    }
+    return undefined;
   }
 
   /** Parked attempts remembered for `owner` now (tests). */
