@@ -133,7 +133,6 @@ describe("slow lane", () => {
     const alice = await createUser(h.db, "alice");
     await createRepo(h.db, await createOrg(h.db, "foo", [alice]), "app");
     await createWebhook(h.db, { type: "TAG_PUSH", key: "foo/app", endpoint: slow.url, author: alice });
-    await h.startWorker();
   });
 
   afterAll(async () => {
@@ -144,7 +143,11 @@ describe("slow lane", () => {
   });
 
   it("holds an endpoint that keeps timing out to the slow lane's in-flight cap", async () => {
+    // Every event is queued before the worker starts, so the first wave's attempts are all due at
+    // once however slow this machine is: with attempts timing out after 400 ms, events published
+    // one by one to a running worker could trickle in too slowly to ever fill the cap.
     for (let i = 0; i < EVENTS; i += 1) await h.publish({ type: "TAG_PUSH", contents: tagPushContents("foo", "app", `t${i}`) });
+    await h.startWorker();
     // The first wave uses the full cap; once enough of it timed out and drained, the slow cap holds.
     await waitUntil(() => count.maxOpen >= MAX_IN_FLIGHT - 1, { what: () => `the full cap used once (${count.maxOpen})` });
     await waitUntil(
