@@ -4,7 +4,7 @@ import path from "node:path";
 import { Type, type Static } from "@sinclair/typebox";
 import { Ajv } from "ajv";
 import proxyaddr from "proxy-addr";
-import { createAddressPolicy } from "@msr-webhooks/delivery/address-policy";
+import { OutboundEnv, outboundSettings } from "@msr-webhooks/delivery/outbound-settings";
 import { isIdShaped } from "@msr-webhooks/db/accounts";
 
 /** Every variable the API reads, with its default (exported for the deployment tests). */
@@ -28,10 +28,7 @@ export const Env = Type.Object({
   API_TOKENS_PER_USER: Type.Integer({ minimum: 1, maximum: 10000, default: 100 }),
   DELIVERY_CONNECT_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 5000 }),
   DELIVERY_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 15000 }),
-  OUTBOUND_ALLOW_CIDRS: Type.String({ default: "" }),
-  OUTBOUND_DENY_CIDRS: Type.String({ default: "" }),
-  // "true": refuse private ranges too (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7, fec0::/10).
-  OUTBOUND_REFUSE_PRIVATE: Type.Union([Type.Literal("true"), Type.Literal("false")], { default: "false" }),
+  ...OutboundEnv,
   // Largest tlsCert accepted (bytes); the request schema's ceiling is 256 KiB.
   WEBHOOK_TLS_CERT_MAX_BYTES: Type.Integer({ minimum: 1024, maximum: 262144, default: 65536 }),
   // How long subscribe/test may wait for an endpoint name's addresses (0: names are not resolved then).
@@ -153,13 +150,6 @@ const INTEGER_KEYS = Object.entries(Env.properties)
   .filter(([, s]) => (s as { type?: string }).type === "integer")
   .map(([k]) => k);
 
-function cidrList(value: string): string[] {
-  return value
-    .split(/[\s,]+/)
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0);
-}
-
 /**
  * TRUST_PROXY: "" (or 0) trusts no proxy; a number trusts that many hops; anything else is a list
  * proxy-addr must accept. "true" is refused: trusting every hop lets any client pick its address.
@@ -168,7 +158,7 @@ function trustProxy(value: string): TrustProxy {
   const trimmed = value.trim();
   if (trimmed === "" || trimmed === "0") return false;
   if (/^\d+$/.test(trimmed)) return Number(trimmed);
-  const list = cidrList(trimmed);
+  const list = trimmed.split(/[\s,]+/).filter((s) => s.length > 0);
   if (list.some((entry) => /^true$/i.test(entry))) {
     throw new ConfigError("invalid configuration: TRUST_PROXY: name the proxies or give a hop count; true would let any client choose its address");
   }
@@ -204,13 +194,7 @@ export function loadConfig(source: Record<string, string | undefined>): ApiConfi
     throw new ConfigError(`invalid configuration: ${problems.join("; ")}`);
   }
   const env = raw as Env;
-  for (const key of ["OUTBOUND_ALLOW_CIDRS", "OUTBOUND_DENY_CIDRS"] as const) {
-    try {
-      createAddressPolicy(key === "OUTBOUND_ALLOW_CIDRS" ? { allow: cidrList(env[key]) } : { deny: cidrList(env[key]) });
-    } catch (err) {
-      throw new ConfigError(`invalid configuration: ${key}: ${err instanceof Error ? err.message : String(err)}`);
-    }
-  }
+  const outbound = outboundSettings(env, (message) => new ConfigError(`invalid configuration: ${message}`));
   return {
     databaseUrl: env.DATABASE_URL,
     redisUrl: env.REDIS_URL,
@@ -227,9 +211,7 @@ export function loadConfig(source: Record<string, string | undefined>): ApiConfi
     delivery: {
       connectTimeoutMs: env.DELIVERY_CONNECT_TIMEOUT_MS,
       totalTimeoutMs: env.DELIVERY_TIMEOUT_MS,
-      allowCidrs: cidrList(env.OUTBOUND_ALLOW_CIDRS),
-      denyCidrs: cidrList(env.OUTBOUND_DENY_CIDRS),
-      refusePrivate: env.OUTBOUND_REFUSE_PRIVATE === "true",
+      ...outbound,
     },
     webhooks: {
       tlsCertMaxBytes: env.WEBHOOK_TLS_CERT_MAX_BYTES,
@@ -237,7 +219,7 @@ export function loadConfig(source: Record<string, string | undefined>): ApiConfi
       testRateLimit: env.WEBHOOK_TEST_RATE_LIMIT,
       testRateWindowMs: env.WEBHOOK_TEST_RATE_WINDOW_MS,
       // Once private addresses are refused, only public ones are reachable: nothing internal to read.
-      responseDetail: env.RESPONSE_DETAIL ?? env.WEBHOOK_TEST_DETAIL ?? (env.OUTBOUND_REFUSE_PRIVATE === "true" ? "everyone" : "admins"),
+      responseDetail: env.RESPONSE_DETAIL ?? env.WEBHOOK_TEST_DETAIL ?? (outbound.refusePrivate ? "everyone" : "admins"),
       perUser: env.WEBHOOKS_PER_USER,
       perKey: env.WEBHOOKS_PER_KEY,
       listPageSize: env.WEBHOOK_LIST_PAGE_SIZE,

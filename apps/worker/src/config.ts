@@ -1,9 +1,9 @@
 // The worker's configuration: read from the environment once, validated with ajv at boot.
 // A bad or missing variable stops the start with a message naming it.
-import { isIP } from "node:net";
 import { availableParallelism } from "node:os";
 import { Type, type Static } from "@sinclair/typebox";
 import { Ajv } from "ajv";
+import { OutboundEnv, outboundSettings } from "@msr-webhooks/delivery/outbound-settings";
 import { DURATION_SOURCE, parseDuration, parseDurationList } from "./shared/duration.js";
 
 const Duration = (defaultValue: string) => Type.String({ pattern: `^${DURATION_SOURCE}$`, default: defaultValue });
@@ -49,10 +49,7 @@ export const Env = Type.Object({
   WORKER_STALLED_INTERVAL_MS: Type.Integer({ minimum: 500, default: 30000 }),
   WORKER_MAX_STALLED_COUNT: Type.Integer({ minimum: 0, default: 3 }),
   SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, default: 25000 }),
-  OUTBOUND_ALLOW_CIDRS: Type.String({ default: "" }),
-  OUTBOUND_DENY_CIDRS: Type.String({ default: "" }),
-  // "true": refuse private ranges too (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7, fec0::/10).
-  OUTBOUND_REFUSE_PRIVATE: Type.Union([Type.Literal("true"), Type.Literal("false")], { default: "false" }),
+  ...OutboundEnv,
   // TLS contexts (with keep-alive agents) kept per thread for endpoints' own tlsCert; the least recently used goes.
   TLS_AGENT_CACHE_SIZE: Type.Integer({ minimum: 1, maximum: 100000, default: 256 }),
   // Per-endpoint isolation (endpoint = URL origin), shared by every worker through Redis.
@@ -145,23 +142,6 @@ export interface WorkerConfig {
 
 export class ConfigError extends Error {}
 
-function cidrList(name: string, value: string): string[] {
-  const entries = value
-    .split(/[\s,]+/)
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0);
-  for (const entry of entries) {
-    const [address = "", prefix, extra] = entry.split("/");
-    const family = isIP(address);
-    const bits = family === 4 ? 32 : 128;
-    const validPrefix = prefix !== undefined && /^\d{1,3}$/.test(prefix) && Number(prefix) <= bits;
-    if (family === 0 || !validPrefix || extra !== undefined) {
-      throw new ConfigError(`invalid configuration: ${name}: "${entry}" is not a CIDR (e.g. 10.0.0.0/8 or fd00::/8)`);
-    }
-  }
-  return entries;
-}
-
 function duration(name: string, value: string, minimumMs = 0): number {
   const ms = parseDuration(value);
   if (ms === null) throw new ConfigError(`invalid configuration: ${name}: "${value}" is not a duration`);
@@ -214,9 +194,7 @@ export function loadConfig(source: Record<string, string | undefined>): WorkerCo
     delivery: {
       connectTimeoutMs: env.DELIVERY_CONNECT_TIMEOUT_MS,
       totalTimeoutMs: env.DELIVERY_TIMEOUT_MS,
-      allowCidrs: cidrList("OUTBOUND_ALLOW_CIDRS", env.OUTBOUND_ALLOW_CIDRS),
-      denyCidrs: cidrList("OUTBOUND_DENY_CIDRS", env.OUTBOUND_DENY_CIDRS),
-      refusePrivate: env.OUTBOUND_REFUSE_PRIVATE === "true",
+      ...outboundSettings(env, (message) => new ConfigError(`invalid configuration: ${message}`)),
       tlsContextCacheSize: env.TLS_AGENT_CACHE_SIZE,
     },
     autoDisableAfterMs: duration("AUTO_DISABLE_AFTER", env.AUTO_DISABLE_AFTER),
