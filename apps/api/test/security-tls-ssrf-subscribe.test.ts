@@ -3,11 +3,10 @@
 // instead of being accepted and failing at every delivery: literal addresses, and names whose lookup
 // answers such an address. The lookup is bounded (WEBHOOK_ENDPOINT_DNS_TIMEOUT_MS) and a name that does
 // not resolve in time, or at all, is accepted (its deliveries are checked again). No traffic is sent.
-import dns from "node:dns";
 import http from "node:http";
 import { networkInterfaces } from "node:os";
-import type { LookupAddress, LookupOptions } from "node:dns";
-import type { AddressInfo, LookupFunction } from "node:net";
+import type { AddressInfo } from "node:net";
+import { fakeDns } from "@msr-webhooks/testing/dns";
 import { ADMIN, as, createTestContext, type TestContext } from "./support/test-context.js";
 
 const RECORDS: Record<string, string[]> = {
@@ -20,21 +19,7 @@ const RECORDS: Record<string, string[]> = {
 };
 
 /** Test DNS: the records above, a name that never answers, the system's localhost, and NXDOMAIN for the rest. */
-const lookup: LookupFunction = (hostname, options, callback) => {
-  if (hostname === "hang.test") return;
-  if (hostname === "localhost") {
-    (dns.lookup as LookupFunction)(hostname, options, callback);
-    return;
-  }
-  const addresses = RECORDS[hostname];
-  if (!addresses) {
-    callback(Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: "ENOTFOUND" }), "", 0);
-    return;
-  }
-  const all: LookupAddress[] = addresses.map((address) => ({ address, family: address.includes(":") ? 6 : 4 }));
-  if ((options as LookupOptions).all) (callback as (e: null, a: LookupAddress[]) => void)(null, all);
-  else callback(null, all[0]!.address, all[0]!.family);
-};
+const { lookup } = fakeDns(RECORDS, { hang: ["hang.test"], passthrough: ["localhost"] });
 
 const ownAddress = Object.values(networkInterfaces())
   .flatMap((list) => list ?? [])

@@ -1,24 +1,9 @@
 // The outbound address policy: spec defaults, operator lists, and a lookup that never hands out a refused address.
-import type { LookupAddress, LookupOptions } from "node:dns";
+import type { LookupAddress } from "node:dns";
 import type { LookupFunction } from "node:net";
+import { fakeDns } from "@msr-webhooks/testing/dns";
 import { BlockedAddressError, createAddressPolicy } from "../src/address-policy.js";
 
-/** A DNS stand-in: each hostname resolves to the listed addresses, and counts its lookups. */
-function fakeDns(records: Record<string, string[]>) {
-  const calls: string[] = [];
-  const lookup = ((hostname: string, options: LookupOptions, callback: (...args: unknown[]) => void) => {
-    calls.push(hostname);
-    const addresses = records[hostname];
-    if (!addresses) {
-      callback(Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: "ENOTFOUND" }));
-      return;
-    }
-    const all = addresses.map((address) => ({ address, family: address.includes(":") ? 6 : 4 }));
-    if (options.all) callback(null, all);
-    else callback(null, all[0]!.address, all[0]!.family);
-  }) as LookupFunction;
-  return { lookup, calls };
-}
 
 function resolve(lookup: LookupFunction, hostname: string, all: boolean) {
   return new Promise<{ error: NodeJS.ErrnoException | null; address: unknown; family?: number }>((done) =>

@@ -1,7 +1,6 @@
 // Subscribe-time screening: literal hosts judged at once, names through the policy-wrapped lookup within a
 // bound; only a definite refusal refuses, and a name's refusal does not repeat its addresses.
-import type { LookupAddress, LookupOptions } from "node:dns";
-import type { LookupFunction } from "node:net";
+import { fakeDns } from "@msr-webhooks/testing/dns";
 import { createAddressPolicy } from "../src/address-policy.js";
 import { createEndpointScreen } from "../src/endpoint-screen.js";
 
@@ -11,17 +10,7 @@ const RECORDS: Record<string, string[]> = {
   "public.test": ["203.0.113.5"],
 };
 
-const lookup: LookupFunction = (hostname, options, callback) => {
-  if (hostname === "hang.test") return;
-  const addresses = RECORDS[hostname];
-  if (!addresses) {
-    callback(Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: "ENOTFOUND" }), "", 0);
-    return;
-  }
-  const all: LookupAddress[] = addresses.map((address) => ({ address, family: address.includes(":") ? 6 : 4 }));
-  if ((options as LookupOptions).all) (callback as (e: null, a: LookupAddress[]) => void)(null, all);
-  else callback(null, all[0]!.address, all[0]!.family);
-};
+const { lookup } = fakeDns(RECORDS, { hang: ["hang.test"] });
 
 const policy = createAddressPolicy({ localAddresses: () => [] });
 const screen = createEndpointScreen({ policy, lookup, lookupTimeoutMs: 200 });
