@@ -1,5 +1,5 @@
-// Account lookups shared by the API and the worker. Names and ids are separate ways in: a name is
-// never shaped like an id (isIdShaped), so a lookup never has to guess which one it was given.
+// Account lookups, used by the API only (the worker never looks accounts up). Names and ids are
+// separate ways in: a name is never shaped like an id (isIdShaped), so a lookup never has to guess which one it was given.
 import type { Account, PrismaClient, Repository } from "../generated/client/index.js";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

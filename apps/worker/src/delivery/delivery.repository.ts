@@ -131,14 +131,10 @@ export class DeliveryRepository {
     return count === 1;
   }
 
-  /** Moves an open delivery's next attempt (the endpoint said "not now"): no attempt is spent. */
-  async postpone(deliveryId: string, retryAt: Date, now: Date): Promise<void> {
-    await this.sql.execute(Prisma.sql`
-      UPDATE "Delivery" AS d SET "nextAttemptAt" = ${retryAt}::timestamptz, "updatedAt" = ${now}::timestamptz
-       WHERE d.id = ${deliveryId}::uuid AND ${OPEN}`);
-  }
-
-  /** postpone() for many deliveries in one statement (the endpoint gate defers in bursts). */
+  /**
+   * Moves open deliveries' next attempts (the endpoint said "not now"): no attempt is spent. Many in
+   * one statement, as the endpoint gate defers in bursts (DeliveryStore.postpone batches into this).
+   */
   async postponeMany(items: readonly { deliveryId: string; retryAt: Date }[], now: Date): Promise<void> {
     // Sorted, so concurrent batches lock delivery rows in the same order.
     const sorted = [...items].sort((a, b) => (a.deliveryId < b.deliveryId ? -1 : a.deliveryId > b.deliveryId ? 1 : 0));
