@@ -28,6 +28,8 @@ export interface MatchedSubscription {
   namespaceId: string | null;
   repositoryId: string | null;
   authorId: string;
+  /** Where its deliveries go (the endpoint gate's key; fan-out parks deliveries to an endpoint known to refuse). */
+  endpoint: string;
   authorIsAdmin: boolean;
   authorIsActive: boolean;
 }
@@ -69,7 +71,7 @@ export function matchingSubscriptionsSql(queries: readonly MatchQuery[]): Prisma
   return Prisma.sql`
     SELECT q.event_id::text AS "eventId", w.id, w.type, w.key,
            w."namespaceId"::text AS "namespaceId", w."repositoryId"::text AS "repositoryId", w."authorId"::text AS "authorId",
-           a."isAdmin" AS "authorIsAdmin", a."isActive" AS "authorIsActive"
+           w.endpoint, a."isAdmin" AS "authorIsAdmin", a."isActive" AS "authorIsActive"
       FROM jsonb_to_recordset(${json}::jsonb) AS q(event_id uuid, types text[], keys text[], namespace_id uuid, repository_id uuid)
       JOIN "Webhook" AS w ON w.type = ANY(q.types) AND w.key = ANY(q.keys) AND w.inactive = false
                          AND w."namespaceId" IS NOT DISTINCT FROM (CASE WHEN w.key <> '' THEN q.namespace_id END)
