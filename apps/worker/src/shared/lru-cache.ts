@@ -1,30 +1,10 @@
-// A small least-recently-used map: a Map keeps insertion order, so re-inserting on read is enough.
+// The worker's in-memory caches are the `lru-cache` package, always bounded (`max`): no cache here
+// grows with the number of endpoints or events it has seen.
+import { LRUCache } from "lru-cache";
 
-export class LruCache<K, V> {
-  private readonly map = new Map<K, V>();
-
-  constructor(private readonly capacity: number) {
-    if (!(capacity >= 1)) throw new RangeError("capacity must be at least 1");
-  }
-
-  get size(): number {
-    return this.map.size;
-  }
-
-  get(key: K): V | undefined {
-    const value = this.map.get(key);
-    if (value === undefined) return undefined;
-    this.map.delete(key);
-    this.map.set(key, value);
-    return value;
-  }
-
-  set(key: K, value: V): void {
-    this.map.delete(key);
-    this.map.set(key, value);
-    if (this.map.size > this.capacity) {
-      const oldest = this.map.keys().next();
-      if (!oldest.done) this.map.delete(oldest.value);
-    }
+/** An LRUCache bounded to `capacity` entries: the short form for callers that bound by count alone. */
+export class LruCache<K extends NonNullable<unknown>, V extends NonNullable<unknown>> extends LRUCache<K, V> {
+  constructor(capacity: number) {
+    super({ max: capacity });
   }
 }
