@@ -1,17 +1,11 @@
 // The small HTTP server of a process that has no web framework (the worker): GET /healthz,
-// GET /readyz and GET /metrics on their own port, with the same answers as the API's. Plain
-// node:http; errors use MSR's body ({"errors":[{code,message}]}) like the API's.
-import { createHash, timingSafeEqual } from "node:crypto";
+// GET /readyz and GET /metrics on their own port. The answers are ops-answer.ts's, the same as the
+// API's; this file adds only what a bare node:http server needs (404, 405, timeouts, errors).
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { LIVE_BODY, readinessStatus, type Readiness } from "./health.js";
-import { METRICS_CONTENT_TYPE, type Metrics } from "./metrics.js";
+import { errorAnswer, isOpsPath, opsAnswer, type OpsAnswer, type OpsEndpoints } from "./ops-answer.js";
 
-export interface OpsServerOptions {
-  readiness(): Promise<Readiness>;
-  metrics: Pick<Metrics, "text">;
-  /** When set, /metrics needs `Authorization: Bearer <metricsToken>`. */
-  metricsToken?: string | undefined;
+export interface OpsServerOptions extends OpsEndpoints {
   /** Told about a handler that threw (the answer is then a 500). */
   onError?: (err: unknown) => void;
 }
@@ -23,58 +17,22 @@ export interface RunningOpsServer {
   close(): Promise<void>;
 }
 
-const PATHS = new Set(["/healthz", "/readyz", "/metrics"]);
-
-const digest = (s: string): Buffer => createHash("sha256").update(s).digest();
-
-function bearerMatches(header: string | undefined, token: string): boolean {
-  const given = /^Bearer\s+(\S+)\s*$/i.exec(header ?? "")?.[1];
-  return given !== undefined && timingSafeEqual(digest(given), digest(token));
-}
-
-function json(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    "Content-Type": "application/json; charset=utf-8",
-    "Content-Length": Buffer.byteLength(text),
-    "Cache-Control": "no-store",
-    ...headers,
-  });
-  res.end(text);
-}
-
-function error(res: http.ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
-  json(res, status, { errors: [{ code, message }] }, headers);
+function send(res: http.ServerResponse, answer: OpsAnswer): void {
+  res.writeHead(answer.status, { ...answer.headers, "Content-Length": Buffer.byteLength(answer.body) });
+  res.end(answer.body);
 }
 
 async function handle(options: OpsServerOptions, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const path = new URL(req.url ?? "/", "http://ops").pathname;
-  if (!PATHS.has(path)) {
-    error(res, 404, "NOT_FOUND", `no such endpoint: ${req.method ?? "GET"} ${path}`);
+  if (!isOpsPath(path)) {
+    send(res, errorAnswer(404, "NOT_FOUND", `no such endpoint: ${req.method ?? "GET"} ${path}`));
     return;
   }
   if (req.method !== "GET" && req.method !== "HEAD") {
-    error(res, 405, "NOT_ALLOWED", `${req.method ?? ""} is not allowed here; allowed: GET, HEAD`, { Allow: "GET, HEAD" });
+    send(res, errorAnswer(405, "NOT_ALLOWED", `${req.method ?? ""} is not allowed here; allowed: GET, HEAD`, { Allow: "GET, HEAD" }));
     return;
   }
-  if (path === "/healthz") {
-    json(res, 200, LIVE_BODY);
-    return;
-  }
-  if (path === "/readyz") {
-    const readiness = await options.readiness();
-    json(res, readinessStatus(readiness), readiness);
-    return;
-  }
-  if (options.metricsToken !== undefined && !bearerMatches(req.headers.authorization, options.metricsToken)) {
-    error(res, 401, "NOT_AUTHENTICATED", "GET /metrics needs Authorization: Bearer <METRICS_TOKEN>", {
-      "WWW-Authenticate": 'Bearer realm="msr-webhooks metrics"',
-    });
-    return;
-  }
-  const text = await options.metrics.text();
-  res.writeHead(200, { "Content-Type": METRICS_CONTENT_TYPE, "Content-Length": Buffer.byteLength(text), "Cache-Control": "no-store" });
-  res.end(text);
+  send(res, await opsAnswer(options, path, req.headers.authorization));
 }
 
 export function createOpsServer(options: OpsServerOptions): http.Server {
@@ -84,7 +42,7 @@ export function createOpsServer(options: OpsServerOptions): http.Server {
     handle(options, req, res).catch((err: unknown) => {
       options.onError?.(err);
       if (res.headersSent) res.destroy();
-      else error(res, 500, "INTERNAL_ERROR", "internal error");
+      else send(res, errorAnswer(500, "INTERNAL_ERROR", "internal error"));
     });
   });
   server.requestTimeout = 10_000;

@@ -2,10 +2,10 @@
 // turns each manifest push / pull / delete into MANIFEST_* and TAG_* events with the image's
 // platform, creates a pushed repository the service does not know (with its REPO_CREATED), and
 // stores it all once per registry event id, however often the registry resends it.
-import { createHash, timingSafeEqual } from "node:crypto";
 import type { PrismaClient } from "@msr-webhooks/db/client";
 import { validateEventInput } from "@msr-webhooks/events/validate";
 import { eventTypeLabel, type Metrics } from "@msr-webhooks/observability/metrics";
+import { bearerMatches } from "@msr-webhooks/observability/bearer";
 import type { Logger } from "winston";
 import { ApiError } from "../errors.js";
 import {
@@ -44,8 +44,6 @@ export interface DistributionServiceDeps {
 
 const NO_PLATFORM: Platform = { os: "", architecture: "" };
 
-const sha256 = (s: string): Buffer => createHash("sha256").update(s).digest();
-
 export class DistributionService {
   constructor(private readonly deps: DistributionServiceDeps) {}
 
@@ -55,9 +53,7 @@ export class DistributionService {
     if (expected === undefined) {
       throw new ApiError("NOT_AUTHORIZED", "registry notifications are disabled: REGISTRY_NOTIFICATION_TOKEN is not set");
     }
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? "");
-    // Compared as hashes: constant time whatever the lengths.
-    if (!m?.[1] || !timingSafeEqual(sha256(m[1]), sha256(expected))) {
+    if (!bearerMatches(authorization, expected)) {
       throw new ApiError("NOT_AUTHENTICATED", "a registry notification needs Authorization: Bearer <token>", undefined, {
         "WWW-Authenticate": 'Bearer realm="msr-webhooks registry notifications"',
       });
