@@ -5,12 +5,13 @@ import { Type, type Static } from "@sinclair/typebox";
 import { Ajv } from "ajv";
 import proxyaddr from "proxy-addr";
 import { OutboundEnv, outboundSettings } from "@msr-webhooks/delivery/outbound-settings";
+import { keyPrefix, RedisEnv, redisSettings, type RedisSettings } from "@msr-webhooks/queue/redis-settings";
 import { isIdShaped } from "@msr-webhooks/db/accounts";
 
 /** Every variable the API reads, with its default (exported for the deployment tests). */
 export const Env = Type.Object({
   DATABASE_URL: Type.String({ pattern: "^postgres(ql)?://" }),
-  REDIS_URL: Type.String({ pattern: "^rediss?://" }),
+  ...RedisEnv,
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
   HOST: Type.String({ minLength: 1, default: "0.0.0.0" }),
   REGISTRY_HOST: Type.String({ minLength: 1, default: "localhost:5000" }),
@@ -84,7 +85,8 @@ export type Env = Static<typeof Env>;
 
 export interface ApiConfig {
   databaseUrl: string;
-  redisUrl: string;
+  /** One Redis node or a Redis Cluster (REDIS_URL / REDIS_CLUSTER_NODES). */
+  redis: RedisSettings;
   port: number;
   host: string;
   registryHost: string;
@@ -194,15 +196,16 @@ export function loadConfig(source: Record<string, string | undefined>): ApiConfi
     throw new ConfigError(`invalid configuration: ${problems.join("; ")}`);
   }
   const env = raw as Env;
+  const redis = redisSettings(env, (message) => new ConfigError(`invalid configuration: ${message}`));
   const outbound = outboundSettings(env, (message) => new ConfigError(`invalid configuration: ${message}`));
   return {
     databaseUrl: env.DATABASE_URL,
-    redisUrl: env.REDIS_URL,
+    redis,
     port: env.PORT,
     host: env.HOST,
     registryHost: env.REGISTRY_HOST,
     admin: { username: adminUsername(env.MSR_ADMIN_USERNAME), password: env.MSR_ADMIN_PASSWORD },
-    queuePrefix: env.QUEUE_PREFIX,
+    queuePrefix: keyPrefix(env.QUEUE_PREFIX, redis),
     logLevel: env.LOG_LEVEL,
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
     dbPoolSize: env.DB_POOL_SIZE,

@@ -86,10 +86,10 @@ export function buildDeps(
   overrides: ApiDepsOverrides = {},
 ): ApiDeps {
   const db = createPrisma({ url: config.databaseUrl, poolSize: config.dbPoolSize });
-  const redis = createRedis(config.redisUrl);
+  const redis = createRedis(config.redis);
   const queueSet = createQueues(redis, { prefix: config.queuePrefix });
   // Its own connection: a sign-in must not wait on Redis (the queues' connection waits forever).
-  const limiterRedis = createRedis(config.redisUrl, { maxRetriesPerRequest: 1, commandTimeout: 500 });
+  const limiterRedis = createRedis(config.redis, { maxRetriesPerRequest: 1, commandTimeout: 500 });
   limiterRedis.on("error", () => undefined);
   const queues = [queueSet.ingest, queueSet.fanout, queueSet.delivery, queueSet.maintenance];
   for (const queue of queues) {

@@ -67,7 +67,7 @@ describe("the logger", () => {
   it("takes its level from LOG_LEVEL and tags every line with service=api", async () => {
     const config = loadConfig({
       DATABASE_URL: ctx.database.url,
-      REDIS_URL: ctx.config.redisUrl,
+      REDIS_URL: ctx.config.redis.url ?? "",
       QUEUE_PREFIX: ctx.queuePrefix,
       LOG_LEVEL: "warn",
     });

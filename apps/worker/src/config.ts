@@ -4,6 +4,7 @@ import { availableParallelism } from "node:os";
 import { Type, type Static } from "@sinclair/typebox";
 import { Ajv } from "ajv";
 import { OutboundEnv, outboundSettings } from "@msr-webhooks/delivery/outbound-settings";
+import { keyPrefix, RedisEnv, redisSettings, type RedisSettings } from "@msr-webhooks/queue/redis-settings";
 import { DURATION_SOURCE, parseDuration, parseDurationList } from "./shared/duration.js";
 
 const Duration = (defaultValue: string) => Type.String({ pattern: `^${DURATION_SOURCE}$`, default: defaultValue });
@@ -11,7 +12,7 @@ const Duration = (defaultValue: string) => Type.String({ pattern: `^${DURATION_S
 /** Every variable the worker reads, with its default (exported for the deployment tests). */
 export const Env = Type.Object({
   DATABASE_URL: Type.String({ pattern: "^postgres(ql)?://" }),
-  REDIS_URL: Type.String({ pattern: "^rediss?://" }),
+  ...RedisEnv,
   QUEUE_PREFIX: Type.String({ pattern: "^[A-Za-z0-9_-]+$", default: "msrwh" }),
   LOG_LEVEL: Type.Union(
     ["error", "warn", "info", "http", "verbose", "debug", "silly"].map((l) => Type.Literal(l)),
@@ -94,7 +95,8 @@ export interface RetryPolicy {
 
 export interface WorkerConfig {
   databaseUrl: string;
-  redisUrl: string;
+  /** One Redis node or a Redis Cluster (REDIS_URL / REDIS_CLUSTER_NODES). */
+  redis: RedisSettings;
   queuePrefix: string;
   logLevel: string;
   dbPoolSize: number;
@@ -172,10 +174,11 @@ export function loadConfig(source: Record<string, string | undefined>): WorkerCo
   if (scheduleMs === null) {
     throw new ConfigError(`invalid configuration: RETRY_SCHEDULE: "${env.RETRY_SCHEDULE}" is not a list of durations`);
   }
+  const redis = redisSettings(env, (message) => new ConfigError(`invalid configuration: ${message}`));
   return {
     databaseUrl: env.DATABASE_URL,
-    redisUrl: env.REDIS_URL,
-    queuePrefix: env.QUEUE_PREFIX,
+    redis,
+    queuePrefix: keyPrefix(env.QUEUE_PREFIX, redis),
     logLevel: env.LOG_LEVEL,
     dbPoolSize: env.DB_POOL_SIZE,
     dbBatchLingerMs: env.DB_BATCH_LINGER_MS,

@@ -69,7 +69,7 @@ export function buildDeps(config: WorkerConfig, overrides: DepsOverrides = {}): 
   const log = overrides.log ?? createLogger(config.logLevel, "worker");
   const sql = createSqlPool(config.databaseUrl, config.dbPoolSize);
   let prisma: PrismaClient | undefined;
-  const redis = createRedis(config.redisUrl);
+  const redis = createRedis(config.redis);
   const queues = createQueues(redis, { prefix: config.queuePrefix });
   const userAgent = `${PRODUCT}/${VERSION}`;
   const client = createDeliveryClient({
