@@ -66,6 +66,19 @@ ensure_registry_tools() {
   fi
 }
 
+# The Redis Cluster test starts redis-server nodes of its own and joins them with redis-cli (even
+# where the shared Redis runs elsewhere); the PgBouncer test runs Debian's pgbouncer.
+ensure_pool_tools() {
+  local missing=()
+  { command -v redis-server && command -v redis-cli; } >/dev/null 2>&1 || missing+=(redis-server redis-tools)
+  { command -v pgbouncer || [ -x /usr/sbin/pgbouncer ]; } >/dev/null 2>&1 || missing+=(pgbouncer)
+  if [ "${#missing[@]}" -gt 0 ]; then
+    log "installing ${missing[*]}"
+    apt_install "${missing[@]}"
+  fi
+}
+
 ensure_redis
 ensure_postgres
 ensure_registry_tools
+ensure_pool_tools
