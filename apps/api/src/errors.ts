@@ -102,3 +102,8 @@ export function signedIn<P>(principal: P | null): P {
 export function isUniqueViolation(err: unknown): boolean {
   return typeof err === "object" && err !== null && (err as { code?: unknown }).code === "P2002";
 }
+
+/** Prisma's "record to update or delete does not exist" (the row went away between read and write). */
+export function isNotFound(err: unknown): boolean {
+  return typeof err === "object" && err !== null && (err as { code?: unknown }).code === "P2025";
+}

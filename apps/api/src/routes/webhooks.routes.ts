@@ -19,9 +19,10 @@ import {
   WebhookPageQuery,
   WebhookSchema,
 } from "../schemas/webhook.schemas.js";
-import { RepositorySchema, repositoryView } from "../schemas/repository.schemas.js";
+import { RepositorySchema } from "../schemas/repository.schemas.js";
 import type { Services } from "../services/services.js";
 import type { WebhookPage } from "../services/webhooks.service.js";
+import { presentRepository } from "../presenters/repository.presenter.js";
 
 const TAGS = ["webhooks"];
 
@@ -191,7 +192,7 @@ export function webhookRoutes(services: Services): RouteSpec[] {
         // DTR routes this path to GetRepository (reponame "webhooks"); the namespace listing only
         // answers when no such repository is visible to the caller, so a private one stays hidden.
         const repository = await services.access.findReadableRepository(caller, params.namespace, "webhooks");
-        if (repository !== null) return { status: 200, body: repositoryView(repository.repo) };
+        if (repository !== null) return { status: 200, body: presentRepository(repository.repo) };
         return pageResponse(await webhooks.listForNamespace(caller, params.namespace, query));
       },
     }),

@@ -1,9 +1,7 @@
 // TypeBox schemas of the eNZi-style account endpoints (/enzi/v0/accounts, organization members):
 // request bodies, path/query parameters and the response objects.
 import { Type, type Static, type TSchema } from "@sinclair/typebox";
-import type { Account } from "@msr-webhooks/db/client";
 import { NAME_COMPONENT_PATTERN } from "@msr-webhooks/events/access";
-import { formatGoTime } from "@msr-webhooks/events/go-time";
 
 const NAME_BODY = NAME_COMPONENT_PATTERN.slice(1, -1);
 const UUID_BODY = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}";
@@ -123,19 +121,3 @@ export const OrgMembershipSchema = Type.Object(
 export type OrgMembershipView = Static<typeof OrgMembershipSchema>;
 
 export const OrgMemberList = Paged("members", OrgMembershipSchema, "OrgMemberList");
-
-export function accountView(a: Account): AccountView {
-  return {
-    id: a.id,
-    name: a.name,
-    fullName: a.fullName,
-    isOrg: a.isOrg,
-    isAdmin: a.isAdmin,
-    isActive: a.isActive,
-    createdAt: formatGoTime(a.createdAt),
-  };
-}
-
-export function orgMembershipView(user: Account, isOwner: boolean): OrgMembershipView {
-  return { member: accountView(user), isAdmin: isOwner, isOwner };
-}

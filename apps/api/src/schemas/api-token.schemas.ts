@@ -2,8 +2,6 @@
 // has them: responses.APIToken, responses.NewAPIToken (the same with the secret, shown once),
 // forms.CreateAPIToken and forms.UpdateAPIToken, plus DTR's paging query.
 import { Type, type Static } from "@sinclair/typebox";
-import type { ApiToken } from "@msr-webhooks/db/client";
-import { formatGoTime } from "@msr-webhooks/events/go-time";
 import { accountName, SafeText } from "./account.schemas.js";
 
 const TokenRole = Type.Unsafe<"user" | "producer">({
@@ -88,16 +86,3 @@ export type UpdateApiTokenInput = Static<typeof UpdateApiTokenBody>;
 export const TokenParams = Type.Object({
   hashedToken: Type.String({ format: "uuid", description: "The token's hashedToken." }),
 });
-
-export function tokenView(t: ApiToken): ApiTokenView {
-  return {
-    hashedToken: t.id,
-    tokenLabel: t.label,
-    isActive: t.isActive,
-    lastUsed: formatGoTime(t.lastUsedAt),
-    createdAt: formatGoTime(t.createdAt),
-    generatedBy: GENERATED_BY,
-    creatorUa: t.creatorUa,
-    role: t.role === "producer" ? "producer" : "user",
-  };
-}

@@ -2,10 +2,8 @@
 // repositories and namespaces). The repository object is the events package's own schema, so
 // the API response and the REPO_EVENT `data` cannot differ.
 import { Type, type Static } from "@sinclair/typebox";
-import type { RepositoryWithNamespace } from "@msr-webhooks/db/accounts";
 import { NAME_COMPONENT_PATTERN } from "@msr-webhooks/events/access";
-import { REPOSITORY_OBJECT_SCHEMA, type RepoEventContents, type RepositoryObject } from "@msr-webhooks/events/schemas";
-import type { RepoEventKind } from "@msr-webhooks/events/types";
+import { REPOSITORY_OBJECT_SCHEMA, type RepositoryObject } from "@msr-webhooks/events/schemas";
 import { AccountName, SafeText } from "./account.schemas.js";
 import { TeamRef, TeamSchema } from "./team.schemas.js";
 
@@ -92,29 +90,3 @@ export const NamespaceTeamAccessList = Type.Object(
   { namespace: Type.String({ description: "The namespace's name." }), teamAccessList: Type.Array(TeamGrant) },
   { additionalProperties: false, title: "NamespaceTeamAccessList" },
 );
-
-export function repositoryView(r: RepositoryWithNamespace): RepositoryView {
-  return {
-    id: r.id,
-    namespace: r.namespace.name,
-    namespaceType: r.namespace.isOrg ? "organization" : "user",
-    name: r.name,
-    shortDescription: r.shortDescription,
-    longDescription: r.longDescription,
-    visibility: r.visibility === "private" ? "private" : "public",
-    scanOnPush: r.scanOnPush,
-    immutableTags: r.immutableTags,
-    enableManifestLists: r.enableManifestLists,
-    pulls: r.pulls,
-    pushes: r.pushes,
-    tagLimit: r.tagLimit,
-  };
-}
-
-/** The contents of the REPO_EVENT a repository change emits (`data` is {} on delete). */
-export function repoEventContents(kind: RepoEventKind, author: string, r: RepositoryWithNamespace): RepoEventContents {
-  const common = { namespace: r.namespace.name, repository: r.name, author };
-  return kind === "REPO_DELETED"
-    ? { ...common, event: kind, data: {} }
-    : { ...common, event: kind, data: repositoryView(r) };
-}

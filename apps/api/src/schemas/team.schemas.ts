@@ -1,9 +1,9 @@
 // TypeBox schemas of the team endpoints (/enzi/v0/accounts/{org}/teams...): bodies, parameters
 // and the team and team-membership objects.
 import { Type, type Static } from "@sinclair/typebox";
-import type { Account, Team } from "@msr-webhooks/db/client";
+import type { Team } from "@msr-webhooks/db/client";
 import { NAME_COMPONENT_PATTERN } from "@msr-webhooks/events/access";
-import { AccountRef, AccountSchema, Paged, SafeText, accountView } from "./account.schemas.js";
+import { AccountRef, AccountSchema, Paged, SafeText } from "./account.schemas.js";
 
 const NAME_BODY = NAME_COMPONENT_PATTERN.slice(1, -1);
 const UUID_BODY = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}";
@@ -82,11 +82,3 @@ export type TeamMembershipView = Static<typeof TeamMembershipSchema>;
 export const TeamMemberList = Paged("members", TeamMembershipSchema, "TeamMemberList");
 
 export type TeamWithCount = Team & { _count: { members: number } };
-
-export function teamView(t: TeamWithCount): TeamView {
-  return { id: t.id, orgID: t.orgId, name: t.name, description: t.description, membersCount: t._count.members };
-}
-
-export function teamMembershipView(user: Account): TeamMembershipView {
-  return { member: accountView(user), isAdmin: false };
-}

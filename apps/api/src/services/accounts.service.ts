@@ -9,8 +9,6 @@ import type { AuthService } from "../identity/auth.service.js";
 import type { Principal } from "../identity/principal.js";
 import { hashSecret } from "../identity/secret-hash.js";
 import {
-  accountView,
-  orgMembershipView,
   type AccountFilter,
   type AccountView,
   type CreateAccountInput,
@@ -19,8 +17,9 @@ import {
   type PageParams,
   type UpdateAccountInput,
 } from "../schemas/account.schemas.js";
-import { repoEventContents } from "../schemas/repository.schemas.js";
 import type { EventRecorder } from "./event-recorder.service.js";
+import { presentAccount, presentOrgMembership } from "../presenters/account.presenter.js";
+import { repoEventContents } from "../presenters/repository.presenter.js";
 
 export const DEFAULT_PAGE_SIZE = 100;
 const MIN_PASSWORD = 8;
@@ -142,7 +141,7 @@ export class AccountsService {
           ...(isOrg ? { members: { create: { userId: principal.id, isOwner: true } } } : {}),
         },
       });
-      return accountView(created);
+      return presentAccount(created);
     } catch (err) {
       if (isUniqueViolation(err)) throw accountExists(input.name);
       throw err;
@@ -160,11 +159,11 @@ export class AccountsService {
     if (query.start !== undefined) and.push({ name: { gte: query.start } });
     const rows = await this.db.account.findMany({ where: { AND: and }, orderBy: { name: "asc" }, take: limit + 1 });
     const page = pageOf(rows, limit, (a) => a.name);
-    return { accounts: page.items.map(accountView), nextPageStart: page.nextPageStart };
+    return { accounts: page.items.map(presentAccount), nextPageStart: page.nextPageStart };
   }
 
   async get(ref: string): Promise<AccountView> {
-    return accountView(await this.find(ref));
+    return presentAccount(await this.find(ref));
   }
 
   /**
@@ -196,7 +195,7 @@ export class AccountsService {
     const updated = await this.db.account.update({ where: { id: account.id }, data });
     // Signed-in principals are cached with their admin flag and activity.
     if (roleChanged) await this.auth.invalidate();
-    return accountView(updated);
+    return presentAccount(updated);
   }
 
   /**
@@ -231,7 +230,7 @@ export class AccountsService {
       take: limit + 1,
     });
     const result = pageOf(rows, limit, (m) => m.user.name);
-    return { members: result.items.map((m) => orgMembershipView(m.user, m.isOwner)), nextPageStart: result.nextPageStart };
+    return { members: result.items.map((m) => presentOrgMembership(m.user, m.isOwner)), nextPageStart: result.nextPageStart };
   }
 
   /** Adds the user to the organization, or changes their ownership (absent flags keep it). */
@@ -248,7 +247,7 @@ export class AccountsService {
       update: owner === undefined ? {} : { isOwner: owner },
       create: { orgId: org.id, userId: user.id, isOwner: owner ?? false },
     });
-    return orgMembershipView(user, m.isOwner);
+    return presentOrgMembership(user, m.isOwner);
   }
 
   /** Managers remove anyone; a member may leave. Team memberships in the organization go too. */

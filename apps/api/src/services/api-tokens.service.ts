@@ -12,13 +12,13 @@ import type { Principal } from "../identity/principal.js";
 import { hashSecret } from "../identity/secret-hash.js";
 import {
   CREATOR_UA_MAX,
-  tokenView,
   type ApiTokenView,
   type CreateApiTokenInput,
   type ListApiTokensInput,
   type NewApiTokenView,
   type UpdateApiTokenInput,
 } from "../schemas/api-token.schemas.js";
+import { presentApiToken } from "../presenters/api-token.presenter.js";
 
 export interface ApiTokenLimits {
   /** API_TOKENS_PER_USER: tokens one user may hold (active or not). */
@@ -80,7 +80,7 @@ export class ApiTokensService {
         },
       });
     }, TRANSACTION_OPTIONS);
-    return { ...tokenView(row), token: t.token };
+    return { ...presentApiToken(row), token: t.token };
   }
 
   /** The owner's tokens, oldest first, one page at a time (DTR's pageStart / pageSize / count). */
@@ -104,7 +104,7 @@ export class ApiTokensService {
       take: pageSize + 1,
     });
     const page: ApiTokenPage = {
-      tokens: rows.slice(0, pageSize).map(tokenView),
+      tokens: rows.slice(0, pageSize).map(presentApiToken),
       nextPageStart: rows[pageSize]?.id ?? "",
     };
     if (query.count === true) page.total = await this.db.apiToken.count({ where: { accountId: owner.id } });
@@ -112,7 +112,7 @@ export class ApiTokensService {
   }
 
   async get(principal: Principal, id: string): Promise<ApiTokenView> {
-    return tokenView(await this.visible(principal, id));
+    return presentApiToken(await this.visible(principal, id));
   }
 
   /** Relabels and/or (de)activates; a deactivated token is refused at once on every replica. */
@@ -121,14 +121,14 @@ export class ApiTokensService {
     const data: { label?: string; isActive?: boolean } = {};
     if (input.tokenLabel !== undefined) data.label = input.tokenLabel;
     if (input.isActive !== undefined) data.isActive = input.isActive;
-    if (Object.keys(data).length === 0) return tokenView(token);
+    if (Object.keys(data).length === 0) return presentApiToken(token);
     const { count } = await this.db.apiToken.updateMany({ where: { id }, data });
     if (count === 0) throw noSuchToken();
     // Deactivation must hold now, not when a cached sign-in expires.
     if (input.isActive === false && token.isActive) await this.auth.invalidate();
     const row = await this.db.apiToken.findUnique({ where: { id } });
     if (!row) throw noSuchToken();
-    return tokenView(row);
+    return presentApiToken(row);
   }
 
   async remove(principal: Principal, id: string): Promise<void> {

@@ -18,9 +18,9 @@ import {
 import { describePlatforms, type Platform } from "../registry/platforms.js";
 import type { RegistryCache } from "../registry/registry-cache.js";
 import { createRepositoryOnPush } from "../registry/repository-on-push.js";
-import { repoEventContents } from "../schemas/repository.schemas.js";
 import type { DistributionEnvelope, DistributionResult } from "../schemas/event-distribution.schemas.js";
 import type { EventRecorder, NewEvent } from "./event-recorder.service.js";
+import { repoEventContents } from "../presenters/repository.presenter.js";
 
 /** Where platforms come from: the registry's API (RegistryClient). */
 export interface PlatformSource {

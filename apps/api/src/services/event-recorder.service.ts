@@ -6,6 +6,7 @@
 import { randomUUID } from "node:crypto";
 import type { Queue } from "bullmq";
 import type { PrismaClient, Prisma } from "@msr-webhooks/db/client";
+import { pgText, pgValue } from "@msr-webhooks/db/db-text";
 import { locationOf, scopeOf } from "@msr-webhooks/events/envelope";
 import { formatGoTime, nowGoTime } from "@msr-webhooks/events/go-time";
 import type { EventType } from "@msr-webhooks/events/types";
@@ -68,7 +69,7 @@ export class EventRecorder {
    * with the events); the caller calls publish() after the commit.
    */
   async insertMany(tx: Db, input: readonly NewEvent[]): Promise<RecordedEvent[]> {
-    const events = input.map((e) => (e.producerId === undefined ? e : { ...e, producerId: noNul(e.producerId) }));
+    const events = input.map((e) => (e.producerId === undefined ? e : { ...e, producerId: pgText(e.producerId) }));
     const producerIds = [...new Set(events.flatMap((e) => (e.producerId === undefined ? [] : [e.producerId])))];
     const known = new Map<string, string>();
     if (producerIds.length > 0) {
@@ -157,18 +158,6 @@ export class EventRecorder {
   }
 }
 
-// PostgreSQL text and jsonb cannot hold NUL; a producer's free-text field may (as the worker does).
-const noNul = (s: string): string => (s.includes("\u0000") ? s.replaceAll("\u0000", "\uFFFD") : s);
-
-function withoutNul(value: unknown): unknown {
-  if (typeof value === "string") return noNul(value);
-  if (Array.isArray(value)) return value.map(withoutNul);
-  if (typeof value === "object" && value !== null) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [noNul(k), withoutNul(v)]));
-  }
-  return value;
-}
-
 function rowOf(id: string, event: NewEvent): Prisma.EventCreateManyInput {
   const scope = scopeOf(event.type, event.contents);
   const location = event.location ?? locationOf(event.type, event.contents);
@@ -178,12 +167,12 @@ function rowOf(id: string, event: NewEvent): Prisma.EventCreateManyInput {
     id,
     type: event.type,
     source: event.source,
-    producerId: event.producerId === undefined ? null : noNul(event.producerId),
+    producerId: event.producerId === undefined ? null : pgText(event.producerId),
     createdAt: new Date(createdAtText),
     createdAtText,
     // A json column: the text Prisma writes (JSON.stringify, the producer's key order) is what is delivered.
-    contents: withoutNul(event.contents) as Prisma.InputJsonObject,
-    location: location === undefined ? null : noNul(location),
+    contents: pgValue(event.contents) as Prisma.InputJsonObject,
+    location: location === undefined ? null : pgText(location),
     namespace: scope.namespace,
     repository: scope.repository,
   };

@@ -6,12 +6,10 @@ import type { Account, PrismaClient, Prisma } from "@msr-webhooks/db/client";
 import type { RepositoryWithNamespace } from "@msr-webhooks/db/accounts";
 import { atLeast, type AccessLevel } from "@msr-webhooks/db/access";
 import type { RepoEventKind } from "@msr-webhooks/events/types";
-import { ApiError, invalidParameter, isUniqueViolation, noSuchRepository, noSuchTeam, notAuthorized } from "../errors.js";
+import { ApiError, invalidParameter, isNotFound, isUniqueViolation, noSuchRepository, noSuchTeam, notAuthorized } from "../errors.js";
 import type { Principal } from "../identity/principal.js";
 import {
   REPOSITORY_PATH_MAX,
-  repoEventContents,
-  repositoryView,
   type CreateRepositoryInput,
   type GrantLevel,
   type GrantTeamView,
@@ -19,10 +17,12 @@ import {
   type TeamGrantView,
   type UpdateRepositoryInput,
 } from "../schemas/repository.schemas.js";
-import { teamView, type TeamWithCount } from "../schemas/team.schemas.js";
+import type { TeamWithCount } from "../schemas/team.schemas.js";
 import type { AccessService, ReadableRepository } from "./access.service.js";
 import type { EventRecorder } from "./event-recorder.service.js";
 import { findTeamRef } from "./teams.service.js";
+import { presentRepository, repoEventContents } from "../presenters/repository.presenter.js";
+import { presentTeam } from "../presenters/team.presenter.js";
 
 const MUTABLE = [
   "shortDescription",
@@ -41,10 +41,6 @@ type RepositoryGrantsView = { repository: RepositoryView; teamAccessList: TeamGr
 export interface RepositoryPage {
   repositories: RepositoryView[];
   nextPageStart: string;
-}
-
-function isNotFound(err: unknown): boolean {
-  return typeof err === "object" && err !== null && (err as { code?: unknown }).code === "P2025";
 }
 
 const asGrant = (level: string): GrantLevel => (level === "admin" || level === "read-write" ? level : "read-only");
@@ -93,7 +89,7 @@ export class RepositoriesService {
     }
     const repo = { ...created, namespace: ns };
     await this.announce("REPO_CREATED", principal, repo);
-    return repositoryView(repo);
+    return presentRepository(repo);
   }
 
   /** The namespace's repositories the caller may read, by name. */
@@ -113,13 +109,13 @@ export class RepositoriesService {
     const rows = await this.db.repository.findMany({ where, orderBy: { name: "asc" }, take: limit + 1 });
     const next = rows[limit];
     return {
-      repositories: rows.slice(0, limit).map((r) => repositoryView({ ...r, namespace: ns })),
+      repositories: rows.slice(0, limit).map((r) => presentRepository({ ...r, namespace: ns })),
       nextPageStart: next?.name ?? "",
     };
   }
 
   async get(principal: Principal, namespace: string, name: string): Promise<RepositoryView> {
-    return repositoryView((await this.visible(principal, namespace, name)).repo);
+    return presentRepository((await this.visible(principal, namespace, name)).repo);
   }
 
   /** Repository admins change the mutable fields; a change (and only a change) emits REPO_UPDATED. */
@@ -130,7 +126,7 @@ export class RepositoriesService {
       const value = input[field];
       if (value !== undefined && value !== repo[field]) Object.assign(data, { [field]: value });
     }
-    if (Object.keys(data).length === 0) return repositoryView(repo);
+    if (Object.keys(data).length === 0) return presentRepository(repo);
     let updated;
     try {
       updated = await this.db.repository.update({ where: { id: repo.id }, data });
@@ -140,7 +136,7 @@ export class RepositoriesService {
     }
     const after = { ...updated, namespace: repo.namespace };
     await this.announce("REPO_UPDATED", principal, after);
-    return repositoryView(after);
+    return presentRepository(after);
   }
 
   /** Repository admins; the webhooks keyed to the repository (anyone's) go with it, with their delivery logs. */
@@ -207,7 +203,7 @@ export class RepositoriesService {
       create: { namespaceId: ns.id, teamId: team.id, accessLevel },
     });
     const member = await this.memberOf(principal, [team.id]);
-    return { accessLevel, team: { ...teamView(team), clientUserIsMember: member.has(team.id) }, namespace: ns.name };
+    return { accessLevel, team: { ...presentTeam(team), clientUserIsMember: member.has(team.id) }, namespace: ns.name };
   }
 
   async revokeNamespace(principal: Principal, namespace: string, teamRef: string): Promise<void> {
@@ -222,7 +218,7 @@ export class RepositoriesService {
       include: { team: { include: withCount } },
       orderBy: { team: { name: "asc" } },
     });
-    return { repository: repositoryView(repo), teamAccessList: await this.grantViews(principal, grants) };
+    return { repository: presentRepository(repo), teamAccessList: await this.grantViews(principal, grants) };
   }
 
   /** Grants as DTR shows them: each team with clientUserIsMember, the caller's membership. */
@@ -230,7 +226,7 @@ export class RepositoriesService {
     const member = await this.memberOf(principal, grants.map((g) => g.team.id));
     return grants.map((g) => ({
       accessLevel: asGrant(g.accessLevel),
-      team: { ...teamView(g.team), clientUserIsMember: member.has(g.team.id) },
+      team: { ...presentTeam(g.team), clientUserIsMember: member.has(g.team.id) },
     }));
   }
 

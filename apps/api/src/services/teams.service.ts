@@ -8,8 +8,6 @@ import { ApiError, invalidParameter, isUniqueViolation, noSuchTeam } from "../er
 import type { Principal } from "../identity/principal.js";
 import type { PageParams } from "../schemas/account.schemas.js";
 import {
-  teamMembershipView,
-  teamView,
   type CreateTeamInput,
   type TeamMemberInput,
   type TeamMembershipView,
@@ -18,6 +16,7 @@ import {
   type UpdateTeamInput,
 } from "../schemas/team.schemas.js";
 import { DEFAULT_PAGE_SIZE, pageOf, type AccountsService } from "./accounts.service.js";
+import { presentTeam, presentTeamMembership } from "../presenters/team.presenter.js";
 
 const withCount = { _count: { select: { members: true } } } as const;
 
@@ -77,7 +76,7 @@ export class TeamsService {
       take: limit + 1,
     });
     const result = pageOf(rows, limit, (t) => t.name);
-    return { teams: result.items.map(teamView), nextPageStart: result.nextPageStart };
+    return { teams: result.items.map(presentTeam), nextPageStart: result.nextPageStart };
   }
 
   async create(principal: Principal, orgRef: string, input: CreateTeamInput): Promise<TeamView> {
@@ -91,7 +90,7 @@ export class TeamsService {
         data: { id: randomUUID(), orgId: org.id, name: input.name, description: input.description ?? "" },
         include: withCount,
       });
-      return teamView(team);
+      return presentTeam(team);
     } catch (err) {
       if (isUniqueViolation(err)) throw teamExists(org.name, input.name);
       throw err;
@@ -101,7 +100,7 @@ export class TeamsService {
   async get(principal: Principal, orgRef: string, teamRef: string): Promise<TeamView> {
     const org = await this.accounts.findOrg(orgRef);
     await this.accounts.requireViewer(principal, org);
-    return teamView(await this.find(org, teamRef));
+    return presentTeam(await this.find(org, teamRef));
   }
 
   async update(principal: Principal, orgRef: string, teamRef: string, input: UpdateTeamInput): Promise<TeamView> {
@@ -122,7 +121,7 @@ export class TeamsService {
         },
         include: withCount,
       });
-      return teamView(updated);
+      return presentTeam(updated);
     } catch (err) {
       if (isUniqueViolation(err)) throw teamExists(org.name, input.name ?? team.name);
       throw err;
@@ -155,7 +154,7 @@ export class TeamsService {
       take: limit + 1,
     });
     const result = pageOf(rows, limit, (m) => m.user.name);
-    return { members: result.items.map((m) => teamMembershipView(m.user)), nextPageStart: result.nextPageStart };
+    return { members: result.items.map((m) => presentTeamMembership(m.user)), nextPageStart: result.nextPageStart };
   }
 
   /** Adds the user to the team (and to the organization, as a plain member, if not already in it). */
@@ -185,7 +184,7 @@ export class TeamsService {
         create: { teamId: team.id, userId: user.id },
       }),
     ]);
-    return teamMembershipView(user);
+    return presentTeamMembership(user);
   }
 
   /** Managers remove anyone; a member may leave. The organization membership stays. */

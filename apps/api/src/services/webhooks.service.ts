@@ -9,7 +9,7 @@ import { formatGoTime } from "@msr-webhooks/events/go-time";
 import { generateSecret } from "@msr-webhooks/events/signing";
 import type { SubscriptionType } from "@msr-webhooks/events/types";
 import type { Logger } from "winston";
-import { ApiError, invalidParameter, noSuchAccount, noSuchRepository, noSuchWebhook, notAuthorized } from "../errors.js";
+import { ApiError, invalidParameter, isNotFound, noSuchAccount, noSuchRepository, noSuchWebhook, notAuthorized } from "../errors.js";
 import type { Principal } from "../identity/principal.js";
 import type { SecretView } from "../schemas/webhook.schemas.js";
 import type { AccessService } from "./access.service.js";
@@ -68,10 +68,6 @@ function listedBytes(row: Webhook): number {
 }
 
 const ORDER = [{ createdAt: "asc" }, { id: "asc" }] satisfies Prisma.WebhookOrderByWithRelationInput[];
-
-function isNotFound(err: unknown): boolean {
-  return err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2025";
-}
 
 function isForeignKeyViolation(err: unknown): boolean {
   return err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2003";

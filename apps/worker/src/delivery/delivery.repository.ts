@@ -1,7 +1,7 @@
 // SQL of delivery attempts, in batches: load due deliveries (with their webhook and event, in one
 // statement), explain a refused load, and write attempts, deliveries and webhook health at once.
 import { Prisma } from "@msr-webhooks/db/client";
-import { pgJson, pgText } from "../shared/db-text.js";
+import { pgJson, pgText } from "@msr-webhooks/db/db-text";
 import { filterOnly } from "../shared/filter-only.js";
 import type { Sql } from "../shared/sql.js";
 import { aggregateHealth, type HealthSignal } from "./webhook-health.js";

@@ -1,7 +1,7 @@
 // SQL of ingest: store a producer's event (accepted or rejected) once, and the producer-id
 // bookkeeping behind the 24-hour duplicate window.
 import { Prisma } from "@msr-webhooks/db/client";
-import { pgJson } from "../shared/db-text.js";
+import { pgJson } from "@msr-webhooks/db/db-text";
 import type { Sql } from "../shared/sql.js";
 
 export interface NewEventRow {
