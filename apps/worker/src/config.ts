@@ -46,6 +46,8 @@ export const Env = Type.Object({
   RECONCILE_MIN_AGE: Duration("10s"),
   PURGE_INTERVAL: Duration("1h"),
   ENVELOPE_CACHE_SIZE: Type.Integer({ minimum: 1, default: 1000 }),
+  // The registry host as clients see it (the API's too): CloudEvents source and chat message links.
+  REGISTRY_HOST: Type.String({ minLength: 1, default: "localhost:5000" }),
   WORKER_LOCK_DURATION_MS: Type.Integer({ minimum: 1000, default: 30000 }),
   WORKER_STALLED_INTERVAL_MS: Type.Integer({ minimum: 500, default: 30000 }),
   WORKER_MAX_STALLED_COUNT: Type.Integer({ minimum: 0, default: 3 }),
@@ -120,6 +122,8 @@ export interface WorkerConfig {
   autoDisableAfterMs: number;
   producerDedupeWindowMs: number;
   envelopeCacheSize: number;
+  /** REGISTRY_HOST: the CloudEvents source and the link of the chat formats. */
+  registryHost: string;
   maintenance: { retentionMs: number; reconcileIntervalMs: number; reconcileMinAgeMs: number; purgeIntervalMs: number };
   bullmq: { lockDurationMs: number; stalledIntervalMs: number; maxStalledCount: number };
   shutdownGraceMs: number;
@@ -203,6 +207,7 @@ export function loadConfig(source: Record<string, string | undefined>): WorkerCo
     autoDisableAfterMs: duration("AUTO_DISABLE_AFTER", env.AUTO_DISABLE_AFTER),
     producerDedupeWindowMs: duration("PRODUCER_DEDUPE_WINDOW", env.PRODUCER_DEDUPE_WINDOW),
     envelopeCacheSize: env.ENVELOPE_CACHE_SIZE,
+    registryHost: env.REGISTRY_HOST,
     maintenance: {
       retentionMs: duration("RETENTION", env.RETENTION, 60_000),
       reconcileIntervalMs: duration("RECONCILE_INTERVAL", env.RECONCILE_INTERVAL, 100),

@@ -14,6 +14,7 @@ import type { Logger } from "winston";
 import type { WorkerConfig } from "./config.js";
 import type { EndpointGate } from "./delivery/endpoint-gate.js";
 import { EnvelopeCache } from "./delivery/envelope-cache.js";
+import { WebhookSettingsRepository } from "./delivery/webhook-settings.repository.js";
 import { gateSettings } from "./isolation/gate-settings.js";
 import { RedisEndpointGate } from "./isolation/redis-endpoint-gate.js";
 import { createLogger } from "@msr-webhooks/observability/logger";
@@ -122,7 +123,10 @@ export function buildDeps(config: WorkerConfig, overrides: DepsOverrides = {}): 
       maintenance: queues.maintenance,
     },
     client,
-    envelopes: new EnvelopeCache(config.envelopeCacheSize),
+    envelopes: new EnvelopeCache(config.envelopeCacheSize, {
+      settings: new WebhookSettingsRepository(sql, { lingerMs: config.dbBatchLingerMs }),
+      registryHost: config.registryHost,
+    }),
     gate,
     userAgent,
     metrics,

@@ -11,7 +11,6 @@ import { DelayedError, UnrecoverableError, type Job, type Queue } from "bullmq";
 import type { AttemptResult } from "@msr-webhooks/delivery/attempt-result";
 import { classifyOutcome } from "@msr-webhooks/delivery/classify";
 import type { DeliveryClient } from "@msr-webhooks/delivery/http-client";
-import { buildRequest } from "@msr-webhooks/delivery/request";
 import { deliveryJobId, type DeliveryJobData } from "@msr-webhooks/queue/names";
 import type { Logger } from "winston";
 import type { RetryPolicy } from "../config.js";
@@ -130,6 +129,9 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
       const status = state.attemptCount > 0 ? "failed" : "skipped";
       const reason = `subscription is inactive${state.disabledReason ? ` (${state.disabledReason})` : ""}`;
       await store.finishWithoutAttempt(deliveryId, status, reason);
+    // The webhook's payload format (msr unless its settings say otherwise); a lookup failure is no
+    // verdict on the delivery, so it throws like any other database error instead of failing it.
+    const settings = await deps.envelopes.settingsFor(due.webhookId);
       observeUnattempted(deps.metrics, state.eventType, status);
       log.info("delivery not attempted: subscription inactive", { deliveryId, status });
       return "skipped";
@@ -142,9 +144,7 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
   async function send(due: DueDelivery, now: Date): Promise<Sent> {
     let request;
     try {
-      request = buildRequest({
-        deliveryId: due.id,
-        body: deps.envelopes.bodyFor(due),
+      request = deps.envelopes.requestFor(due, settings, {
         secrets: signingSecrets(due, now),
         timestamp: Math.floor(now.getTime() / 1000),
         userAgent: deps.userAgent,

@@ -13,6 +13,7 @@ import { AuthorAccess } from "./author-access.js";
 import type { FanoutStore } from "./fanout-store.js";
 import type { NewDelivery } from "./subscription.repository.js";
 
+import { webhookFilterReason } from "./webhook-filter.js";
 export interface FanoutProcessorDeps {
   /** For the access rules of the db package. */
   db: PrismaClient;
@@ -62,7 +63,7 @@ export function createFanoutProcessor(deps: FanoutProcessorDeps) {
     const access = new AuthorAccess(deps.db);
     const rows: NewDelivery[] = await Promise.all(
       subscriptions.map(async (sub) => {
-        const denial = await access.denial(sub);
+        const denial = webhookFilterReason(sub, event) ?? (await access.denial(sub));
         return {
           id: deliveryIdFor(eventId, sub.id),
           webhookId: sub.id,
