@@ -129,9 +129,6 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
       const status = state.attemptCount > 0 ? "failed" : "skipped";
       const reason = `subscription is inactive${state.disabledReason ? ` (${state.disabledReason})` : ""}`;
       await store.finishWithoutAttempt(deliveryId, status, reason);
-    // The webhook's payload format (msr unless its settings say otherwise); a lookup failure is no
-    // verdict on the delivery, so it throws like any other database error instead of failing it.
-    const settings = await deps.envelopes.settingsFor(due.webhookId);
       observeUnattempted(deps.metrics, state.eventType, status);
       log.info("delivery not attempted: subscription inactive", { deliveryId, status });
       return "skipped";
@@ -142,6 +139,9 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
   }
 
   async function send(due: DueDelivery, now: Date): Promise<Sent> {
+    // The webhook's payload format (msr unless its settings say otherwise); a lookup failure is no
+    // verdict on the delivery, so it throws like any other database error instead of failing it.
+    const settings = await deps.envelopes.settingsFor(due.webhookId);
     let request;
     try {
       request = deps.envelopes.requestFor(due, settings, {

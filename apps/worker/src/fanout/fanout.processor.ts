@@ -12,8 +12,8 @@ import { nameUuid } from "../shared/name-uuid.js";
 import { AuthorAccess } from "./author-access.js";
 import type { FanoutStore } from "./fanout-store.js";
 import type { NewDelivery } from "./subscription.repository.js";
-
 import { webhookFilterReason } from "./webhook-filter.js";
+
 export interface FanoutProcessorDeps {
   /** For the access rules of the db package. */
   db: PrismaClient;

@@ -1,6 +1,6 @@
 // SQL of fan-out, for a batch of events at a time: the events with the namespace and repository
 // their names denote now (by id); their matching subscriptions (one indexed lookup per event,
-// authors joined in, only those bound to those ids); and the delivery rows written together with
+// authors and filters joined in, only those bound to those ids); and the delivery rows written together with
 // the events' fanned-out mark.
 import { Prisma } from "@msr-webhooks/db/client";
 import { pgJson } from "../shared/db-text.js";
@@ -32,6 +32,10 @@ export interface MatchedSubscription {
   endpoint: string;
   authorIsAdmin: boolean;
   authorIsActive: boolean;
+  /** The webhook's filters (WebhookSettings; null without a row): applied to the matched ones only. */
+  tagGlobs: string[] | null;
+  repoEvents: string[] | null;
+  minSeverity: string | null;
 }
 
 export interface MatchQuery {
@@ -71,12 +75,14 @@ export function matchingSubscriptionsSql(queries: readonly MatchQuery[]): Prisma
   return Prisma.sql`
     SELECT q.event_id::text AS "eventId", w.id, w.type, w.key,
            w."namespaceId"::text AS "namespaceId", w."repositoryId"::text AS "repositoryId", w."authorId"::text AS "authorId",
-           w.endpoint, a."isAdmin" AS "authorIsAdmin", a."isActive" AS "authorIsActive"
+           w.endpoint, a."isAdmin" AS "authorIsAdmin", a."isActive" AS "authorIsActive",
+           s."tagGlobs", s."repoEvents", s."minSeverity"
       FROM jsonb_to_recordset(${json}::jsonb) AS q(event_id uuid, types text[], keys text[], namespace_id uuid, repository_id uuid)
       JOIN "Webhook" AS w ON w.type = ANY(q.types) AND w.key = ANY(q.keys) AND w.inactive = false
                          AND w."namespaceId" IS NOT DISTINCT FROM (CASE WHEN w.key <> '' THEN q.namespace_id END)
                          AND w."repositoryId" IS NOT DISTINCT FROM (CASE WHEN strpos(w.key, '/') > 0 THEN q.repository_id END)
-      JOIN "Account" AS a ON a.id = w."authorId"`;
+      JOIN "Account" AS a ON a.id = w."authorId"
+      LEFT JOIN "WebhookSettings" AS s ON s."webhookId" = w.id`;
 }
 
 /** The subscription keys an event about `ns/repo` matches: the repository, its namespace, and global. */
