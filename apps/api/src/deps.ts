@@ -43,6 +43,7 @@ import { WebhookAccessService } from "./services/webhook-access.service.js";
 import { WebhookEndpointRules } from "./services/webhook-endpoint.js";
 import { createRedeliveryLimiter } from "./services/redelivery-limit.js";
 import { createWebhookTestLimiter } from "./services/webhook-test-limit.js";
+import { WebhookSettingsService } from "./services/webhook-settings.service.js";
 import { WebhookTestService } from "./services/webhook-test.service.js";
 import { WebhooksService } from "./services/webhooks.service.js";
 import { PRODUCT, VERSION } from "./version.js";
@@ -168,6 +169,7 @@ export function buildDeps(
       ),
       { registryHost: config.registryHost, userAgent: `${PRODUCT}/${VERSION}`, detail: config.webhooks.responseDetail },
     ),
+    webhookSettings: new WebhookSettingsService(db, webhooks, log),
     deliveries: new DeliveriesService(new DeliveriesRepository(db), webhooks, deliveryQueue, log, {
       maxRecover: config.webhooks.recoverMax,
       redeliveries: createRedeliveryLimiter(limiterRedis, { prefix: config.queuePrefix, limit: config.webhooks.redeliveriesPerHour }, log),

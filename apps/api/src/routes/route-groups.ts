@@ -8,6 +8,7 @@ import { deliveryRoutes } from "./deliveries.routes.js";
 import { eventRoutes } from "./events.routes.js";
 import { repositoryRoutes } from "./repositories.routes.js";
 import { sessionRoutes } from "./session.routes.js";
+import { webhookSettingsRoutes } from "./webhook-settings.routes.js";
 import { webhookStatsRoutes } from "./webhook-stats.routes.js";
 import { adminOverviewRoutes } from "./admin-overview.routes.js";
 import { teamRoutes } from "./teams.routes.js";
@@ -15,7 +16,7 @@ import { webhookRoutes } from "./webhooks.routes.js";
 
 export function routeGroups(services: Services): RouteGroup[] {
   return [
-    { base: "/api/v0", routes: [...webhookRoutes(services), ...deliveryRoutes(services), ...repositoryRoutes(services), ...apiTokenRoutes(services), ...eventRoutes(services), ...sessionRoutes(services), ...webhookStatsRoutes(services), ...adminOverviewRoutes(services)] },
+    { base: "/api/v0", routes: [...webhookRoutes(services), ...deliveryRoutes(services), ...repositoryRoutes(services), ...apiTokenRoutes(services), ...eventRoutes(services), ...sessionRoutes(services), ...webhookStatsRoutes(services), ...webhookSettingsRoutes(services), ...adminOverviewRoutes(services)] },
     { base: "/enzi/v0", routes: [...accountRoutes(services), ...teamRoutes(services)] },
   ];
 }

@@ -15,6 +15,7 @@ import type { SessionService } from "./session.service.js";
 import type { WebhookStatsService } from "./webhook-stats.service.js";
 import type { AdminOverviewService } from "./admin-overview.service.js";
 import type { TeamsService } from "./teams.service.js";
+import type { WebhookSettingsService } from "./webhook-settings.service.js";
 import type { WebhookTestService } from "./webhook-test.service.js";
 import type { WebhooksService } from "./webhooks.service.js";
 
@@ -31,6 +32,8 @@ export interface Services {
   apiTokens: ApiTokensService;
   webhooks: WebhooksService;
   webhookTests: WebhookTestService;
+  /** Per-webhook payload format and filters (outside the MSR webhook object). */
+  webhookSettings: WebhookSettingsService;
   deliveries: DeliveriesService;
   ingest: IngestService;
   distribution: DistributionService;

@@ -10,11 +10,16 @@ import { buildEnvelope, serializeEnvelope, type EventEnvelope } from "@msr-webho
 import { nowGoTime } from "@msr-webhooks/events/go-time";
 import { generateSecret } from "@msr-webhooks/events/signing";
 import { testPayload } from "@msr-webhooks/events/test-payloads";
-import { deliveredTypeOf, isRepoEventKind, type SubscriptionType } from "@msr-webhooks/events/types";
+import { deliveredTypeOf, isRepoEventKind, isSubscriptionType, type SubscriptionType } from "@msr-webhooks/events/types";
 import type { AttemptResult } from "@msr-webhooks/delivery/attempt-result";
+import { filterReason } from "@msr-webhooks/delivery/formats/filter";
+import { formatRequest } from "@msr-webhooks/delivery/formats/format-request";
+import type { EffectiveSettings } from "@msr-webhooks/delivery/formats/settings";
+import type { Webhook } from "@msr-webhooks/db/client";
 import { ApiError } from "../errors.js";
 import type { Principal } from "../identity/principal.js";
 import type { TestResult } from "../schemas/webhook.schemas.js";
+import type { WebhookTestSent } from "../schemas/webhook-settings.schemas.js";
 import { checkEndpoint, normalizeTlsCert, type WebhookEndpointRules } from "./webhook-endpoint.js";
 import type { WebhookTestLimiter } from "./webhook-test-limit.js";
 import { isHiddenFailure, seesFullDetail, summarizeFailure, type ResponseDetail } from "../presenters/response-detail.js";
@@ -77,6 +82,49 @@ export class WebhookTestService {
     const outcome = fullOutcome(result);
     const shown = seesFullDetail(this.options.detail, principal) ? outcome : summaryOutcome(outcome);
     return { ...shown, webhookId, signingSecret, payload: envelope };
+  }
+
+  /**
+   * POST /webhooks/{id}/test: the example of the webhook's type to its own endpoint, as a real event
+   * would go: in the format its settings choose, signed with its secret (msr, cloudevents). Sent
+   * even when the webhook's filters would skip such an event; the answer says so.
+   */
+  async sendAsWebhook(principal: Principal, webhook: Webhook, settings: EffectiveSettings): Promise<WebhookTestSent> {
+    await this.limiter.admit(principal.id);
+    await this.endpoints.screen(webhook.endpoint);
+    const type = isSubscriptionType(webhook.type) ? webhook.type : "TAG_PUSH";
+    const envelope = testEnvelope(type, this.options.registryHost, nowGoTime());
+    const webhookId = `msg_test_${randomBytes(16).toString("hex")}`;
+    const request = formatRequest({
+      format: settings.format,
+      mode: settings.mode,
+      deliveryId: webhookId,
+      msrBody: serializeEnvelope(envelope),
+      event: () => ({
+        type: envelope.type,
+        contents: envelope.contents,
+        location: envelope.location ?? null,
+        registryHost: this.options.registryHost,
+        createdAt: envelope.createdAt,
+      }),
+      secrets: [webhook.signingSecret],
+      userAgent: this.options.userAgent,
+    });
+    const result = await this.client.send(
+      { url: webhook.endpoint, tlsCert: webhook.tlsCert, skipTLSVerification: webhook.skipTLSVerification },
+      request,
+    );
+    const outcome = fullOutcome(result);
+    const shown = seesFullDetail(this.options.detail, principal) ? outcome : summaryOutcome(outcome);
+    const headers = Object.fromEntries(Object.entries(request.headers).filter(([name]) => name !== "User-Agent"));
+    return {
+      ...shown,
+      webhookId,
+      format: settings.format,
+      headers,
+      body: request.body,
+      filtered: filterReason(settings, envelope.type, envelope.contents),
+    };
   }
 }
 
