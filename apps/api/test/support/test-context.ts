@@ -29,7 +29,11 @@ export interface TestContext {
   close(): Promise<void>;
 }
 
-export async function createTestContext(env: Record<string, string> = {}, overrides: ApiDepsOverrides = {}): Promise<TestContext> {
+/** `env` may depend on the test's database (e.g. its URL through a connection pooler). */
+export async function createTestContext(
+  env: Record<string, string> | ((database: TestDatabase) => Record<string, string>) = {},
+  overrides: ApiDepsOverrides = {},
+): Promise<TestContext> {
   const database = await createTestDatabase();
   const queuePrefix = testQueuePrefix();
   const config = loadConfig({
@@ -43,7 +47,7 @@ export async function createTestContext(env: Record<string, string> = {}, overri
     DB_POOL_SIZE: "5",
     // Suites send many bad credentials on purpose; the sign-in limit has its own tests.
     AUTH_FAILURE_LIMIT: "0",
-    ...env,
+    ...(typeof env === "function" ? env(database) : env),
   });
   const logs: Record<string, unknown>[] = [];
   const log = winston.createLogger({
