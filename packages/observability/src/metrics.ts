@@ -4,6 +4,7 @@
 // the `service` label (api or worker). Label values are bounded: an unknown event type is "invalid".
 import { isEventType } from "@msr-webhooks/events/types";
 import { AggregatorRegistry, collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type MetricObjectWithValues, type MetricValue } from "prom-client";
+import type { DeliveryStatus } from "@msr-webhooks/events/statuses";
 
 export const METRICS_CONTENT_TYPE = Registry.PROMETHEUS_CONTENT_TYPE;
 
@@ -11,7 +12,7 @@ export const METRICS_CONTENT_TYPE = Registry.PROMETHEUS_CONTENT_TYPE;
 export type EventSource = "api" | "http" | "distribution" | "queue";
 
 /** What became of one delivery job run. */
-export type DeliveryOutcome = "succeeded" | "retrying" | "failed" | "skipped";
+export type DeliveryOutcome = Exclude<DeliveryStatus, "pending">;
 
 /** The BullMQ job states whose counts are exported per queue. */
 // "prioritized" is BullMQ's lane for jobs with a priority: retries and deferred attempts that are due

@@ -4,6 +4,7 @@
 // delivery or of an attempt that was not retried) is left out, never sent as the zero time.
 import { Type, type Static, type TUnsafe } from "@sinclair/typebox";
 import { EVENT_TYPES } from "@msr-webhooks/events/types";
+import { DELIVERY_STATUSES, type DeliveryStatus } from "@msr-webhooks/events/statuses";
 
 function StringEnum<const T extends readonly string[]>(values: T, description: string): TUnsafe<T[number]> {
   // A plain `enum` gives a one-line validation error, unlike TypeBox's anyOf of literals.
@@ -14,8 +15,7 @@ const GO_TIME_PATTERN = "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(?:\\.\\d{1,9
 const GoTime = (description: string) => Type.String({ pattern: GO_TIME_PATTERN, description });
 const NullableString = (description: string) => Type.Union([Type.String(), Type.Null()], { description });
 
-export const DELIVERY_STATUSES = ["pending", "retrying", "succeeded", "failed", "skipped"] as const;
-export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+export { DELIVERY_STATUSES, type DeliveryStatus };
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 500;

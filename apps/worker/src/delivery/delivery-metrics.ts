@@ -3,6 +3,7 @@
 // bookkeeping over the shared metric definitions (@msr-webhooks/observability/metrics).
 import { eventTypeLabel, type DeliveryOutcome, type Metrics } from "@msr-webhooks/observability/metrics";
 import type { DeliveryDecision } from "./delivery-decision.js";
+import type { UnattemptedEnd } from "./delivery.repository.js";
 
 export type DeliveryMetrics = Pick<Metrics, "deliveries" | "attemptDuration" | "deliveryLatency">;
 
@@ -34,6 +35,6 @@ export function observeAttempt(metrics: DeliveryMetrics | undefined, o: AttemptO
 }
 
 /** A delivery ended without an attempt (its webhook is inactive). */
-export function observeUnattempted(metrics: DeliveryMetrics | undefined, eventType: string, status: "skipped" | "failed"): void {
+export function observeUnattempted(metrics: DeliveryMetrics | undefined, eventType: string, status: UnattemptedEnd): void {
   metrics?.deliveries.inc({ outcome: status, type: eventTypeLabel(eventType) });
 }

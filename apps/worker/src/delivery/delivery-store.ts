@@ -6,6 +6,7 @@ import {
   type DeliveryRepository,
   type DeliveryState,
   type DueDelivery,
+  type UnattemptedEnd,
   type WebhookAfterAttempt,
 } from "./delivery.repository.js";
 
@@ -58,7 +59,7 @@ export class DeliveryStore {
     return this.repository.state(deliveryId);
   }
 
-  finishWithoutAttempt(deliveryId: string, status: "skipped" | "failed", reason: string): Promise<boolean> {
+  finishWithoutAttempt(deliveryId: string, status: UnattemptedEnd, reason: string): Promise<boolean> {
     return this.repository.finishWithoutAttempt(deliveryId, status, reason, new Date());
   }
 

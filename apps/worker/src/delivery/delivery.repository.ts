@@ -5,6 +5,7 @@ import { pgJson, pgText } from "@msr-webhooks/db/db-text";
 import { filterOnly } from "../shared/filter-only.js";
 import type { Sql } from "../shared/sql.js";
 import { aggregateHealth, type HealthSignal } from "./webhook-health.js";
+import { OPEN_DELIVERY_STATUSES, isFinishedDeliveryStatus, type AttemptedDeliveryStatus, type DeliveryStatus } from "@msr-webhooks/events/statuses";
 
 /** A due delivery, with everything its attempt needs. */
 export interface DueDelivery {
@@ -32,7 +33,7 @@ export interface DueDelivery {
 
 /** Why a delivery was not due. */
 export interface DeliveryState {
-  status: string;
+  status: DeliveryStatus;
   attemptCount: number;
   nextAttemptAt: Date | null;
   webhookInactive: boolean;
@@ -55,7 +56,7 @@ export interface AttemptRecord {
   errorKind: string | null;
   errorMessage: string | null;
   /** The delivery after this attempt. */
-  status: "succeeded" | "retrying" | "failed";
+  status: AttemptedDeliveryStatus;
   reason: string | null;
   nextAttemptAt: Date | null;
   /** What the attempt says about the endpoint. */
@@ -78,13 +79,24 @@ export interface AutoDisable {
   reason: string;
 }
 
-const FINISHED = ["succeeded", "failed", "skipped"];
+/** A delivery ended without an attempt: skipped (never tried) or failed (tried before, now inactive). */
+export type UnattemptedEnd = Extract<DeliveryStatus, "skipped" | "failed">;
+
+const sqlList = (values: readonly string[]): Prisma.Sql => Prisma.raw(values.map((v) => `'${v}'`).join(", "));
 
 /** The delivery `d` is still open: a filter on rows found by id (see filter-only.ts). */
-const OPEN = filterOnly(Prisma.sql`d.status IN ('pending', 'retrying')`);
+const OPEN = filterOnly(Prisma.sql`d.status IN (${sqlList(OPEN_DELIVERY_STATUSES)})`);
 
-export function isFinished(status: string): boolean {
-  return FINISHED.includes(status);
+export const isFinished = isFinishedDeliveryStatus;
+
+/**
+ * The "failing too long" half of the auto-disable rule (webhook-health.ts, autoDisableCause), over
+ * `h` (the batch's health row for the webhook) and `w` (the webhook row before the update); the
+ * "gone" half is `h.gone_reason IS NOT NULL` in recordMany.
+ */
+function autoDisableSql(cutoff: Date): Prisma.Sql {
+  return Prisma.sql`(h.success_at IS NULL AND h.failure_at IS NOT NULL
+      AND COALESCE(w."failingSince", h.failure_at) <= ${cutoff}::timestamptz)`;
 }
 
 export class DeliveryRepository {
@@ -124,7 +136,7 @@ export class DeliveryRepository {
   }
 
   /** Ends a delivery that is still open without an attempt (its webhook went inactive). */
-  async finishWithoutAttempt(deliveryId: string, status: "skipped" | "failed", reason: string, now: Date): Promise<boolean> {
+  async finishWithoutAttempt(deliveryId: string, status: UnattemptedEnd, reason: string, now: Date): Promise<boolean> {
     const count = await this.sql.execute(Prisma.sql`
       UPDATE "Delivery" AS d SET status = ${status}, reason = ${pgText(reason)}, "nextAttemptAt" = NULL, "updatedAt" = ${now}::timestamptz
        WHERE d.id = ${deliveryId}::uuid AND ${OPEN}`);
@@ -181,8 +193,7 @@ export class DeliveryRepository {
     const webhooks = JSON.stringify(
       health.map((h) => ({ id: h.webhookId, success_at: h.successAt, failure_at: h.failureAt, gone_reason: h.goneReason })),
     );
-    const expired = Prisma.sql`(h.success_at IS NULL AND h.failure_at IS NOT NULL
-      AND COALESCE(w."failingSince", h.failure_at) <= ${autoDisable.cutoff}::timestamptz)`;
+    const expired = autoDisableSql(autoDisable.cutoff);
     return this.sql.query<WebhookAfterAttempt>(
       Prisma.sql`
       WITH a AS (

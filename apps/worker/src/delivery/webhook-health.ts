@@ -43,3 +43,21 @@ export function aggregateHealth(inputs: readonly HealthInput[]): WebhookHealth[]
   }
   return rows.sort((a, b) => (a.webhookId < b.webhookId ? -1 : a.webhookId > b.webhookId ? 1 : 0));
 }
+
+/** Why a webhook is disabled by a batch: an attempt answered 410 Gone, or it has failed for too long. */
+export type AutoDisableCause = "gone" | "failing-too-long";
+
+/**
+ * The auto-disable rule. A webhook still active is disabled by a batch of attempts when
+ * - one of them answered 410 Gone, or
+ * - the batch brought no success, at least one failure, and the webhook has been failing since at
+ *   or before `cutoff` (now - AUTO_DISABLE_AFTER): failing since its stored `failingSince`, or, when
+ *   none is stored (it succeeded last), since this batch's first failure.
+ * DeliveryRepository.recordMany applies it inside its one SQL statement (`autoDisableSql` there);
+ * test/auto-disable.test.ts checks that the two agree, case by case.
+ */
+export function autoDisableCause(health: WebhookHealth, failingSince: Date | null, cutoff: Date): AutoDisableCause | null {
+  if (health.goneReason !== null) return "gone";
+  if (health.successAt !== null || health.failureAt === null) return null;
+  return (failingSince ?? health.failureAt) <= cutoff ? "failing-too-long" : null;
+}

@@ -3,6 +3,7 @@
 import { Prisma } from "@msr-webhooks/db/client";
 import { pgJson } from "@msr-webhooks/db/db-text";
 import type { Sql } from "../shared/sql.js";
+import type { EventStatus } from "@msr-webhooks/events/statuses";
 
 export interface NewEventRow {
   id: string;
@@ -15,7 +16,7 @@ export interface NewEventRow {
   location: string | null;
   namespace: string;
   repository: string;
-  status: "pending" | "rejected";
+  status: Extract<EventStatus, "pending" | "rejected">;
   reason: string | null;
   receivedAt: Date;
 }
