@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import { DeliveryRepository, type AttemptRecord } from "../src/delivery/delivery.repository.js";
 import { aggregateHealth, autoDisableCause, type HealthSignal } from "../src/delivery/webhook-health.js";
 import { createHarness, type Harness } from "./support/harness.js";
-import { createOrg, createRepo, createUser, createWebhook, insertDelivery, insertEvent, type AccountRef } from "./support/seed.js";
+import { createOrg, createRepo, createUser, createWebhook, insertDelivery, insertEvent } from "./support/seed.js";
 
 const MINUTE = 60_000;
 const NOW = new Date(Date.UTC(2026, 5, 1, 12, 0, 0));
@@ -15,13 +15,9 @@ const CUTOFF = new Date(NOW.getTime() - 60 * MINUTE);
 const REASON = "no successful delivery for 1h; disabled automatically";
 
 let h: Harness;
-let alice: AccountRef;
 
 beforeAll(async () => {
   h = await createHarness();
-  alice = await createUser(h.db, "alice");
-  const foo = await createOrg(h.db, "foo", [alice]);
-  await createRepo(h.db, foo, "bar");
 });
 
 afterAll(async () => {
@@ -79,6 +75,8 @@ function record(deliveryId: string, webhookId: string, item: { at: Date; health:
 
 it("disables exactly the webhooks the auto-disable rule names, with its reason", async () => {
   const repository = new DeliveryRepository(h.sql);
+  const alice = await createUser(h.db, "alice");
+  await createRepo(h.db, await createOrg(h.db, "foo", [alice]), "bar");
   const expected = new Map<string, string | null>();
   const names = new Map<string, string>();
   const records: AttemptRecord[] = [];
