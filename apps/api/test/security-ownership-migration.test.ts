@@ -3,57 +3,14 @@
 // ids, subscriptions made for an account or repository that is gone (or whose name was taken
 // again since) go, and afterwards the ids cascade and must follow the key's shape.
 import { randomUUID } from "node:crypto";
-import { spawn } from "node:child_process";
-import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import os from "node:os";
-import path from "node:path";
 import { createPrisma, type PrismaClient } from "@msr-webhooks/db/client";
 import { runMigrations } from "@msr-webhooks/db/migrate";
 import { createEmptyDatabase, type TestDatabase } from "@msr-webhooks/testing/database";
+import { migrateBefore } from "@msr-webhooks/testing/migrate-before";
 
 const MIGRATION = "20261204000000_bind_webhooks_by_id";
-const repoRoot = path.resolve(import.meta.dirname, "../../..");
-const dbPackage = path.join(repoRoot, "packages", "db");
-
-/** `prisma migrate deploy` with only the migrations before MIGRATION (a Prisma config of its own). */
-async function migrateToBefore(url: string, workDir: string): Promise<void> {
-  const source = path.join(repoRoot, "prisma", "migrations");
-  const target = path.join(workDir, "migrations");
-  for (const entry of readdirSync(source)) {
-    if (entry.endsWith(".toml") || entry < MIGRATION) cpSync(path.join(source, entry), path.join(target, entry), { recursive: true });
-  }
-  const resolve = createRequire(path.join(dbPackage, "package.json")).resolve;
-  const config = path.join(workDir, "prisma.config.mjs");
-  writeFileSync(
-    config,
-    `import { defineConfig } from ${JSON.stringify(resolve("prisma/config"))};
-import { PrismaPg } from ${JSON.stringify(resolve("@prisma/adapter-pg"))};
-export default defineConfig({
-  experimental: { adapter: true },
-  schema: ${JSON.stringify(path.join(repoRoot, "prisma", "schema.prisma"))},
-  migrations: { path: ${JSON.stringify(target)} },
-  engine: "js",
-  async adapter() { return new PrismaPg({ connectionString: process.env.DATABASE_URL }); },
-});
-`,
-  );
-  await new Promise<void>((resolveRun, reject) => {
-    const child = spawn(path.join(dbPackage, "node_modules", ".bin", "prisma"), ["migrate", "deploy", "--config", config], {
-      cwd: dbPackage,
-      env: { ...process.env, DATABASE_URL: url, PRISMA_HIDE_UPDATE_MESSAGE: "1" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    child.stdout.on("data", (c: Buffer) => (output += c.toString()));
-    child.stderr.on("data", (c: Buffer) => (output += c.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => (code === 0 ? resolveRun() : reject(new Error(`migrate deploy exited with ${String(code)}:\n${output}`))));
-  });
-}
 
 let database: TestDatabase;
-let workDir: string;
 let client: PrismaClient;
 
 const T0 = "2026-01-01T00:00:00Z";
@@ -81,8 +38,7 @@ async function insertWebhook(id: string, key: string, namespace: string, created
 
 beforeAll(async () => {
   database = await createEmptyDatabase();
-  workDir = mkdtempSync(path.join(os.tmpdir(), "msrwh-migration-"));
-  await migrateToBefore(database.url, workDir);
+  await migrateBefore(database.url, MIGRATION);
   client = createPrisma({ url: database.url, poolSize: 1 });
 
   const account = (id: string, name: string, createdAt: string, isOrg = true) =>
@@ -136,7 +92,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await client?.$disconnect();
   await database?.drop();
-  if (workDir) rmSync(workDir, { recursive: true, force: true });
 });
 
 async function bindings(): Promise<Record<string, [string | null, string | null]>> {

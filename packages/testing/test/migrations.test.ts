@@ -27,10 +27,14 @@ test("migrations apply to an empty database and are idempotent", async () => {
     for (const t of ["Account", "Webhook", "Event", "Delivery", "DeliveryAttempt", "ApiToken", "Repository"]) {
       expect(tables).toContain(t);
     }
-    const unique = await client.query(
-      `SELECT indexname FROM pg_indexes WHERE tablename = 'Delivery' AND indexdef LIKE '%UNIQUE%"eventId", "webhookId"%'`,
+    // Delivery is partitioned by day: (eventId, webhookId) is an index, kept unique across the
+    // partitions by a trigger (migration 20261205110000_partition_by_time).
+    const pair = await client.query(
+      `SELECT indexname FROM pg_indexes WHERE tablename = 'Delivery' AND indexdef LIKE '%("eventId", "webhookId")%'`,
     );
-    expect(unique.rowCount).toBe(1);
+    expect(pair.rowCount).toBe(1);
+    const trigger = await client.query(`SELECT 1 FROM pg_trigger WHERE tgname = 'Delivery_unique_and_event' AND tgrelid = '"Delivery"'::regclass`);
+    expect(trigger.rowCount).toBe(1);
   } finally {
     await client.end();
   }

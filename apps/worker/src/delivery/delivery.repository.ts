@@ -209,7 +209,9 @@ export class DeliveryRepository {
           FROM a
          -- A delivery deleted with its webhook during the attempt has nothing left to record against.
          WHERE EXISTS (SELECT 1 FROM "Delivery" AS d WHERE d.id = a.delivery_id AND d.id = ANY(${deliveryIds}::uuid[]))
-        ON CONFLICT ("deliveryId", number) DO NOTHING
+        -- (deliveryId, number) is kept unique across the partitions by a trigger that skips a repeat (see the
+        -- migration 20261205110000_partition_by_time): a conflict target cannot name a non-unique index.
+        ON CONFLICT DO NOTHING
       ), delivery AS (
         UPDATE "Delivery" AS d
            SET status = a.status, reason = a.reason, "nextAttemptAt" = a.next_at,

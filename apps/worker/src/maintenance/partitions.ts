@@ -1,0 +1,157 @@
+// The day partitions of the delivery log (migration 20261205110000_partition_by_time): Event by
+// receivedAt, Delivery by createdAt, DeliveryAttempt by startedAt, one partition per UTC day named
+// <table>_pYYYYMMDD, and a default partition for rows outside every range. The worker creates them
+// ahead, and drops a partition once all of its day is past retention and it holds no unfinished
+// work (a delivery pending or retrying, its attempts, its event, an event not yet fanned out, or an
+// event any delivery still points at); a partition that does is left to the purge's row deletes.
+import { Prisma } from "@msr-webhooks/db/client";
+import type { Logger } from "winston";
+import type { Sql } from "../shared/sql.js";
+
+export const DAY_MS = 86_400_000;
+/** Partitions kept ready past today, so a worker that stops maintaining them leaves a week of margin. */
+export const DAYS_AHEAD = 7;
+
+export type PartitionedTable = "Event" | "Delivery" | "DeliveryAttempt";
+/** In drop order: attempts before their deliveries, deliveries before their events. */
+export const PARTITIONED: readonly PartitionedTable[] = ["DeliveryAttempt", "Delivery", "Event"];
+
+export interface DayPartition {
+  table: PartitionedTable;
+  name: string;
+  from: Date;
+  to: Date;
+}
+
+const NAME = /^(Event|Delivery|DeliveryAttempt)_p(\d{4})(\d{2})(\d{2})$/;
+const BLOCKED = "MS001";
+
+/** Midnight UTC of the day holding `at`. */
+export function dayStart(at: Date): Date {
+  return new Date(Math.floor(at.getTime() / DAY_MS) * DAY_MS);
+}
+
+export function partitionName(table: PartitionedTable, day: Date): string {
+  return `${table}_p${day.toISOString().slice(0, 10).replaceAll("-", "")}`;
+}
+
+function ident(name: string): Prisma.Sql {
+  if (!/^[A-Za-z0-9_]+$/.test(name)) throw new Error(`not a partition name: ${name}`);
+  return Prisma.raw(`"${name}"`);
+}
+
+/** The SQL that is true when a partition may not go yet (see the top of this file). */
+function blockedBy(p: DayPartition): string {
+  const t = `"${p.name}"`;
+  switch (p.table) {
+    case "DeliveryAttempt":
+      return `EXISTS (SELECT 1 FROM "Delivery" AS d WHERE d.status IN ('pending', 'retrying')
+                        AND EXISTS (SELECT 1 FROM ${t} AS a WHERE a."deliveryId" = d.id))`;
+    case "Delivery":
+      return `EXISTS (SELECT 1 FROM ${t} WHERE status IN ('pending', 'retrying'))`;
+    case "Event":
+      // The deliveries of an event are written with createdAt = its fannedOutAt (one statement), so
+      // one fanned out before the oldest stored delivery has none left: only the rest are looked up.
+      return `EXISTS (SELECT 1 FROM ${t} AS e WHERE e.status = 'pending'
+                 OR ((e."fannedOutAt" IS NULL OR e."fannedOutAt" >= (SELECT min("createdAt") FROM "Delivery"))
+                     AND EXISTS (SELECT 1 FROM "Delivery" AS d WHERE d."eventId" = e.id)))`;
+  }
+}
+
+export class Partitions {
+  constructor(
+    private readonly sql: Sql,
+    private readonly log: Logger,
+  ) {}
+
+  async list(table: PartitionedTable): Promise<DayPartition[]> {
+    const rows = await this.sql.query<{ name: string }>(Prisma.sql`
+      SELECT c.relname AS name FROM pg_inherits AS i JOIN pg_class AS c ON c.oid = i.inhrelid
+       WHERE i.inhparent = ${`"${table}"`}::regclass`);
+    const days: DayPartition[] = [];
+    for (const { name } of rows) {
+      const m = NAME.exec(name);
+      if (m === null || m[1] !== table) continue;
+      const from = new Date(`${m[2]}-${m[3]}-${m[4]}T00:00:00Z`);
+      days.push({ table, name, from, to: new Date(from.getTime() + DAY_MS) });
+    }
+    return days.sort((a, b) => a.from.getTime() - b.from.getTime());
+  }
+
+  /** Creates the missing day partitions from `from`'s day through DAYS_AHEAD days after `now`'s; returns their names. */
+  async ensure(now: Date, from: Date = now): Promise<string[]> {
+    const created: string[] = [];
+    const last = dayStart(now).getTime() + DAYS_AHEAD * DAY_MS;
+    for (const table of PARTITIONED) {
+      const existing = new Set((await this.list(table)).map((p) => p.name));
+      for (let day = dayStart(from).getTime(); day <= last; day += DAY_MS) {
+        const name = partitionName(table, new Date(day));
+        if (existing.has(name)) continue;
+        const lo = new Date(day).toISOString();
+        const hi = new Date(day + DAY_MS).toISOString();
+        try {
+          // Creating a partition locks its parent: never wait long behind the delivery traffic.
+          await this.sql.execute(Prisma.raw(`DO $create$ BEGIN
+            SET LOCAL lock_timeout = '5s';
+            CREATE TABLE IF NOT EXISTS ${ident(name).text} PARTITION OF "${table}" FOR VALUES FROM ('${lo}') TO ('${hi}');
+          END $create$`));
+          created.push(name);
+        } catch (err) {
+          // Rows of that day already in the default partition (or a lock not granted): left for the
+          // row purge, tried again next time.
+          this.log.warn("could not create a delivery log partition", { partition: name, error: (err as Error).message });
+        }
+      }
+    }
+    if (created.length > 0) this.log.info("created delivery log partitions", { partitions: created });
+    return created;
+  }
+
+  /**
+   * Drops the partitions whose whole day is before `before` and that hold no unfinished work, in
+   * PARTITIONED order. Returns the rows dropped by table, and the partitions left for row deletes.
+   */
+  async dropExpired(before: Date): Promise<{ rows: Record<PartitionedTable, number>; dropped: string[]; kept: string[] }> {
+    const rows: Record<PartitionedTable, number> = { DeliveryAttempt: 0, Delivery: 0, Event: 0 };
+    const dropped: string[] = [];
+    const kept: string[] = [];
+    for (const table of PARTITIONED) {
+      for (const p of await this.list(table)) {
+        if (p.to.getTime() > before.getTime()) break;
+        const [count] = await this.sql.query<{ n: number }>(Prisma.sql`SELECT count(*)::int AS n FROM ${ident(p.name)}`);
+        if (await this.dropUnlessBlocked(p)) {
+          rows[table] += count?.n ?? 0;
+          dropped.push(p.name);
+        } else {
+          kept.push(p.name);
+        }
+      }
+    }
+    if (dropped.length > 0) this.log.info("dropped expired delivery log partitions", { partitions: dropped });
+    return { rows, dropped, kept };
+  }
+
+  /**
+   * One statement: the partition is locked against writes, checked, and dropped. A delivery reopened
+   * (redeliver) between a separate check and the drop would otherwise be lost.
+   */
+  private async dropUnlessBlocked(p: DayPartition): Promise<boolean> {
+    const t = ident(p.name).text;
+    try {
+      await this.sql.execute(Prisma.raw(`DO $drop$ BEGIN
+        SET LOCAL lock_timeout = '5s';
+        LOCK TABLE ${t} IN SHARE MODE;
+        IF ${blockedBy(p)} THEN
+          RAISE EXCEPTION 'partition % holds unfinished work', '${p.name}' USING ERRCODE = '${BLOCKED}';
+        END IF;
+        DROP TABLE ${t};
+      END $drop$`));
+      return true;
+    } catch (err) {
+      if ((err as { code?: string }).code !== BLOCKED) {
+        this.log.warn("could not drop a delivery log partition", { partition: p.name, error: (err as Error).message });
+      }
+      return false;
+    }
+  }
+}

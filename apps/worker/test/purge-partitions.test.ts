@@ -1,0 +1,108 @@
+// Retention over the day partitions (maintenance/partitions.ts): the purge creates the partitions of
+// the week ahead, drops a partition once all of its day is past retention and it holds nothing
+// unfinished, and leaves a partition that does to row deletes, which take only its finished rows.
+// No worker runs here, so nothing changes the rows between the seed and the purge.
+import { randomUUID } from "node:crypto";
+import winston from "winston";
+import { DAY_MS, DAYS_AHEAD, Partitions, dayStart, partitionName, type PartitionedTable } from "../src/maintenance/partitions.js";
+import { Purger } from "../src/maintenance/purge.service.js";
+import { createHarness, type Harness } from "./support/harness.js";
+import { createOrg, createRepo, createUser, createWebhook, insertDelivery, insertEvent, type AccountRef } from "./support/seed.js";
+
+const RETENTION = 14 * DAY_MS;
+const logger = winston.createLogger({ silent: true });
+
+let h: Harness;
+let alice: AccountRef;
+let partitions: Partitions;
+
+beforeAll(async () => {
+  h = await createHarness();
+  alice = await createUser(h.db, "alice");
+  const foo = await createOrg(h.db, "foo", [alice]);
+  await createRepo(h.db, foo, "bar");
+  partitions = new Partitions(h.sql, logger);
+});
+
+afterAll(async () => {
+  await h.close();
+});
+
+const today = dayStart(new Date());
+/** Noon of the day `n` days ago, so every row of a day lands in that day's partition. */
+const daysAgo = (n: number) => new Date(today.getTime() - n * DAY_MS + DAY_MS / 2);
+
+async function names(table: PartitionedTable): Promise<string[]> {
+  return (await partitions.list(table)).map((p) => p.name);
+}
+
+async function attempt(deliveryId: string, startedAt: Date): Promise<void> {
+  await h.db.deliveryAttempt.create({ data: { id: randomUUID(), deliveryId, number: 1, startedAt, durationMs: 5 } });
+}
+
+it("creates the partitions of the days ahead", async () => {
+  // Three days on: the migration made the week ahead of the day it ran, the purge makes the rest.
+  const later = new Date(today.getTime() + 3 * DAY_MS);
+  await new Purger(h.sql, RETENTION, logger).run(later);
+  for (const table of ["Event", "Delivery", "DeliveryAttempt"] as const) {
+    const have = await names(table);
+    for (let n = 0; n <= DAYS_AHEAD; n++) expect(have).toContain(partitionName(table, new Date(later.getTime() + n * DAY_MS)));
+  }
+});
+
+it("drops expired partitions that hold only finished work, and row-deletes in the ones that do not", async () => {
+  await partitions.ensure(new Date(), daysAgo(25));
+  const webhook = await createWebhook(h.db, { type: "TAG_PUSH", key: "foo/bar", endpoint: "http://127.0.0.1:9/hook", author: alice });
+  const other = await createWebhook(h.db, { type: "TAG_PUSH", key: "foo/bar", endpoint: "http://127.0.0.1:9/other", author: alice });
+  const seed = async (day: number, status: string, deliveryStatus: string | null) => {
+    const at = daysAgo(day);
+    const event = await insertEvent(h.db, { namespace: "foo", repository: "bar", receivedAt: at, status });
+    if (deliveryStatus === null) return { event, delivery: null };
+    const delivery = await insertDelivery(h.db, event, webhook.id, { status: deliveryStatus, nextAttemptAt: null, createdAt: at });
+    await attempt(delivery, at);
+    return { event, delivery };
+  };
+  // Day 20: finished work only, all of it goes with its partitions.
+  const done = [await seed(20, "fanned_out", "succeeded"), await seed(20, "fanned_out", "failed"), await seed(20, "rejected", null)];
+  // Day 19: one delivery still retrying, beside a finished one of the same event.
+  const mixed = await seed(19, "fanned_out", "retrying");
+  const finishedBeside = await insertDelivery(h.db, mixed.event, other.id, { status: "succeeded", nextAttemptAt: null, createdAt: daysAgo(19) });
+  await attempt(finishedBeside, daysAgo(19));
+  // Day 18: an event never fanned out.
+  const unfanned = await seed(18, "pending", null);
+  // Day 17: an event whose finished delivery was written a week later (still within retention).
+  const late = await insertEvent(h.db, { namespace: "foo", repository: "bar", receivedAt: daysAgo(17), status: "fanned_out" });
+  const lateDelivery = await insertDelivery(h.db, late, webhook.id, { status: "succeeded", nextAttemptAt: null, createdAt: daysAgo(10) });
+  // Day 10: within retention, untouched.
+  const recent = await seed(10, "fanned_out", "succeeded");
+
+  const result = await new Purger(h.sql, RETENTION, logger).run();
+
+  // Dropped: every partition of day 20, the empty ones before it, and the empty delivery and attempt
+  // partitions of days 18 and 17. Row deletes: the finished delivery of day 19 and its attempt.
+  expect(result).toEqual({ attempts: 2 + 1, deliveries: 2 + 1, events: 3 });
+  for (const table of ["Event", "Delivery", "DeliveryAttempt"] as const) {
+    expect(await names(table)).not.toContain(partitionName(table, dayStart(daysAgo(20))));
+    expect(await names(table)).not.toContain(partitionName(table, dayStart(daysAgo(25))));
+    expect(await names(table)).toContain(partitionName(table, dayStart(daysAgo(19))));
+    expect(await names(table)).toContain(partitionName(table, dayStart(daysAgo(10))));
+  }
+  expect(await names("Event")).toContain(partitionName("Event", dayStart(daysAgo(18))));
+  expect(await names("Event")).toContain(partitionName("Event", dayStart(daysAgo(17))));
+  expect(await names("Delivery")).not.toContain(partitionName("Delivery", dayStart(daysAgo(18))));
+
+  const events = (await h.db.event.findMany({ select: { id: true } })).map((e) => e.id).sort();
+  const deliveries = (await h.db.delivery.findMany({ select: { id: true } })).map((d) => d.id).sort();
+  const attempts = (await h.db.deliveryAttempt.findMany({ select: { deliveryId: true } })).map((a) => a.deliveryId).sort();
+  expect(events).toEqual([mixed.event, unfanned.event, late, recent.event].sort());
+  expect(deliveries).toEqual([mixed.delivery, lateDelivery, recent.delivery].sort());
+  expect(attempts).toEqual([mixed.delivery, recent.delivery].sort());
+  for (const d of done) expect(await h.db.event.count({ where: { id: d.event } })).toBe(0);
+
+  // Once the retrying delivery ends, the next purge drops what day 19 held.
+  await h.db.delivery.update({ where: { id: mixed.delivery ?? "" }, data: { status: "failed", nextAttemptAt: null } });
+  expect(await new Purger(h.sql, RETENTION, logger).run()).toEqual({ attempts: 1, deliveries: 1, events: 1 });
+  for (const table of ["Event", "Delivery", "DeliveryAttempt"] as const) {
+    expect(await names(table)).not.toContain(partitionName(table, dayStart(daysAgo(19))));
+  }
+});
