@@ -3,7 +3,7 @@
 import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { LookupFunction } from "node:net";
-import { createPrisma, Prisma, type PrismaClient } from "@msr-webhooks/db/client";
+import { Prisma } from "@msr-webhooks/db/client";
 import { createAddressPolicy } from "@msr-webhooks/delivery/address-policy";
 import { createDeliveryClient, type DeliveryClient } from "@msr-webhooks/delivery/http-client";
 import { createQueues, createRedis } from "@msr-webhooks/queue/connection";
@@ -26,11 +26,6 @@ export interface WorkerDeps {
   log: Logger;
   /** The worker's own statements. */
   sql: Sql;
-  /**
-   * The db package's repositories (access rules): off the hot path, a small pool. Made on first
-   * use: a delivery-only thread never needs it (its engine is some 35 MB of memory).
-   */
-  readonly db: PrismaClient;
   redis: Redis;
   queues: {
     ingest: Queue;
@@ -69,7 +64,6 @@ export interface DepsOverrides {
 export function buildDeps(config: WorkerConfig, overrides: DepsOverrides = {}): WorkerDeps {
   const log = overrides.log ?? createLogger(config.logLevel, "worker");
   const sql = createSqlPool(config.databaseUrl, config.dbPoolSize);
-  let prisma: PrismaClient | undefined;
   const redis = createRedis(config.redis);
   const queues = createQueues(redis, { prefix: config.queuePrefix });
   const userAgent = `${PRODUCT}/${VERSION}`;
@@ -111,10 +105,6 @@ export function buildDeps(config: WorkerConfig, overrides: DepsOverrides = {}): 
     config,
     log,
     sql,
-    get db() {
-      prisma ??= createPrisma({ url: config.databaseUrl, poolSize: Math.max(2, Math.ceil(config.dbPoolSize / 4)) });
-      return prisma;
-    },
     redis,
     queues: {
       ingest: queues.ingest,
@@ -135,7 +125,7 @@ export function buildDeps(config: WorkerConfig, overrides: DepsOverrides = {}): 
       client.close();
       await queues.close();
       redis.disconnect();
-      await Promise.all([sql.end(), prisma?.$disconnect()]);
+      await sql.end();
     },
   };
 }

@@ -78,7 +78,7 @@ export async function startWorkers(deps: WorkerDeps, roles: readonly WorkerRole[
       start(
         QUEUE_NAMES.fanout,
         createFanoutProcessor({
-          db: deps.db,
+          accessSql: sql,
           store: new FanoutStore(new SubscriptionRepository(sql), { lingerMs: config.dbBatchLingerMs }),
           deliveryQueue: queues.delivery,
           retry: config.retry,

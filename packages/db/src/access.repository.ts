@@ -3,7 +3,19 @@
 // namespace, public visibility), namespace administration (of the namespace itself, and of every
 // repository in it), and "does this user administer what a subscription is bound to", which the
 // API (managing a webhook) and the worker (fan-out) share.
-import type { PrismaClient } from "../generated/client/index.js";
+// Plain SQL over an AccessQuery, not the ORM: the worker answers these over its pg pool (it keeps no
+// Prisma client), the API over its Prisma client (prismaQuery); the statements are the same.
+import { Prisma, type PrismaClient } from "../generated/client/index.js";
+
+/** Runs one SELECT written as a Prisma.sql template (every value a bound parameter) and returns its rows. */
+export interface AccessQuery {
+  query<Row>(statement: Prisma.Sql): Promise<Row[]>;
+}
+
+/** An AccessQuery over a Prisma client. */
+export function prismaQuery(db: PrismaClient): AccessQuery {
+  return { query: <Row>(statement: Prisma.Sql) => db.$queryRaw<Row[]>(statement) };
+}
 
 export type AccessLevel = "none" | "read-only" | "read-write" | "admin";
 
@@ -34,9 +46,9 @@ interface AccessRow {
 }
 
 /** The highest access the actor holds on the repository. */
-export async function repositoryAccess(db: PrismaClient, actor: Actor, repo: RepositoryRef): Promise<AccessLevel> {
+export async function repositoryAccess(db: AccessQuery, actor: Actor, repo: RepositoryRef): Promise<AccessLevel> {
   if (actor.isAdmin || actor.id === repo.namespaceId) return "admin";
-  const rows = await db.$queryRaw<AccessRow[]>`
+  const rows = await db.query<AccessRow>(Prisma.sql`
     SELECT
       EXISTS (SELECT 1 FROM "OrgMember" m
               WHERE m."orgId" = ${repo.namespaceId}::uuid AND m."userId" = ${actor.id}::uuid AND m."isOwner") AS owner,
@@ -49,7 +61,7 @@ export async function repositoryAccess(db: PrismaClient, actor: Actor, repo: Rep
            SELECT n."accessLevel" FROM "NamespaceTeamAccess" n
              JOIN "TeamMember" t ON t."teamId" = n."teamId"
             WHERE n."namespaceId" = ${repo.namespaceId}::uuid AND t."userId" = ${actor.id}::uuid
-         ) g)::int AS team_level`;
+         ) g)::int AS team_level`);
   const row = rows[0];
   if (row?.owner) return "admin";
   const teamLevel = LEVELS[row?.team_level ?? 0] ?? "none";
@@ -58,13 +70,12 @@ export async function repositoryAccess(db: PrismaClient, actor: Actor, repo: Rep
 }
 
 /** Namespace admin: the actor's own namespace, an organization the actor owns, or a system admin. */
-export async function isNamespaceAdmin(db: PrismaClient, actor: Actor, namespaceId: string): Promise<boolean> {
+export async function isNamespaceAdmin(db: AccessQuery, actor: Actor, namespaceId: string): Promise<boolean> {
   if (actor.isAdmin || actor.id === namespaceId) return true;
-  const owner = await db.orgMember.findFirst({
-    where: { orgId: namespaceId, userId: actor.id, isOwner: true },
-    select: { userId: true },
-  });
-  return owner !== null;
+  const rows = await db.query<NamespaceAdminRow>(Prisma.sql`
+    SELECT EXISTS (SELECT 1 FROM "OrgMember" m
+                    WHERE m."orgId" = ${namespaceId}::uuid AND m."userId" = ${actor.id}::uuid AND m."isOwner") AS admin`);
+  return rows[0]?.admin === true;
 }
 
 interface NamespaceAdminRow {
@@ -79,15 +90,15 @@ interface NamespaceAdminRow {
  * to the organization's namespace of repositories)"). Managing the namespace's team grants stays
  * with namespace admins (isNamespaceAdmin).
  */
-export async function administersNamespaceRepositories(db: PrismaClient, actor: Actor, namespaceId: string): Promise<boolean> {
+export async function administersNamespaceRepositories(db: AccessQuery, actor: Actor, namespaceId: string): Promise<boolean> {
   if (actor.isAdmin || actor.id === namespaceId) return true;
-  const rows = await db.$queryRaw<NamespaceAdminRow[]>`
+  const rows = await db.query<NamespaceAdminRow>(Prisma.sql`
     SELECT EXISTS (SELECT 1 FROM "OrgMember" m
                     WHERE m."orgId" = ${namespaceId}::uuid AND m."userId" = ${actor.id}::uuid AND m."isOwner")
         OR EXISTS (SELECT 1 FROM "NamespaceTeamAccess" n
                      JOIN "TeamMember" t ON t."teamId" = n."teamId"
                     WHERE n."namespaceId" = ${namespaceId}::uuid AND t."userId" = ${actor.id}::uuid
-                      AND n."accessLevel" = 'admin') AS admin`;
+                      AND n."accessLevel" = 'admin') AS admin`);
   return rows[0]?.admin === true;
 }
 
@@ -102,7 +113,7 @@ export interface SubscriptionScope {
  * admin, a namespace admin of every repository in it (administersNamespaceRepositories), the
  * global scope a system admin.
  */
-export async function administersScope(db: PrismaClient, actor: Actor, scope: SubscriptionScope): Promise<boolean> {
+export async function administersScope(db: AccessQuery, actor: Actor, scope: SubscriptionScope): Promise<boolean> {
   if (actor.isAdmin) return true;
   if (scope.namespaceId === null) return false;
   if (scope.repositoryId === null) return administersNamespaceRepositories(db, actor, scope.namespaceId);

@@ -9,8 +9,10 @@ import {
   administersScope,
   atLeast,
   isNamespaceAdmin,
+  prismaQuery,
   repositoryAccess,
   type AccessLevel,
+  type AccessQuery,
   type SubscriptionScope,
 } from "@msr-webhooks/db/access";
 import { findAccountByName, findRepository, type RepositoryWithNamespace } from "@msr-webhooks/db/accounts";
@@ -23,7 +25,11 @@ export interface ReadableRepository {
 }
 
 export class AccessService {
-  constructor(private readonly db: PrismaClient) {}
+  private readonly sql: AccessQuery;
+
+  constructor(private readonly db: PrismaClient) {
+    this.sql = prismaQuery(db);
+  }
 
   async namespace(name: string): Promise<Account> {
     const account = await findAccountByName(this.db, name);
@@ -32,13 +38,13 @@ export class AccessService {
   }
 
   async isNamespaceAdmin(principal: Principal, namespace: Account): Promise<boolean> {
-    return isNamespaceAdmin(this.db, principal, namespace.id);
+    return isNamespaceAdmin(this.sql, principal, namespace.id);
   }
 
   /** The repository and the caller's level on it; null when it is missing or the caller may not read it. */
   async findReadableRepository(principal: Principal, namespace: string, name: string): Promise<ReadableRepository | null> {
     const repo = await findRepository(this.db, namespace, name);
-    const level = repo === null ? "none" : await repositoryAccess(this.db, principal, repo);
+    const level = repo === null ? "none" : await repositoryAccess(this.sql, principal, repo);
     return repo === null || level === "none" ? null : { repo, level };
   }
 
@@ -72,7 +78,7 @@ export class AccessService {
    */
   async requireNamespaceRepositoriesAdmin(principal: Principal, name: string): Promise<Account> {
     const account = await this.namespace(name);
-    if (!(await administersNamespaceRepositories(this.db, principal, account.id))) {
+    if (!(await administersNamespaceRepositories(this.sql, principal, account.id))) {
       throw notAuthorized(`you are not an admin of namespace ${name} or of every repository in it`);
     }
     return account;
@@ -80,6 +86,6 @@ export class AccessService {
 
   /** Whether the principal administers what a subscription is bound to (by id). */
   administers(principal: Principal, scope: SubscriptionScope): Promise<boolean> {
-    return administersScope(this.db, principal, scope);
+    return administersScope(this.sql, principal, scope);
   }
 }

@@ -1,16 +1,15 @@
 // Whether a subscription's author still administers what the subscription is bound to (contract
 // section 5), by id: a repository needs repository admin, a namespace admin of every repository in
 // it (its owner, or a team with `admin` on it), the global scope system admin. System admins and the namespace's own account are answered without a query;
-// the rest through the db package's rule (the one the API's webhook management uses), memoized per
-// author and binding for one event's fan-out.
-import { administersScope } from "@msr-webhooks/db/access";
-import type { PrismaClient } from "@msr-webhooks/db/client";
+// the rest through the db package's rule (the one the API's webhook management uses; plain SQL, here
+// over the worker's pg pool), memoized per author and binding for one event's fan-out.
+import { administersScope, type AccessQuery } from "@msr-webhooks/db/access";
 import type { MatchedSubscription } from "./subscription.repository.js";
 
 export class AuthorAccess {
   private readonly answers = new Map<string, Promise<string | null>>();
 
-  constructor(private readonly db: PrismaClient) {}
+  constructor(private readonly db: AccessQuery) {}
 
   /** Why the author may no longer receive this subscription's events; null when they may. */
   denial(sub: MatchedSubscription): Promise<string | null> {

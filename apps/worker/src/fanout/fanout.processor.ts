@@ -2,7 +2,7 @@
 // subscription (skipped, with the reason, when its author lost access), mark the event fanned out,
 // then queue one delivery job per deliverable row.
 import type { Job, Queue } from "bullmq";
-import type { PrismaClient } from "@msr-webhooks/db/client";
+import type { AccessQuery } from "@msr-webhooks/db/access";
 import { isEventType } from "@msr-webhooks/events/types";
 import type { DeliveryJobData, FanoutJobData } from "@msr-webhooks/queue/names";
 import type { Logger } from "winston";
@@ -15,8 +15,8 @@ import type { NewDelivery } from "./subscription.repository.js";
 import { webhookFilterReason } from "./webhook-filter.js";
 
 export interface FanoutProcessorDeps {
-  /** For the access rules of the db package. */
-  db: PrismaClient;
+  /** For the access rules of the db package (plain SQL: the worker's pg pool). */
+  accessSql: AccessQuery;
   store: FanoutStore;
   deliveryQueue: Queue<DeliveryJobData>;
   retry: RetryPolicy;
@@ -60,7 +60,7 @@ export function createFanoutProcessor(deps: FanoutProcessorDeps) {
     }
 
     const subscriptions = loaded?.subscriptions ?? [];
-    const access = new AuthorAccess(deps.db);
+    const access = new AuthorAccess(deps.accessSql);
     const rows: NewDelivery[] = await Promise.all(
       subscriptions.map(async (sub) => {
         const denial = webhookFilterReason(sub, event) ?? (await access.denial(sub));
