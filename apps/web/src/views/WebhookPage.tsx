@@ -1,4 +1,4 @@
-// One webhook: its settings (edit), health, signing secret and delivery log.
+// One webhook: its settings (edit), payload format and filters, health, signing secret and delivery log.
 import type { ReactNode } from "react";
 import { api, unwrap } from "../api/client";
 import { AsyncView } from "../components/status";
@@ -7,6 +7,7 @@ import { scopeOf } from "../format";
 import { DeliveryLog } from "./DeliveryLog";
 import { EditWebhook } from "./EditWebhook";
 import { HealthPanel } from "./HealthPanel";
+import { PayloadPanel } from "./PayloadPanel";
 import { SecretPanel } from "./SecretPanel";
 
 export function WebhookPage({ id }: { id: string }): ReactNode {
@@ -24,6 +25,7 @@ export function WebhookPage({ id }: { id: string }): ReactNode {
           <HealthPanel stats={s} onChange={stats.reload} />
           <DeliveryLog id={id} />
           <EditWebhook webhook={s.webhook} onSaved={stats.reload} />
+          <PayloadPanel id={id} type={s.webhook.type} />
           <SecretPanel id={id} />
         </>
       )}
