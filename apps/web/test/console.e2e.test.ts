@@ -170,6 +170,28 @@ describe("the web console", () => {
     await screenshot(page, "09-secret");
   });
 
+  it("sets the payload format to Slack with a tag filter, and its test sends the Slack message, unsigned", async () => {
+    await page.goto(`${stack.base}/webhooks/${webhookId}`);
+    await page.getByLabel("Format", { exact: true }).selectOption("slack");
+    await page.getByLabel(/^Only tags matching/).fill("v*");
+    await page.getByRole("button", { name: "Save payload settings" }).click();
+    await page.getByText("Saved. Deliveries use it from a few seconds on.").waitFor();
+    const before = receiver.requests.length;
+    await page.getByRole("button", { name: "Send a test in this format" }).click();
+    await page.getByText("Delivered as slack: receiver status 200").waitFor();
+    await page.getByText("A real event like this example would be skipped: filtered: tag latest matches none of v*.").waitFor();
+    const sent = receiver.requests[before]!;
+    expect(JSON.parse(sent.body)).toMatchObject({ text: expect.stringContaining("pushed foo/bar:latest") });
+    expect(sent.headers["webhook-signature"]).toBeUndefined();
+    await expectAccessible(page, "payload settings");
+    await screenshot(page, "09b-payload-settings");
+    // Back to the MSR payload for the steps after this one.
+    await page.getByLabel("Format", { exact: true }).selectOption("msr");
+    await page.getByLabel(/^Only tags matching/).fill("");
+    await page.getByRole("button", { name: "Save payload settings" }).click();
+    await page.getByText("Saved. Deliveries use it from a few seconds on.").waitFor();
+  });
+
   it("edits a webhook (inactive, then re-enabled from its health panel) and deletes one after a confirmation", async () => {
     await page.goto(`${stack.base}/webhooks/${webhookId}`);
     await page.getByLabel("Active", { exact: true }).uncheck();

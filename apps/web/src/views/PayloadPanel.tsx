@@ -8,6 +8,15 @@ import { useAction, useAsync } from "../components/useAsync";
 import { duration } from "../format";
 import { filtersFor, FORMATS, formOf, REPO_EVENT_KINDS, settingsBody, type Format, type Mode, type SettingsForm, type Severity } from "../payload-settings";
 
+/** A JSON body indented for reading (what was sent is compact); anything else as it was. */
+function indented(body: string): string {
+  try {
+    return JSON.stringify(JSON.parse(body) as unknown, null, 2);
+  } catch {
+    return body;
+  }
+}
+
 export function PayloadPanel({ id, type }: { id: string; type: string }): ReactNode {
   const loaded = useAsync(() => unwrap(api.GET("/api/v0/webhooks/{id}/settings", { params: { path: { id } } })), [id]);
   const [form, setForm] = useState<SettingsForm | null>(null);
@@ -117,7 +126,7 @@ export function PayloadPanel({ id, type }: { id: string; type: string }): ReactN
               .map(([k, v]) => `${k}: ${v}`)
               .join("\n")}
             {"\n\n"}
-            {sent.body}
+            {indented(sent.body)}
           </pre>
         </section>
       )}
