@@ -22,6 +22,8 @@ import { DeferralCounts } from "./isolation/deferral-counts.js";
 import { parkingSettings } from "./isolation/gate-settings.js";
 import { OwnerSlots, ownerCap } from "./isolation/owner-slots.js";
 import { Parking } from "./isolation/parking.js";
+import { ArrivalParking } from "./isolation/arrival-parking.js";
+import { RefusalHints } from "./isolation/refusal-hints.js";
 import { errorMessage } from "@msr-webhooks/observability/logger";
 
 /** How often the delivery worker logs how many jobs it deferred, by reason (when it deferred any). */
@@ -42,6 +44,14 @@ export async function startWorkers(deps: WorkerDeps, roles: readonly WorkerRole[
   const deferrals = new DeferralCounts();
   let stopDeferralLog = (): void => undefined;
   const parking = parkingSettings(config);
+  // This thread's delivery slots per owner, its parked attempts and what the gate last refused:
+  // shared by its delivery worker and, in the same thread, its fan-out, which parks arrivals on them.
+  const owners = new OwnerSlots(ownerCap(config.isolation.ownerMaxShare, config.concurrency.delivery), parking?.maxWaiters ?? 0);
+  const parked = parking ? new Parking(parking, sql, queues.delivery, log, deferrals) : undefined;
+  const hints = new RefusalHints();
+  const deliveryRows = new DeliveryRepository(sql);
+  const arrivals =
+    parked && roles.includes("delivery") ? new ArrivalParking({ parking: parked, rows: deliveryRows, owners, threadSlots: config.concurrency.delivery, hints, gate: deps.gate, counts: deferrals }) : undefined;
 
   const common = (concurrency: number): WorkerOptions => ({
     connection: deps.redis,
@@ -83,6 +93,7 @@ export async function startWorkers(deps: WorkerDeps, roles: readonly WorkerRole[
           deliveryQueue: queues.delivery,
           retry: config.retry,
           log,
+          ...(arrivals ? { arrivals } : {}),
         }),
         common(config.concurrency.fanout),
       ),
@@ -90,7 +101,7 @@ export async function startWorkers(deps: WorkerDeps, roles: readonly WorkerRole[
       start(
         QUEUE_NAMES.delivery,
         createDeliveryProcessor({
-          store: new DeliveryStore(new DeliveryRepository(sql), {
+          store: new DeliveryStore(deliveryRows, {
             dueToleranceMs: 1000,
             autoDisableAfterMs: config.autoDisableAfterMs,
             lingerMs: config.dbBatchLingerMs,
@@ -104,12 +115,10 @@ export async function startWorkers(deps: WorkerDeps, roles: readonly WorkerRole[
           userAgent: deps.userAgent,
           metrics: deps.metrics,
           // This thread's slots (config is already its share of DELIVERY_CONCURRENCY, see threadShare).
-          fairness: {
-            owners: new OwnerSlots(ownerCap(config.isolation.ownerMaxShare, config.concurrency.delivery), parking?.maxWaiters ?? 0),
-            retryMs: config.isolation.busyRetryMs,
-          },
+          fairness: { owners, retryMs: config.isolation.busyRetryMs },
           deferrals,
-          ...(parking ? { parking: new Parking(parking, sql, queues.delivery, log, deferrals) } : {}),
+          hints,
+          ...(parked ? { parking: parked } : {}),
         }),
         { ...common(config.concurrency.delivery), settings: { backoffStrategy: deliveryBackoffStrategy(config.retry) } },
       ),

@@ -33,7 +33,14 @@ describeCluster("on a Redis Cluster", () => {
   let prefix: string;
   let published = 0;
 
+  let stderr = "";
   const distinct = (): number => new Set(receiver.requests.map((r) => String(r.headers["webhook-id"]))).size;
+  /** Fails at once, with its last words, when the worker process has exited. */
+  const workerAlive = (): void => {
+    if (worker.exitCode !== null || worker.signalCode !== null) {
+      throw new Error(`the worker exited (${String(worker.exitCode ?? worker.signalCode)}): ${stderr.slice(-2000)}`);
+    }
+  };
 
   async function publish(count: number): Promise<void> {
     for (let i = 0; i < count; i += 1) {
@@ -47,7 +54,10 @@ describeCluster("on a Redis Cluster", () => {
   async function everythingDelivered(): Promise<{ expected: number; arrived: number; duplicates: number }> {
     const expected = published * WEBHOOKS;
     await waitUntil(
-      async () => distinct() >= expected && (await h.db.delivery.count({ where: { status: "succeeded" } })) === expected,
+      async () => {
+        workerAlive();
+        return distinct() >= expected && (await h.db.delivery.count({ where: { status: "succeeded" } })) === expected;
+      },
       { intervalMs: 250, what: () => `${expected} deliveries (${distinct()} arrived)` },
     );
     expect(distinct()).toBe(expected);
@@ -82,7 +92,8 @@ describeCluster("on a Redis Cluster", () => {
         webhookData({ type: "TAG_PUSH", key: "foo/bar", endpoint: `${receiver.url}/w${i}`, author: alice }, binding),
       ),
     });
-    worker = h.spawnWorker();
+    worker = h.spawnWorker({}, { captureStderr: true });
+    worker.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
   });
 
   afterAll(async () => {
@@ -119,7 +130,7 @@ describeCluster("on a Redis Cluster", () => {
     const before = receiver.requests.length;
     await publish(20);
     // Stored and fanned out first: PostgreSQL has the record of every delivery the kill may cut off.
-    await waitUntil(async () => (await h.db.event.count({ where: { status: "fanned_out" } })) === published, {
+    await waitUntil(async () => (workerAlive(), (await h.db.event.count({ where: { status: "fanned_out" } })) === published), {
       what: "the events to be fanned out",
     });
     await waitUntil(() => receiver.requests.length >= before + 100, { what: "the run to be under way" });

@@ -25,9 +25,9 @@ import { notSentResult, toAttemptRecord } from "./attempt-record.js";
 import type { DeferralCounts, DeferralReason } from "../isolation/deferral-counts.js";
 import type { OwnerSlots } from "../isolation/owner-slots.js";
 import type { Parking } from "../isolation/parking.js";
+import { RefusalHints } from "../isolation/refusal-hints.js";
 import type { EndpointGate } from "./endpoint-gate.js";
 import type { EnvelopeCache } from "./envelope-cache.js";
-import { LruCache } from "../shared/lru-cache.js";
 import { RetryLaterError } from "./retry-later.error.js";
 import { signingSecrets } from "./signing-secrets.js";
 
@@ -55,17 +55,11 @@ export interface DeliveryProcessorDeps {
    * the gate's retryAt. Absent: they come back then.
    */
   parking?: Parking;
+  /** What the gate last refused, per endpoint (shared with the thread's fan-out, which parks arrivals on it). */
+  hints?: RefusalHints;
   /** Injectable for tests. */
   random?: () => number;
 }
-
-/** Endpoints whose last refusal a worker thread remembers (the most recently refused ones). */
-const ENDPOINT_HINTS = 1000;
-/**
- * How long after a refusal an endpoint counts as refusing, for owner waiters (unless one of this
- * thread's attempts to it ends first; another process's may not be heard of before this).
- */
-const REFUSING_MS = 1000;
 
 /** What became of a job that finished without throwing. */
 export type DeliveryJobResult = "succeeded" | "skipped" | "finished-elsewhere" | "gone" | "handed-to-canonical-job";
@@ -98,13 +92,9 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
   // The gate wakes parked attempts when their endpoint frees a slot; it parks none unless told who wakes them.
   const gateParks = parking !== undefined && gate.park !== undefined && gate.onFreed !== undefined;
   if (gateParks) gate.onFreed?.((slot, until) => parking.wake(slot, until));
-  /**
-   * Per endpoint, when the gate last refused an attempt (0 once one of this thread's attempts to it
-   * ended since) and the waiters and cap it named: hints, for owner waiters (bounded).
-   */
-  const refusals = new LruCache<string, { at: number; queue?: { waiting: number; slots: number } }>(ENDPOINT_HINTS);
+  const hints = deps.hints ?? new RefusalHints();
   /** Refused a moment ago, and no slot freed here since: an owner waiter for it is not worth waking. */
-  const refusing = (endpoint: string): boolean => Date.now() - (refusals.get(endpoint)?.at ?? 0) < REFUSING_MS;
+  const refusing = (endpoint: string): boolean => hints.refusing(endpoint);
 
   /** Puts the job off until `at` without spending an attempt; `remember` then names it as a waiter (parking). */
   async function deferJob(job: Job, token: string | undefined, at: number, reason: DeferralReason, remember?: () => unknown): Promise<never> {
@@ -170,7 +160,7 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
       if (log.isDebugEnabled()) log.debug("delivery deferred: its owner holds its share of the worker", { deliveryId });
       // Not a failure: the delivery keeps its place among first attempts and spends nothing.
       const queue = { waiting: fairness.owners.waiting(due.authorId), slots: fairness.owners.cap };
-      const endpointQueue = gateParks ? refusals.get(due.endpoint)?.queue : undefined;
+      const endpointQueue = gateParks ? hints.queue(due.endpoint) : undefined;
       // Parked at the endpoint (below) when it is full too: no sooner than its turn there could come.
       const retryAt = parking
         ? new Date(Math.max(parking.until(job.delay, queue).getTime(), endpointQueue ? parking.until(job.delay, endpointQueue).getTime() : 0))
@@ -201,7 +191,7 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
       if (log.isDebugEnabled()) log.debug("delivery deferred by the endpoint gate", { deliveryId, reason: admission.reason });
       const busy = admission.cause === "busy";
       const queue = gateParks ? admission.queue : undefined;
-      if (parking) refusals.set(due.endpoint, { at: Date.now(), ...(queue ? { queue } : {}) });
+      if (parking) hints.refused(due.endpoint, queue);
       // Busy, or refused by an open circuit but not kept back for its probe: parked until the
       // endpoint frees a slot or its circuit closes (or, without parking, back at retryAt).
       const retryAt = queue && parking ? parking.until(job.delay, queue) : admission.retryAt;
@@ -224,8 +214,7 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
     // A request that could not be built never reached the endpoint: it says nothing against it.
     await gate.release(due.endpoint, result.ok || permanentFailure !== null, deliveryId, result.errorKind === "timeout");
     // A slot freed: owner waiters for the endpoint are worth waking again.
-    const refused = refusals.get(due.endpoint);
-    if (refused) refusals.set(due.endpoint, { ...refused, at: 0 });
+    hints.freed(due.endpoint);
 
     const decision: DeliveryDecision =
       permanentFailure === null

@@ -8,6 +8,7 @@ import type { DeliveryJobData, FanoutJobData } from "@msr-webhooks/queue/names";
 import type { Logger } from "winston";
 import type { RetryPolicy } from "../config.js";
 import { deliveryJob } from "../delivery/delivery-job.js";
+import type { ArrivalParking } from "../isolation/arrival-parking.js";
 import { nameUuid } from "../shared/name-uuid.js";
 import { AuthorAccess } from "./author-access.js";
 import type { FanoutStore } from "./fanout-store.js";
@@ -21,6 +22,8 @@ export interface FanoutProcessorDeps {
   deliveryQueue: Queue<DeliveryJobData>;
   retry: RetryPolicy;
   log: Logger;
+  /** Parks deliveries whose owner or endpoint is known to refuse them now (absent: all are queued). */
+  arrivals?: ArrivalParking;
 }
 
 export interface FanoutResult {
@@ -38,9 +41,16 @@ export function deliveryIdFor(eventId: string, webhookId: string): string {
 export function createFanoutProcessor(deps: FanoutProcessorDeps) {
   const { store } = deps;
 
-  async function enqueue(ids: readonly string[]): Promise<void> {
-    for (let i = 0; i < ids.length; i += ADD_BULK_CHUNK) {
-      await deps.deliveryQueue.addBulk(ids.slice(i, i + ADD_BULK_CHUNK).map((id) => deliveryJob(id, deps.retry)));
+  /** Queues the deliveries' first attempts; each one `until` is delayed until then (parked). */
+  async function enqueue(deliveries: readonly { id: string; until?: Date }[]): Promise<void> {
+    const now = Date.now();
+    for (let i = 0; i < deliveries.length; i += ADD_BULK_CHUNK) {
+      await deps.deliveryQueue.addBulk(
+        deliveries.slice(i, i + ADD_BULK_CHUNK).map(({ id, until }) => {
+          const job = deliveryJob(id, deps.retry);
+          return until === undefined ? job : { ...job, opts: { ...job.opts, delay: Math.max(1, until.getTime() - now) } };
+        }),
+      );
     }
   }
 
@@ -55,7 +65,7 @@ export function createFanoutProcessor(deps: FanoutProcessorDeps) {
     if (event.status !== "pending") {
       // A rerun after the rows were committed: make sure their first attempts are queued.
       const ids = await store.pendingDeliveryIds(eventId);
-      await enqueue(ids);
+      await enqueue(ids.map((id) => ({ id })));
       return { deliveries: ids.length, skipped: 0 };
     }
 
@@ -78,8 +88,19 @@ export function createFanoutProcessor(deps: FanoutProcessorDeps) {
     for (const row of skipped) {
       deps.log.info("delivery skipped: author lost access", { eventId, webhookId: row.webhookId, reason: row.reason });
     }
-    const deliverable = rows.filter((r) => r.status === "pending").map((r) => r.id);
-    await enqueue(deliverable);
+    const bySubscription = new Map(subscriptions.map((sub) => [sub.id, sub]));
+    const deliverable = rows
+      .filter((r) => r.status === "pending")
+      .map((r) => ({ id: r.id, authorId: bySubscription.get(r.webhookId)?.authorId ?? "", endpoint: bySubscription.get(r.webhookId)?.endpoint ?? "" }));
+    const arrivals = deps.arrivals;
+    const plan = arrivals ? arrivals.plan(deliverable) : { now: deliverable, parked: [] };
+    // First attempts first: parked ones never stand ahead of them.
+    await enqueue(plan.now);
+    if (arrivals && plan.parked.length > 0) {
+      await arrivals.postpone(plan.parked);
+      await enqueue(plan.parked);
+      await arrivals.remember(plan.parked);
+    }
     return { deliveries: deliverable.length, skipped: skipped.length };
   };
 }

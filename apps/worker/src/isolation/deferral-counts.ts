@@ -6,9 +6,10 @@ import type { Logger } from "winston";
 /**
  * owner: its owner held its share of the thread's slots. busy / slow: the endpoint was at its
  * in-flight cap (the slow lane's). circuit: the endpoint's circuit was open. not-due: the job ran
- * before its delivery's next attempt time. woken: a parked delivery woken by a freed slot.
+ * before its delivery's next attempt time. woken: a parked delivery woken by a freed slot. arrival:
+ * parked by fan-out as it arrived, its owner or endpoint known to refuse it (arrival-parking.ts).
  */
-export const DEFERRAL_REASONS = ["owner", "busy", "slow", "circuit", "not-due", "woken"] as const;
+export const DEFERRAL_REASONS = ["owner", "busy", "slow", "circuit", "not-due", "woken", "arrival"] as const;
 export type DeferralReason = (typeof DEFERRAL_REASONS)[number];
 
 export class DeferralCounts {

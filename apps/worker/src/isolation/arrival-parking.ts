@@ -1,0 +1,118 @@
+// Parking on arrival: fan-out parks a new delivery at once when this thread already knows it would
+// be refused (its owner holds its whole share of the thread's slots, or its endpoint refused an
+// attempt a moment ago), instead of queueing it as a first attempt only for the delivery worker to
+// load it, refuse it and park it anyway. A hostile owner's deliveries then cost their fan-out and one
+// park each, and never stand in the plain lane ahead of other owners' first attempts.
+//
+// The same park as a refused attempt's (parking.ts): the row's nextAttemptAt is set to the park's
+// end, its job is added delayed until then, then it is remembered as a waiter (at the endpoint, in
+// Redis, when the gate confirms atomically that it would refuse it; else at the owner). A hint that
+// turned out wrong costs one wake-up: the delivery is made due and promoted at once. Nothing is lost
+// when a wake-up is: the job comes back on its own at the park's end.
+import type { EndpointGate } from "../delivery/endpoint-gate.js";
+import type { DeferralCounts } from "./deferral-counts.js";
+import type { OwnerSlots } from "./owner-slots.js";
+import type { Parking } from "./parking.js";
+import type { RefusalHints } from "./refusal-hints.js";
+
+export interface ArrivingDelivery {
+  id: string;
+  authorId: string;
+  endpoint: string;
+}
+
+export interface ParkedArrival extends ArrivingDelivery {
+  /** When its job comes back on its own if nobody wakes it. */
+  until: Date;
+  /** Where it waits: the endpoint's waiters (Redis) or its owner's (this thread). */
+  at: "endpoint" | "owner";
+}
+
+export interface ArrivalPlan {
+  /** To queue as first attempts now. */
+  now: ArrivingDelivery[];
+  parked: ParkedArrival[];
+}
+
+export interface ArrivalParkingDeps {
+  parking: Parking;
+  /** Sets the rows' next attempt times (DeliveryRepository.postponeMany). */
+  rows: { postponeMany(items: readonly { deliveryId: string; retryAt: Date }[], now: Date): Promise<void> };
+  owners: OwnerSlots;
+  /** The thread's delivery slots: an owner whose cap is all of them is never refused a freed slot. */
+  threadSlots: number;
+  hints: RefusalHints;
+  gate: EndpointGate;
+  counts?: DeferralCounts;
+}
+
+export class ArrivalParking {
+  constructor(private readonly deps: ArrivalParkingDeps) {}
+
+  /** Splits arriving deliveries into those to queue now and those to park (in arrival order). */
+  plan(arrivals: readonly ArrivingDelivery[], now = Date.now()): ArrivalPlan {
+    const { parking, owners, hints } = this.deps;
+    const plan: ArrivalPlan = { now: [], parked: [] };
+    for (const arrival of arrivals) {
+      const endpointQueue = hints.queue(arrival.endpoint);
+      if (this.atOwnerCap(arrival.authorId)) {
+        const ownerQueue = { waiting: owners.waiting(arrival.authorId), slots: owners.cap };
+        // As at a refusal: no sooner than its turn at its owner, or at its endpoint when that is full too.
+        const ownerUntil = parking.until(0, ownerQueue, now).getTime();
+        const endpointUntil = endpointQueue && hints.refusing(arrival.endpoint) ? parking.until(0, endpointQueue, now).getTime() : 0;
+        plan.parked.push({ ...arrival, until: new Date(Math.max(ownerUntil, endpointUntil)), at: "owner" });
+      } else if (hints.refusing(arrival.endpoint)) {
+        plan.parked.push({ ...arrival, until: parking.until(0, endpointQueue ?? { waiting: 0, slots: 1 }, now), at: "endpoint" });
+      } else {
+        plan.now.push(arrival);
+      }
+    }
+    return plan;
+  }
+
+  /** Their rows say the park's end, which names the park for a wake-up: before their jobs are added. */
+  async postpone(parked: readonly ParkedArrival[]): Promise<void> {
+    if (parked.length === 0) return;
+    await this.deps.rows.postponeMany(
+      parked.map((p) => ({ deliveryId: p.id, retryAt: p.until })),
+      new Date(),
+    );
+  }
+
+  /**
+   * Remembers parked arrivals as waiters, once their rows say the park's end and their jobs are
+   * delayed until it; those that neither their endpoint nor their owner would refuse now are woken.
+   */
+  async remember(parked: readonly ParkedArrival[]): Promise<void> {
+    const { parking, owners, gate, hints, counts } = this.deps;
+    await Promise.all(
+      parked.map(async (p) => {
+        counts?.add("arrival");
+        const until = p.until.getTime();
+        const endpointRefuses = (p.at === "endpoint" || hints.refusing(p.endpoint)) && (await gate.park?.(p.endpoint, p.id, p.until, true)) === true;
+        if (endpointRefuses) {
+          // A refusal, confirmed by the gate: the endpoint stays known as refusing for the next arrivals.
+          hints.refused(p.endpoint, hints.queue(p.endpoint));
+          return;
+        }
+        if (this.atOwnerCap(p.authorId)) {
+          // Woken by the owner's next freed slot; with its owner's waiters full, it comes back on its own.
+          owners.park(p.authorId, p.id, until, p.endpoint);
+          return;
+        }
+        // Neither would refuse it now (the hint was stale, or the owner's slots freed meanwhile): at once.
+        parking.wake(p.id, until);
+      }),
+    );
+  }
+
+  /**
+   * Its owner holds its share, and a slot freed by someone else would refuse it. (An owner whose share
+   * is the whole thread holds every slot then: the next one to free is its own, and takes the
+   * delivery from the plain lane ahead of any retry.)
+   */
+  private atOwnerCap(owner: string): boolean {
+    const { owners, threadSlots } = this.deps;
+    return owners.cap < threadSlots && owners.inFlight(owner) >= owners.cap;
+  }
+}
