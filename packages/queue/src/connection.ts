@@ -30,6 +30,8 @@ export function createRedis(target: string | RedisSettings, options: RedisOption
       enableReadyCheck,
       ...(retryStrategy ? { clusterRetryStrategy: retryStrategy } : {}),
       redisOptions: { ...nodeOptions, ...auth },
+      // With TLS, connect by the name given so the certificate's name is checked against it.
+      ...(target.tls ? { dnsLookup: (address: string, callback: (err: null, address: string) => void) => callback(null, address) } : {}),
       // A failed master's slots answer CLUSTERDOWN until a replica is promoted: retry meanwhile.
       retryDelayOnClusterDown: 200,
       retryDelayOnFailover: 200,
