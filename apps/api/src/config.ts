@@ -37,6 +37,8 @@ export const Env = Type.Object({
   // POST /webhooks/test sends per user and window (counted in Redis, shared by replicas); 0: no limit.
   WEBHOOK_TEST_RATE_LIMIT: Type.Integer({ minimum: 0, default: 10 }),
   WEBHOOK_TEST_RATE_WINDOW_MS: Type.Integer({ minimum: 1000, default: 60000 }),
+  // POST /webhooks/test sends in flight at once in this API process, all users together (503 past it); 0: no cap.
+  WEBHOOK_TEST_MAX_IN_FLIGHT: Type.Integer({ minimum: 0, maximum: 10000, default: 32 }),
   // Who sees a test's response body and exact failure cause: system admins only, or everyone.
   RESPONSE_DETAIL: Type.Optional(Type.Union([Type.Literal("admins"), Type.Literal("everyone")])),
   /** The earlier name of RESPONSE_DETAIL (it then governed POST /webhooks/test only). */
@@ -111,6 +113,7 @@ export interface ApiConfig {
     endpointDnsTimeoutMs: number;
     testRateLimit: number;
     testRateWindowMs: number;
+    testMaxInFlight: number;
     /** Who sees endpoints' whole answers in POST /webhooks/test and the delivery log (presenters/response-detail.ts). */
     responseDetail: "admins" | "everyone";
     perUser: number;
@@ -221,6 +224,7 @@ export function loadConfig(source: Record<string, string | undefined>): ApiConfi
       endpointDnsTimeoutMs: env.WEBHOOK_ENDPOINT_DNS_TIMEOUT_MS,
       testRateLimit: env.WEBHOOK_TEST_RATE_LIMIT,
       testRateWindowMs: env.WEBHOOK_TEST_RATE_WINDOW_MS,
+      testMaxInFlight: env.WEBHOOK_TEST_MAX_IN_FLIGHT,
       // Once private addresses are refused, only public ones are reachable: nothing internal to read.
       responseDetail: env.RESPONSE_DETAIL ?? env.WEBHOOK_TEST_DETAIL ?? (outbound.refusePrivate ? "everyone" : "admins"),
       perUser: env.WEBHOOKS_PER_USER,

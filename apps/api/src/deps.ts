@@ -44,6 +44,7 @@ import { WebhookEndpointRules } from "./services/webhook-endpoint.js";
 import { createRedeliveryLimiter } from "./services/redelivery-limit.js";
 import { createWebhookTestLimiter } from "./services/webhook-test-limit.js";
 import { WebhookSettingsService } from "./services/webhook-settings.service.js";
+import { capTestSendsInFlight } from "./services/test-sends-in-flight.js";
 import { WebhookTestService } from "./services/webhook-test.service.js";
 import { WebhooksService } from "./services/webhooks.service.js";
 import { PRODUCT, VERSION } from "./version.js";
@@ -160,7 +161,7 @@ export function buildDeps(
     apiTokens: new ApiTokensService(db, auth, { perUser: config.apiTokensPerUser }),
     webhooks,
     webhookTests: new WebhookTestService(
-      deliveryClient,
+      capTestSendsInFlight(deliveryClient, config.webhooks.testMaxInFlight),
       endpointRules,
       createWebhookTestLimiter(
         limiterRedis,
