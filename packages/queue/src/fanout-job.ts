@@ -1,7 +1,7 @@
-// How fan-out jobs are queued: one per event, deterministic id, a few retries for database blips
-// (the reconciler catches anything beyond them).
+// How fan-out jobs are queued, by the API and the worker alike: one per event, deterministic id, a few
+// retries for database blips (the worker's reconciler catches anything beyond them).
 import type { BulkJobOptions } from "bullmq";
-import { fanoutJobId, type FanoutJobData } from "@msr-webhooks/queue/names";
+import { fanoutJobId, type FanoutJobData } from "./names.js";
 
 export const FANOUT_JOB_NAME = "fanout";
 

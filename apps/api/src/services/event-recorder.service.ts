@@ -1,17 +1,19 @@
 // Stores an event in PostgreSQL (the record of what must be delivered) and queues its
 // fan-out job. Used by every API path that produces events (repository changes, HTTP
 // ingest, registry notifications). If the enqueue fails after the commit, the worker's
-// reconciler finds the pending event and queues it. A producer's id is deduplicated: a
-// repeat within 24 hours returns the first event instead of storing a second one.
+// reconciler finds the pending event and queues it. Storing, the producer-id dedupe window and
+// the fan-out job are the ones the worker's ingest uses (packages/db event-store, packages/queue
+// fanout-job): an event is stored the same way whichever way it came in.
 import { randomUUID } from "node:crypto";
 import type { Queue } from "bullmq";
 import type { PrismaClient, Prisma } from "@msr-webhooks/db/client";
-import { pgText, pgValue } from "@msr-webhooks/db/db-text";
+import { DEFAULT_PRODUCER_DEDUPE_WINDOW_MS, prismaRunner, storeEvents, type EventRow } from "@msr-webhooks/db/event-store";
 import { locationOf, scopeOf } from "@msr-webhooks/events/envelope";
 import { formatGoTime, nowGoTime } from "@msr-webhooks/events/go-time";
 import type { EventType } from "@msr-webhooks/events/types";
 import type { Metrics } from "@msr-webhooks/observability/metrics";
-import { fanoutJobId, type FanoutJobData } from "@msr-webhooks/queue/names";
+import { fanoutJob } from "@msr-webhooks/queue/fanout-job";
+import type { FanoutJobData } from "@msr-webhooks/queue/names";
 import type { Logger } from "winston";
 
 export interface NewEvent {
@@ -29,12 +31,12 @@ export interface NewEvent {
 
 export interface RecordedEvent {
   id: string;
-  /** True when an event with the same producer id was received within the last 24 hours. */
+  /** True when an event with the same producer id was received within the dedupe window. */
   duplicate: boolean;
 }
 
 /** A repeat of a producer id within this window is a duplicate (delivery.md, Producers). */
-export const DUPLICATE_WINDOW_MS = 24 * 60 * 60 * 1000;
+export const DUPLICATE_WINDOW_MS = DEFAULT_PRODUCER_DEDUPE_WINDOW_MS;
 
 type Db = PrismaClient | Prisma.TransactionClient;
 
@@ -44,14 +46,15 @@ export class EventRecorder {
     private readonly fanoutQueue: Queue<FanoutJobData>,
     private readonly log: Logger,
     private readonly metrics?: Pick<Metrics, "eventsReceived">,
+    /** PRODUCER_DEDUPE_WINDOW, as the worker's ingest has it. */
+    private readonly dedupeWindowMs = DEFAULT_PRODUCER_DEDUPE_WINDOW_MS,
   ) {}
 
   async record(event: NewEvent): Promise<string> {
-    const id = randomUUID();
-    await this.db.event.create({ data: rowOf(id, event) });
+    const [result] = await this.insertMany(this.db, [event]);
     this.count([event]);
-    await this.enqueue(id);
-    return id;
+    if (result !== undefined && !result.duplicate) await this.enqueue([result.id]);
+    return result?.id ?? "";
   }
 
   /**
@@ -68,49 +71,10 @@ export class EventRecorder {
    * The insert half of recordMany, inside the caller's transaction (which may write other rows
    * with the events); the caller calls publish() after the commit.
    */
-  async insertMany(tx: Db, input: readonly NewEvent[]): Promise<RecordedEvent[]> {
-    const events = input.map((e) => (e.producerId === undefined ? e : { ...e, producerId: pgText(e.producerId) }));
-    const producerIds = [...new Set(events.flatMap((e) => (e.producerId === undefined ? [] : [e.producerId])))];
-    const known = new Map<string, string>();
-    if (producerIds.length > 0) {
-      const existing = await tx.event.findMany({
-        where: { producerId: { in: producerIds } },
-        select: { id: true, producerId: true, receivedAt: true },
-      });
-      const expired: string[] = [];
-      for (const row of existing) {
-        if (row.producerId === null) continue;
-        if (row.receivedAt.getTime() > Date.now() - DUPLICATE_WINDOW_MS) known.set(row.producerId, row.id);
-        else expired.push(row.id);
-      }
-      // Past the window the id may be used again: the old event keeps its row, not the id.
-      if (expired.length > 0) await tx.event.updateMany({ where: { id: { in: expired } }, data: { producerId: null } });
-    }
-    const results: RecordedEvent[] = [];
-    const rows: Prisma.EventCreateManyInput[] = [];
-    for (const event of events) {
-      const first = event.producerId === undefined ? undefined : known.get(event.producerId);
-      if (first !== undefined) {
-        results.push({ id: first, duplicate: true });
-        continue;
-      }
-      const id = randomUUID();
-      if (event.producerId !== undefined) known.set(event.producerId, id);
-      rows.push(rowOf(id, event));
-      results.push({ id, duplicate: false });
-    }
-    if (rows.length === 0) return results;
-    // A concurrent request may have stored the same producer id since the lookup: its row wins.
-    await tx.event.createMany({ data: rows, skipDuplicates: true });
-    const racing = rows.flatMap((r) => (typeof r.producerId === "string" ? [r.producerId] : []));
-    if (racing.length === 0) return results;
-    const stored = await tx.event.findMany({ where: { producerId: { in: racing } }, select: { id: true, producerId: true } });
-    const winner = new Map(stored.flatMap((r) => (r.producerId === null ? [] : [[r.producerId, r.id] as const])));
-    return results.map((r, i) => {
-      const producerId = events[i]?.producerId;
-      const id = producerId === undefined ? undefined : winner.get(producerId);
-      return !r.duplicate && id !== undefined && id !== r.id ? { id, duplicate: true } : r;
-    });
+  async insertMany(tx: Db, events: readonly NewEvent[]): Promise<RecordedEvent[]> {
+    const receivedAt = new Date();
+    const stored = await storeEvents(prismaRunner(tx), events.map((e) => rowOf(randomUUID(), e, receivedAt)), this.dedupeWindowMs);
+    return stored.map((r) => ({ id: r.id, duplicate: r.outcome === "duplicate" }));
   }
 
   /**
@@ -120,7 +84,7 @@ export class EventRecorder {
   async publish(results: readonly RecordedEvent[], events: readonly NewEvent[]): Promise<void> {
     this.count(events);
     const ids = results.filter((r) => !r.duplicate).map((r) => r.id);
-    if (ids.length > 0) await this.enqueueMany(ids);
+    if (ids.length > 0) await this.enqueue(ids);
   }
 
   // Counted once committed: an event whose transaction failed was not received.
@@ -128,28 +92,11 @@ export class EventRecorder {
     for (const e of events) this.metrics?.eventsReceived.inc({ type: e.type, source: e.source });
   }
 
-  private async enqueue(eventId: string): Promise<void> {
+  private async enqueue(eventIds: string[]): Promise<void> {
     try {
-      await this.fanoutQueue.add("fanout", { eventId }, { jobId: fanoutJobId(eventId), removeOnComplete: true, removeOnFail: 1000 });
+      await this.fanoutQueue.addBulk(eventIds.map((eventId) => fanoutJob(eventId)));
     } catch (err) {
-      // The row is committed: the reconciler will queue it; the caller's request succeeds.
-      this.log.warn("fan-out enqueue failed; left for the reconciler", {
-        eventId,
-        error: err instanceof Error ? err.message : String(err),
-      });
-    }
-  }
-
-  private async enqueueMany(eventIds: string[]): Promise<void> {
-    try {
-      await this.fanoutQueue.addBulk(
-        eventIds.map((eventId) => ({
-          name: "fanout",
-          data: { eventId },
-          opts: { jobId: fanoutJobId(eventId), removeOnComplete: true, removeOnFail: 1000 },
-        })),
-      );
-    } catch (err) {
+      // The rows are committed: the reconciler will queue them; the caller's request succeeds.
       this.log.warn("fan-out enqueue failed; left for the reconciler", {
         eventIds,
         error: err instanceof Error ? err.message : String(err),
@@ -158,7 +105,7 @@ export class EventRecorder {
   }
 }
 
-function rowOf(id: string, event: NewEvent): Prisma.EventCreateManyInput {
+function rowOf(id: string, event: NewEvent, receivedAt: Date): EventRow {
   const scope = scopeOf(event.type, event.contents);
   const location = event.location ?? locationOf(event.type, event.contents);
   const createdAtText =
@@ -167,13 +114,15 @@ function rowOf(id: string, event: NewEvent): Prisma.EventCreateManyInput {
     id,
     type: event.type,
     source: event.source,
-    producerId: event.producerId === undefined ? null : pgText(event.producerId),
+    producerId: event.producerId ?? null,
     createdAt: new Date(createdAtText),
     createdAtText,
-    // A json column: the text Prisma writes (JSON.stringify, the producer's key order) is what is delivered.
-    contents: pgValue(event.contents) as Prisma.InputJsonObject,
-    location: location === undefined ? null : pgText(location),
+    receivedAt,
+    contents: event.contents,
+    location: location ?? null,
     namespace: scope.namespace,
     repository: scope.repository,
+    status: "pending",
+    reason: null,
   };
 }

@@ -1,10 +1,16 @@
-// The ingest processor's view of the database: events of concurrent jobs are inserted together
+// The ingest processor's view of the database: events of concurrent jobs are stored together
 // (one statement while the previous one is in flight).
+import type { StoreResult } from "@msr-webhooks/db/event-store";
 import { Batcher } from "../shared/batcher.js";
-import type { EventRepository, ExistingEvent, NewEventRow } from "./event.repository.js";
+import type { EventRepository, NewEventRow } from "./event.repository.js";
+
+interface Pending {
+  row: NewEventRow;
+  dedupeWindowMs: number;
+}
 
 export class IngestStore {
-  private readonly inserts: Batcher<NewEventRow, boolean>;
+  private readonly stores: Batcher<Pending, StoreResult>;
 
   constructor(
     private readonly repository: EventRepository,
@@ -12,25 +18,30 @@ export class IngestStore {
   ) {
     const maxBatch = options.maxBatch ?? 100;
     const lingerMs = options.lingerMs ?? 0;
-    this.inserts = new Batcher((rows) => this.insertBatch(rows), { maxBatch, maxInFlight: 1, lingerMs });
+    this.stores = new Batcher((items) => this.storeBatch(items), { maxBatch, maxInFlight: 1, lingerMs });
   }
 
-  /** True when the row was written; false when its id or producer id is already taken. */
-  insert(row: NewEventRow): Promise<boolean> {
-    return this.inserts.submit(row);
+  /** Stores the row, or says which event already holds its id or producer id. */
+  store(row: NewEventRow, dedupeWindowMs: number): Promise<StoreResult> {
+    return this.stores.submit({ row, dedupeWindowMs });
   }
 
-  conflicting(id: string, producerId: string | null): Promise<ExistingEvent[]> {
-    return this.repository.conflicting(id, producerId);
-  }
-
-  releaseProducerId(eventId: string, producerId: string): Promise<boolean> {
-    return this.repository.releaseProducerId(eventId, producerId);
-  }
-
-  private async insertBatch(rows: NewEventRow[]): Promise<boolean[]> {
-    // ON CONFLICT DO NOTHING also settles two rows of one batch with the same producer id: one gets in.
-    const inserted = await this.repository.insertMany(rows);
-    return rows.map((r) => inserted.has(r.id));
+  private async storeBatch(items: Pending[]): Promise<StoreResult[]> {
+    // One processor, one window: a batch of mixed windows (none today) is stored per window.
+    const windows = [...new Set(items.map((i) => i.dedupeWindowMs))];
+    const results = new Map<Pending, StoreResult>();
+    for (const window of windows) {
+      const group = items.filter((i) => i.dedupeWindowMs === window);
+      const stored = await this.repository.store(group.map((i) => i.row), window);
+      group.forEach((item, k) => {
+        const result = stored[k];
+        if (result !== undefined) results.set(item, result);
+      });
+    }
+    return items.map((i) => {
+      const result = results.get(i);
+      if (result === undefined) throw new Error(`no store result for event ${i.row.id}`);
+      return result;
+    });
   }
 }

@@ -6,7 +6,7 @@ import { scopeOf } from "@msr-webhooks/events/envelope";
 import { validateEventInput, type FieldError } from "@msr-webhooks/events/validate";
 import type { FanoutJobData } from "@msr-webhooks/queue/names";
 import type { Logger } from "winston";
-import { fanoutJob } from "../fanout/fanout-job.js";
+import { fanoutJob } from "@msr-webhooks/queue/fanout-job";
 import { errorMessage } from "@msr-webhooks/observability/logger";
 import { nameUuid } from "../shared/name-uuid.js";
 import type { NewEventRow } from "./event.repository.js";
@@ -61,48 +61,41 @@ export function createIngestProcessor(deps: IngestProcessorDeps) {
     const rawType = isPlainObject(data) && typeof data.type === "string" ? data.type : job.name;
     const reason = formatFieldErrors(errors);
     const contents = isPlainObject(data) && isPlainObject(data.contents) ? data.contents : {};
-    await events.insert({
-      id: eventId,
-      producerId: null,
-      type: rawType.slice(0, 200),
-      createdAt: receivedAt,
-      createdAtText: null,
-      receivedAt,
-      contents: JSON.stringify(contents).length <= MAX_REJECTED_CONTENTS ? contents : {},
-      location: null,
-      namespace: "",
-      repository: "",
-      status: "rejected",
-      reason,
-    });
+    await events.store(
+      {
+        id: eventId,
+        producerId: null,
+        type: rawType.slice(0, 200),
+        createdAt: receivedAt,
+        createdAtText: null,
+        receivedAt,
+        contents: JSON.stringify(contents).length <= MAX_REJECTED_CONTENTS ? contents : {},
+        location: null,
+        namespace: "",
+        repository: "",
+        status: "rejected",
+        reason,
+      },
+      deps.producerDedupeWindowMs,
+    );
     log.warn("event rejected", { eventId, jobId: job.id, type: rawType.slice(0, 200), reason });
     return { outcome: "rejected", eventId, reason };
   }
 
   async function store(row: NewEventRow): Promise<IngestResult> {
-    const { id, producerId } = row;
-    for (let tries = 0; tries < 3; tries += 1) {
-      if (await events.insert(row)) {
-        await queueFanout(id);
-        return { outcome: "accepted", eventId: id };
-      }
-      const existing = await events.conflicting(id, producerId);
-      const self = existing.find((e) => e.id === id);
-      if (self !== undefined) {
+    const result = await events.store(row, deps.producerDedupeWindowMs);
+    switch (result.outcome) {
+      case "stored":
+        await queueFanout(row.id);
+        return { outcome: "accepted", eventId: row.id };
+      case "exists":
         // This job ran before and stored its event; make sure the fan-out is queued.
-        if (self.status === "pending") await queueFanout(id);
-        return { outcome: self.status === "rejected" ? "rejected" : "accepted", eventId: id };
-      }
-      const holder = existing.find((e) => e.producerId === producerId);
-      if (holder === undefined || producerId === null) continue;
-      if (holder.receivedAt.getTime() > row.receivedAt.getTime() - deps.producerDedupeWindowMs) {
-        log.info("duplicate event dropped", { producerId, firstEventId: holder.id });
-        return { outcome: "duplicate", eventId: holder.id };
-      }
-      // The earlier event is outside the window: it keeps its row, the id moves to the new one.
-      await events.releaseProducerId(holder.id, producerId);
+        if (result.status === "pending") await queueFanout(row.id);
+        return { outcome: result.status === "rejected" ? "rejected" : "accepted", eventId: row.id };
+      case "duplicate":
+        log.info("duplicate event dropped", { producerId: row.producerId, firstEventId: result.id });
+        return { outcome: "duplicate", eventId: result.id };
     }
-    throw new Error(`event ${id} could not be stored: producer id ${String(producerId)} kept conflicting`);
   }
 
   async function ingest(job: Job): Promise<IngestResult> {

@@ -7,7 +7,7 @@ import type { DeliveryJobData, FanoutJobData } from "@msr-webhooks/queue/names";
 import type { Logger } from "winston";
 import type { RetryPolicy } from "../config.js";
 import { deliveryJob } from "../delivery/delivery-job.js";
-import { fanoutJob } from "../fanout/fanout-job.js";
+import { fanoutJob } from "@msr-webhooks/queue/fanout-job";
 import type { Sql } from "../shared/sql.js";
 import { ensureJob } from "../shared/job-presence.js";
 

@@ -1,0 +1,148 @@
+// Storing events, once, for both apps: the API (repository changes, POST /events, registry
+// notifications; inside the caller's transaction) and the worker (producers' BullMQ jobs, many jobs'
+// events in one statement). Plain SQL over a SqlRunner (the API's Prisma client or transaction, the
+// worker's pg pool): the contents column is json, written from the producer's own text and key order.
+// A producer's id is deduplicated within a window (PRODUCER_DEDUPE_WINDOW, 24 hours by default,
+// delivery.md "Producers"): a repeat inside it is not stored and names the first event; past the
+// window the old event keeps its row and gives up the id.
+import { Prisma, type PrismaClient } from "../generated/client/index.js";
+import { pgJson, pgText } from "./db-text.js";
+
+/** Runs statements written as Prisma.sql templates (every value a bound parameter). */
+export interface SqlRunner {
+  /** `name` makes it a prepared statement where the runner supports that (the worker's pool). */
+  query<Row>(statement: Prisma.Sql, name?: string): Promise<Row[]>;
+  execute(statement: Prisma.Sql): Promise<number>;
+}
+
+/** A SqlRunner over a Prisma client or an interactive transaction's client. */
+export function prismaRunner(db: PrismaClient | Prisma.TransactionClient): SqlRunner {
+  return {
+    query: <Row>(statement: Prisma.Sql) => db.$queryRaw<Row[]>(statement),
+    execute: (statement: Prisma.Sql) => db.$executeRaw(statement),
+  };
+}
+
+/** The default of PRODUCER_DEDUPE_WINDOW. */
+export const DEFAULT_PRODUCER_DEDUPE_WINDOW_MS = 24 * 60 * 60 * 1000;
+
+export interface EventRow {
+  id: string;
+  producerId: string | null;
+  type: string;
+  source: "api" | "http" | "distribution" | "queue";
+  createdAt: Date;
+  /** The envelope's createdAt as delivered (Go's form, every digit given); null for a rejected event. */
+  createdAtText: string | null;
+  receivedAt: Date;
+  contents: unknown;
+  location: string | null;
+  namespace: string;
+  repository: string;
+  status: "pending" | "rejected";
+  reason: string | null;
+}
+
+/**
+ * What became of one row: stored; already there under its own id (a retried job: `status` says
+ * what it became); or a duplicate of the event that holds its producer id within the window.
+ */
+export type StoreResult =
+  | { outcome: "stored"; id: string }
+  | { outcome: "exists"; id: string; status: string }
+  | { outcome: "duplicate"; id: string };
+
+/** A row that conflicts with none and is not there may have met a holder that gave its id up meanwhile. */
+const MAX_ROUNDS = 3;
+
+/** Stores `rows` (in one statement a round), each once; results in input order. */
+export async function storeEvents(db: SqlRunner, rows: readonly EventRow[], windowMs: number): Promise<StoreResult[]> {
+  const results = new Array<StoreResult | undefined>(rows.length);
+  let open = rows.map((r, index) => ({ index, row: r.producerId === null ? r : { ...r, producerId: pgText(r.producerId) } }));
+  for (let round = 0; round < MAX_ROUNDS && open.length > 0; round += 1) {
+    const batch = open.map((o) => o.row);
+    await releaseExpired(db, batch, windowMs);
+    const inserted = await insert(db, batch);
+    for (const o of open) if (inserted.has(o.row.id)) results[o.index] = { outcome: "stored", id: o.row.id };
+    const missing = open.filter((o) => !inserted.has(o.row.id));
+    open = [];
+    if (missing.length === 0) break;
+    const existing = await conflicting(db, missing.map((o) => o.row));
+    for (const o of missing) {
+      const self = existing.find((e) => e.id === o.row.id);
+      const holder = o.row.producerId === null ? undefined : existing.find((e) => e.producerId === o.row.producerId);
+      if (self !== undefined) results[o.index] = { outcome: "exists", id: self.id, status: self.status };
+      else if (holder !== undefined) results[o.index] = { outcome: "duplicate", id: holder.id };
+      else open.push(o);
+    }
+  }
+  if (open.length > 0) {
+    const ids = open.map((o) => String(o.row.producerId)).join(", ");
+    throw new Error(`events could not be stored: producer ids kept conflicting (${ids})`);
+  }
+  return results as StoreResult[];
+}
+
+/** Past the window a producer id may be used again: the earlier event keeps its row, not the id. */
+async function releaseExpired(db: SqlRunner, rows: readonly EventRow[], windowMs: number): Promise<void> {
+  const withIds = rows.filter((r) => r.producerId !== null);
+  if (withIds.length === 0) return;
+  const producerIds = withIds.map((r) => r.producerId as string);
+  const cutoffs = withIds.map((r) => new Date(r.receivedAt.getTime() - windowMs).toISOString());
+  await db.execute(Prisma.sql`
+    UPDATE "Event" AS e SET "producerId" = NULL
+      FROM unnest(${producerIds}::text[], ${cutoffs}::timestamptz[]) AS p(producer_id, cutoff)
+     WHERE e."producerId" = p.producer_id AND e."producerId" = ANY(${producerIds}::text[]) AND e."receivedAt" <= p.cutoff`);
+}
+
+/** The ids of the rows written; a row whose id or producer id is already taken is left out. */
+async function insert(db: SqlRunner, rows: readonly EventRow[]): Promise<Set<string>> {
+  const json = pgJson(
+    rows.map((e) => ({
+      id: e.id,
+      producer_id: e.producerId,
+      type: e.type,
+      source: e.source,
+      // The text where there is one, so that timestamptz keeps its microseconds (a Date has milliseconds).
+      created_at: e.createdAtText ?? e.createdAt,
+      created_at_text: e.createdAtText,
+      received_at: e.receivedAt,
+      contents: e.contents,
+      location: e.location,
+      namespace: e.namespace,
+      repository: e.repository,
+      status: e.status,
+      reason: e.reason,
+    })),
+  );
+  const stored = await db.query<{ id: string }>(
+    Prisma.sql`
+    INSERT INTO "Event" (id, "producerId", type, source, "createdAt", "createdAtText", "receivedAt", contents,
+                         location, namespace, repository, status, reason)
+    SELECT e.id, e.producer_id, e.type, e.source, e.created_at, e.created_at_text, e.received_at, e.contents,
+           e.location, e.namespace, e.repository, e.status, e.reason
+      -- json, not jsonb, all the way: jsonb would sort the contents' keys; json keeps the text as written.
+      FROM json_to_recordset(${json}::json)
+           AS e(id uuid, producer_id text, type text, source text, created_at timestamptz, created_at_text text,
+                received_at timestamptz, contents json, location text, namespace text, repository text,
+                status text, reason text)
+    ON CONFLICT DO NOTHING
+    RETURNING id::text AS id`,
+    "store-events-insert",
+  );
+  return new Set(stored.map((r) => r.id));
+}
+
+interface ExistingEvent {
+  id: string;
+  status: string;
+  producerId: string | null;
+}
+
+async function conflicting(db: SqlRunner, rows: readonly EventRow[]): Promise<ExistingEvent[]> {
+  const ids = rows.map((r) => r.id);
+  const producerIds = rows.flatMap((r) => (r.producerId === null ? [] : [r.producerId]));
+  return db.query<ExistingEvent>(Prisma.sql`
+    SELECT id::text AS id, status, "producerId" AS "producerId"
+      FROM "Event" WHERE id = ANY(${ids}::uuid[]) OR "producerId" = ANY(${producerIds}::text[])`);
+}
