@@ -1,6 +1,7 @@
 // Fan-out of one stored event: find the matching subscriptions, write one delivery row per
-// subscription (skipped, with the reason, when its author lost access), mark the event fanned out,
-// then queue one delivery job per deliverable row.
+// subscription (skipped, with the reason, when its author lost access or its filters leave the event
+// out), mark the event fanned out, then queue one delivery job per deliverable row (parked at once
+// when its owner or endpoint is known to refuse it: isolation/arrival-parking.ts).
 import type { Job, Queue } from "bullmq";
 import type { AccessQuery } from "@msr-webhooks/db/access";
 import { isEventType } from "@msr-webhooks/events/types";
@@ -86,7 +87,7 @@ export function createFanoutProcessor(deps: FanoutProcessorDeps) {
 
     const skipped = rows.filter((r) => r.status === "skipped");
     for (const row of skipped) {
-      deps.log.info("delivery skipped: author lost access", { eventId, webhookId: row.webhookId, reason: row.reason });
+      deps.log.info("delivery skipped", { eventId, webhookId: row.webhookId, reason: row.reason });
     }
     const bySubscription = new Map(subscriptions.map((sub) => [sub.id, sub]));
     const deliverable = rows
