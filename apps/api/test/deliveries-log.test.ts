@@ -8,7 +8,7 @@ import { testPayload } from "@msr-webhooks/events/test-payloads";
 import { deliveryJobId, QUEUE_NAMES } from "@msr-webhooks/queue/names";
 import { REDELIVER_JOB_NAME, REDELIVER_REQUEST_ATTEMPTS } from "@msr-webhooks/queue/delivery-job";
 import type { Queue } from "bullmq";
-import { DeliveriesRepository } from "../src/services/deliveries.repository.js";
+import { DeliveriesRepository } from "../src/repositories/deliveries.repository.js";
 import { DeliveriesService } from "../src/services/deliveries.service.js";
 import { ADMIN, anon, as, createTestContext, type TestContext } from "./support/test-context.js";
 import { createOrg, createRepo, createTeam, createUser, grantRepo, type UserFixture } from "./support/fixtures.js";

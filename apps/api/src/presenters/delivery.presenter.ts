@@ -13,7 +13,7 @@ import type {
   DeliveryStatus,
   DeliveryView,
 } from "../schemas/delivery.schemas.js";
-import type { DeliveryDetailRow, DeliveryRow } from "../services/deliveries.repository.js";
+import type { DeliveryDetailRow, DeliveryRow } from "../repositories/deliveries.repository.js";
 import type { DeliveryPage } from "../services/deliveries.service.js";
 import { isHiddenFailure, summarizeFailure, UNREACHABLE } from "./response-detail.js";
 

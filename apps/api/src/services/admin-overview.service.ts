@@ -5,7 +5,7 @@ import type { Logger } from "winston";
 import { notAuthorized } from "../errors.js";
 import type { Principal } from "../identity/principal.js";
 import type { AdminOverviewView } from "../schemas/admin-overview.schemas.js";
-import type { AdminOverviewRepository } from "./admin-overview.repository.js";
+import type { AdminOverviewRepository } from "../repositories/admin-overview.repository.js";
 
 const WINDOW_MINUTES = 30;
 const FAILING_SHOWN = 10;

@@ -16,7 +16,7 @@ import type { Logger } from "winston";
 import { ApiError, invalidParameter } from "../errors.js";
 import type { Principal } from "../identity/principal.js";
 import { DEFAULT_PAGE_SIZE, MAX_RECOVER, type DeliveryStatus } from "../schemas/delivery.schemas.js";
-import type { DeliveriesRepository, DeliveryDetailRow, DeliveryRow } from "./deliveries.repository.js";
+import type { DeliveriesRepository, DeliveryDetailRow, DeliveryRow } from "../repositories/deliveries.repository.js";
 import { decodeCursor, encodeCursor } from "./delivery-cursor.js";
 import type { RedeliveryLimiter } from "./redelivery-limit.js";
 import type { WebhooksService } from "./webhooks.service.js";

@@ -2,7 +2,7 @@
 // page ended (createdAt to the microsecond, and the id that breaks ties).
 import { isGoTime } from "@msr-webhooks/events/go-time";
 import { invalidParameter, type ApiError } from "../errors.js";
-import type { PagePosition } from "./deliveries.repository.js";
+import type { PagePosition } from "../repositories/deliveries.repository.js";
 
 const VERSION = "1";
 const AT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;

@@ -3,7 +3,7 @@
 import type { Principal } from "../identity/principal.js";
 import { presentWebhook } from "../presenters/webhook.presenter.js";
 import type { WebhookStatsView } from "../schemas/webhook-stats.schemas.js";
-import type { WebhookStatsRepository } from "./webhook-stats.repository.js";
+import type { WebhookStatsRepository } from "../repositories/webhook-stats.repository.js";
 import type { WebhooksService } from "./webhooks.service.js";
 
 const WINDOW_HOURS = 24;
