@@ -3,19 +3,13 @@
 // namespace, public visibility), namespace administration (of the namespace itself, and of every
 // repository in it), and "does this user administer what a subscription is bound to", which the
 // API (managing a webhook) and the worker (fan-out) share.
-// Plain SQL over an AccessQuery, not the ORM: the worker answers these over its pg pool (it keeps no
-// Prisma client), the API over its Prisma client (prismaQuery); the statements are the same.
-import { Prisma, type PrismaClient } from "../generated/client/index.js";
+// Plain SQL over a SqlRunner's query (sql-runner.ts): the worker answers these over its pg pool (it
+// keeps no Prisma client), the API over its Prisma client (prismaRunner); the statements are the same.
+import { Prisma } from "../generated/client/index.js";
+import type { SqlRunner } from "./sql-runner.js";
 
-/** Runs one SELECT written as a Prisma.sql template (every value a bound parameter) and returns its rows. */
-export interface AccessQuery {
-  query<Row>(statement: Prisma.Sql): Promise<Row[]>;
-}
-
-/** An AccessQuery over a Prisma client. */
-export function prismaQuery(db: PrismaClient): AccessQuery {
-  return { query: <Row>(statement: Prisma.Sql) => db.$queryRaw<Row[]>(statement) };
-}
+/** What the access rules need of a SqlRunner: they only read. */
+export type AccessQuery = Pick<SqlRunner, "query">;
 
 export type AccessLevel = "none" | "read-only" | "read-write" | "admin";
 

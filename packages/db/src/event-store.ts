@@ -5,23 +5,12 @@
 // A producer's id is deduplicated within a window (PRODUCER_DEDUPE_WINDOW, 24 hours by default,
 // delivery.md "Producers"): a repeat inside it is not stored and names the first event; past the
 // window the old event keeps its row and gives up the id.
-import { Prisma, type PrismaClient } from "../generated/client/index.js";
+import { Prisma } from "../generated/client/index.js";
 import { pgJson, pgText } from "./db-text.js";
+import type { SqlRunner } from "./sql-runner.js";
 
-/** Runs statements written as Prisma.sql templates (every value a bound parameter). */
-export interface SqlRunner {
-  /** `name` makes it a prepared statement where the runner supports that (the worker's pool). */
-  query<Row>(statement: Prisma.Sql, name?: string): Promise<Row[]>;
-  execute(statement: Prisma.Sql): Promise<number>;
-}
+export { prismaRunner, type SqlRunner } from "./sql-runner.js";
 
-/** A SqlRunner over a Prisma client or an interactive transaction's client. */
-export function prismaRunner(db: PrismaClient | Prisma.TransactionClient): SqlRunner {
-  return {
-    query: <Row>(statement: Prisma.Sql) => db.$queryRaw<Row[]>(statement),
-    execute: (statement: Prisma.Sql) => db.$executeRaw(statement),
-  };
-}
 
 /** The default of PRODUCER_DEDUPE_WINDOW. */
 export const DEFAULT_PRODUCER_DEDUPE_WINDOW_MS = 24 * 60 * 60 * 1000;
@@ -118,14 +107,17 @@ async function insert(db: SqlRunner, rows: readonly EventRow[]): Promise<Set<str
   const stored = await db.query<{ id: string }>(
     Prisma.sql`
     INSERT INTO "Event" (id, "producerId", type, source, "createdAt", "createdAtText", "receivedAt", contents,
-                         location, namespace, repository, status, reason)
+                         location, namespace, repository, "namespaceId", "repositoryId", status, reason)
     SELECT e.id, e.producer_id, e.type, e.source, e.created_at, e.created_at_text, e.received_at, e.contents,
-           e.location, e.namespace, e.repository, e.status, e.reason
+           e.location, e.namespace, e.repository, ns.id, r.id, e.status, e.reason
       -- json, not jsonb, all the way: jsonb would sort the contents' keys; json keeps the text as written.
       FROM json_to_recordset(${json}::json)
            AS e(id uuid, producer_id text, type text, source text, created_at timestamptz, created_at_text text,
                 received_at timestamptz, contents json, location text, namespace text, repository text,
                 status text, reason text)
+      -- Bound to what its names denote now: fan-out matches by these ids, whoever holds the names by then.
+      LEFT JOIN "Account" AS ns ON ns.name = e.namespace AND e.namespace <> ''
+      LEFT JOIN "Repository" AS r ON r."namespaceId" = ns.id AND r.name = e.repository
     ON CONFLICT DO NOTHING
     RETURNING id::text AS id`,
     "store-events-insert",

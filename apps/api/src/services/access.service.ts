@@ -9,12 +9,12 @@ import {
   administersScope,
   atLeast,
   isNamespaceAdmin,
-  prismaQuery,
   repositoryAccess,
   type AccessLevel,
   type AccessQuery,
   type SubscriptionScope,
 } from "@msr-webhooks/db/access";
+import { prismaRunner } from "@msr-webhooks/db/sql-runner";
 import { findAccountByName, findRepository, type RepositoryWithNamespace } from "@msr-webhooks/db/accounts";
 import { noSuchAccount, noSuchRepository, notAuthorized } from "../errors.js";
 import type { Principal } from "../identity/principal.js";
@@ -28,7 +28,7 @@ export class AccessService {
   private readonly sql: AccessQuery;
 
   constructor(private readonly db: PrismaClient) {
-    this.sql = prismaQuery(db);
+    this.sql = prismaRunner(db);
   }
 
   async namespace(name: string): Promise<Account> {

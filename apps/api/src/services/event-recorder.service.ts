@@ -7,7 +7,8 @@
 import { randomUUID } from "node:crypto";
 import type { Queue } from "bullmq";
 import type { PrismaClient, Prisma } from "@msr-webhooks/db/client";
-import { DEFAULT_PRODUCER_DEDUPE_WINDOW_MS, prismaRunner, storeEvents, type EventRow } from "@msr-webhooks/db/event-store";
+import { DEFAULT_PRODUCER_DEDUPE_WINDOW_MS, storeEvents, type EventRow } from "@msr-webhooks/db/event-store";
+import { prismaRunner } from "@msr-webhooks/db/sql-runner";
 import { locationOf, scopeOf } from "@msr-webhooks/events/envelope";
 import { formatGoTime, nowGoTime } from "@msr-webhooks/events/go-time";
 import type { EventType } from "@msr-webhooks/events/types";
