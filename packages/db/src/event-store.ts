@@ -86,38 +86,20 @@ async function releaseExpired(db: SqlRunner, rows: readonly EventRow[], windowMs
 
 /** The ids of the rows written; a row whose id or producer id is already taken is left out. */
 async function insert(db: SqlRunner, rows: readonly EventRow[]): Promise<Set<string>> {
-  const json = pgJson(
-    rows.map((e) => ({
-      id: e.id,
-      producer_id: e.producerId,
-      type: e.type,
-      source: e.source,
-      // The text where there is one, so that timestamptz keeps its microseconds (a Date has milliseconds).
-      created_at: e.createdAtText ?? e.createdAt,
-      created_at_text: e.createdAtText,
-      received_at: e.receivedAt,
-      contents: e.contents,
-      location: e.location,
-      namespace: e.namespace,
-      repository: e.repository,
-      status: e.status,
-      reason: e.reason,
-    })),
-  );
+  // The rows as they are (json_to_recordset reads the fields by name), but for createdAt: the text
+  // where there is one, so that timestamptz keeps its microseconds (a Date has milliseconds).
+  const json = pgJson(rows.map((e) => ({ ...e, createdAt: e.createdAtText ?? e.createdAt })));
   const stored = await db.query<{ id: string }>(
     Prisma.sql`
     INSERT INTO "Event" (id, "producerId", type, source, "createdAt", "createdAtText", "receivedAt", contents,
-                         location, namespace, repository, "namespaceId", "repositoryId", status, reason)
-    SELECT e.id, e.producer_id, e.type, e.source, e.created_at, e.created_at_text, e.received_at, e.contents,
-           e.location, e.namespace, e.repository, ns.id, r.id, e.status, e.reason
+                         location, namespace, repository, status, reason)
+    SELECT e.id, e."producerId", e.type, e.source, e."createdAt", e."createdAtText", e."receivedAt", e.contents,
+           e.location, e.namespace, e.repository, e.status, e.reason
       -- json, not jsonb, all the way: jsonb would sort the contents' keys; json keeps the text as written.
       FROM json_to_recordset(${json}::json)
-           AS e(id uuid, producer_id text, type text, source text, created_at timestamptz, created_at_text text,
-                received_at timestamptz, contents json, location text, namespace text, repository text,
+           AS e(id uuid, "producerId" text, type text, source text, "createdAt" timestamptz, "createdAtText" text,
+                "receivedAt" timestamptz, contents json, location text, namespace text, repository text,
                 status text, reason text)
-      -- Bound to what its names denote now: fan-out matches by these ids, whoever holds the names by then.
-      LEFT JOIN "Account" AS ns ON ns.name = e.namespace AND e.namespace <> ''
-      LEFT JOIN "Repository" AS r ON r."namespaceId" = ns.id AND r.name = e.repository
     ON CONFLICT DO NOTHING
     RETURNING id::text AS id`,
     "store-events-insert",
