@@ -1,19 +1,23 @@
-// The sign-in gate, kept in Redis so that every API replica counts the same attempts:
-// - A sign-in is counted BEFORE its password or token is hashed (as pending), so parallel guesses
-//   cannot all get a hash: once failures plus attempts in flight reach a limit, the rest get 429.
+// The sign-in gate, kept in Redis (rate-limiter-flexible's RateLimiterRedis: Redis or Redis
+// Cluster) so that every API replica counts the same attempts:
+// - A sign-in is counted BEFORE its password or token is hashed (as an attempt), so parallel guesses
+//   cannot all get a hash: once failures plus attempts in flight reach a limit, the rest get 429. A
+//   successful sign-in gives its attempt back; a failed one leaves it counted as a failure.
 // - Three scopes, most specific first: (address, username), username across addresses, address
 //   across usernames. The address limit is the highest, so failing as `bob` from a shared CI
-//   runner or NAT address does not lock `alice` out of that address.
-// - A scope over its limit answers 429 with Retry-After until its window (counted from its first
-//   attempt) ends, whatever credentials come, so a password guessed right later is refused too.
-// - The same call returns the auth epoch: a counter every replica's principal cache is checked
+//   runner or NAT address does not lock `alice` out of that address. An attempt refused by one scope
+//   is given back to the scopes that had counted it.
+// - A scope whose failures reached its limit answers 429 with Retry-After until its window (counted
+//   from its first attempt) ends, whatever credentials come, so a password guessed right later is
+//   refused too; one full only of attempts still in flight answers Retry-After 1.
+// - The same gate keeps the auth epoch: a counter every replica's principal cache is checked
 //   against, raised when an account's rights or a token change (auth.service.ts).
 // If Redis cannot answer, sign-in goes on without the limit and without the cache (logged).
-import type { Redis } from "ioredis";
+import type { Cluster, Redis } from "ioredis";
+import { RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
 import type { Logger } from "winston";
 
 export type SignInScope = "user-address" | "user" | "address";
-const SCOPES: readonly SignInScope[] = ["user-address", "user", "address"];
 
 export interface SignInAdmission {
   /** Milliseconds until this sign-in may be tried; 0: admitted (and counted as pending). */
@@ -37,43 +41,23 @@ export interface AuthFailureLimiter {
   epoch(): Promise<string | null>;
 }
 
-interface GateCommands {
-  msrwhSignInAdmit(...args: (string | number)[]): Promise<[number, number, string]>;
-  msrwhSignInSettle(...args: (string | number)[]): Promise<number>;
-}
+// The library's count-and-expire script, with a floor at 0: giving back the attempt of a sign-in
+// that outlived its window must not leave the next window a credit.
+const INCR_TTL_FLOORED = `redis.call('set', KEYS[1], 0, 'EX', ARGV[2], 'NX')
+local consumed = redis.call('incrby', KEYS[1], ARGV[1])
+if consumed < 0 then
+  redis.call('incrby', KEYS[1], -consumed)
+  consumed = 0
+end
+local ttl = redis.call('pttl', KEYS[1])
+if ttl == -1 then
+  redis.call('expire', KEYS[1], ARGV[2])
+  ttl = 1000 * ARGV[2]
+end
+return {consumed, ttl}`;
 
-// KEYS: the scope hashes (fields f: failures, p: pending), then the epoch key.
-// ARGV: window ms, then one limit per scope hash (0: that scope is not limited).
-const ADMIT = `
-local n = #KEYS - 1
-local window = tonumber(ARGV[1])
-for i = 1, n do
-  local limit = tonumber(ARGV[i + 1])
-  if limit > 0 then
-    local f = tonumber(redis.call('HGET', KEYS[i], 'f') or '0')
-    local p = tonumber(redis.call('HGET', KEYS[i], 'p') or '0')
-    if f >= limit then
-      local ttl = redis.call('PTTL', KEYS[i])
-      if ttl < 1 then ttl = 1 end
-      return {ttl, i, redis.call('GET', KEYS[#KEYS]) or '0'}
-    end
-    if f + p >= limit then return {1000, i, redis.call('GET', KEYS[#KEYS]) or '0'} end
-  end
-end
-for i = 1, n do
-  redis.call('HINCRBY', KEYS[i], 'p', 1)
-  if redis.call('PTTL', KEYS[i]) < 0 then redis.call('PEXPIRE', KEYS[i], window) end
-end
-return {0, 0, redis.call('GET', KEYS[#KEYS]) or '0'}`;
-
-// KEYS: the scope hashes. ARGV: window ms, 1 when the attempt failed.
-const SETTLE = `
-for i = 1, #KEYS do
-  if tonumber(redis.call('HGET', KEYS[i], 'p') or '0') > 0 then redis.call('HINCRBY', KEYS[i], 'p', -1) end
-  if ARGV[2] == '1' then redis.call('HINCRBY', KEYS[i], 'f', 1) end
-  if redis.call('PTTL', KEYS[i]) < 0 then redis.call('PEXPIRE', KEYS[i], tonumber(ARGV[1])) end
-end
-return 0`;
+/** While only attempts in flight fill a scope, a refused sign-in is told to come back in a second. */
+const IN_FLIGHT_WAIT_MS = 1000;
 
 export interface AuthFailureLimitOptions {
   prefix: string;
@@ -86,20 +70,46 @@ export interface AuthFailureLimitOptions {
   windowMs: number;
 }
 
-export function createAuthFailureLimiter(redis: Redis, options: AuthFailureLimitOptions, log: Logger): AuthFailureLimiter {
-  redis.defineCommand("msrwhSignInAdmit", { lua: ADMIT });
-  redis.defineCommand("msrwhSignInSettle", { lua: SETTLE });
-  const commands = redis as unknown as GateCommands;
-  // One hash tag: a cluster keeps the scripts' keys in one slot.
+interface Scope {
+  name: SignInScope;
+  key: string;
+  /** Attempts (failures and attempts in flight) in the window. */
+  attempts: RateLimiterRedis;
+  /** Failures alone, to tell a full scope from a busy one. */
+  failures: RateLimiterRedis;
+}
+
+export function createAuthFailureLimiter(redis: Redis | Cluster, options: AuthFailureLimitOptions, log: Logger): AuthFailureLimiter {
+  // One hash tag: a cluster keeps every key of the gate in one slot.
   const base = `${options.prefix}:{sign-in}`;
   const epochKey = `${base}:epoch`;
   const enc = encodeURIComponent;
-  const keys = (address: string, username: string | null): string[] =>
+  const limiter = (keyPrefix: string, points: number): RateLimiterRedis =>
+    new RateLimiterRedis({
+      storeClient: redis,
+      keyPrefix,
+      points,
+      // Whole seconds (the library's unit), never shorter than the window asked for.
+      duration: Math.ceil(options.windowMs / 1000),
+      rejectIfRedisNotReady: true,
+      customIncrTtlLuaScript: INCR_TTL_FLOORED,
+    });
+  const pair = (name: SignInScope, tag: string, limit: number) => ({
+    name,
+    attempts: limiter(`${base}:${tag}`, limit),
+    failures: limiter(`${base}:${tag}f`, limit),
+  });
+  const userAddress = pair("user-address", "ua", options.limit);
+  const user = pair("user", "u", options.userLimit);
+  const address = pair("address", "a", options.addressLimit);
+  const scopes = (client: string, username: string | null): Scope[] =>
     username === null
-      ? [`${base}:a:${enc(address)}`]
-      : [`${base}:ua:${enc(address)}:${enc(username)}`, `${base}:u:${enc(username)}`, `${base}:a:${enc(address)}`];
-  const limits = (username: string | null): number[] =>
-    username === null ? [options.addressLimit] : [options.limit, options.userLimit, options.addressLimit];
+      ? [{ ...address, key: enc(client) }]
+      : [
+          { ...userAddress, key: `${enc(client)}:${enc(username)}` },
+          { ...user, key: enc(username) },
+          { ...address, key: enc(client) },
+        ];
   const off = options.limit === 0;
   let lastWarning = 0;
   const unavailable = (err: unknown): void => {
@@ -109,40 +119,53 @@ export function createAuthFailureLimiter(redis: Redis, options: AuthFailureLimit
       error: err instanceof Error ? err.message : String(err),
     });
   };
+  const readEpoch = async (): Promise<string> => (await redis.get(epochKey)) ?? "0";
 
-  const admitKeys = async (address: string, username: string | null): Promise<SignInAdmission> => {
-    const scopeKeys = keys(address, username);
-    const scopeLimits = off ? scopeKeys.map(() => 0) : limits(username);
+  /** How long a refused scope keeps refusing: its window when failures fill it, else a second. */
+  const refusal = async (scope: Scope, res: RateLimiterRes): Promise<number> => {
+    const failures = await scope.failures.get(scope.key);
+    return (failures?.consumedPoints ?? 0) >= scope.attempts.points ? Math.max(1, res.msBeforeNext) : IN_FLIGHT_WAIT_MS;
+  };
+
+  const admitScopes = async (client: string, username: string | null): Promise<SignInAdmission> => {
     try {
-      const [waitMs, index, epoch] = await commands.msrwhSignInAdmit(
-        scopeKeys.length + 1,
-        ...scopeKeys,
-        epochKey,
-        options.windowMs,
-        ...scopeLimits,
-      );
-      const scope = username === null ? "address" : (SCOPES[index - 1] ?? null);
-      return { waitMs, scope: waitMs > 0 ? scope : null, epoch };
+      const epoch = await readEpoch();
+      if (off) return { waitMs: 0, scope: null, epoch };
+      const counted: Scope[] = [];
+      for (const scope of scopes(client, username)) {
+        try {
+          await scope.attempts.consume(scope.key);
+          counted.push(scope);
+        } catch (err) {
+          if (!(err instanceof RateLimiterRes)) throw err;
+          // Refused: nothing of this attempt stays counted, here or in the scopes before.
+          await Promise.all([scope, ...counted].map((s) => s.attempts.reward(s.key)));
+          return { waitMs: await refusal(scope, err), scope: scope.name, epoch };
+        }
+      }
+      return { waitMs: 0, scope: null, epoch };
     } catch (err) {
       unavailable(err);
       return { waitMs: 0, scope: null, epoch: null };
     }
   };
-  const settleKeys = async (address: string, username: string | null, failed: boolean): Promise<void> => {
-    const scopeKeys = keys(address, username);
+  const settleScopes = async (client: string, username: string | null, failed: boolean): Promise<void> => {
+    if (off) return;
     try {
-      await commands.msrwhSignInSettle(scopeKeys.length, ...scopeKeys, options.windowMs, failed ? 1 : 0);
+      await Promise.all(
+        scopes(client, username).map((s) => (failed ? s.failures.penalty(s.key) : s.attempts.reward(s.key))),
+      );
     } catch (err) {
       unavailable(err);
     }
   };
 
   return {
-    admit: (address, username) => admitKeys(address, username),
-    settle: (address, username, failed) => settleKeys(address, username, failed),
-    async admitMalformed(address) {
-      const admission = await admitKeys(address, null);
-      if (admission.waitMs === 0) await settleKeys(address, null, true);
+    admit: (client, username) => admitScopes(client, username),
+    settle: (client, username, failed) => settleScopes(client, username, failed),
+    async admitMalformed(client) {
+      const admission = await admitScopes(client, null);
+      if (admission.waitMs === 0) await settleScopes(client, null, true);
       return admission;
     },
     async bumpEpoch() {
@@ -150,7 +173,7 @@ export function createAuthFailureLimiter(redis: Redis, options: AuthFailureLimit
     },
     async epoch() {
       try {
-        return (await redis.get(epochKey)) ?? "0";
+        return await readEpoch();
       } catch (err) {
         unavailable(err);
         return null;
