@@ -16,11 +16,14 @@ const TABLES = ["Event", "Delivery", "DeliveryAttempt"] as const;
 let database: TestDatabase;
 let client: pg.Client;
 const before: Record<string, string[]> = {};
+/** Each table's columns before the migration (later migrations may add columns; these must keep every value). */
+const columns: Record<string, string[]> = {};
 const days = [0, 1, 2, 40].map((n) => new Date(Date.now() - n * DAY_MS));
 
 async function rowsOf(table: string): Promise<string[]> {
-  // The whole row as text: every column, json contents byte for byte.
-  const res = await client.query<{ row: string }>(`SELECT t::text AS row FROM "${table}" AS t ORDER BY t.id`);
+  // The whole row as text: every column it had before, json contents byte for byte.
+  const list = (columns[table] ?? []).map((c) => `t."${c}"`).join(", ");
+  const res = await client.query<{ row: string }>(`SELECT ROW(${list})::text AS row FROM "${table}" AS t ORDER BY t.id`);
   return res.rows.map((r) => r.row);
 }
 
@@ -58,7 +61,14 @@ beforeAll(async () => {
      SELECT gen_random_uuid(), d.id, n, d."createdAt" + n * interval '1 second', 7, 500, '{"x": ["1"]}', 'body ' || n
        FROM "Delivery" AS d CROSS JOIN generate_series(1, 3) AS n`,
   );
-  for (const table of TABLES) before[table] = await rowsOf(table);
+  for (const table of TABLES) {
+    const res = await client.query<{ name: string }>(
+      `SELECT column_name AS name FROM information_schema.columns WHERE table_name = $1 ORDER BY ordinal_position`,
+      [table],
+    );
+    columns[table] = res.rows.map((r) => r.name);
+    before[table] = await rowsOf(table);
+  }
   await runMigrations(database.url);
 });
 

@@ -1,7 +1,9 @@
 // Fan-out and names that change hands (issue 14): subscriptions made for an account or repository
 // go with it, and an event reaches only the subscriptions bound (by id) to the namespace and
-// repository its names denote now.
-import { randomBytes } from "node:crypto";
+// repository its names denoted when it was stored.
+import { randomBytes, randomUUID } from "node:crypto";
+import { DEFAULT_PRODUCER_DEDUPE_WINDOW_MS, prismaRunner, storeEvents } from "@msr-webhooks/db/event-store";
+import { fanoutJob } from "@msr-webhooks/queue/fanout-job";
 import { startReceiver, type Receiver } from "@msr-webhooks/testing/receiver";
 import { generateSecret } from "@msr-webhooks/events/signing";
 import { createHarness, type Harness } from "./support/harness.js";
@@ -100,4 +102,50 @@ it("matches a subscription by the repository it is bound to, not by the name in 
   const eventId = await fannedOut("bound-1");
   expect((await allSucceeded(eventId)).map((d) => d.webhookId)).toEqual([right.id]);
   expect(receiver.requests.map((r) => r.path)).toEqual(["/bound-here"]);
+});
+
+it("fans an event out to what its names denoted when it was stored, though the names changed hands before fan-out", async () => {
+  receiver.requests.length = 0;
+  const org = await createOrg(h.db, "handover", [olga]);
+  await createRepo(h.db, org, "app");
+  await createWebhook(h.db, { type: "TAG_PUSH", key: "handover/app", endpoint: `${receiver.url}/then`, author: olga });
+
+  // Stored while handover/app is olga's (as ingest or the API store it), not fanned out yet.
+  const eventId = randomUUID();
+  const now = new Date();
+  const [stored] = await storeEvents(
+    prismaRunner(h.db),
+    [
+      {
+        id: eventId,
+        producerId: null,
+        type: "TAG_PUSH",
+        source: "api",
+        createdAt: now,
+        createdAtText: now.toISOString(),
+        receivedAt: now,
+        contents: tagPushContents("handover", "app"),
+        location: null,
+        namespace: "handover",
+        repository: "app",
+        status: "pending",
+        reason: null,
+      },
+    ],
+    DEFAULT_PRODUCER_DEDUPE_WINDOW_MS,
+  );
+  expect(stored).toEqual({ outcome: "stored", id: eventId });
+
+  // Before its fan-out runs, the account goes (its webhooks with it) and mallory takes the names.
+  await h.db.account.delete({ where: { id: org.id } });
+  const taken = await createOrg(h.db, "handover", [mallory]);
+  await createRepo(h.db, taken, "app");
+  await createWebhook(h.db, { type: "TAG_PUSH", key: "handover/app", endpoint: `${receiver.url}/taken`, author: mallory });
+
+  const { name, data, opts } = fanoutJob(eventId);
+  await h.queues.fanout.add(name, data, opts);
+  await waitUntil(async () => (await h.db.event.findUnique({ where: { id: eventId } }))?.status === "fanned_out", { what: "the event to be fanned out" });
+  // The event was about olga's repository, which is gone with its webhooks: nobody gets it.
+  expect(await h.db.delivery.count({ where: { eventId } })).toBe(0);
+  expect(receiver.requests.map((r) => r.path)).toEqual([]);
 });

@@ -4,7 +4,8 @@
 // worker's pg pool): the contents column is json, written from the producer's own text and key order.
 // A producer's id is deduplicated within a window (PRODUCER_DEDUPE_WINDOW, 24 hours by default,
 // delivery.md "Producers"): a repeat inside it is not stored and names the first event; past the
-// window the old event keeps its row and gives up the id.
+// window the old event keeps its row and gives up the id. Each event is bound to the namespace account
+// and repository its names denote as it is stored (their ids), which fan-out matches webhooks by.
 import { Prisma } from "../generated/client/index.js";
 import { pgJson, pgText } from "./db-text.js";
 import type { SqlRunner } from "./sql-runner.js";
@@ -92,14 +93,17 @@ async function insert(db: SqlRunner, rows: readonly EventRow[]): Promise<Set<str
   const stored = await db.query<{ id: string }>(
     Prisma.sql`
     INSERT INTO "Event" (id, "producerId", type, source, "createdAt", "createdAtText", "receivedAt", contents,
-                         location, namespace, repository, status, reason)
+                         location, namespace, repository, "namespaceId", "repositoryId", status, reason)
     SELECT e.id, e."producerId", e.type, e.source, e."createdAt", e."createdAtText", e."receivedAt", e.contents,
-           e.location, e.namespace, e.repository, e.status, e.reason
+           e.location, e.namespace, e.repository, ns.id, r.id, e.status, e.reason
       -- json, not jsonb, all the way: jsonb would sort the contents' keys; json keeps the text as written.
       FROM json_to_recordset(${json}::json)
            AS e(id uuid, "producerId" text, type text, source text, "createdAt" timestamptz, "createdAtText" text,
                 "receivedAt" timestamptz, contents json, location text, namespace text, repository text,
                 status text, reason text)
+      -- Bound to what its names denote now: fan-out matches by these ids, whoever holds the names by then.
+      LEFT JOIN "Account" AS ns ON ns.name = e.namespace AND e.namespace <> ''
+      LEFT JOIN "Repository" AS r ON r."namespaceId" = ns.id AND r.name = e.repository
     ON CONFLICT DO NOTHING
     RETURNING id::text AS id`,
     "store-events-insert",

@@ -1,5 +1,5 @@
 // SQL of fan-out, for a batch of events at a time: the events with the namespace and repository
-// their names denote now (by id); their matching subscriptions (one indexed lookup per event,
+// their names denoted when they were stored (by id; where nothing did, what they denote now); their matching subscriptions (one indexed lookup per event,
 // authors and filters joined in, only those bound to those ids); and the delivery rows written together with
 // the events' fanned-out mark.
 import { Prisma } from "@msr-webhooks/db/client";
@@ -14,9 +14,9 @@ export interface FanoutEvent {
   namespace: string;
   repository: string;
   status: string;
-  /** The namespace's account, when it exists. */
+  /** The namespace's account, as bound when the event was stored (else by its name now), when it exists. */
   namespaceId: string | null;
-  /** The repository's row, when it exists. */
+  /** The repository's row, likewise. */
   repositoryId: string | null;
 }
 
@@ -42,7 +42,7 @@ export interface MatchQuery {
   eventId: string;
   types: readonly string[];
   keys: readonly string[];
-  /** The ids the event's namespace and repository names denote now (null: no such account or repository). */
+  /** The event's namespace and repository (FanoutEvent; null: no such account or repository). */
   namespaceId: string | null;
   repositoryId: string | null;
 }
@@ -100,10 +100,12 @@ export class SubscriptionRepository {
     return this.sql.query<FanoutEvent>(
       Prisma.sql`
       SELECT e.id::text AS id, e.type, e.contents, e.namespace, e.repository, e.status,
-             ns.id::text AS "namespaceId", r.id::text AS "repositoryId"
+             COALESCE(e."namespaceId", ns.id)::text AS "namespaceId", COALESCE(e."repositoryId", r.id)::text AS "repositoryId"
         FROM "Event" AS e
-        LEFT JOIN "Account" AS ns ON ns.name = e.namespace AND e.namespace <> ''
-        LEFT JOIN "Repository" AS r ON r."namespaceId" = ns.id AND r.name = e.repository
+        -- Bound when stored (event-store.ts); looked up by name only where nothing was bound then.
+        LEFT JOIN "Account" AS ns ON e."namespaceId" IS NULL AND ns.name = e.namespace AND e.namespace <> ''
+        LEFT JOIN "Repository" AS r ON e."repositoryId" IS NULL AND r."namespaceId" = COALESCE(e."namespaceId", ns.id)
+                                   AND r.name = e.repository
        WHERE e.id = ANY(${eventIds}::uuid[])`,
       "worker-fanout-events",
     );
