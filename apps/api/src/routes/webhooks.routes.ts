@@ -108,6 +108,11 @@ export function webhookRoutes(services: Services): RouteSpec[] {
           description: "Too many test sends by this user (TOO_MANY_REQUESTS, WEBHOOK_TEST_RATE_LIMIT); Retry-After says when to try again",
           schema: ErrorBodySchema,
         },
+        503: {
+          description:
+            "Too many test sends in flight on this server, all users together (SERVICE_UNAVAILABLE, WEBHOOK_TEST_MAX_IN_FLIGHT), or the rate limit cannot be counted; Retry-After says when to try again",
+          schema: ErrorBodySchema,
+        },
       },
       handler: async ({ principal, body, log }) => {
         const result = await webhookTests.send(signedIn(principal), body);
