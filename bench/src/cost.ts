@@ -7,29 +7,20 @@ import type pg from "pg";
 import { ADMIN_PASSWORD, ADMIN_USER, startApiProcess, type ApiProcess } from "./support/api-process.js";
 import { parseArgs } from "./support/args.js";
 import { runBench } from "./support/cleanup.js";
-import { nowMs, sleep } from "./support/clock.js";
+import { nowMs } from "./support/clock.js";
 import { seedDeliveryLog, seedFillerSubscriptions } from "./support/cost-seed.js";
-import { watched } from "./support/e2e-run.js";
-import { tagPushEvent } from "./support/events.js";
+import { measureFanout, type Timing } from "./support/fanout-timing.js";
 import { basicAuth, expectStatus, timedRequest } from "./support/http.js";
 import { machineInfo } from "./support/machine.js";
 import { startReceiverProcess, type ReceiverProcess } from "./support/receiver.js";
 import { log, printHeader, saveResults, table } from "./support/report.js";
-import { median, percentile, round, summarize } from "./support/stats.js";
-import { startWorkerProcess } from "./support/worker-process.js";
-import { createWorld, type World } from "./support/world.js";
-import { publishEvent } from "@msr-webhooks/events/publish";
+import { median, percentile, round } from "./support/stats.js";
+import { createWorld } from "./support/world.js";
 
 const USER = "alice";
 const USER_PASSWORD = "alice-bench-password";
 const REPOSITORY = "app";
 const USER_WEBHOOKS = 10;
-
-interface Timing {
-  p50: number;
-  p95: number;
-  n: number;
-}
 
 interface AdminListing {
   ms: number;
@@ -64,11 +55,6 @@ async function timeRequests(n: number, warm: number, request: () => Promise<{ ms
   const ms: number[] = [];
   for (let i = 0; i < n; i += 1) ms.push((await request()).ms);
   return { p50: median(ms), p95: percentile(ms, 95), n };
-}
-
-function publishToReceive(latencies: readonly number[]): { p50: number; p95: number; n: number } {
-  const { p50, p95, count } = summarize(latencies);
-  return { p50, p95, n: count };
 }
 
 /** Every node of a JSON plan that reads a table or an index, e.g. "Index Scan on Webhook (Webhook_type_key_inactive_idx)". */
@@ -107,12 +93,14 @@ async function explain(pool: pg.Pool, sql: string, params: unknown[], runs: numb
 const MATCH_SQL = `
   SELECT q.event_id::text AS "eventId", w.id, w.type, w.key,
          w."namespaceId"::text AS "namespaceId", w."repositoryId"::text AS "repositoryId", w."authorId"::text AS "authorId",
-         a."isAdmin" AS "authorIsAdmin", a."isActive" AS "authorIsActive"
+         w.endpoint, a."isAdmin" AS "authorIsAdmin", a."isActive" AS "authorIsActive",
+         s."tagGlobs", s."repoEvents", s."minSeverity"
     FROM jsonb_to_recordset($1::jsonb) AS q(event_id uuid, types text[], keys text[], namespace_id uuid, repository_id uuid)
     JOIN "Webhook" AS w ON w.type = ANY(q.types) AND w.key = ANY(q.keys) AND w.inactive = false
                        AND w."namespaceId" IS NOT DISTINCT FROM (CASE WHEN w.key <> '' THEN q.namespace_id END)
                        AND w."repositoryId" IS NOT DISTINCT FROM (CASE WHEN strpos(w.key, '/') > 0 THEN q.repository_id END)
-    JOIN "Account" AS a ON a.id = w."authorId"`;
+    JOIN "Account" AS a ON a.id = w."authorId"
+    LEFT JOIN "WebhookSettings" AS s ON s."webhookId" = w.id`;
 
 /** The API's delivery-log page statement (apps/api/src/services/deliveries.repository.ts, page()), first page. */
 const DELIVERY_PAGE_SQL = `
@@ -142,40 +130,6 @@ async function setUpUser(api: ApiProcess, receiver: ReceiverProcess): Promise<st
     ids.push((JSON.parse(res.body) as { id: string }).id);
   }
   return ids;
-}
-
-async function measureFanout(world: World, receiver: ReceiverProcess, events: number): Promise<{ fanoutMs: Timing; publishToReceiveMs: Timing }> {
-  const worker = startWorkerProcess(world);
-  try {
-    await receiver.reset();
-    // Warm-up: JIT, pools and caches; also proves the worker is consuming.
-    for (let i = 0; i < 20; i += 1) await publishEvent(world.redis, tagPushEvent(REPOSITORY, nowMs(), USER), { prefix: world.prefix });
-    await watched(receiver.waitFor(20 * USER_WEBHOOKS, 60_000), [worker]);
-    await sleep(300);
-    await receiver.reset();
-    const since = new Date();
-    // One event at a time, spaced out: the time measured is the fan-out itself, not a queue.
-    for (let i = 0; i < events; i += 1) {
-      await publishEvent(world.redis, tagPushEvent(REPOSITORY, nowMs(), USER), { prefix: world.prefix });
-      await sleep(50);
-    }
-    await watched(receiver.waitFor(events * USER_WEBHOOKS, 120_000), [worker]);
-    const stats = await receiver.stats(true);
-    // receivedAt: ingest stored the event; fannedOutAt: the fan-out committed its delivery rows.
-    const { rows } = await world.pool.query<{ ms: number }>(
-      `SELECT extract(epoch FROM "fannedOutAt" - "receivedAt") * 1000 AS ms FROM "Event"
-        WHERE "receivedAt" >= $1 AND namespace = $2 AND "fannedOutAt" IS NOT NULL`,
-      [since, USER],
-    );
-    const ms = rows.map((r) => Number(r.ms));
-    if (ms.length !== events) throw new Error(`expected ${events} fanned-out events, found ${ms.length}`);
-    return {
-      fanoutMs: { p50: median(ms), p95: percentile(ms, 95), n: ms.length },
-      publishToReceiveMs: publishToReceive(stats.latencies),
-    };
-  } finally {
-    await worker.stop();
-  }
 }
 
 async function measureSize(receiver: ReceiverProcess, size: number, attempts: number): Promise<SizeResult> {
@@ -266,7 +220,7 @@ async function measureSize(receiver: ReceiverProcess, size: number, attempts: nu
     const apiPeakRssMb = api.peakRssMb();
     await api.stop();
 
-    const fanout = await measureFanout(world, receiver, 100);
+    const fanout = await measureFanout(world, receiver, { events: 100, namespace: USER, repository: REPOSITORY, delivered: USER_WEBHOOKS });
     return {
       subscriptions: size,
       attempts,

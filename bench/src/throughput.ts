@@ -2,13 +2,17 @@
 // through publishEvents -> ingest -> fan-out -> delivery with one worker process, at fan-out 1, 10
 // and 100, as a ratio to the baseline; and the worker's peak RSS in those runs. This machine's speed
 // drifts by tens of percent within minutes, so every end-to-end run is bracketed by baselines, one
-// right before and one right after it, and compared with their mean.
+// right before and one right after it, and compared with their mean. Right after each end-to-end
+// run, the plain-queue peer (BullMQ + the same HTTP client, one job per delivery, no database, no
+// signing) delivers as many to the same receiver: ours / plain queue is the cost of what we add
+// over the obvious alternative, taken within the same minute.
 import { measureBaseline, type BaselineResult } from "./support/baseline.js";
 import { parseArgs } from "./support/args.js";
 import { formatBreakdown } from "./support/cpu-breakdown.js";
 import { runBench } from "./support/cleanup.js";
 import { runE2e, type E2eResult } from "./support/e2e-run.js";
 import { machineInfo } from "./support/machine.js";
+import { measurePlainQueue, type PlainQueueResult } from "./support/plain-queue.js";
 import { startReceiverProcess } from "./support/receiver.js";
 import { log, printHeader, saveResults, table } from "./support/report.js";
 import { maxOf, median, round } from "./support/stats.js";
@@ -29,7 +33,8 @@ runBench("throughput", async () => {
 
   const receiver = await startReceiverProcess(args.number("origins", 100));
   const baselines: BaselineResult[] = [];
-  const runs: (E2eResult & { repeat: number; ratio: number })[] = [];
+  const runs: (E2eResult & { repeat: number; ratio: number; plainRatio: number })[] = [];
+  const plains: (PlainQueueResult & { repeat: number; fanout: number; ratio: number })[] = [];
   const nextBaseline = async (repeat: number): Promise<BaselineResult> => {
     const baseline = await measureBaseline(receiver, { count: deliveries, warmup, concurrency });
     baselines.push(baseline);
@@ -59,11 +64,17 @@ runBench("throughput", async () => {
       log(`  CPU µs per delivery: ${formatBreakdown(run.cpu)}`);
       const a = run.arrivalsMs;
       log(`  arrivals after the first publish (ms): first ${round(a.first)}, 10% ${round(a.at10)}, 90% ${round(a.at90)}, last ${round(a.last)}`);
+      const plain = await measurePlainQueue(receiver, { count: deliveries, warmup, concurrency });
+      log(`repeat ${repeat}: plain queue: ${round(plain.perSecond)}/s (${round(plain.cpuUsPerDelivery)} µs CPU each)`);
+      log(`  CPU µs per delivery: ${formatBreakdown(plain.cpu)}`);
       const after = await nextBaseline(repeat);
-      const ratio = run.perSecond / ((before.perSecond + after.perSecond) / 2);
-      log(`repeat ${repeat}: fan-out ${fanout}: ${round(ratio, 2)}x the mean of the baselines before (${round(before.perSecond)}/s) and after (${round(after.perSecond)}/s)`);
+      const mean = (before.perSecond + after.perSecond) / 2;
+      const ratio = run.perSecond / mean;
+      const plainRatio = run.perSecond / plain.perSecond;
+      log(`repeat ${repeat}: fan-out ${fanout}: ${round(ratio, 2)}x the mean of the baselines before (${round(before.perSecond)}/s) and after (${round(after.perSecond)}/s); ${round(plainRatio, 2)}x the plain queue (${round(plain.perSecond / mean, 2)}x the baselines)`);
       before = after;
-      runs.push({ ...run, repeat, ratio });
+      runs.push({ ...run, repeat, ratio, plainRatio });
+      plains.push({ ...plain, repeat, fanout, ratio: plain.perSecond / mean });
     }
   }
   await receiver.close();
@@ -75,7 +86,18 @@ runBench("throughput", async () => {
       round(median(baselines.map((b) => b.perSecond))),
       "1.00",
       "",
+      "",
       round(median(baselines.map((b) => b.cpuUsPerDelivery))),
+      "",
+    ],
+    [
+      "plain queue (BullMQ + the same client, no database, no signing)",
+      plains.map((p) => round(p.perSecond)).join(" / "),
+      round(median(plains.map((p) => p.perSecond))),
+      round(median(plains.map((p) => p.ratio)), 2).toFixed(2),
+      "1.00",
+      "",
+      round(median(plains.map((p) => p.cpuUsPerDelivery))),
       "",
     ],
   ];
@@ -86,6 +108,7 @@ runBench("throughput", async () => {
       of.map((r) => round(r.perSecond)).join(" / "),
       round(median(of.map((r) => r.perSecond))),
       round(median(of.map((r) => r.ratio)), 2).toFixed(2),
+      round(median(of.map((r) => r.plainRatio)), 2).toFixed(2),
       round(median(of.map((r) => r.steadyPerSecond))),
       round(median(of.map((r) => r.cpuUsPerDelivery))),
       round(maxOf(of.map((r) => r.peakRssMb[0] ?? 0))),
@@ -93,10 +116,10 @@ runBench("throughput", async () => {
   }
   process.stdout.write(
     `\n${table(
-      ["run", "deliveries/s per repeat", "median deliveries/s", "median ratio to baseline", "steady 10-90% /s", "CPU µs per delivery", "worker peak RSS MB (max)"],
+      ["run", "deliveries/s per repeat", "median deliveries/s", "median ratio to baseline", "median ratio to plain queue", "steady 10-90% /s", "CPU µs per delivery", "worker peak RSS MB (max)"],
       rows,
     )}\n`,
   );
-  const file = saveResults("throughput", machine, command, { deliveries, concurrency, repositories, warmup, baselines, runs });
+  const file = saveResults("throughput", machine, command, { deliveries, concurrency, repositories, warmup, baselines, plains, runs });
   log(`saved ${file}`);
 });

@@ -3,13 +3,12 @@
 // and address policy) posting the bench's envelope, signed per request like a delivery, straight to
 // the receiver at a fixed concurrency. No queue, no database: the ceiling of this machine.
 import { randomUUID } from "node:crypto";
-import { createAddressPolicy } from "@msr-webhooks/delivery/address-policy";
-import { createDeliveryClient } from "@msr-webhooks/delivery/http-client";
 import { buildRequest } from "@msr-webhooks/delivery/request";
 import { buildEnvelope, serializeEnvelope } from "@msr-webhooks/events/envelope";
 import { generateSecret } from "@msr-webhooks/events/signing";
 import { nowMs } from "./clock.js";
 import type { BaselineCommand, BaselineReply } from "./baseline-protocol.js";
+import { BENCH_USER_AGENT, benchDeliveryClient } from "./bench-client.js";
 import { tagPushEvent } from "./events.js";
 
 function send(message: BaselineReply): void {
@@ -17,12 +16,7 @@ function send(message: BaselineReply): void {
 }
 
 async function run(command: Extract<BaselineCommand, { type: "start" }>): Promise<void> {
-  const client = createDeliveryClient({
-    userAgent: "msr-webhooks/bench",
-    connectTimeoutMs: 5000,
-    totalTimeoutMs: 15_000,
-    addressPolicy: createAddressPolicy({ allow: ["127.0.0.0/8"] }),
-  });
+  const client = benchDeliveryClient();
   const event = tagPushEvent("app-0", nowMs());
   const body = serializeEnvelope(
     buildEnvelope({ type: event.type, createdAt: new Date(), contents: event.contents, location: null }),
@@ -35,7 +29,7 @@ async function run(command: Extract<BaselineCommand, { type: "start" }>): Promis
     const lane = async (): Promise<void> => {
       while (next < count) {
         next += 1;
-        const request = buildRequest({ deliveryId: randomUUID(), body, secrets, userAgent: "msr-webhooks/bench" });
+        const request = buildRequest({ deliveryId: randomUUID(), body, secrets, userAgent: BENCH_USER_AGENT });
         // The same spread over the receiver's origins as the subscriptions have.
         const url = `${command.urls[next % command.urls.length] as string}/hook/baseline`;
         const result = await client.send({ url, skipTLSVerification: true }, request);

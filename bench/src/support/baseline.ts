@@ -2,6 +2,7 @@
 import { fork } from "node:child_process";
 import path from "node:path";
 import type { BaselineCommand, BaselineReply } from "./baseline-protocol.js";
+import { childReplies } from "./child-replies.js";
 import { onCleanup } from "./cleanup.js";
 import { cpuSnapshot, perDelivery, type CpuGroups } from "./cpu-breakdown.js";
 import type { ReceiverProcess } from "./receiver.js";
@@ -30,22 +31,7 @@ export async function measureBaseline(
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
   });
   try {
-    const replies: BaselineReply[] = [];
-    let wake: (() => void) | undefined;
-    child.on("message", (m: BaselineReply) => {
-      replies.push(m);
-      wake?.();
-    });
-    const exited = new Promise<never>((_, reject) =>
-      child.once("exit", (code) => reject(new Error(`baseline sender exited with ${String(code)}`))),
-    );
-    exited.catch(() => undefined);
-    const next = async (): Promise<BaselineReply> => {
-      while (replies.length === 0) {
-        await Promise.race([new Promise<void>((resolve) => (wake = resolve)), exited]);
-      }
-      return replies.shift() as BaselineReply;
-    };
+    const { next } = childReplies<BaselineReply>(child, "baseline sender");
     child.send({ type: "start", urls: receiver.urls, ...opts } satisfies BaselineCommand);
     if ((await next()).type !== "warm") throw new Error("baseline sender: expected warm");
     await receiver.reset();

@@ -69,3 +69,21 @@ export async function seedDeliveryLog(pool: pg.Pool, webhookIds: readonly string
      SELECT gen_random_uuid(), d.id, 1, 'scheduled', d."createdAt", 3, 200, '{"content-length":"0"}', '' FROM "Delivery" AS d`,
   );
 }
+
+/**
+ * Per-webhook filters (issue 20's WebhookSettings): tag globs the event's tag ("latest") fails on the
+ * `skipping` webhooks and passes on the `passing` ones, and a settings row on every tenth filler
+ * webhook (its endpoint ends in 0), so the fan-out's join reads a table of realistic size. ANALYZEd.
+ */
+export async function seedFilters(pool: pg.Pool, webhooks: { skipping: readonly string[]; passing: readonly string[] }): Promise<void> {
+  const insert = `INSERT INTO "WebhookSettings" ("webhookId", format, "tagGlobs", "updatedAt")`;
+  await pool.query(`${insert} SELECT unnest($1::text[]), 'msr', ARRAY['v*', 'release-*'], now()`, [webhooks.skipping]);
+  await pool.query(`${insert} SELECT unnest($1::text[]), 'msr', ARRAY['lat*'], now()`, [webhooks.passing]);
+  await pool.query(`${insert} SELECT id, 'msr', ARRAY['v*'], now() FROM "Webhook" WHERE endpoint LIKE 'https://hooks.example.com/%0'`);
+  await pool.query(`ANALYZE "WebhookSettings"`);
+}
+
+export async function clearFilters(pool: pg.Pool): Promise<void> {
+  await pool.query(`DELETE FROM "WebhookSettings"`);
+  await pool.query(`ANALYZE "WebhookSettings"`);
+}

@@ -1,0 +1,79 @@
+// Issue 18's memory figure: the API's and the worker's RSS when idle, and what it is made of. One
+// fresh world; the API and one worker started as deployed (their start scripts' node flags); after
+// `--settle` seconds with nothing to do (default 20; the worker's maintenance schedulers run as
+// they would), per process: VmRSS and VmHWM (/proc/<pid>/status); anonymous memory and file-backed
+// memory (the node binary and shared libraries) from /proc/<pid>/smaps_rollup; and V8's view from
+// its /metrics (prom-client): heap used and total per space, external and array buffers. `--samples`
+// readings 2 s apart; the table shows the last (RSS is flat by then).
+import { readFileSync } from "node:fs";
+import { startApiProcess } from "./support/api-process.js";
+import { parseArgs } from "./support/args.js";
+import { runBench } from "./support/cleanup.js";
+import { sleep } from "./support/clock.js";
+import { machineInfo } from "./support/machine.js";
+import { opsPortOf } from "./support/ops-port.js";
+import { parsePromText, promSum, type PromSample } from "./support/prom-text.js";
+import { log, printHeader, saveResults, table } from "./support/report.js";
+import { round } from "./support/stats.js";
+import { startWorkerProcess } from "./support/worker-process.js";
+import { createWorld } from "./support/world.js";
+
+const MB = 1024 * 1024;
+
+function kbField(text: string, field: string): number {
+  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(text);
+  return m ? Number(m[1]) / 1024 : Number.NaN;
+}
+
+async function reading(pid: number, metricsUrl: string): Promise<Record<string, number>> {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const smaps = readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
+  const res = await fetch(metricsUrl);
+  const m: PromSample[] = parsePromText(await res.text());
+  const out: Record<string, number> = {
+    rss: kbField(status, "VmRSS"),
+    peak: kbField(status, "VmHWM"),
+    anonymous: kbField(smaps, "Anonymous"),
+    fileBacked: kbField(status, "RssFile"),
+    heapUsed: promSum(m, "nodejs_heap_size_used_bytes") / MB,
+    heapTotal: promSum(m, "nodejs_heap_size_total_bytes") / MB,
+    external: promSum(m, "nodejs_external_memory_bytes") / MB,
+  };
+  for (const s of m) {
+    if (s.name === "nodejs_heap_space_size_used_bytes" && s.labels.space) out[`used:${s.labels.space}`] = s.value / MB;
+    if (s.name === "nodejs_heap_space_size_total_bytes" && s.labels.space) out[`total:${s.labels.space}`] = s.value / MB;
+  }
+  return out;
+}
+
+runBench("idle-memory", async () => {
+  const args = parseArgs();
+  const settle = args.number("settle", 20);
+  const samples = args.number("samples", 3);
+  const machine = machineInfo();
+  const command = `pnpm --filter @msr-webhooks/bench idle-memory ${process.argv.slice(2).join(" ")}`.trim();
+  printHeader("Idle memory", machine, command);
+  const world = await createWorld();
+  const results: Record<string, Record<string, number>[]> = { api: [], worker: [] };
+  try {
+    const api = await startApiProcess(world);
+    const worker = startWorkerProcess(world, args.workerEntry ? { entry: args.workerEntry } : {});
+    const workerPort = await opsPortOf(worker.logFile, worker.died);
+    await sleep(settle * 1000);
+    for (let i = 0; i < samples; i += 1) {
+      results.api?.push(await reading(api.pid, `${api.url}/metrics`));
+      results.worker?.push(await reading(worker.pid, `http://127.0.0.1:${workerPort}/metrics`));
+      await sleep(2000);
+    }
+    await worker.stop();
+    await api.stop();
+  } finally {
+    await world.close();
+  }
+  const keys = [...new Set(Object.values(results).flatMap((r) => Object.keys(r.at(-1) ?? {})))];
+  const rows = keys.map((k) => [k, ...["api", "worker"].map((p) => round(results[p]?.at(-1)?.[k] ?? Number.NaN, 1))]);
+  process.stdout.write(`\n${table(["MB (last reading)", "API", "worker"], rows)}\n`);
+  for (const p of ["api", "worker"]) log(`${p} RSS per reading: ${(results[p] ?? []).map((r) => round(r.rss ?? 0, 1)).join(" / ")} MB`);
+  const file = saveResults("idle-memory", machine, command, results);
+  log(`saved ${file}`);
+});
