@@ -43,6 +43,7 @@ COPY --from=deps /app/ ./
 COPY --from=build /repo/packages/db/generated/ ./packages/db/generated/
 COPY --from=build /repo/packages/db/dist/ ./packages/db/dist/
 COPY --from=build /repo/packages/db/prisma.config.ts ./packages/db/prisma.config.ts
+COPY --from=build /repo/packages/config/dist/ ./packages/config/dist/
 COPY --from=build /repo/packages/events/dist/ ./packages/events/dist/
 COPY --from=build /repo/packages/queue/dist/ ./packages/queue/dist/
 COPY --from=build /repo/packages/delivery/dist/ ./packages/delivery/dist/

@@ -2,9 +2,10 @@
 // A bad or missing variable stops the start with a message naming it.
 import path from "node:path";
 import { Type, type Static } from "@sinclair/typebox";
-import { Ajv } from "ajv";
+import { ConfigError, configError, loadEnv } from "@msr-webhooks/config/env";
 import proxyaddr from "proxy-addr";
 import { OutboundEnv, outboundSettings } from "@msr-webhooks/delivery/outbound-settings";
+import { ProducerEnv, producerDedupeWindowMs } from "@msr-webhooks/db/producer-settings";
 import { keyPrefix, RedisEnv, redisSettings, type RedisSettings } from "@msr-webhooks/queue/redis-settings";
 import { isIdShaped } from "@msr-webhooks/db/accounts";
 
@@ -34,6 +35,8 @@ export const Env = Type.Object({
   WEBHOOK_TLS_CERT_MAX_BYTES: Type.Integer({ minimum: 1024, maximum: 262144, default: 65536 }),
   // How long subscribe/test may wait for an endpoint name's addresses (0: names are not resolved then).
   WEBHOOK_ENDPOINT_DNS_TIMEOUT_MS: Type.Integer({ minimum: 0, maximum: 60000, default: 2000 }),
+  // How long a producer's event id is remembered (POST /events, registry notifications), as in the worker.
+  ...ProducerEnv,
   // POST /webhooks/test sends per user and window (counted in Redis, shared by replicas); 0: no limit.
   WEBHOOK_TEST_RATE_LIMIT: Type.Integer({ minimum: 0, default: 10 }),
   WEBHOOK_TEST_RATE_WINDOW_MS: Type.Integer({ minimum: 1000, default: 60000 }),
@@ -98,6 +101,8 @@ export interface ApiConfig {
   bodyLimitBytes: number;
   dbPoolSize: number;
   authCacheTtlMs: number;
+  /** PRODUCER_DEDUPE_WINDOW (packages/db producer-settings), for the event recorder. */
+  producerDedupeWindowMs: number;
   /** API_TOKENS_PER_USER: tokens one user may hold. */
   apiTokensPerUser: number;
   delivery: {
@@ -149,28 +154,20 @@ export interface ApiConfig {
 
 export type TrustProxy = false | number | string[];
 
-export class ConfigError extends Error {}
+export { ConfigError };
 
-const INTEGER_KEYS = Object.entries(Env.properties)
-  .filter(([, s]) => (s as { type?: string }).type === "integer")
-  .map(([k]) => k);
-
-/**
- * TRUST_PROXY: "" (or 0) trusts no proxy; a number trusts that many hops; anything else is a list
- * proxy-addr must accept. "true" is refused: trusting every hop lets any client pick its address.
- */
 function trustProxy(value: string): TrustProxy {
   const trimmed = value.trim();
   if (trimmed === "" || trimmed === "0") return false;
   if (/^\d+$/.test(trimmed)) return Number(trimmed);
   const list = trimmed.split(/[\s,]+/).filter((s) => s.length > 0);
   if (list.some((entry) => /^true$/i.test(entry))) {
-    throw new ConfigError("invalid configuration: TRUST_PROXY: name the proxies or give a hop count; true would let any client choose its address");
+    throw configError("TRUST_PROXY: name the proxies or give a hop count; true would let any client choose its address");
   }
   try {
     proxyaddr.compile(list);
   } catch (err) {
-    throw new ConfigError(`invalid configuration: TRUST_PROXY: ${err instanceof Error ? err.message : String(err)}`);
+    throw configError(`TRUST_PROXY: ${err instanceof Error ? err.message : String(err)}`);
   }
   return list;
 }
@@ -178,29 +175,14 @@ function trustProxy(value: string): TrustProxy {
 /** Builds the config from an environment map (process.env in production, a literal in tests). */
 /** No account may be named like an id: lookups by id would find it (see accounts.repository). */
 function adminUsername(name: string): string {
-  if (isIdShaped(name)) throw new ConfigError("invalid configuration: MSR_ADMIN_USERNAME: must not be shaped like an account id (a UUID)");
+  if (isIdShaped(name)) throw configError("MSR_ADMIN_USERNAME: must not be shaped like an account id (a UUID)");
   return name;
 }
 
 export function loadConfig(source: Record<string, string | undefined>): ApiConfig {
-  const raw: Record<string, unknown> = {};
-  for (const key of Object.keys(Env.properties)) {
-    const value = source[key];
-    if (value === undefined || value === "") continue;
-    raw[key] = INTEGER_KEYS.includes(key) && /^-?\d+$/.test(value) ? Number(value) : value;
-  }
-  const ajv = new Ajv({ useDefaults: true, allErrors: true });
-  const validate = ajv.compile<Env>(Env);
-  if (!validate(raw)) {
-    const problems = (validate.errors ?? []).map((e) => {
-      const name = e.instancePath.replace(/^\//, "") || String(e.params["missingProperty"] ?? "");
-      return `${name}: ${e.message ?? "invalid"}`;
-    });
-    throw new ConfigError(`invalid configuration: ${problems.join("; ")}`);
-  }
-  const env = raw as Env;
-  const redis = redisSettings(env, (message) => new ConfigError(`invalid configuration: ${message}`));
-  const outbound = outboundSettings(env, (message) => new ConfigError(`invalid configuration: ${message}`));
+  const env = loadEnv<Env>(Env, source);
+  const redis = redisSettings(env, configError);
+  const outbound = outboundSettings(env, configError);
   return {
     databaseUrl: env.DATABASE_URL,
     redis,
@@ -213,6 +195,7 @@ export function loadConfig(source: Record<string, string | undefined>): ApiConfi
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
     dbPoolSize: env.DB_POOL_SIZE,
     authCacheTtlMs: env.AUTH_CACHE_TTL_MS,
+    producerDedupeWindowMs: producerDedupeWindowMs(env),
     apiTokensPerUser: env.API_TOKENS_PER_USER,
     delivery: {
       connectTimeoutMs: env.DELIVERY_CONNECT_TIMEOUT_MS,

@@ -118,7 +118,7 @@ export function buildDeps(
   const sessionStore = createSessionStore(limiterRedis, { prefix: config.queuePrefix, ...config.sessions });
   const auth = new AuthService(db, config.authCacheTtlMs, () => authFailures.bumpEpoch(), log);
   const access = new AccessService(db);
-  const events = new EventRecorder(db, fanoutQueue, log, metrics);
+  const events = new EventRecorder(db, fanoutQueue, log, metrics, config.producerDedupeWindowMs);
   const accounts = new AccountsService(db, auth, events);
   // One client per process, built like the worker's: /webhooks/test obeys the same address policy and TLS rules,
   // and subscribing screens endpoints with that same policy and lookup.

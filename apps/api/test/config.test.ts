@@ -21,9 +21,15 @@ test.each([
   ["MSR_ADMIN_USERNAME", { ...base, MSR_ADMIN_USERNAME: "0b6e1f0c-3c0e-4d7e-9a39-6c7d9f1b2a44" }],
   ["OUTBOUND_ALLOW_CIDRS", { ...base, OUTBOUND_ALLOW_CIDRS: "10.0.0.0/99" }],
   ["OUTBOUND_DENY_CIDRS", { ...base, OUTBOUND_DENY_CIDRS: "not-a-cidr" }],
+  ["PRODUCER_DEDUPE_WINDOW", { ...base, PRODUCER_DEDUPE_WINDOW: "a day" }],
 ])("a bad %s stops the start naming it", (name, env) => {
   expect(() => loadConfig(env)).toThrow(ConfigError);
   expect(() => loadConfig(env)).toThrow(name);
+});
+
+test("PRODUCER_DEDUPE_WINDOW is read as the worker reads it (24h by default)", () => {
+  expect(loadConfig(base).producerDedupeWindowMs).toBe(24 * 3600 * 1000);
+  expect(loadConfig({ ...base, PRODUCER_DEDUPE_WINDOW: "90m" }).producerDedupeWindowMs).toBe(90 * 60 * 1000);
 });
 
 test("CIDR lists accept commas and spaces", () => {

@@ -2,12 +2,11 @@
 // A bad or missing variable stops the start with a message naming it.
 import { availableParallelism } from "node:os";
 import { Type, type Static } from "@sinclair/typebox";
-import { Ajv } from "ajv";
+import { ConfigError, configError, loadEnv } from "@msr-webhooks/config/env";
 import { OutboundEnv, outboundSettings } from "@msr-webhooks/delivery/outbound-settings";
+import { ProducerEnv, producerDedupeWindowMs } from "@msr-webhooks/db/producer-settings";
 import { keyPrefix, RedisEnv, redisSettings, type RedisSettings } from "@msr-webhooks/queue/redis-settings";
-import { DURATION_SOURCE, parseDuration, parseDurationList } from "./shared/duration.js";
-
-const Duration = (defaultValue: string) => Type.String({ pattern: `^${DURATION_SOURCE}$`, default: defaultValue });
+import { Duration, DURATION_SOURCE, durationMs, parseDurationList } from "@msr-webhooks/config/duration";
 
 /** Every variable the worker reads, with its default (exported for the deployment tests). */
 export const Env = Type.Object({
@@ -41,7 +40,7 @@ export const Env = Type.Object({
   DELIVERY_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 15000 }),
   AUTO_DISABLE_AFTER: Duration("5d"),
   RETENTION: Duration("14d"),
-  PRODUCER_DEDUPE_WINDOW: Duration("24h"),
+  ...ProducerEnv,
   RECONCILE_INTERVAL: Duration("30s"),
   RECONCILE_MIN_AGE: Duration("10s"),
   PURGE_INTERVAL: Duration("1h"),
@@ -146,39 +145,17 @@ export interface WorkerConfig {
   };
 }
 
-export class ConfigError extends Error {}
+export { ConfigError };
 
-function duration(name: string, value: string, minimumMs = 0): number {
-  const ms = parseDuration(value);
-  if (ms === null) throw new ConfigError(`invalid configuration: ${name}: "${value}" is not a duration`);
-  if (ms < minimumMs) throw new ConfigError(`invalid configuration: ${name}: must be at least ${minimumMs} ms`);
-  return ms;
-}
 
 /** Builds the config from an environment map (process.env in production, a literal in tests). */
 export function loadConfig(source: Record<string, string | undefined>): WorkerConfig {
-  const raw: Record<string, unknown> = {};
-  for (const key of Object.keys(Env.properties)) {
-    const value = source[key];
-    if (value === undefined || value === "") continue;
-    raw[key] = value;
-  }
-  // coerceTypes turns numeric strings into the numbers the schema asks for; anything else fails by name.
-  const ajv = new Ajv({ useDefaults: true, allErrors: true, coerceTypes: true });
-  const validate = ajv.compile<Env>(Env);
-  if (!validate(raw)) {
-    const problems = (validate.errors ?? []).map((e) => {
-      const name = e.instancePath.replace(/^\//, "") || String(e.params["missingProperty"] ?? "");
-      return `${name}: ${e.message ?? "invalid"}`;
-    });
-    throw new ConfigError(`invalid configuration: ${[...new Set(problems)].join("; ")}`);
-  }
-  const env = raw as Env;
+  const env = loadEnv<Env>(Env, source);
+  const redis = redisSettings(env, configError);
   const scheduleMs = parseDurationList(env.RETRY_SCHEDULE);
   if (scheduleMs === null) {
-    throw new ConfigError(`invalid configuration: RETRY_SCHEDULE: "${env.RETRY_SCHEDULE}" is not a list of durations`);
+    throw configError(`RETRY_SCHEDULE: "${env.RETRY_SCHEDULE}" is not a list of durations`);
   }
-  const redis = redisSettings(env, (message) => new ConfigError(`invalid configuration: ${message}`));
   return {
     databaseUrl: env.DATABASE_URL,
     redis,
@@ -195,24 +172,24 @@ export function loadConfig(source: Record<string, string | undefined>): WorkerCo
     retry: {
       scheduleMs,
       jitter: env.RETRY_JITTER,
-      retryAfterMaxMs: duration("RETRY_AFTER_MAX", env.RETRY_AFTER_MAX),
+      retryAfterMaxMs: durationMs("RETRY_AFTER_MAX", env.RETRY_AFTER_MAX),
       maxAttempts: scheduleMs.length + 1,
     },
     delivery: {
       connectTimeoutMs: env.DELIVERY_CONNECT_TIMEOUT_MS,
       totalTimeoutMs: env.DELIVERY_TIMEOUT_MS,
-      ...outboundSettings(env, (message) => new ConfigError(`invalid configuration: ${message}`)),
+      ...outboundSettings(env, configError),
       tlsContextCacheSize: env.TLS_AGENT_CACHE_SIZE,
     },
-    autoDisableAfterMs: duration("AUTO_DISABLE_AFTER", env.AUTO_DISABLE_AFTER),
-    producerDedupeWindowMs: duration("PRODUCER_DEDUPE_WINDOW", env.PRODUCER_DEDUPE_WINDOW),
+    autoDisableAfterMs: durationMs("AUTO_DISABLE_AFTER", env.AUTO_DISABLE_AFTER),
+    producerDedupeWindowMs: producerDedupeWindowMs(env),
     envelopeCacheSize: env.ENVELOPE_CACHE_SIZE,
     registryHost: env.REGISTRY_HOST,
     maintenance: {
-      retentionMs: duration("RETENTION", env.RETENTION, 60_000),
-      reconcileIntervalMs: duration("RECONCILE_INTERVAL", env.RECONCILE_INTERVAL, 100),
-      reconcileMinAgeMs: duration("RECONCILE_MIN_AGE", env.RECONCILE_MIN_AGE),
-      purgeIntervalMs: duration("PURGE_INTERVAL", env.PURGE_INTERVAL, 1000),
+      retentionMs: durationMs("RETENTION", env.RETENTION, 60_000),
+      reconcileIntervalMs: durationMs("RECONCILE_INTERVAL", env.RECONCILE_INTERVAL, 100),
+      reconcileMinAgeMs: durationMs("RECONCILE_MIN_AGE", env.RECONCILE_MIN_AGE),
+      purgeIntervalMs: durationMs("PURGE_INTERVAL", env.PURGE_INTERVAL, 1000),
     },
     bullmq: {
       lockDurationMs: env.WORKER_LOCK_DURATION_MS,
@@ -225,18 +202,18 @@ export function loadConfig(source: Record<string, string | undefined>): WorkerCo
     metricsToken: env.METRICS_TOKEN,
     isolation: {
       maxInFlight: env.ENDPOINT_MAX_IN_FLIGHT,
-      busyWaitMs: duration("ENDPOINT_BUSY_WAIT", env.ENDPOINT_BUSY_WAIT),
-      busyRetryMs: duration("ENDPOINT_BUSY_RETRY", env.ENDPOINT_BUSY_RETRY, 10),
+      busyWaitMs: durationMs("ENDPOINT_BUSY_WAIT", env.ENDPOINT_BUSY_WAIT),
+      busyRetryMs: durationMs("ENDPOINT_BUSY_RETRY", env.ENDPOINT_BUSY_RETRY, 10),
       breaker: {
-        windowMs: duration("BREAKER_WINDOW", env.BREAKER_WINDOW, 1000),
+        windowMs: durationMs("BREAKER_WINDOW", env.BREAKER_WINDOW, 1000),
         minAttempts: env.BREAKER_MIN_ATTEMPTS,
         failureRatio: env.BREAKER_FAILURE_RATIO,
         consecutiveFailures: env.BREAKER_CONSECUTIVE_FAILURES,
-        openMs: duration("BREAKER_OPEN", env.BREAKER_OPEN, 100),
+        openMs: durationMs("BREAKER_OPEN", env.BREAKER_OPEN, 100),
       },
       ownerMaxShare: env.OWNER_MAX_SHARE,
       slowLane: { afterTimeouts: env.SLOW_ENDPOINT_TIMEOUTS, maxInFlight: env.SLOW_ENDPOINT_MAX_IN_FLIGHT },
-      parking: { maxWaitMs: duration("PARKED_MAX_WAIT", env.PARKED_MAX_WAIT, 1000), maxWaiters: env.PARKED_WAITERS_MAX },
+      parking: { maxWaitMs: durationMs("PARKED_MAX_WAIT", env.PARKED_MAX_WAIT, 1000), maxWaiters: env.PARKED_WAITERS_MAX },
     },
   };
 }

@@ -1,6 +1,6 @@
 // Configuration: defaults, parsing, and refusals that name the variable.
 import { ConfigError, loadConfig } from "../src/config.js";
-import { parseDuration, parseDurationList } from "../src/shared/duration.js";
+import { parseDuration, parseDurationList } from "@msr-webhooks/config/duration";
 
 const REQUIRED = { DATABASE_URL: "postgresql://postgres@127.0.0.1:5432/x", REDIS_URL: "redis://127.0.0.1:6379" };
 
