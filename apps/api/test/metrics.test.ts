@@ -2,9 +2,9 @@
 // behind METRICS_TOKEN; the shared metric set with service="api"; events received and rejected
 // move with POST /api/v0/events; queue depths and the disabled-webhook count are read on scrape.
 import request from "supertest";
+import { sample, SHARED_METRIC_NAMES } from "@msr-webhooks/testing/metrics-text";
 import { testPayload } from "@msr-webhooks/events/test-payloads";
 import { createUser } from "./support/fixtures.js";
-import { sample } from "./support/metrics-text.js";
 import { ADMIN, as, basic, createTestContext, type TestContext } from "./support/test-context.js";
 
 let ctx: TestContext;
@@ -30,18 +30,7 @@ async function scrape(c: TestContext = ctx): Promise<string> {
 describe("GET /metrics", () => {
   it("serves every shared metric with service=api, and the default process metrics", async () => {
     const text = await scrape();
-    for (const name of [
-      "msrwh_events_received_total",
-      "msrwh_events_rejected_total",
-      "msrwh_deliveries_total",
-      "msrwh_delivery_attempt_duration_seconds",
-      "msrwh_delivery_latency_seconds",
-      "msrwh_queue_jobs",
-      "msrwh_open_circuits",
-      "msrwh_webhooks_disabled",
-      "process_resident_memory_bytes",
-      "nodejs_heap_size_used_bytes",
-    ]) {
+    for (const name of [...SHARED_METRIC_NAMES, "process_resident_memory_bytes", "nodejs_heap_size_used_bytes"]) {
       expect(text).toContain(`# TYPE ${name} `);
     }
     expect(sample(text, "msrwh_open_circuits", { service: "api" })).toBe(0);

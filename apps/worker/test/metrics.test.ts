@@ -6,6 +6,7 @@
 import { loadConfig } from "../src/config.js";
 import { deliveryJob } from "../src/delivery/delivery-job.js";
 import { startOpsHttp } from "../src/ops-server.js";
+import { sample, SHARED_METRIC_NAMES } from "@msr-webhooks/testing/metrics-text";
 import { startReceiver, type Receiver, type ReceiverReply } from "@msr-webhooks/testing/receiver";
 import type { RunningOpsServer } from "@msr-webhooks/observability/ops-server";
 import { createHarness, type Harness, type InProcessWorker } from "./support/harness.js";
@@ -48,17 +49,6 @@ async function scrape(): Promise<string> {
   return res.text();
 }
 
-/** The value of the first sample of `name` whose labels include `labels`; undefined when absent. */
-function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
-  for (const line of text.split("\n")) {
-    if (line.startsWith("#")) continue;
-    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!match || match[1] !== name) continue;
-    const got = Object.fromEntries([...(match[2] ?? "").matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
-    if (Object.entries(labels).every(([k, v]) => got[k] === v)) return Number(match[3]);
-  }
-  return undefined;
-}
 
 function settled(webhookId: string) {
   return waitUntil(
@@ -80,18 +70,7 @@ async function counted(name: string, labels: Record<string, string>, expected: n
 describe("GET /metrics on the worker", () => {
   it("has every shared metric from the start, with service=worker and the process metrics", async () => {
     const text = await scrape();
-    for (const name of [
-      "msrwh_events_received_total",
-      "msrwh_events_rejected_total",
-      "msrwh_deliveries_total",
-      "msrwh_delivery_attempt_duration_seconds",
-      "msrwh_delivery_latency_seconds",
-      "msrwh_queue_jobs",
-      "msrwh_open_circuits",
-      "msrwh_webhooks_disabled",
-      "process_cpu_user_seconds_total",
-      "nodejs_eventloop_lag_seconds",
-    ]) {
+    for (const name of [...SHARED_METRIC_NAMES, "process_cpu_user_seconds_total", "nodejs_eventloop_lag_seconds"]) {
       expect(text).toContain(`# TYPE ${name} `);
     }
     expect(sample(text, "msrwh_open_circuits", { service: "worker" })).toBe(0);

@@ -5,6 +5,7 @@
 import { Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import pg from "pg";
+import { sample, SHARED_METRIC_NAMES } from "@msr-webhooks/testing/metrics-text";
 import { createTestDatabase, type TestDatabase } from "@msr-webhooks/testing/database";
 import { deletePrefix, redisUrl, testQueuePrefix } from "@msr-webhooks/testing/redis";
 import { createMetrics, disabledWebhooksCounter, eventTypeLabel, METRICS_CONTENT_TYPE, type QueueLike } from "../src/metrics.js";
@@ -13,34 +14,12 @@ import { createMetrics, disabledWebhooksCounter, eventTypeLabel, METRICS_CONTENT
 // about: far beyond a loaded machine's answer, so only the hanging source meets a timeout.
 const PATIENT_MS = 30_000;
 
-/** The value of one sample in the text exposition, or undefined when the series is absent. */
-function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
-  for (const line of text.split("\n")) {
-    if (line.startsWith("#")) continue;
-    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!match || match[1] !== name) continue;
-    const got = Object.fromEntries([...(match[2] ?? "").matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
-    if (Object.entries(labels).every(([k, v]) => got[k] === v)) return Number(match[3]);
-  }
-  return undefined;
-}
 
 describe("createMetrics", () => {
   it("registers every metric with the service label and the default process metrics", async () => {
     const metrics = createMetrics({ service: "api" });
     const text = await metrics.text();
-    for (const name of [
-      "msrwh_events_received_total",
-      "msrwh_events_rejected_total",
-      "msrwh_deliveries_total",
-      "msrwh_delivery_attempt_duration_seconds",
-      "msrwh_delivery_latency_seconds",
-      "msrwh_queue_jobs",
-      "msrwh_open_circuits",
-      "msrwh_webhooks_disabled",
-      "process_cpu_user_seconds_total",
-      "nodejs_eventloop_lag_seconds",
-    ]) {
+    for (const name of [...SHARED_METRIC_NAMES, "process_cpu_user_seconds_total", "nodejs_eventloop_lag_seconds"]) {
       expect(text).toContain(`# TYPE ${name} `);
     }
     // The breaker's seam: registered at 0 until something provides the count.
