@@ -10,7 +10,7 @@ import { loadConfig } from "../src/config.js";
 import { buildDeps, type WorkerDeps } from "../src/deps.js";
 import { startOpsHttp } from "../src/ops-server.js";
 import { createHarness, exited, silentLogger, type Harness } from "./support/harness.js";
-import { freePort } from "./support/free-port.js";
+import { freePort } from "@msr-webhooks/testing/free-port";
 import { waitUntil } from "./support/wait.js";
 
 let h: Harness;

@@ -10,7 +10,7 @@ import path from "node:path";
 import { startReceiver, type Receiver } from "@msr-webhooks/testing/receiver";
 import { Webhook } from "standardwebhooks";
 import { createHarness, workerDir, type Harness } from "./support/harness.js";
-import { freePort } from "./support/private-services.js";
+import { freePort } from "@msr-webhooks/testing/free-port";
 import { tagPushContents } from "./support/seed.js";
 import { waitUntil } from "./support/wait.js";
 

@@ -8,7 +8,7 @@ import { loadConfig, threadShare } from "../src/config.js";
 import { WorkerThreads } from "../src/threads/worker-threads.js";
 import { createHarness, exited, silentLogger, type Harness } from "./support/harness.js";
 import { bindingOf, createOrg, createRepo, createUser, tagPushContents, webhookData } from "./support/seed.js";
-import { freePort } from "./support/free-port.js";
+import { freePort } from "@msr-webhooks/testing/free-port";
 import { waitUntil } from "./support/wait.js";
 
 /** The value of one series in a Prometheus text exposition, or undefined. */

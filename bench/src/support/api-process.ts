@@ -2,9 +2,9 @@
 // port, its log in a file; waits for /readyz; watches its memory.
 import { spawn } from "node:child_process";
 import { closeSync, mkdtempSync, openSync, readFileSync } from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { freePort } from "@msr-webhooks/testing/free-port";
 import { onCleanup } from "./cleanup.js";
 import { sleep } from "./clock.js";
 import { timedRequest } from "./http.js";
@@ -21,17 +21,6 @@ export interface ApiProcess {
   logFile: string;
   peakRssMb(): number;
   stop(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** `nodeFlags`: in place of those of the API's `start` script. */

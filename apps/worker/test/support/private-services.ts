@@ -2,23 +2,12 @@
 // which the test may stop and start at will: the machine's shared services are never touched.
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { chownSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { freePort } from "@msr-webhooks/testing/free-port";
 import { Redis } from "ioredis";
 import pg from "pg";
 import { sleep } from "./wait.js";
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function postgresBin(): string {
   const root = "/usr/lib/postgresql";
