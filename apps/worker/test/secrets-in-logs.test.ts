@@ -5,12 +5,13 @@
 // Then the admin's password, the user's password, the tokens, every signing secret (and their base64
 // and Basic-header encodings) are searched for in the captured output: none may be there.
 // Needs both apps built (the test command builds everything first).
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import path from "node:path";
+import { spawnApp, stopChild } from "@msr-webhooks/testing/app-process";
+import { freePort } from "@msr-webhooks/testing/free-port";
 import { startReceiver, type Receiver } from "@msr-webhooks/testing/receiver";
 import { Webhook } from "standardwebhooks";
 import { createHarness, workerDir, type Harness } from "./support/harness.js";
-import { freePort } from "@msr-webhooks/testing/free-port";
 import { tagPushContents } from "./support/seed.js";
 import { waitUntil } from "./support/wait.js";
 
@@ -26,21 +27,14 @@ interface Child {
 }
 
 function run(cwd: string, env: Record<string, string>): Child {
-  const child = spawn(process.execPath, ["dist/index.js"], { cwd, env: { PATH: process.env.PATH ?? "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawnApp(cwd, env);
   const chunks: Buffer[] = [];
   child.stdout?.on("data", (b: Buffer) => chunks.push(b));
   child.stderr?.on("data", (b: Buffer) => chunks.push(b));
   return {
     process: child,
     output: () => Buffer.concat(chunks).toString("utf8"),
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise((resolve) => child.once("exit", resolve));
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
-      await exited;
-      clearTimeout(timer);
-    },
+    stop: () => stopChild(child),
   };
 }
 

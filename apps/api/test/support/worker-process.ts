@@ -1,9 +1,10 @@
 // The delivery worker (apps/worker) as a black box for end-to-end tests: its build comes from
 // turbo's task graph (the API's test task depends on the worker's build), started as
 // `node dist/index.js` on the test's database and queue prefix, stopped with SIGTERM.
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
+import { spawnApp, stopChild, waitForStart } from "@msr-webhooks/testing/app-process";
 import { redisUrl } from "@msr-webhooks/testing/redis";
 import type { TestContext } from "./test-context.js";
 
@@ -22,23 +23,18 @@ export async function startWorker(ctx: TestContext, env: Record<string, string> 
   if (!existsSync(workerEntry)) {
     throw new Error(`${workerEntry} is missing: run the API's tests through turbo (npm test), which builds the worker first`);
   }
-  const child = spawn(process.execPath, ["dist/index.js"], {
-    cwd: workerDir,
-    env: {
-      PATH: process.env.PATH ?? "",
-      DATABASE_URL: ctx.database.url,
-      REDIS_URL: redisUrl(),
-      QUEUE_PREFIX: ctx.queuePrefix,
-      OUTBOUND_ALLOW_CIDRS: "127.0.0.0/8,::1/128",
-      LOG_LEVEL: "info",
-      DB_POOL_SIZE: "5",
-      RECONCILE_INTERVAL: "1s",
-      RECONCILE_MIN_AGE: "1s",
-      // Any free port for its probes: several test files run workers at once.
-      WORKER_HTTP_PORT: "0",
-      ...env,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
+  const child = spawnApp(workerDir, {
+    DATABASE_URL: ctx.database.url,
+    REDIS_URL: redisUrl(),
+    QUEUE_PREFIX: ctx.queuePrefix,
+    OUTBOUND_ALLOW_CIDRS: "127.0.0.0/8,::1/128",
+    LOG_LEVEL: "info",
+    DB_POOL_SIZE: "5",
+    RECONCILE_INTERVAL: "1s",
+    RECONCILE_MIN_AGE: "1s",
+    // Any free port for its probes: several test files run workers at once.
+    WORKER_HTTP_PORT: "0",
+    ...env,
   });
   const logs: Record<string, unknown>[] = [];
   let stderr = "";
@@ -56,20 +52,7 @@ export async function startWorker(ctx: TestContext, env: Record<string, string> 
     }
   });
   child.stderr?.on("data", (b: Buffer) => (stderr += b.toString()));
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((resolve) => child.once("exit", resolve));
-    child.kill("SIGTERM");
-    const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
-    await exited;
-    clearTimeout(timer);
-  };
-  for (let i = 0; !logs.some((l) => l["message"] === "worker started"); i++) {
-    if (child.exitCode !== null || i > 300) {
-      await stop();
-      throw new Error(`the worker did not start (exit ${String(child.exitCode)}): ${stderr}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const stop = () => stopChild(child);
+  await waitForStart(child, () => logs.some((l) => l["message"] === "worker started"), "the worker", () => stderr);
   return { child, logs, stop };
 }

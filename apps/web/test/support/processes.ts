@@ -1,10 +1,11 @@
 // The real API and worker as child processes (their builds come from turbo: the console's test
 // task depends on both), on a database and queue prefix of their own, stopped with SIGTERM.
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
-import net from "node:net";
 import path from "node:path";
+import { spawnApp, stopChild, waitForStart } from "@msr-webhooks/testing/app-process";
 import { createTestDatabase, type TestDatabase } from "@msr-webhooks/testing/database";
+import { freePort } from "@msr-webhooks/testing/free-port";
 import { deletePrefix, redisUrl, testQueuePrefix } from "@msr-webhooks/testing/redis";
 
 const appsDir = path.resolve(import.meta.dirname, "../../..");
@@ -15,19 +16,11 @@ interface Child {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 /** Starts `node dist/index.js` of an app; resolves once it logged `ready`. */
 async function startApp(app: "api" | "worker", env: Record<string, string>, ready: string): Promise<Child> {
   const dir = path.join(appsDir, app);
   if (!existsSync(path.join(dir, "dist", "index.js"))) throw new Error(`apps/${app}/dist is missing: run the console's tests through turbo (npm test)`);
-  const child = spawn(process.execPath, ["dist/index.js"], { cwd: dir, env: { PATH: process.env.PATH ?? "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawnApp(dir, env);
   let output = "";
   let started = false;
   child.stdout?.on("data", (b: Buffer) => {
@@ -36,21 +29,8 @@ async function startApp(app: "api" | "worker", env: Record<string, string>, read
     if (output.length > 1_000_000) output = output.slice(-100_000);
   });
   child.stderr?.on("data", (b: Buffer) => (output += b.toString()));
-  const stop = async (): Promise<void> => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((resolve) => child.once("exit", resolve));
-    child.kill("SIGTERM");
-    const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
-    await exited;
-    clearTimeout(timer);
-  };
-  for (let i = 0; !started; i++) {
-    if (child.exitCode !== null || i > 300) {
-      await stop();
-      throw new Error(`apps/${app} did not start (exit ${String(child.exitCode)}): ${output.slice(-2000)}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const stop = (): Promise<void> => stopChild(child);
+  await waitForStart(child, () => started, `apps/${app}`, () => output.slice(-2000));
   return { child, stop };
 }
 
