@@ -13,32 +13,8 @@ import { DeliveriesService } from "../src/services/deliveries.service.js";
 import { ADMIN, anon, as, createTestContext, type TestContext } from "./support/test-context.js";
 import { createOrg, createRepo, createTeam, createUser, grantRepo, type UserFixture } from "./support/fixtures.js";
 import { seedAttempt, seedDeliveries } from "./support/delivery-seed.js";
+import type { DeliveryPageView as Page } from "../src/schemas/delivery.schemas.js";
 
-interface Attempt {
-  number: number;
-  trigger: string;
-  startedAt: string;
-  statusCode: number | null;
-  responseBody: string;
-  errorKind: string | null;
-  nextAttemptAt?: string;
-}
-interface Delivery {
-  id: string;
-  eventId: string;
-  eventType: string;
-  status: string;
-  reason: string | null;
-  attemptCount: number;
-  nextAttemptAt?: string;
-  createdAt: string;
-  updatedAt: string;
-  attempts: Attempt[];
-}
-interface Page {
-  deliveries: Delivery[];
-  nextCursor: string | null;
-}
 interface ErrorBody {
   errors: { code: string; message: string; detail?: { field?: string } }[];
 }

@@ -9,38 +9,10 @@ import { createOrg, createRepo, createUser, type UserFixture } from "./support/f
 import { seedDeliveries } from "./support/delivery-seed.js";
 import { queuesDrained, waitUntil } from "./support/wait.js";
 import { startWorker, type WorkerProcess } from "./support/worker-process.js";
+import type { DeliveryPageView as Page, DeliveryView as Delivery } from "../src/schemas/delivery.schemas.js";
 
 const HOST = "registry.test:5000";
 const RETRY_DELAY_MS = 200;
-
-interface Attempt {
-  number: number;
-  trigger: string;
-  startedAt: string;
-  durationMs: number;
-  statusCode: number | null;
-  responseHeaders: Record<string, string>;
-  responseBody: string;
-  errorKind: string | null;
-  errorMessage: string | null;
-  nextAttemptAt?: string;
-}
-interface Delivery {
-  id: string;
-  eventId: string;
-  eventType: string;
-  status: string;
-  reason: string | null;
-  attemptCount: number;
-  nextAttemptAt?: string;
-  createdAt: string;
-  updatedAt: string;
-  attempts: Attempt[];
-}
-interface Page {
-  deliveries: Delivery[];
-  nextCursor: string | null;
-}
 
 let ctx: TestContext;
 let maria: UserFixture; // owns the organization foo and every webhook here

@@ -8,21 +8,7 @@ import { loadConfig } from "../src/config.js";
 import { ADMIN, as, createTestContext, type TestContext } from "./support/test-context.js";
 import { createOrg, createRepo, createUser } from "./support/fixtures.js";
 import { seedAttempt, seedDeliveries } from "./support/delivery-seed.js";
-
-interface Attempt {
-  number: number;
-  durationMs: number;
-  statusCode: number | null;
-  responseHeaders: Record<string, string>;
-  responseBody: string;
-  errorKind: string | null;
-  errorMessage: string | null;
-}
-interface Delivery {
-  id: string;
-  reason: string | null;
-  attempts: Attempt[];
-}
+import type { DeliveryView as Delivery } from "../src/schemas/delivery.schemas.js";
 
 /** Failures the worker records for a closed, a filtered, a resetting, a non-HTTP and a TLS port. */
 const NETWORK_FAILURES = [
