@@ -92,7 +92,7 @@ export class Partitions {
         try {
           // Creating a partition locks its parent: never wait long behind the delivery traffic.
           await this.sql.execute(Prisma.raw(`DO $create$ BEGIN
-            SET LOCAL lock_timeout = '5s';
+            SET LOCAL lock_timeout = '1s';
             CREATE TABLE IF NOT EXISTS ${ident(name).text} PARTITION OF "${table}" FOR VALUES FROM ('${lo}') TO ('${hi}');
           END $create$`));
           created.push(name);
@@ -139,7 +139,7 @@ export class Partitions {
     const t = ident(p.name).text;
     try {
       await this.sql.execute(Prisma.raw(`DO $drop$ BEGIN
-        SET LOCAL lock_timeout = '5s';
+        SET LOCAL lock_timeout = '1s';
         LOCK TABLE ${t} IN SHARE MODE;
         IF ${blockedBy(p)} THEN
           RAISE EXCEPTION 'partition % holds unfinished work', '${p.name}' USING ERRCODE = '${BLOCKED}';
