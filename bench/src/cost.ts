@@ -2,14 +2,13 @@
 // (and as many stored delivery attempts): the fan-out match query (EXPLAIN ANALYZE, the worker's
 // statement), fan-out time through the real worker, GET /api/v0/webhooks as a repository admin with
 // 10 webhooks and as a system admin (who lists all), and GET /api/v0/webhooks/{id}/deliveries.
-import { randomUUID } from "node:crypto";
-import type pg from "pg";
 import { ADMIN_PASSWORD, ADMIN_USER, startApiProcess, type ApiProcess } from "./support/api-process.js";
 import { parseArgs } from "./support/args.js";
 import { runBench } from "./support/cleanup.js";
 import { nowMs } from "./support/clock.js";
 import { seedDeliveryLog, seedFillerSubscriptions } from "./support/cost-seed.js";
 import { measureFanout, type Timing } from "./support/fanout-timing.js";
+import { explain, explainMatch } from "./support/match-sql.js";
 import { basicAuth, expectStatus, timedRequest } from "./support/http.js";
 import { machineInfo } from "./support/machine.js";
 import { startReceiverProcess, type ReceiverProcess } from "./support/receiver.js";
@@ -57,51 +56,6 @@ async function timeRequests(n: number, warm: number, request: () => Promise<{ ms
   return { p50: median(ms), p95: percentile(ms, 95), n };
 }
 
-/** Every node of a JSON plan that reads a table or an index, e.g. "Index Scan on Webhook (Webhook_type_key_inactive_idx)". */
-function scansOf(plan: unknown): string[] {
-  const found: string[] = [];
-  const walk = (node: Record<string, unknown>): void => {
-    const type = String(node["Node Type"] ?? "");
-    if (node["Relation Name"] !== undefined || node["Index Name"] !== undefined) {
-      const index = node["Index Name"] ? ` (${String(node["Index Name"])})` : "";
-      const relation = node["Relation Name"] !== undefined ? ` on ${String(node["Relation Name"])}` : "";
-      found.push(`${type}${relation}${index}`);
-    }
-    for (const child of (node.Plans as Record<string, unknown>[] | undefined) ?? []) walk(child);
-  };
-  walk(plan as Record<string, unknown>);
-  return [...new Set(found)];
-}
-
-async function explain(pool: pg.Pool, sql: string, params: unknown[], runs: number): Promise<{ ms: number; scans: string[] }> {
-  const times: number[] = [];
-  let scans: string[] = [];
-  for (let i = 0; i < runs; i += 1) {
-    const { rows } = await pool.query<{ "QUERY PLAN": { Plan: unknown; "Execution Time": number; "Planning Time": number }[] }>(
-      `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${sql}`,
-      params,
-    );
-    const out = rows[0]?.["QUERY PLAN"][0];
-    if (!out) throw new Error("EXPLAIN returned nothing");
-    times.push(out["Execution Time"] + out["Planning Time"]);
-    scans = scansOf(out.Plan);
-  }
-  return { ms: median(times), scans };
-}
-
-/** The worker's fan-out match statement (apps/worker/src/fanout/subscription.repository.ts, matchingSubscriptionsSql) for one event. */
-const MATCH_SQL = `
-  SELECT q.event_id::text AS "eventId", w.id, w.type, w.key,
-         w."namespaceId"::text AS "namespaceId", w."repositoryId"::text AS "repositoryId", w."authorId"::text AS "authorId",
-         w.endpoint, a."isAdmin" AS "authorIsAdmin", a."isActive" AS "authorIsActive",
-         s."tagGlobs", s."repoEvents", s."minSeverity"
-    FROM jsonb_to_recordset($1::jsonb) AS q(event_id uuid, types text[], keys text[], namespace_id uuid, repository_id uuid)
-    JOIN "Webhook" AS w ON w.type = ANY(q.types) AND w.key = ANY(q.keys) AND w.inactive = false
-                       AND w."namespaceId" IS NOT DISTINCT FROM (CASE WHEN w.key <> '' THEN q.namespace_id END)
-                       AND w."repositoryId" IS NOT DISTINCT FROM (CASE WHEN strpos(w.key, '/') > 0 THEN q.repository_id END)
-    JOIN "Account" AS a ON a.id = w."authorId"
-    LEFT JOIN "WebhookSettings" AS s ON s."webhookId" = w.id`;
-
 /** The API's delivery-log page statement (apps/api/src/services/deliveries.repository.ts, page()), first page. */
 const DELIVERY_PAGE_SQL = `
   SELECT d.id::text AS id, d."eventId"::text AS "eventId", e.type AS "eventType", d.status, d.reason,
@@ -144,17 +98,7 @@ async function measureSize(receiver: ReceiverProcess, size: number, attempts: nu
     const seedSeconds = (nowMs() - seedStart) / 1000;
     log(`${size} subscriptions, ${attempts} attempts seeded in ${round(seedSeconds, 1)} s`);
 
-    const bound = await world.pool.query<{ namespace_id: string; repository_id: string }>(
-      `SELECT a.id AS namespace_id, r.id AS repository_id FROM "Account" AS a JOIN "Repository" AS r ON r."namespaceId" = a.id
-        WHERE a.name = $1 AND r.name = $2`,
-      [USER, REPOSITORY],
-    );
-    const match = await explain(
-      world.pool,
-      MATCH_SQL,
-      [JSON.stringify([{ event_id: randomUUID(), types: ["TAG_PUSH"], keys: ["", USER, `${USER}/${REPOSITORY}`], ...bound.rows[0] }])],
-      30,
-    );
+    const match = await explainMatch(world.pool, USER, REPOSITORY, 30);
     const logSql = await explain(world.pool, DELIVERY_PAGE_SQL, [webhookIds[0]], 30);
 
     const userAuth = basicAuth(USER, USER_PASSWORD);

@@ -5,13 +5,16 @@
 // receivedAt, one event at a time through the real worker) without filters, then with them: tag
 // globs in WebhookSettings on the 10 matched webhooks (5 skip the event's tag, whose skipped
 // deliveries are recorded; 5 pass it) and on a tenth of the filler. Reported: p50 / p95 per round
-// and the ratio of the medians of the rounds' p50s.
+// and the ratio of the medians of the rounds' p50s; and, as fan-out time on a busy machine is mostly
+// waiting for a turn, the worker's match statement (which joins the settings) under EXPLAIN ANALYZE
+// without and with the settings rows, median of 30 runs each round.
 import { parseArgs } from "./support/args.js";
 import { runBench } from "./support/cleanup.js";
 import { nowMs } from "./support/clock.js";
 import { clearFilters, seedFillerSubscriptions, seedFilters } from "./support/cost-seed.js";
 import { measureFanout, type Timing } from "./support/fanout-timing.js";
 import { machineInfo } from "./support/machine.js";
+import { explainMatch } from "./support/match-sql.js";
 import { startReceiverProcess } from "./support/receiver.js";
 import { log, printHeader, saveResults, table } from "./support/report.js";
 import { OWNER, seedRepositories, seedSubscriptions, seedUser } from "./support/seed.js";
@@ -30,7 +33,7 @@ runBench("filter-cost", async () => {
   printHeader("Fan-out with per-webhook filters", machine, command);
   const receiver = await startReceiverProcess(args.number("origins", 10));
   const world = await createWorld();
-  const results: { round: number; without: Timing; with: Timing; skipped: number }[] = [];
+  const results: { round: number; without: Timing; with: Timing; skipped: number; matchMs: { without: number; with: number } }[] = [];
   try {
     const seedStart = nowMs();
     const ownerId = await seedUser(world.pool, OWNER);
@@ -53,16 +56,25 @@ runBench("filter-cost", async () => {
       });
     for (let n = 1; n <= rounds; n += 1) {
       await clearFilters(world.pool);
+      const matchWithout = await explainMatch(world.pool, OWNER, repository, 30);
       const without = (await fanout(MATCHED)).fanoutMs;
       await seedFilters(world.pool, { skipping, passing });
+      const matchWith = await explainMatch(world.pool, OWNER, repository, 30);
       const withFilters = (await fanout(passing.length)).fanoutMs;
       const skipped = await world.pool.query<{ n: string }>(`SELECT count(*) AS n FROM "Delivery" WHERE status = 'skipped'`);
-      const result = { round: n, without, with: withFilters, skipped: Number(skipped.rows[0]?.n ?? 0) };
+      const result = {
+        round: n,
+        without,
+        with: withFilters,
+        skipped: Number(skipped.rows[0]?.n ?? 0),
+        matchMs: { without: matchWithout.ms, with: matchWith.ms },
+      };
       results.push(result);
       log(
         `round ${n}: fan-out p50 / p95 without filters ${round(without.p50, 2)} / ${round(without.p95, 2)} ms, ` +
           `with ${round(withFilters.p50, 2)} / ${round(withFilters.p95, 2)} ms (${round(withFilters.p50 / without.p50, 2)}x); ` +
-          `${result.skipped} skipped deliveries recorded so far`,
+          `${result.skipped} skipped deliveries recorded so far; match statement ${round(matchWithout.ms, 3)} ms without, ` +
+          `${round(matchWith.ms, 3)} ms with [${matchWith.scans.join(", ")}]`,
       );
     }
   } finally {
@@ -76,10 +88,19 @@ runBench("filter-cost", async () => {
     `${round(r.without.p50, 2)} / ${round(r.without.p95, 2)}`,
     `${round(r.with.p50, 2)} / ${round(r.with.p95, 2)}`,
     round(r.with.p50 / r.without.p50, 2).toFixed(2),
+    `${round(r.matchMs.without, 3)} / ${round(r.matchMs.with, 3)}`,
   ]);
-  rowsOut.push(["median", round(without, 2), round(withFilters, 2), round(withFilters / without, 2).toFixed(2)]);
+  const matchWithout = median(results.map((r) => r.matchMs.without));
+  const matchWith = median(results.map((r) => r.matchMs.with));
+  rowsOut.push([
+    "median",
+    round(without, 2),
+    round(withFilters, 2),
+    round(withFilters / without, 2).toFixed(2),
+    `${round(matchWithout, 3)} / ${round(matchWith, 3)} (${round(matchWith / matchWithout, 2).toFixed(2)}x)`,
+  ]);
   process.stdout.write(
-    `\n${table([`round (${size.toLocaleString("en-US")} subscriptions)`, "fan-out ms p50 / p95 without filters", "with filters", "ratio of p50s"], rowsOut)}\n`,
+    `\n${table([`round (${size.toLocaleString("en-US")} subscriptions)`, "fan-out ms p50 / p95 without filters", "with filters", "ratio of p50s", "match statement ms without / with"], rowsOut)}\n`,
   );
   const file = saveResults("filter-cost", machine, command, { size, events, results });
   log(`saved ${file}`);

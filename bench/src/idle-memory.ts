@@ -4,7 +4,8 @@
 // they would), per process: VmRSS and VmHWM (/proc/<pid>/status); anonymous memory and file-backed
 // memory (the node binary and shared libraries) from /proc/<pid>/smaps_rollup; and V8's view from
 // its /metrics (prom-client): heap used and total per space, external and array buffers. `--samples`
-// readings 2 s apart; the table shows the last (RSS is flat by then).
+// readings 2 s apart; the table shows the last (RSS is flat by then). `--api-node-flags="..."` and
+// `--worker-node-flags="..."` try other node flags than the start scripts'.
 import { readFileSync } from "node:fs";
 import { startApiProcess } from "./support/api-process.js";
 import { parseArgs } from "./support/args.js";
@@ -12,6 +13,7 @@ import { runBench } from "./support/cleanup.js";
 import { sleep } from "./support/clock.js";
 import { machineInfo } from "./support/machine.js";
 import { opsPortOf } from "./support/ops-port.js";
+import { startScriptFlags } from "./support/paths.js";
 import { parsePromText, promSum, type PromSample } from "./support/prom-text.js";
 import { log, printHeader, saveResults, table } from "./support/report.js";
 import { round } from "./support/stats.js";
@@ -50,14 +52,18 @@ runBench("idle-memory", async () => {
   const args = parseArgs();
   const settle = args.number("settle", 20);
   const samples = args.number("samples", 3);
+  const apiFlags = args.string("api-node-flags", "start");
   const machine = machineInfo();
   const command = `pnpm --filter @msr-webhooks/bench idle-memory ${process.argv.slice(2).join(" ")}`.trim();
   printHeader("Idle memory", machine, command);
   const world = await createWorld();
   const results: Record<string, Record<string, number>[]> = { api: [], worker: [] };
   try {
-    const api = await startApiProcess(world);
-    const worker = startWorkerProcess(world, args.workerEntry ? { entry: args.workerEntry } : {});
+    const api = await startApiProcess(world, {}, apiFlags === "start" ? startScriptFlags("api") : apiFlags.split(/\s+/).filter(Boolean));
+    const worker = startWorkerProcess(world, {
+      ...(args.workerEntry ? { entry: args.workerEntry } : {}),
+      ...(args.workerNodeFlags ? { nodeFlags: args.workerNodeFlags } : {}),
+    });
     const workerPort = await opsPortOf(worker.logFile, worker.died);
     await sleep(settle * 1000);
     for (let i = 0; i < samples; i += 1) {
