@@ -46,8 +46,18 @@ beforeAll(async () => {
   h = await createHarness({ OUTBOUND_ALLOW_CIDRS: "127.0.0.2/32", RETRY_SCHEDULE: "100ms,200ms" });
   canary = await startCanary("::");
   // Closing after each answer makes every attempt connect (and look up) anew.
-  publicServer = await startCanary("127.0.0.2", 0, (_req, res) => res.writeHead(500, { Connection: "close" }).end("public"));
-  rebindCanary = await startCanary("127.0.0.1", publicServer.port);
+  // The same port on 127.0.0.2 and 127.0.0.1: a port free on one may be taken on the other (by another
+  // test process's server on every address), so look for one free on both.
+  for (let tries = 1; ; tries += 1) {
+    publicServer = await startCanary("127.0.0.2", 0, (_req, res) => res.writeHead(500, { Connection: "close" }).end("public"));
+    try {
+      rebindCanary = await startCanary("127.0.0.1", publicServer.port);
+      break;
+    } catch (err) {
+      await publicServer.close();
+      if ((err as NodeJS.ErrnoException).code !== "EADDRINUSE" || tries >= 20) throw err;
+    }
+  }
   redirectTarget = await startCanary("127.0.0.2");
   redirector = await startCanary("127.0.0.2", 0, (_req, res) =>
     res.writeHead(302, { Location: `http://127.0.0.2:${redirectTarget.port}/target` }).end(),
