@@ -1,6 +1,5 @@
 // eNZi-style account routes (/enzi/v0): users, organizations and organization members.
 import { ErrorBodySchema } from "../openapi/error-schema.js";
-import { signedIn } from "../errors.js";
 import { route, type RouteSpec } from "../http/route-spec.js";
 import {
   AccountList,
@@ -35,7 +34,8 @@ export function accountRoutes(services: Services): RouteSpec[] {
         201: { description: "The new account", schema: AccountSchema },
         409: { description: "An account with that name exists (ACCOUNT_EXISTS)", schema: ErrorBodySchema },
       },
-      handler: async ({ principal, body }) => ({ status: 201, body: await accounts.create(signedIn(principal), body) }),
+      answers: 201,
+      run: (who, { body }) => accounts.create(who, body),
     }),
     route({
       method: "get",
@@ -45,7 +45,8 @@ export function accountRoutes(services: Services): RouteSpec[] {
       auth: "user",
       query: AccountListQuery,
       responses: { 200: { description: "A page of accounts", schema: AccountList } },
-      handler: async ({ principal, query }) => ({ status: 200, body: await accounts.list(signedIn(principal), query) }),
+      answers: 200,
+      run: (who, { query }) => accounts.list(who, query),
     }),
     route({
       method: "get",
@@ -66,10 +67,8 @@ export function accountRoutes(services: Services): RouteSpec[] {
       params: AccountParams,
       body: UpdateAccountBody,
       responses: { 200: { description: "The updated account", schema: AccountSchema } },
-      handler: async ({ principal, params, body }) => ({
-        status: 200,
-        body: await accounts.update(signedIn(principal), params.name, body),
-      }),
+      answers: 200,
+      run: (who, { params, body }) => accounts.update(who, params.name, body),
     }),
     route({
       method: "delete",
@@ -80,10 +79,8 @@ export function accountRoutes(services: Services): RouteSpec[] {
       auth: "user",
       params: AccountParams,
       responses: { 204: { description: "Deleted" } },
-      handler: async ({ principal, params }) => {
-        await accounts.delete(signedIn(principal), params.name);
-        return { status: 204 };
-      },
+      answers: 204,
+      run: (who, { params }) => accounts.delete(who, params.name),
     }),
     route({
       method: "get",
@@ -94,10 +91,8 @@ export function accountRoutes(services: Services): RouteSpec[] {
       params: OrgParams,
       query: PageQuery("member"),
       responses: { 200: { description: "A page of memberships", schema: OrgMemberList } },
-      handler: async ({ principal, params, query }) => ({
-        status: 200,
-        body: await accounts.members(signedIn(principal), params.org, query),
-      }),
+      answers: 200,
+      run: (who, { params, query }) => accounts.members(who, params.org, query),
     }),
     route({
       method: "put",
@@ -109,10 +104,8 @@ export function accountRoutes(services: Services): RouteSpec[] {
       body: OrgMemberBody,
       bodyOptional: true,
       responses: { 200: { description: "The membership", schema: OrgMembershipSchema } },
-      handler: async ({ principal, params, body }) => ({
-        status: 200,
-        body: await accounts.putMember(signedIn(principal), params.org, params.member, body),
-      }),
+      answers: 200,
+      run: (who, { params, body }) => accounts.putMember(who, params.org, params.member, body),
     }),
     route({
       method: "delete",
@@ -122,10 +115,8 @@ export function accountRoutes(services: Services): RouteSpec[] {
       auth: "user",
       params: OrgMemberParams,
       responses: { 204: { description: "Removed" } },
-      handler: async ({ principal, params }) => {
-        await accounts.deleteMember(signedIn(principal), params.org, params.member);
-        return { status: 204 };
-      },
+      answers: 204,
+      run: (who, { params }) => accounts.deleteMember(who, params.org, params.member),
     }),
   ];
 }

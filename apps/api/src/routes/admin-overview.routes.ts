@@ -1,5 +1,4 @@
 // GET /api/v0/admin/overview: the console's overview for system admins.
-import { signedIn } from "../errors.js";
 import { route, type RouteSpec } from "../http/route-spec.js";
 import { AdminOverviewSchema } from "../schemas/admin-overview.schemas.js";
 import type { Services } from "../services/services.js";
@@ -14,7 +13,8 @@ export function adminOverviewRoutes(services: Services): RouteSpec[] {
       tags: ["deliveries"],
       auth: "user",
       responses: { 200: { description: "The overview", schema: AdminOverviewSchema } },
-      handler: async ({ principal }) => ({ status: 200, body: await adminOverview.overview(signedIn(principal)) }),
+      answers: 200,
+      run: (who) => adminOverview.overview(who),
     }),
   ];
 }

@@ -42,10 +42,8 @@ export function apiTokenRoutes(services: Services): RouteSpec[] {
       query: UsernameQuery,
       body: CreateApiTokenBody,
       responses: { 200: { description: "The new token, with its secret", schema: NewApiTokenSchema } },
-      handler: async ({ principal, query, body, headers }) => ({
-        status: 200,
-        body: await tokens.create(signedIn(principal), body, query.username, userAgent(headers)),
-      }),
+      answers: 200,
+      run: (who, { query, body, headers }) => tokens.create(who, body, query.username, userAgent(headers)),
     }),
     route({
       method: "get",
@@ -66,7 +64,8 @@ export function apiTokenRoutes(services: Services): RouteSpec[] {
       auth: "user",
       params: TokenParams,
       responses: { 200: { description: "The token", schema: ApiTokenSchema } },
-      handler: async ({ principal, params }) => ({ status: 200, body: await tokens.get(signedIn(principal), params.hashedToken) }),
+      answers: 200,
+      run: (who, { params }) => tokens.get(who, params.hashedToken),
     }),
     route({
       method: "patch",
@@ -77,10 +76,8 @@ export function apiTokenRoutes(services: Services): RouteSpec[] {
       params: TokenParams,
       body: UpdateApiTokenBody,
       responses: { 200: { description: "The token as it is now", schema: ApiTokenSchema } },
-      handler: async ({ principal, params, body }) => ({
-        status: 200,
-        body: await tokens.update(signedIn(principal), params.hashedToken, body),
-      }),
+      answers: 200,
+      run: (who, { params, body }) => tokens.update(who, params.hashedToken, body),
     }),
     route({
       method: "delete",

@@ -64,10 +64,8 @@ export function deliveryRoutes(services: Services): RouteSpec[] {
           schema: ErrorBodySchema,
         },
       },
-      handler: async ({ principal, params }) => ({
-        status: 202,
-        body: await deliveries.redeliver(signedIn(principal), params.id, params.deliveryId),
-      }),
+      answers: 202,
+      run: (who, { params }) => deliveries.redeliver(who, params.id, params.deliveryId),
     }),
     route({
       method: "post",
@@ -83,10 +81,8 @@ export function deliveryRoutes(services: Services): RouteSpec[] {
           schema: RecoveredSchema,
         },
       },
-      handler: async ({ principal, params, body }) => ({
-        status: 202,
-        body: await deliveries.recover(signedIn(principal), params.id, body.since),
-      }),
+      answers: 202,
+      run: (who, { params, body }) => deliveries.recover(who, params.id, body.since),
     }),
   ];
 }

@@ -38,10 +38,8 @@ export function repositoryRoutes(services: Services): RouteSpec[] {
         201: { description: "The new repository", schema: RepositorySchema },
         409: { description: "The repository exists (REPOSITORY_EXISTS)", schema: ErrorBodySchema },
       },
-      handler: async ({ principal, params, body }) => ({
-        status: 201,
-        body: await repositories.create(signedIn(principal), params.namespace, body),
-      }),
+      answers: 201,
+      run: (who, { params, body }) => repositories.create(who, params.namespace, body),
     }),
     route({
       method: "get",
@@ -67,10 +65,8 @@ export function repositoryRoutes(services: Services): RouteSpec[] {
       auth: "user",
       params: RepositoryParams,
       responses: { 200: { description: "The repository", schema: RepositorySchema } },
-      handler: async ({ principal, params }) => ({
-        status: 200,
-        body: await repositories.get(signedIn(principal), params.namespace, params.repository),
-      }),
+      answers: 200,
+      run: (who, { params }) => repositories.get(who, params.namespace, params.repository),
     }),
     route({
       method: "patch",
@@ -81,10 +77,8 @@ export function repositoryRoutes(services: Services): RouteSpec[] {
       params: RepositoryParams,
       body: UpdateRepositoryBody,
       responses: { 200: { description: "The repository", schema: RepositorySchema } },
-      handler: async ({ principal, params, body }) => ({
-        status: 200,
-        body: await repositories.update(signedIn(principal), params.namespace, params.repository, body),
-      }),
+      answers: 200,
+      run: (who, { params, body }) => repositories.update(who, params.namespace, params.repository, body),
     }),
     route({
       method: "delete",
@@ -94,10 +88,8 @@ export function repositoryRoutes(services: Services): RouteSpec[] {
       auth: "user",
       params: RepositoryParams,
       responses: { 204: { description: "Deleted" } },
-      handler: async ({ principal, params }) => {
-        await repositories.delete(signedIn(principal), params.namespace, params.repository);
-        return { status: 204 };
-      },
+      answers: 204,
+      run: (who, { params }) => repositories.delete(who, params.namespace, params.repository),
     }),
     route({
       method: "get",
@@ -107,10 +99,8 @@ export function repositoryRoutes(services: Services): RouteSpec[] {
       auth: "user",
       params: RepositoryParams,
       responses: { 200: { description: "The grants", schema: RepositoryTeamAccessList } },
-      handler: async ({ principal, params }) => ({
-        status: 200,
-        body: await repositories.repositoryGrants(signedIn(principal), params.namespace, params.repository),
-      }),
+      answers: 200,
+      run: (who, { params }) => repositories.repositoryGrants(who, params.namespace, params.repository),
     }),
     route({
       method: "put",
@@ -121,16 +111,8 @@ export function repositoryRoutes(services: Services): RouteSpec[] {
       params: RepositoryTeamParams,
       body: TeamAccessBody,
       responses: { 200: { description: "The repository's grants after the change (DTR's ListRepoTeamAccess)", schema: RepositoryTeamAccessList } },
-      handler: async ({ principal, params, body }) => ({
-        status: 200,
-        body: await repositories.grantRepository(
-          signedIn(principal),
-          params.namespace,
-          params.repository,
-          params.team,
-          body.accessLevel,
-        ),
-      }),
+      answers: 200,
+      run: (who, { params, body }) => repositories.grantRepository(who, params.namespace, params.repository, params.team, body.accessLevel),
     }),
     route({
       method: "delete",
@@ -140,10 +122,8 @@ export function repositoryRoutes(services: Services): RouteSpec[] {
       auth: "user",
       params: RepositoryTeamParams,
       responses: { 204: { description: "Removed" } },
-      handler: async ({ principal, params }) => {
-        await repositories.revokeRepository(signedIn(principal), params.namespace, params.repository, params.team);
-        return { status: 204 };
-      },
+      answers: 204,
+      run: (who, { params }) => repositories.revokeRepository(who, params.namespace, params.repository, params.team),
     }),
     route({
       method: "get",
@@ -153,10 +133,8 @@ export function repositoryRoutes(services: Services): RouteSpec[] {
       auth: "user",
       params: NamespaceParams,
       responses: { 200: { description: "The grants", schema: NamespaceTeamAccessList } },
-      handler: async ({ principal, params }) => ({
-        status: 200,
-        body: await repositories.namespaceGrants(signedIn(principal), params.namespace),
-      }),
+      answers: 200,
+      run: (who, { params }) => repositories.namespaceGrants(who, params.namespace),
     }),
     route({
       method: "put",
@@ -167,10 +145,8 @@ export function repositoryRoutes(services: Services): RouteSpec[] {
       params: NamespaceTeamParams,
       body: TeamAccessBody,
       responses: { 200: { description: "The grant", schema: NamespaceTeamAccessSchema } },
-      handler: async ({ principal, params, body }) => ({
-        status: 200,
-        body: await repositories.grantNamespace(signedIn(principal), params.namespace, params.team, body.accessLevel),
-      }),
+      answers: 200,
+      run: (who, { params, body }) => repositories.grantNamespace(who, params.namespace, params.team, body.accessLevel),
     }),
     route({
       method: "delete",
@@ -180,10 +156,8 @@ export function repositoryRoutes(services: Services): RouteSpec[] {
       auth: "user",
       params: NamespaceTeamParams,
       responses: { 204: { description: "Removed" } },
-      handler: async ({ principal, params }) => {
-        await repositories.revokeNamespace(signedIn(principal), params.namespace, params.team);
-        return { status: 204 };
-      },
+      answers: 204,
+      run: (who, { params }) => repositories.revokeNamespace(who, params.namespace, params.team),
     }),
   ];
 }

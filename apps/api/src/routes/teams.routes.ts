@@ -1,6 +1,5 @@
 // eNZi-style team routes (/enzi/v0/accounts/{org}/teams...): teams and team members.
 import { ErrorBodySchema } from "../openapi/error-schema.js";
-import { signedIn } from "../errors.js";
 import { route, type RouteSpec } from "../http/route-spec.js";
 import { OrgParams, PageQuery } from "../schemas/account.schemas.js";
 import {
@@ -31,10 +30,8 @@ export function teamRoutes(services: Services): RouteSpec[] {
       params: OrgParams,
       query: PageQuery("team"),
       responses: { 200: { description: "A page of teams", schema: TeamList } },
-      handler: async ({ principal, params, query }) => ({
-        status: 200,
-        body: await teams.list(signedIn(principal), params.org, query),
-      }),
+      answers: 200,
+      run: (who, { params, query }) => teams.list(who, params.org, query),
     }),
     route({
       method: "post",
@@ -45,10 +42,8 @@ export function teamRoutes(services: Services): RouteSpec[] {
       params: OrgParams,
       body: CreateTeamBody,
       responses: { 201: { description: "The new team", schema: TeamSchema }, 409: conflict },
-      handler: async ({ principal, params, body }) => ({
-        status: 201,
-        body: await teams.create(signedIn(principal), params.org, body),
-      }),
+      answers: 201,
+      run: (who, { params, body }) => teams.create(who, params.org, body),
     }),
     route({
       method: "get",
@@ -58,10 +53,8 @@ export function teamRoutes(services: Services): RouteSpec[] {
       auth: "user",
       params: OrgTeamParams,
       responses: { 200: { description: "The team", schema: TeamSchema } },
-      handler: async ({ principal, params }) => ({
-        status: 200,
-        body: await teams.get(signedIn(principal), params.org, params.team),
-      }),
+      answers: 200,
+      run: (who, { params }) => teams.get(who, params.org, params.team),
     }),
     route({
       method: "patch",
@@ -72,10 +65,8 @@ export function teamRoutes(services: Services): RouteSpec[] {
       params: OrgTeamParams,
       body: UpdateTeamBody,
       responses: { 200: { description: "The updated team", schema: TeamSchema }, 409: conflict },
-      handler: async ({ principal, params, body }) => ({
-        status: 200,
-        body: await teams.update(signedIn(principal), params.org, params.team, body),
-      }),
+      answers: 200,
+      run: (who, { params, body }) => teams.update(who, params.org, params.team, body),
     }),
     route({
       method: "delete",
@@ -85,10 +76,8 @@ export function teamRoutes(services: Services): RouteSpec[] {
       auth: "user",
       params: OrgTeamParams,
       responses: { 204: { description: "Deleted" } },
-      handler: async ({ principal, params }) => {
-        await teams.delete(signedIn(principal), params.org, params.team);
-        return { status: 204 };
-      },
+      answers: 204,
+      run: (who, { params }) => teams.delete(who, params.org, params.team),
     }),
     route({
       method: "get",
@@ -99,10 +88,8 @@ export function teamRoutes(services: Services): RouteSpec[] {
       params: OrgTeamParams,
       query: PageQuery("member"),
       responses: { 200: { description: "A page of team memberships", schema: TeamMemberList } },
-      handler: async ({ principal, params, query }) => ({
-        status: 200,
-        body: await teams.members(signedIn(principal), params.org, params.team, query),
-      }),
+      answers: 200,
+      run: (who, { params, query }) => teams.members(who, params.org, params.team, query),
     }),
     route({
       method: "put",
@@ -114,10 +101,8 @@ export function teamRoutes(services: Services): RouteSpec[] {
       body: TeamMemberBody,
       bodyOptional: true,
       responses: { 200: { description: "The team membership", schema: TeamMembershipSchema } },
-      handler: async ({ principal, params, body }) => ({
-        status: 200,
-        body: await teams.putMember(signedIn(principal), params.org, params.team, params.member, body),
-      }),
+      answers: 200,
+      run: (who, { params, body }) => teams.putMember(who, params.org, params.team, params.member, body),
     }),
     route({
       method: "delete",
@@ -127,10 +112,8 @@ export function teamRoutes(services: Services): RouteSpec[] {
       auth: "user",
       params: TeamMemberParams,
       responses: { 204: { description: "Removed" } },
-      handler: async ({ principal, params }) => {
-        await teams.deleteMember(signedIn(principal), params.org, params.team, params.member);
-        return { status: 204 };
-      },
+      answers: 204,
+      run: (who, { params }) => teams.deleteMember(who, params.org, params.team, params.member),
     }),
   ];
 }

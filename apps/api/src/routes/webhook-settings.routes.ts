@@ -21,7 +21,8 @@ export function webhookSettingsRoutes(services: Services): RouteSpec[] {
       auth: "user",
       params: WebhookIdParams,
       responses: { 200: { description: "The settings, defaults filled in", schema: WebhookSettingsSchema } },
-      handler: async ({ principal, params }) => ({ status: 200, body: await webhookSettings.get(signedIn(principal), params.id) }),
+      answers: 200,
+      run: (who, { params }) => webhookSettings.get(who, params.id),
     }),
     route({
       method: "put",
@@ -36,10 +37,8 @@ export function webhookSettingsRoutes(services: Services): RouteSpec[] {
         200: { description: "The settings now in force (deliveries attempted from a few seconds on)", schema: WebhookSettingsSchema },
         400: { description: "INVALID_PARAMETERS: a bad format, glob or filter, or one that does not fit the webhook's type", schema: ErrorBodySchema },
       },
-      handler: async ({ principal, params, body }) => ({
-        status: 200,
-        body: await webhookSettings.put(signedIn(principal), params.id, body),
-      }),
+      answers: 200,
+      run: (who, { params, body }) => webhookSettings.put(who, params.id, body),
     }),
     route({
       method: "post",

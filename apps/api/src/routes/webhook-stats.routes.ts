@@ -1,5 +1,4 @@
 // GET /api/v0/webhooks/{id}/stats: the console's health panel (whoever may manage the webhook).
-import { signedIn } from "../errors.js";
 import { route, type RouteSpec } from "../http/route-spec.js";
 import { WebhookStatsSchema } from "../schemas/webhook-stats.schemas.js";
 import { WebhookIdParams } from "../schemas/webhook.schemas.js";
@@ -16,7 +15,8 @@ export function webhookStatsRoutes(services: Services): RouteSpec[] {
       auth: "user",
       params: WebhookIdParams,
       responses: { 200: { description: "The webhook's health", schema: WebhookStatsSchema } },
-      handler: async ({ principal, params }) => ({ status: 200, body: await webhookStats.stats(signedIn(principal), params.id) }),
+      answers: 200,
+      run: (who, { params }) => webhookStats.stats(who, params.id),
     }),
   ];
 }

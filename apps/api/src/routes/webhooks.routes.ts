@@ -60,10 +60,8 @@ export function webhookRoutes(services: Services): RouteSpec[] {
       body: CreateWebhookBody,
       invalidBodyCode: "INVALID_WEBHOOK",
       responses: { 201: { description: "The new webhook", schema: WebhookSchema } },
-      handler: async ({ principal, body }) => ({
-        status: 201,
-        body: presentWebhook(await webhooks.create(signedIn(principal), body)),
-      }),
+      answers: 201,
+      run: async (who, { body }) => presentWebhook(await webhooks.create(who, body)),
     }),
     route({
       method: "get",
@@ -133,10 +131,8 @@ export function webhookRoutes(services: Services): RouteSpec[] {
       auth: "user",
       params: WebhookIdParams,
       responses: { 204: { description: "Deleted" } },
-      handler: async ({ principal, params }) => {
-        await webhooks.delete(signedIn(principal), params.id);
-        return { status: 204 };
-      },
+      answers: 204,
+      run: (who, { params }) => webhooks.delete(who, params.id),
     }),
     route({
       method: "get",
@@ -146,10 +142,8 @@ export function webhookRoutes(services: Services): RouteSpec[] {
       auth: "user",
       params: WebhookIdParams,
       responses: { 200: { description: "The signing secret(s)", schema: SecretSchema } },
-      handler: async ({ principal, params }) => ({
-        status: 200,
-        body: await webhooks.secret(signedIn(principal), params.id),
-      }),
+      answers: 200,
+      run: (who, { params }) => webhooks.secret(who, params.id),
     }),
     route({
       method: "post",
@@ -159,10 +153,8 @@ export function webhookRoutes(services: Services): RouteSpec[] {
       auth: "user",
       params: WebhookIdParams,
       responses: { 200: { description: "The new secret and the previous one", schema: SecretSchema } },
-      handler: async ({ principal, params }) => ({
-        status: 200,
-        body: await webhooks.rotateSecret(signedIn(principal), params.id),
-      }),
+      answers: 200,
+      run: (who, { params }) => webhooks.rotateSecret(who, params.id),
     }),
     route({
       method: "get",
