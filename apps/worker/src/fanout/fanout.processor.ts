@@ -1,15 +1,18 @@
 // Fan-out of one stored event: find the matching subscriptions, write one delivery row per
 // subscription (skipped, with the reason, when its author lost access or its filters leave the event
 // out), mark the event fanned out, then queue one delivery job per deliverable row (parked at once
-// when its owner or endpoint is known to refuse it: isolation/arrival-parking.ts).
+// when its owner or endpoint is known to refuse it: isolation/arrival-parking.ts). The jobs of fan-outs
+// running at once go to Redis together (group commit: one addBulk while another is in flight, as the
+// database batches do), so an event with one subscription does not pay a queue round trip of its own.
 import type { Job, Queue } from "bullmq";
 import type { AccessQuery } from "@msr-webhooks/db/access";
 import { isEventType } from "@msr-webhooks/events/types";
 import type { DeliveryJobData, FanoutJobData } from "@msr-webhooks/queue/names";
 import type { Logger } from "winston";
 import type { RetryPolicy } from "../config.js";
-import { deliveryJob } from "../delivery/delivery-job.js";
+import { deliveryJob, type DeliveryJob } from "../delivery/delivery-job.js";
 import type { ArrivalParking } from "../isolation/arrival-parking.js";
+import { Batcher } from "../shared/batcher.js";
 import { nameUuid } from "../shared/name-uuid.js";
 import { AuthorAccess } from "./author-access.js";
 import type { FanoutStore } from "./fanout-store.js";
@@ -41,18 +44,24 @@ export function deliveryIdFor(eventId: string, webhookId: string): string {
 
 export function createFanoutProcessor(deps: FanoutProcessorDeps) {
   const { store } = deps;
+  // A failed addBulk is replayed job by job (Batcher); a job id already queued is not added twice.
+  const adds = new Batcher<DeliveryJob, true>(
+    async (jobs) => {
+      await deps.deliveryQueue.addBulk(jobs);
+      return jobs.map(() => true as const);
+    },
+    { maxBatch: ADD_BULK_CHUNK, maxInFlight: 1 },
+  );
 
   /** Queues the deliveries' first attempts; each one `until` is delayed until then (parked). */
   async function enqueue(deliveries: readonly { id: string; until?: Date }[]): Promise<void> {
     const now = Date.now();
-    for (let i = 0; i < deliveries.length; i += ADD_BULK_CHUNK) {
-      await deps.deliveryQueue.addBulk(
-        deliveries.slice(i, i + ADD_BULK_CHUNK).map(({ id, until }) => {
-          const job = deliveryJob(id, deps.retry);
-          return until === undefined ? job : { ...job, opts: { ...job.opts, delay: Math.max(1, until.getTime() - now) } };
-        }),
-      );
-    }
+    await Promise.all(
+      deliveries.map(({ id, until }) => {
+        const job = deliveryJob(id, deps.retry);
+        return adds.submit(until === undefined ? job : { ...job, opts: { ...job.opts, delay: Math.max(1, until.getTime() - now) } });
+      }),
+    );
   }
 
   return async function processFanout(job: Job<FanoutJobData>): Promise<FanoutResult> {
