@@ -191,7 +191,7 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
       if (log.isDebugEnabled()) log.debug("delivery deferred by the endpoint gate", { deliveryId, reason: admission.reason });
       const busy = admission.cause === "busy";
       const queue = gateParks ? admission.queue : undefined;
-      if (parking) hints.refused(due.endpoint, queue);
+      if (parking) hints.refused(due.endpoint, busy ? "busy" : "circuit", queue);
       // Busy, or refused by an open circuit but not kept back for its probe: parked until the
       // endpoint frees a slot or its circuit closes (or, without parking, back at retryAt).
       const retryAt = queue && parking ? parking.until(job.delay, queue) : admission.retryAt;

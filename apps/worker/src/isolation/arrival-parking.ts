@@ -1,6 +1,6 @@
 // Parking on arrival: fan-out parks a new delivery at once when this thread already knows it would
 // be refused (its owner holds its whole share of the thread's slots, or its endpoint refused an
-// attempt a moment ago), instead of queueing it as a first attempt only for the delivery worker to
+// attempt a moment ago at its in-flight cap), instead of queueing it as a first attempt only for the delivery worker to
 // load it, refuse it and park it anyway. A hostile owner's deliveries then cost their fan-out and one
 // park each, and never stand in the plain lane ahead of other owners' first attempts.
 //
@@ -61,7 +61,9 @@ export class ArrivalParking {
         const ownerUntil = parking.until(0, ownerQueue, now).getTime();
         const endpointUntil = endpointQueue && hints.refusing(arrival.endpoint) ? parking.until(0, endpointQueue, now).getTime() : 0;
         plan.parked.push({ ...arrival, until: new Date(Math.max(ownerUntil, endpointUntil)), at: "owner" });
-      } else if (hints.refusing(arrival.endpoint)) {
+      } else if (hints.busy(arrival.endpoint)) {
+        // Only an endpoint at its in-flight cap: one whose circuit is open needs an attempt kept back
+        // for its next probe, which the ordinary path chooses (parking.ts); so its arrivals are queued.
         plan.parked.push({ ...arrival, until: parking.until(0, endpointQueue ?? { waiting: 0, slots: 1 }, now), at: "endpoint" });
       } else {
         plan.now.push(arrival);
@@ -92,7 +94,7 @@ export class ArrivalParking {
         const endpointRefuses = (p.at === "endpoint" || hints.refusing(p.endpoint)) && (await gate.park?.(p.endpoint, p.id, p.until, true)) === true;
         if (endpointRefuses) {
           // A refusal, confirmed by the gate: the endpoint stays known as refusing for the next arrivals.
-          hints.refused(p.endpoint, hints.queue(p.endpoint));
+          hints.refused(p.endpoint, hints.cause(p.endpoint) ?? "busy", hints.queue(p.endpoint));
           return;
         }
         if (this.atOwnerCap(p.authorId)) {

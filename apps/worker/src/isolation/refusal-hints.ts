@@ -21,8 +21,12 @@ export interface GateQueue {
   slots: number;
 }
 
+/** Why the gate refused: at the in-flight cap (the slow lane's too), or an open circuit. */
+export type RefusalCause = "busy" | "circuit";
+
 interface Hint {
   at: number;
+  cause: RefusalCause;
   queue?: GateQueue;
 }
 
@@ -31,9 +35,9 @@ export class RefusalHints {
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  /** The gate refused an attempt to `endpoint` just now (naming its waiters and cap, when it parks). */
-  refused(endpoint: string, queue?: GateQueue): void {
-    this.hints.set(endpoint, { at: this.now(), ...(queue ? { queue } : {}) });
+  /** The gate refused an attempt to `endpoint` just now, for `cause` (naming its waiters and cap, when it parks). */
+  refused(endpoint: string, cause: RefusalCause, queue?: GateQueue): void {
+    this.hints.set(endpoint, { at: this.now(), cause, ...(queue ? { queue } : {}) });
   }
 
   /** One of this thread's attempts to `endpoint` ended: a slot freed, so it may take the next one. */
@@ -45,6 +49,16 @@ export class RefusalHints {
   /** Refused a moment ago, and no slot freed here since. */
   refusing(endpoint: string): boolean {
     return this.now() - (this.hints.get(endpoint)?.at ?? 0) < REFUSING_MS;
+  }
+
+  /** Refused a moment ago at its in-flight cap (not by its circuit), and no slot freed here since. */
+  busy(endpoint: string): boolean {
+    return this.refusing(endpoint) && this.hints.get(endpoint)?.cause === "busy";
+  }
+
+  /** Why it was last refused, if it was. */
+  cause(endpoint: string): RefusalCause | undefined {
+    return this.hints.get(endpoint)?.cause;
   }
 
   /** The waiters and cap the gate named at its last refusal (kept after a slot freed: the line is still there). */
