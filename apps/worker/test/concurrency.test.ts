@@ -4,7 +4,7 @@ import { deliveryJobId } from "@msr-webhooks/queue/names";
 import { startReceiver, type Receiver } from "@msr-webhooks/testing/receiver";
 import type { Admission, EndpointGate } from "../src/delivery/endpoint-gate.js";
 import { createHarness, type Harness } from "./support/harness.js";
-import { createOrg, createRepo, createUser, createWebhook, tagPushContents } from "./support/seed.js";
+import { createWebhook, ownerOfFooBar, tagPushContents } from "./support/seed.js";
 import { waitUntil } from "./support/wait.js";
 
 class CountingGate implements EndpointGate {
@@ -40,9 +40,7 @@ beforeAll(async () => {
       return { status: seenBefore === 1 && id.charCodeAt(0) % 3 === 0 ? 500 : 200 };
     },
   });
-  const alice = await createUser(h.db, "alice");
-  const foo = await createOrg(h.db, "foo", [alice]);
-  await createRepo(h.db, foo, "bar");
+  const alice = await ownerOfFooBar(h.db, "alice");
   for (let i = 0; i < WEBHOOKS; i += 1) {
     await createWebhook(h.db, { type: "TAG_PUSH", key: "foo/bar", endpoint: `${receiver.url}/w${i}`, author: alice });
   }

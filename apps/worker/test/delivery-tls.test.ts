@@ -4,7 +4,7 @@
 import { getTestPki } from "@msr-webhooks/testing/tls";
 import { startReceiver, type Receiver } from "@msr-webhooks/testing/receiver";
 import { createHarness, type Harness } from "./support/harness.js";
-import { createOrg, createRepo, createUser, createWebhook, tagPushContents, type AccountRef } from "./support/seed.js";
+import { createWebhook, ownerOfFooBar, tagPushContents, type AccountRef } from "./support/seed.js";
 import { waitUntil } from "./support/wait.js";
 
 let h: Harness;
@@ -15,9 +15,7 @@ beforeAll(async () => {
   h = await createHarness();
   const pki = getTestPki();
   tlsReceiver = await startReceiver({ tls: { cert: pki.cert, key: pki.key } });
-  alice = await createUser(h.db, "alice");
-  const foo = await createOrg(h.db, "foo", [alice]);
-  await createRepo(h.db, foo, "bar");
+  alice = await ownerOfFooBar(h.db, "alice");
   await h.startWorker();
 });
 
@@ -85,9 +83,7 @@ describe("outbound address policy", () => {
   beforeAll(async () => {
     strict = await createHarness({ OUTBOUND_ALLOW_CIDRS: "", RETRY_SCHEDULE: "50ms" });
     plain = await startReceiver();
-    bob = await createUser(strict.db, "bob");
-    const ns = await createOrg(strict.db, "foo", [bob]);
-    await createRepo(strict.db, ns, "bar");
+    bob = await ownerOfFooBar(strict.db, "bob");
     await strict.startWorker();
   });
 

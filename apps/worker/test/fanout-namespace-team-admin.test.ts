@@ -2,47 +2,38 @@
 // team with `admin` on the whole namespace (an admin of every repository in it, DTR access levels)
 // still receives its REPO_EVENT; an author whose team only has read-write there is skipped.
 import { testPayload } from "@msr-webhooks/events/test-payloads";
-import { startReceiver, type Receiver } from "@msr-webhooks/testing/receiver";
-import { createHarness, type Harness } from "./support/harness.js";
+import { useHarnessWithReceiver } from "./support/harness-with-receiver.js";
 import { createOrg, createRepo, createTeam, createUser, createWebhook, type AccountRef } from "./support/seed.js";
 import { waitUntil } from "./support/wait.js";
 
-let h: Harness;
-let receiver: Receiver;
+const t = useHarnessWithReceiver();
 let tina: AccountRef;
 let walt: AccountRef;
 
 beforeAll(async () => {
-  h = await createHarness();
-  receiver = await startReceiver();
-  const owner = await createUser(h.db, "owner");
-  tina = await createUser(h.db, "tina");
-  walt = await createUser(h.db, "walt");
-  const foo = await createOrg(h.db, "foo", [owner]);
-  await createRepo(h.db, foo, "bar");
+  const owner = await createUser(t.h.db, "owner");
+  tina = await createUser(t.h.db, "tina");
+  walt = await createUser(t.h.db, "walt");
+  const foo = await createOrg(t.h.db, "foo", [owner]);
+  await createRepo(t.h.db, foo, "bar");
   const grant = async (name: string, member: AccountRef, accessLevel: string) => {
-    const team = await createTeam(h.db, foo, name, [member]);
-    await h.db.namespaceTeamAccess.create({ data: { namespaceId: foo.id, teamId: team.id, accessLevel } });
+    const team = await createTeam(t.h.db, foo, name, [member]);
+    await t.h.db.namespaceTeamAccess.create({ data: { namespaceId: foo.id, teamId: team.id, accessLevel } });
   };
   await grant("ns-admins", tina, "admin");
   await grant("ns-writers", walt, "read-write");
-  await h.startWorker();
-});
-
-afterAll(async () => {
-  await receiver.close();
-  await h.close();
+  await t.h.startWorker();
 });
 
 it("delivers a namespace's REPO_EVENT to a team admin of the namespace and skips a read-write member", async () => {
-  const admins = await createWebhook(h.db, { type: "REPO_EVENT", key: "foo", endpoint: `${receiver.url}/tina`, author: tina });
-  const writers = await createWebhook(h.db, { type: "REPO_EVENT", key: "foo", endpoint: `${receiver.url}/walt`, author: walt });
+  const admins = await createWebhook(t.h.db, { type: "REPO_EVENT", key: "foo", endpoint: `${t.receiver.url}/tina`, author: tina });
+  const writers = await createWebhook(t.h.db, { type: "REPO_EVENT", key: "foo", endpoint: `${t.receiver.url}/walt`, author: walt });
   const payload = testPayload("REPO_EVENT", "reg.example.com");
-  await h.publish({ id: "ns-team-admin", type: "REPO_EVENT", contents: { ...payload.contents, event: "REPO_CREATED" } });
-  const event = await waitUntil(() => h.db.event.findUnique({ where: { producerId: "ns-team-admin" } }), { what: "the event" });
+  await t.h.publish({ id: "ns-team-admin", type: "REPO_EVENT", contents: { ...payload.contents, event: "REPO_CREATED" } });
+  const event = await waitUntil(() => t.h.db.event.findUnique({ where: { producerId: "ns-team-admin" } }), { what: "the event" });
   const rows = await waitUntil(
     async () => {
-      const found = await h.db.delivery.findMany({ where: { eventId: event.id } });
+      const found = await t.h.db.delivery.findMany({ where: { eventId: event.id } });
       return found.length === 2 && found.every((d) => d.status === "succeeded" || d.status === "skipped") && found;
     },
     { what: "both deliveries to finish" },
@@ -50,5 +41,5 @@ it("delivers a namespace's REPO_EVENT to a team admin of the namespace and skips
   const byWebhook = new Map(rows.map((d) => [d.webhookId, d]));
   expect(byWebhook.get(admins.id)?.status).toBe("succeeded");
   expect(byWebhook.get(writers.id)).toMatchObject({ status: "skipped", reason: 'the author is no longer an admin of namespace "foo"' });
-  expect(receiver.requests.map((r) => r.path)).toEqual(["/tina"]);
+  expect(t.receiver.requests.map((r) => r.path)).toEqual(["/tina"]);
 });

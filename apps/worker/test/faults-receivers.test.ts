@@ -9,7 +9,7 @@ import http from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { startReceiver, type Receiver } from "@msr-webhooks/testing/receiver";
 import { createHarness, type Harness } from "./support/harness.js";
-import { createOrg, createRepo, createUser, createWebhook, tagPushContents } from "./support/seed.js";
+import { createWebhook, ownerOfFooBar, tagPushContents } from "./support/seed.js";
 import { waitUntil } from "./support/wait.js";
 
 const TIMEOUT_MS = 800;
@@ -102,9 +102,7 @@ async function attemptsOf(webhookId: string) {
 }
 
 it("records each hostile answer as what it is, reads no more of a response than it keeps, and keeps going", async () => {
-  const alice = await createUser(h.db, "alice");
-  const foo = await createOrg(h.db, "foo", [alice]);
-  await createRepo(h.db, foo, "bar");
+  const alice = await ownerOfFooBar(h.db, "alice");
   const hooks: Record<string, string> = {};
   for (const [name, s] of Object.entries(servers)) {
     hooks[name] = (await createWebhook(h.db, { type: "TAG_PUSH", key: "foo/bar", endpoint: `${s.url}/${name}`, author: alice })).id;

@@ -15,7 +15,7 @@ import { buildDeps, type WorkerDeps } from "../src/deps.js";
 import { startWorkers, type RunningWorkers } from "../src/workers.js";
 import { silentLogger, TEST_ENV } from "./support/harness.js";
 import { startPrivatePostgres, startPrivateRedis, type PrivatePostgres, type PrivateRedis } from "./support/private-services.js";
-import { createOrg, createRepo, createUser, createWebhook, tagPushContents } from "./support/seed.js";
+import { createWebhook, ownerOfFooBar, tagPushContents } from "./support/seed.js";
 import { waitUntil } from "./support/wait.js";
 
 const WEBHOOKS = 10;
@@ -44,9 +44,7 @@ beforeAll(async () => {
   // Each request takes a little while, so outages land in the middle of the run.
   receiver = await startReceiver({ handler: () => ({ status: 200, delayMs: 10 }) });
 
-  const alice = await createUser(db, "alice");
-  const foo = await createOrg(db, "foo", [alice]);
-  await createRepo(db, foo, "bar");
+  const alice = await ownerOfFooBar(db, "alice");
   for (let i = 0; i < WEBHOOKS; i += 1) {
     await createWebhook(db, { type: "TAG_PUSH", key: "foo/bar", endpoint: `${receiver.url}/w${i}`, author: alice });
   }

@@ -13,7 +13,7 @@ import { EVENT_TYPES } from "@msr-webhooks/events/types";
 import { validateContents } from "@msr-webhooks/events/validate";
 import { startReceiver, type ReceivedRequest, type Receiver } from "@msr-webhooks/testing/receiver";
 import { createHarness, type Harness } from "./support/harness.js";
-import { createOrg, createRepo, createUser, createWebhook, tagPushContents, type AccountRef } from "./support/seed.js";
+import { createWebhook, ownerOfFooBar, tagPushContents, type AccountRef } from "./support/seed.js";
 import { waitUntil } from "./support/wait.js";
 
 const HOST = "msr.example.test";
@@ -35,9 +35,7 @@ async function settle(webhook: Webhook, data: { format?: string; mode?: string; 
 beforeAll(async () => {
   h = await createHarness({ REGISTRY_HOST: HOST });
   receiver = await startReceiver();
-  admin = await createUser(h.db, "admin", { admin: true });
-  const foo = await createOrg(h.db, "foo", [admin]);
-  await createRepo(h.db, foo, "bar");
+  admin = await ownerOfFooBar(h.db, "admin", { admin: true });
   await h.startWorker();
 });
 

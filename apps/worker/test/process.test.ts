@@ -7,7 +7,7 @@
 import type { ChildProcess } from "node:child_process";
 import { startReceiver, type Receiver } from "@msr-webhooks/testing/receiver";
 import { createHarness, exited, type Harness } from "./support/harness.js";
-import { bindingOf, createOrg, createRepo, createUser, webhookData, tagPushContents, type AccountRef } from "./support/seed.js";
+import { bindingOf, ownerOfFooBar, tagPushContents, webhookData, type AccountRef } from "./support/seed.js";
 import { waitUntil } from "./support/wait.js";
 
 /** Fast failure detection for a killed process: short BullMQ locks and stall checks, short attempt timeouts, quick reconcile. */
@@ -28,9 +28,7 @@ function output(child: ChildProcess): () => string {
 }
 
 async function seedNamespace(h: Harness): Promise<AccountRef> {
-  const alice = await createUser(h.db, "alice");
-  const foo = await createOrg(h.db, "foo", [alice]);
-  await createRepo(h.db, foo, "bar");
+  const alice = await ownerOfFooBar(h.db, "alice");
   return alice;
 }
 

@@ -7,7 +7,7 @@ import winston from "winston";
 import { DAY_MS, DAYS_AHEAD, Partitions, dayStart, partitionName, type PartitionedTable } from "../src/maintenance/partitions.js";
 import { Purger } from "../src/maintenance/purge.service.js";
 import { createHarness, type Harness } from "./support/harness.js";
-import { createOrg, createRepo, createUser, createWebhook, insertDelivery, insertEvent, type AccountRef } from "./support/seed.js";
+import { createWebhook, insertDelivery, insertEvent, ownerOfFooBar, type AccountRef } from "./support/seed.js";
 
 const RETENTION = 14 * DAY_MS;
 const logger = winston.createLogger({ silent: true });
@@ -18,9 +18,7 @@ let partitions: Partitions;
 
 beforeAll(async () => {
   h = await createHarness();
-  alice = await createUser(h.db, "alice");
-  const foo = await createOrg(h.db, "foo", [alice]);
-  await createRepo(h.db, foo, "bar");
+  alice = await ownerOfFooBar(h.db, "alice");
   partitions = new Partitions(h.sql, logger);
 });
 

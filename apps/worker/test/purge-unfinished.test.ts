@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import winston from "winston";
 import { Purger } from "../src/maintenance/purge.service.js";
 import { createHarness, type Harness } from "./support/harness.js";
-import { createOrg, createRepo, createUser, createWebhook, insertDelivery, insertEvent, type AccountRef } from "./support/seed.js";
+import { createWebhook, insertDelivery, insertEvent, ownerOfFooBar, type AccountRef } from "./support/seed.js";
 
 const DAY = 86_400_000;
 const RETENTION = 14 * DAY;
@@ -17,9 +17,7 @@ let alice: AccountRef;
 
 beforeAll(async () => {
   h = await createHarness();
-  alice = await createUser(h.db, "alice");
-  const foo = await createOrg(h.db, "foo", [alice]);
-  await createRepo(h.db, foo, "bar");
+  alice = await ownerOfFooBar(h.db, "alice");
 });
 
 afterAll(async () => {

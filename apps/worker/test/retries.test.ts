@@ -3,66 +3,51 @@
 // Retry-After is waited out, long-failing endpoints are disabled, inactive subscriptions are
 // skipped, and a deferral by the endpoint gate spends no attempt.
 import { deliveryJobId } from "@msr-webhooks/queue/names";
-import { startReceiver, type Receiver, type ReceiverReply } from "@msr-webhooks/testing/receiver";
+import { startReceiver, type ReceiverReply } from "@msr-webhooks/testing/receiver";
 import { loadConfig } from "../src/config.js";
 import { deliveryJob } from "../src/delivery/delivery-job.js";
 import type { Admission, EndpointGate } from "../src/delivery/endpoint-gate.js";
 import { eventIdForJob } from "../src/ingest/ingest.processor.js";
-import { createHarness, type Harness } from "./support/harness.js";
+import { createHarness } from "./support/harness.js";
+import { useHarnessWithReceiver } from "./support/harness-with-receiver.js";
 import { jobOver } from "./support/jobs.js";
-import {
-  createOrg,
-  createRepo,
-  createUser,
-  createWebhook,
-  insertDelivery,
-  insertEvent,
-  tagPushContents,
-  type AccountRef,
-} from "./support/seed.js";
+import { createRepo, createWebhook, insertDelivery, insertEvent, ownerOfFooBar, tagPushContents, type AccountRef } from "./support/seed.js";
 import { waitUntil } from "./support/wait.js";
 
-let h: Harness;
-let receiver: Receiver;
 let alice: AccountRef;
 const replies = new Map<string, (n: number) => ReceiverReply | Promise<ReceiverReply>>();
 const counts = new Map<string, number>();
 
-beforeAll(async () => {
-  h = await createHarness();
-  receiver = await startReceiver({
+const t = useHarnessWithReceiver({
+  receiver: {
     handler: (req) => {
       const n = (counts.get(req.path) ?? 0) + 1;
       counts.set(req.path, n);
       return replies.get(req.path)?.(n) ?? { status: 200 };
     },
-  });
-  alice = await createUser(h.db, "alice");
-  const foo = await createOrg(h.db, "foo", [alice]);
-  await createRepo(h.db, foo, "bar");
-  await h.startWorker();
+  },
 });
 
-afterAll(async () => {
-  await receiver.close();
-  await h.close();
+beforeAll(async () => {
+  alice = await ownerOfFooBar(t.h.db, "alice");
+  await t.h.startWorker();
 });
 
 function hook(name: string, extra: Partial<Parameters<typeof createWebhook>[1]> = {}) {
-  return createWebhook(h.db, { type: "TAG_PUSH", key: `foo/${name}`, endpoint: `${receiver.url}/${name}`, author: alice, ...extra });
+  return createWebhook(t.h.db, { type: "TAG_PUSH", key: `foo/${name}`, endpoint: `${t.receiver.url}/${name}`, author: alice, ...extra });
 }
 
 /** Each test uses its own repository, so only its own webhook matches its event. Returns the event's id. */
 async function publishFor(repo: string): Promise<string> {
-  const ns = await h.db.account.findUniqueOrThrow({ where: { name: "foo" } });
-  if (!(await h.db.repository.findFirst({ where: { namespaceId: ns.id, name: repo } }))) await createRepo(h.db, ns, repo);
-  return eventIdForJob(await h.publish({ type: "TAG_PUSH", contents: tagPushContents("foo", repo) }));
+  const ns = await t.h.db.account.findUniqueOrThrow({ where: { name: "foo" } });
+  if (!(await t.h.db.repository.findFirst({ where: { namespaceId: ns.id, name: repo } }))) await createRepo(t.h.db, ns, repo);
+  return eventIdForJob(await t.h.publish({ type: "TAG_PUSH", contents: tagPushContents("foo", repo) }));
 }
 
 function settled(webhookId: string, statuses: string[] = ["succeeded", "failed", "skipped"]) {
   return waitUntil(
     () =>
-      h.db.delivery.findFirst({
+      t.h.db.delivery.findFirst({
         where: { webhookId, status: { in: statuses } },
         include: { attempts: { orderBy: { number: "asc" } }, webhook: true },
       }),
@@ -72,7 +57,7 @@ function settled(webhookId: string, statuses: string[] = ["succeeded", "failed",
 
 /** The delivery's job has run for the last time: nothing more will attempt it. */
 function deliveryOver(deliveryId: string): Promise<string> {
-  return jobOver(h.queues.delivery, deliveryJobId(deliveryId), `delivery ${deliveryId}'s job`);
+  return jobOver(t.h.queues.delivery, deliveryJobId(deliveryId), `delivery ${deliveryId}'s job`);
 }
 
 it("retries a failing endpoint: fails twice then succeeds gives 3 attempt rows and moves lastSuccessfulAt", async () => {
@@ -137,8 +122,8 @@ it("disables the subscription at once on 410 Gone", async () => {
 
   // A later event is fanned out without a delivery for the disabled subscription.
   const later = await publishFor("gone");
-  await waitUntil(async () => (await h.db.event.findUnique({ where: { id: later } }))?.status === "fanned_out", { what: "the later event's fan-out" });
-  expect(await h.db.delivery.count({ where: { webhookId: w.id } })).toBe(1);
+  await waitUntil(async () => (await t.h.db.event.findUnique({ where: { id: later } }))?.status === "fanned_out", { what: "the later event's fan-out" });
+  expect(await t.h.db.delivery.count({ where: { webhookId: w.id } })).toBe(1);
   expect(await deliveryOver(d.id)).toBe("failed");
   expect(counts.get("/gone")).toBe(1);
 });
@@ -176,19 +161,19 @@ it("disables a subscription that has been failing for longer than AUTO_DISABLE_A
 
 it("does not attempt deliveries of an inactive subscription: pending ones are skipped, failing ones failed", async () => {
   const w = await hook("paused", { inactive: true });
-  await h.db.webhook.update({ where: { id: w.id }, data: { disabledReason: "endpoint answered 410 Gone" } });
-  const eventId = await insertEvent(h.db, { namespace: "foo", repository: "paused", status: "fanned_out" });
-  const pending = await insertDelivery(h.db, eventId, w.id);
-  const otherEvent = await insertEvent(h.db, { namespace: "foo", repository: "paused", status: "fanned_out" });
-  const retrying = await insertDelivery(h.db, otherEvent, w.id, { status: "retrying", attemptCount: 1 });
-  const policy = loadConfig(h.env).retry;
-  await h.queues.delivery.addBulk([deliveryJob(pending, policy), deliveryJob(retrying, policy)]);
+  await t.h.db.webhook.update({ where: { id: w.id }, data: { disabledReason: "endpoint answered 410 Gone" } });
+  const eventId = await insertEvent(t.h.db, { namespace: "foo", repository: "paused", status: "fanned_out" });
+  const pending = await insertDelivery(t.h.db, eventId, w.id);
+  const otherEvent = await insertEvent(t.h.db, { namespace: "foo", repository: "paused", status: "fanned_out" });
+  const retrying = await insertDelivery(t.h.db, otherEvent, w.id, { status: "retrying", attemptCount: 1 });
+  const policy = loadConfig(t.h.env).retry;
+  await t.h.queues.delivery.addBulk([deliveryJob(pending, policy), deliveryJob(retrying, policy)]);
 
-  const skipped = await waitUntil(() => h.db.delivery.findFirst({ where: { id: pending, status: "skipped" } }), { what: "the pending delivery to be skipped" });
+  const skipped = await waitUntil(() => t.h.db.delivery.findFirst({ where: { id: pending, status: "skipped" } }), { what: "the pending delivery to be skipped" });
   expect(skipped.reason).toBe("subscription is inactive (endpoint answered 410 Gone)");
-  const failed = await waitUntil(() => h.db.delivery.findFirst({ where: { id: retrying, status: "failed" } }), { what: "the retrying delivery to fail" });
+  const failed = await waitUntil(() => t.h.db.delivery.findFirst({ where: { id: retrying, status: "failed" } }), { what: "the retrying delivery to fail" });
   expect(failed.attemptCount).toBe(1);
-  expect(await h.db.deliveryAttempt.count({ where: { deliveryId: { in: [pending, retrying] } } })).toBe(0);
+  expect(await t.h.db.deliveryAttempt.count({ where: { deliveryId: { in: [pending, retrying] } } })).toBe(0);
   expect(counts.get("/paused")).toBeUndefined();
 });
 
@@ -207,16 +192,16 @@ it("survives the subscription being deleted while its attempt is in flight", asy
   let deleted: string | null = null;
   const w = await hook("deleting");
   replies.set("/deleting", async (n) => {
-    await h.db.webhook.delete({ where: { id: w.id } });
-    deleted = String(receiver.requests.filter((r) => r.path === "/deleting")[n - 1]!.headers["webhook-id"]);
+    await t.h.db.webhook.delete({ where: { id: w.id } });
+    deleted = String(t.receiver.requests.filter((r) => r.path === "/deleting")[n - 1]!.headers["webhook-id"]);
     return { status: 200 };
   });
   await publishFor("deleting");
   const deliveryId = await waitUntil(() => deleted, { what: "the webhook to be deleted" });
   // The attempt's job ends (finding its delivery gone) without bringing anything back.
   expect(await deliveryOver(deliveryId)).toBe("unknown");
-  expect(await h.db.delivery.count({ where: { webhookId: w.id } })).toBe(0);
-  expect(await h.db.deliveryAttempt.count({ where: { deliveryId } })).toBe(0);
+  expect(await t.h.db.delivery.count({ where: { webhookId: w.id } })).toBe(0);
+  expect(await t.h.db.deliveryAttempt.count({ where: { deliveryId } })).toBe(0);
   // The worker carries on.
   const next = await hook("after-delete");
   await publishFor("after-delete");
@@ -228,8 +213,8 @@ it("records a redelivery job (a later generation of the delivery's job) as a man
   await publishFor("again");
   const first = await settled(w.id, ["succeeded"]);
   // What a redeliver does: reopen the row, queue a job of the next generation.
-  await h.db.delivery.update({ where: { id: first.id }, data: { status: "pending", nextAttemptAt: new Date() } });
-  await h.queues.delivery.add("deliver", { deliveryId: first.id }, { jobId: deliveryJobId(first.id, 1) });
+  await t.h.db.delivery.update({ where: { id: first.id }, data: { status: "pending", nextAttemptAt: new Date() } });
+  await t.h.queues.delivery.add("deliver", { deliveryId: first.id }, { jobId: deliveryJobId(first.id, 1) });
   const again = await waitUntil(async () => {
     const d = await settled(w.id, ["succeeded"]);
     return d.attempts.length === 2 && d;
@@ -243,21 +228,21 @@ it("records a redelivery job (a later generation of the delivery's job) as a man
 
 it("runs a retry scheduled far ahead now when a redeliver job arrives, without a second job attempting", async () => {
   const w = await hook("later");
-  const eventId = await insertEvent(h.db, { namespace: "foo", repository: "later", status: "fanned_out" });
-  const deliveryId = await insertDelivery(h.db, eventId, w.id, { status: "retrying", attemptCount: 1, nextAttemptAt: new Date(Date.now() + 3_600_000) });
-  const policy = loadConfig(h.env).retry;
+  const eventId = await insertEvent(t.h.db, { namespace: "foo", repository: "later", status: "fanned_out" });
+  const deliveryId = await insertDelivery(t.h.db, eventId, w.id, { status: "retrying", attemptCount: 1, nextAttemptAt: new Date(Date.now() + 3_600_000) });
+  const policy = loadConfig(t.h.env).retry;
   const canonical = deliveryJob(deliveryId, policy);
-  await h.queues.delivery.add(canonical.name, canonical.data, { ...canonical.opts, delay: 3_600_000 });
+  await t.h.queues.delivery.add(canonical.name, canonical.data, { ...canonical.opts, delay: 3_600_000 });
   // What a redeliver does: reopen the row for now, queue a job of the next generation.
-  await h.db.delivery.update({ where: { id: deliveryId }, data: { nextAttemptAt: new Date() } });
-  await h.queues.delivery.add("deliver", { deliveryId }, { jobId: deliveryJobId(deliveryId, 1) });
+  await t.h.db.delivery.update({ where: { id: deliveryId }, data: { nextAttemptAt: new Date() } });
+  await t.h.queues.delivery.add("deliver", { deliveryId }, { jobId: deliveryJobId(deliveryId, 1) });
   const d = await waitUntil(
-    () => h.db.delivery.findFirst({ where: { id: deliveryId, status: "succeeded" }, include: { attempts: true } }),
+    () => t.h.db.delivery.findFirst({ where: { id: deliveryId, status: "succeeded" }, include: { attempts: true } }),
     { what: "the redelivered retry to succeed" },
   );
   expect(d.attempts.map((a) => a.number)).toEqual([2]);
   expect(counts.get("/later")).toBe(1);
-  expect(await h.queues.delivery.getJobState(deliveryJobId(deliveryId))).toBe("unknown");
+  expect(await t.h.queues.delivery.getJobState(deliveryJobId(deliveryId))).toBe("unknown");
 });
 
 describe("the endpoint gate", () => {
@@ -281,9 +266,7 @@ describe("the endpoint gate", () => {
     const gateReceiver = await startReceiver();
     try {
       const gate = new DeferOnce();
-      const bob = await createUser(gated.db, "bob");
-      const ns = await createOrg(gated.db, "foo", [bob]);
-      await createRepo(gated.db, ns, "bar");
+      const bob = await ownerOfFooBar(gated.db, "bob");
       const w = await createWebhook(gated.db, { type: "TAG_PUSH", key: "foo/bar", endpoint: `${gateReceiver.url}/x`, author: bob });
       await gated.startWorker({}, { gate });
       await gated.publish({ type: "TAG_PUSH", contents: tagPushContents("foo", "bar") });

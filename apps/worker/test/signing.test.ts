@@ -2,13 +2,11 @@
 // every delivery, during a rotation with either secret, and webhook-id is stable across retries.
 import { Webhook } from "standardwebhooks";
 import { generateSecret } from "@msr-webhooks/events/signing";
-import { startReceiver, type ReceivedRequest, type Receiver } from "@msr-webhooks/testing/receiver";
-import { createHarness, type Harness } from "./support/harness.js";
-import { createOrg, createRepo, createUser, createWebhook, tagPushContents, type AccountRef } from "./support/seed.js";
+import type { ReceivedRequest } from "@msr-webhooks/testing/receiver";
+import { useHarnessWithReceiver } from "./support/harness-with-receiver.js";
+import { createWebhook, ownerOfFooBar, tagPushContents, type AccountRef } from "./support/seed.js";
 import { waitUntil } from "./support/wait.js";
 
-let h: Harness;
-let receiver: Receiver;
 let alice: AccountRef;
 
 function headersOf(req: ReceivedRequest): Record<string, string> {
@@ -26,55 +24,50 @@ function verifies(secret: string, req: ReceivedRequest): boolean {
   }
 }
 
-beforeAll(async () => {
-  h = await createHarness();
-  // The first request to /flaky fails, so one delivery is seen twice.
-  let flaky = 0;
-  receiver = await startReceiver({
+// The first request to /flaky fails, so one delivery is seen twice.
+let flaky = 0;
+const t = useHarnessWithReceiver({
+  receiver: {
     handler: (req) => (req.path === "/flaky" && ++flaky === 1 ? { status: 500 } : { status: 200 }),
-  });
-  alice = await createUser(h.db, "alice");
-  const foo = await createOrg(h.db, "foo", [alice]);
-  await createRepo(h.db, foo, "bar");
-  await h.startWorker();
+  },
 });
 
-afterAll(async () => {
-  await receiver.close();
-  await h.close();
+beforeAll(async () => {
+  alice = await ownerOfFooBar(t.h.db, "alice");
+  await t.h.startWorker();
 });
 
 it("signs every delivery so that standardwebhooks verifies it, with old and new secret during a rotation", async () => {
   const current = generateSecret();
   const previous = generateSecret();
   const expired = generateSecret();
-  await createWebhook(h.db, { type: "TAG_PUSH", key: "foo/bar", endpoint: `${receiver.url}/plain`, author: alice, signingSecret: current });
-  await createWebhook(h.db, {
+  await createWebhook(t.h.db, { type: "TAG_PUSH", key: "foo/bar", endpoint: `${t.receiver.url}/plain`, author: alice, signingSecret: current });
+  await createWebhook(t.h.db, {
     type: "TAG_PUSH",
     key: "foo/bar",
-    endpoint: `${receiver.url}/rotating`,
+    endpoint: `${t.receiver.url}/rotating`,
     author: alice,
     signingSecret: current,
     previousSecret: previous,
     previousSecretUntil: new Date(Date.now() + 3_600_000),
   });
-  await createWebhook(h.db, {
+  await createWebhook(t.h.db, {
     type: "TAG_PUSH",
     key: "foo/bar",
-    endpoint: `${receiver.url}/rotated`,
+    endpoint: `${t.receiver.url}/rotated`,
     author: alice,
     signingSecret: current,
     previousSecret: expired,
     previousSecretUntil: new Date(Date.now() - 1000),
   });
-  const flaky = await createWebhook(h.db, { type: "TAG_PUSH", key: "foo/bar", endpoint: `${receiver.url}/flaky`, author: alice, signingSecret: current });
+  const flaky = await createWebhook(t.h.db, { type: "TAG_PUSH", key: "foo/bar", endpoint: `${t.receiver.url}/flaky`, author: alice, signingSecret: current });
 
-  await h.publish({ type: "TAG_PUSH", contents: tagPushContents("foo", "bar") });
-  await receiver.waitFor(5);
-  await waitUntil(async () => (await h.db.delivery.count({ where: { status: "succeeded" } })) === 4, { what: "the four deliveries to succeed" });
+  await t.h.publish({ type: "TAG_PUSH", contents: tagPushContents("foo", "bar") });
+  await t.receiver.waitFor(5);
+  await waitUntil(async () => (await t.h.db.delivery.count({ where: { status: "succeeded" } })) === 4, { what: "the four deliveries to succeed" });
 
-  const byPath = (p: string) => receiver.requests.filter((r) => r.path === p);
-  for (const req of receiver.requests) expect(verifies(current, req)).toBe(true);
+  const byPath = (p: string) => t.receiver.requests.filter((r) => r.path === p);
+  for (const req of t.receiver.requests) expect(verifies(current, req)).toBe(true);
 
   const [rotatingReq] = byPath("/rotating");
   expect(rotatingReq!.headers["webhook-signature"]!.toString().split(" ")).toHaveLength(2);
@@ -88,7 +81,7 @@ it("signs every delivery so that standardwebhooks verifies it, with old and new 
   // webhook-id is the delivery id, the same on the retry; the timestamp is each attempt's own start.
   const flakyReqs = byPath("/flaky");
   expect(flakyReqs).toHaveLength(2);
-  const delivery = await h.db.delivery.findFirstOrThrow({ where: { webhookId: flaky.id }, include: { attempts: { orderBy: { number: "asc" } } } });
+  const delivery = await t.h.db.delivery.findFirstOrThrow({ where: { webhookId: flaky.id }, include: { attempts: { orderBy: { number: "asc" } } } });
   expect(flakyReqs.map((r) => r.headers["webhook-id"])).toEqual([delivery.id, delivery.id]);
   expect(flakyReqs.map((r) => Number(r.headers["webhook-timestamp"]))).toEqual(
     delivery.attempts.map((a) => Math.floor(a.startedAt.getTime() / 1000)),

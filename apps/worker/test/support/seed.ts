@@ -42,6 +42,14 @@ export async function createRepo(db: PrismaClient, namespace: AccountRef, name: 
   return { id, name };
 }
 
+/** A user `name` who owns the organization "foo" and its repository "foo/bar": most tests' world. */
+export async function ownerOfFooBar(db: PrismaClient, name: string, opts: { admin?: boolean } = {}): Promise<AccountRef> {
+  const user = await createUser(db, name, opts);
+  const foo = await createOrg(db, "foo", [user]);
+  await createRepo(db, foo, "bar");
+  return user;
+}
+
 export async function grantRepo(db: PrismaClient, team: { id: string }, repo: { id: string }, accessLevel: string): Promise<void> {
   await db.repositoryTeamAccess.create({ data: { teamId: team.id, repositoryId: repo.id, accessLevel } });
 }
