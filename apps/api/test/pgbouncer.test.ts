@@ -3,6 +3,7 @@
 // events, the worker (a process) fans them out and delivers them to a loopback receiver, and the
 // delivery log is read back through the API. Every statement of both apps goes through PgBouncer,
 // so a session-bound habit (a startup parameter, a named prepared statement) fails here.
+import { describeWhen } from "@msr-webhooks/testing/describe-when";
 import { startPgBouncer, pgbouncerBinary, type PgBouncer } from "@msr-webhooks/testing/pgbouncer";
 import { testPayload } from "@msr-webhooks/events/test-payloads";
 import { startReceiver, type Receiver } from "@msr-webhooks/testing/receiver";
@@ -15,10 +16,7 @@ const WEBHOOKS = 5;
 const EVENTS = 20;
 const SERVER_CONNECTIONS = 3;
 
-const describeBouncer = pgbouncerBinary() ? describe : describe.skip;
-if (!pgbouncerBinary()) {
-  test.skip("PgBouncer: pgbouncer is not installed (scripts/ensure-services.sh installs it)", () => undefined);
-}
+const describeBouncer = describeWhen(pgbouncerBinary() !== null, "PgBouncer: pgbouncer is not installed (scripts/ensure-services.sh installs it)");
 
 describeBouncer("through PgBouncer in transaction mode", () => {
   let bouncer: PgBouncer;

@@ -3,6 +3,7 @@
 // SESSIONS_PER_USER), the sign-in gate's scripts, the per-user /webhooks/test window, and events
 // queued for fan-out. Each multi-key command is legal only because every key starts with the
 // hash-tagged prefix; afterwards all of them are found on the one master that owns that slot.
+import { describeWhen } from "@msr-webhooks/testing/describe-when";
 import request from "supertest";
 import { Redis } from "ioredis";
 import { redisServerAvailable, startRedisCluster, type RedisCluster } from "@msr-webhooks/testing/redis-cluster";
@@ -11,10 +12,7 @@ import { startReceiver, type Receiver } from "@msr-webhooks/testing/receiver";
 import { ADMIN, as, createTestContext, type TestContext } from "./support/test-context.js";
 import { createOrg, createRepo, createUser, type UserFixture } from "./support/fixtures.js";
 
-const describeCluster = redisServerAvailable() ? describe : describe.skip;
-if (!redisServerAvailable()) {
-  test.skip("Redis Cluster: redis-server and redis-cli are not installed (scripts/ensure-services.sh installs them)", () => undefined);
-}
+const describeCluster = describeWhen(redisServerAvailable(), "Redis Cluster: redis-server and redis-cli are not installed (scripts/ensure-services.sh installs them)");
 
 describeCluster("the API on a Redis Cluster", () => {
   let cluster: RedisCluster;

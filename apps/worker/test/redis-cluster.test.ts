@@ -5,6 +5,7 @@
 // (event, webhook) pair still reaches the receiver: counted by webhook-id, duplicates allowed
 // (at-least-once), nothing lost. Events are stored in PostgreSQL before the kill: what only the
 // killed master held (asynchronous replication) is re-queued by the reconciler from there.
+import { describeWhen } from "@msr-webhooks/testing/describe-when";
 import type { ChildProcess } from "node:child_process";
 import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
@@ -13,15 +14,12 @@ import { keyPrefix, redisSettings } from "@msr-webhooks/queue/redis-settings";
 import { startReceiver, type Receiver } from "@msr-webhooks/testing/receiver";
 import { redisServerAvailable, startRedisCluster, type RedisCluster } from "@msr-webhooks/testing/redis-cluster";
 import { createHarness, type Harness } from "./support/harness.js";
-import { bindingOf, createOrg, createRepo, createUser, tagPushContents, webhookData } from "./support/seed.js";
+import { bindingOf, ownerOfFooBar, tagPushContents, webhookData } from "./support/seed.js";
 import { waitUntil } from "./support/wait.js";
 
 const WEBHOOKS = 50;
 
-const describeCluster = redisServerAvailable() ? describe : describe.skip;
-if (!redisServerAvailable()) {
-  test.skip("Redis Cluster: redis-server and redis-cli are not installed (scripts/ensure-services.sh installs them)", () => undefined);
-}
+const describeCluster = describeWhen(redisServerAvailable(), "Redis Cluster: redis-server and redis-cli are not installed (scripts/ensure-services.sh installs them)");
 
 describeCluster("on a Redis Cluster", () => {
   let cluster: RedisCluster;
@@ -83,9 +81,7 @@ describeCluster("on a Redis Cluster", () => {
     redis.on("error", () => undefined);
     queues = createQueues(redis, { prefix });
     receiver = await startReceiver({ handler: () => ({ status: 200, delayMs: 5 }) });
-    const alice = await createUser(h.db, "alice");
-    const foo = await createOrg(h.db, "foo", [alice]);
-    await createRepo(h.db, foo, "bar");
+    const alice = await ownerOfFooBar(h.db, "alice");
     const binding = await bindingOf(h.db, "foo/bar");
     await h.db.webhook.createMany({
       data: Array.from({ length: WEBHOOKS }, (_, i) =>
