@@ -3,83 +3,30 @@
 // loopback, 169.254.169.254 and names resolving to them are a 400 INVALID_WEBHOOK and nothing
 // reaches a server there. A name whose DNS answer changes between lookups is connected to exactly
 // the address its send's lookup answered (after the subscribe-time screening's own lookup). A 302 to an allowed address is reported, not followed.
-import dns from "node:dns";
-import http from "node:http";
-import type { LookupAddress, LookupOptions } from "node:dns";
-import type { AddressInfo, LookupFunction, Socket } from "node:net";
+import { startCanary, type Canary } from "@msr-webhooks/testing/canary";
+import { policyDns } from "@msr-webhooks/testing/dns";
 import { as, createTestContext, type TestContext } from "./support/test-context.js";
 import { createUser, type UserFixture } from "./support/fixtures.js";
 
-interface Server {
-  port: number;
-  hits: string[];
-  close(): Promise<void>;
-}
-
-async function listen(host: string, port = 0, reply: (res: http.ServerResponse) => void = (res) => res.end("internal")): Promise<Server> {
-  const hits: string[] = [];
-  const sockets = new Set<Socket>();
-  const server = http.createServer((req, res) => {
-    hits.push(req.url ?? "");
-    req.resume();
-    reply(res);
-  });
-  server.on("connection", (s: Socket) => {
-    sockets.add(s);
-    s.once("close", () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    // "::" takes IPv4 too: one server catches 127.0.0.1, ::1 and 0.0.0.0.
-    server.listen({ host, port, ipv6Only: false }, () => resolve());
-  });
-  return {
-    port: (server.address() as AddressInfo).port,
-    hits,
-    async close() {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
-
-const lookups: { hostname: string; answer: string }[] = [];
-let rebindCalls = 0;
-const resolver: LookupFunction = (hostname, options, callback) => {
-  let answer: string | null = null;
-  if (hostname === "loopback.test") answer = "127.0.0.1";
-  if (hostname === "metadata.test") answer = "169.254.169.254";
-  if (hostname === "rebind.test") {
-    // The first send's screening and connection, and the second send's screening, see 127.0.0.2.
-    rebindCalls += 1;
-    answer = rebindCalls <= 3 ? "127.0.0.2" : "127.0.0.1";
-  }
-  if (answer === null) {
-    (dns.lookup as LookupFunction)(hostname, options, callback);
-    return;
-  }
-  lookups.push({ hostname, answer });
-  const address: LookupAddress = { address: answer, family: 4 };
-  if ((options as LookupOptions).all) (callback as (e: null, a: LookupAddress[]) => void)(null, [address]);
-  else callback(null, answer, 4);
-};
+// rebind.test: the first send's screening and connection, and the second send's screening, see 127.0.0.2.
+const { lookup: resolver, lookups } = policyDns((n) => (n <= 3 ? "127.0.0.2" : "127.0.0.1"));
 
 let ctx: TestContext;
 let bob: UserFixture;
-let canary: Server;
-let publicServer: Server;
-let rebindCanary: Server;
-let redirector: Server;
-let redirectTarget: Server;
+let canary: Canary;
+let publicServer: Canary;
+let rebindCanary: Canary;
+let redirector: Canary;
+let redirectTarget: Canary;
 
 beforeAll(async () => {
   ctx = await createTestContext({ OUTBOUND_ALLOW_CIDRS: "127.0.0.2/32" }, { lookup: resolver });
   bob = await createUser(ctx, "bob");
-  canary = await listen("::");
-  publicServer = await listen("127.0.0.2", 0, (res) => res.writeHead(200, { Connection: "close" }).end("public"));
-  rebindCanary = await listen("127.0.0.1", publicServer.port);
-  redirectTarget = await listen("127.0.0.2");
-  redirector = await listen("127.0.0.2", 0, (res) => res.writeHead(302, { Location: `http://127.0.0.2:${redirectTarget.port}/target` }).end());
+  canary = await startCanary("::");
+  publicServer = await startCanary("127.0.0.2", 0, (_req, res) => res.writeHead(200, { Connection: "close" }).end("public"));
+  rebindCanary = await startCanary("127.0.0.1", publicServer.port);
+  redirectTarget = await startCanary("127.0.0.2");
+  redirector = await startCanary("127.0.0.2", 0, (_req, res) => res.writeHead(302, { Location: `http://127.0.0.2:${redirectTarget.port}/target` }).end());
 });
 
 afterAll(async () => {

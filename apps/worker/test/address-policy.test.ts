@@ -4,12 +4,10 @@
 // kind `blocked`, and nothing reaches a server listening there. A name whose DNS answer changes
 // between lookups (public, then loopback) is looked up once per attempt and connected to exactly the
 // checked address, so it never reaches loopback. A 302 to an allowed address is not followed.
-import dns from "node:dns";
-import type { LookupAddress, LookupOptions } from "node:dns";
-import type { LookupFunction } from "node:net";
+import { startCanary, type Canary } from "@msr-webhooks/testing/canary";
+import { policyDns } from "@msr-webhooks/testing/dns";
 import { createHarness, type Harness } from "./support/harness.js";
-import { startCanary, type Canary } from "./support/canary.js";
-import { createOrg, createRepo, createUser, createWebhook, tagPushContents } from "./support/seed.js";
+import { createWebhook, ownerOfFooBar, tagPushContents } from "./support/seed.js";
 import { waitUntil } from "./support/wait.js";
 
 let h: Harness;
@@ -18,28 +16,9 @@ let rebindCanary: Canary;
 let publicServer: Canary;
 let redirector: Canary;
 let redirectTarget: Canary;
-const lookups: { hostname: string; answer: string }[] = [];
-let rebindCalls = 0;
 
-/** The test's DNS: fixed answers for *.test names, the system resolver for anything else. */
-const resolver: LookupFunction = (hostname, options, callback) => {
-  let answer: string | null = null;
-  if (hostname === "loopback.test") answer = "127.0.0.1";
-  if (hostname === "metadata.test") answer = "169.254.169.254";
-  if (hostname === "rebind.test") {
-    rebindCalls += 1;
-    // Public on odd lookups, loopback on even ones: what a rebinding DNS server answers.
-    answer = rebindCalls % 2 === 1 ? "127.0.0.2" : "127.0.0.1";
-  }
-  if (answer === null) {
-    (dns.lookup as LookupFunction)(hostname, options, callback);
-    return;
-  }
-  lookups.push({ hostname, answer });
-  const address: LookupAddress = { address: answer, family: 4 };
-  if ((options as LookupOptions).all) (callback as (e: null, a: LookupAddress[]) => void)(null, [address]);
-  else callback(null, answer, 4);
-};
+/** The test's DNS; rebind.test is public on odd lookups, loopback on even ones, as a rebinding DNS server answers. */
+const { lookup: resolver, lookups } = policyDns((n) => (n % 2 === 1 ? "127.0.0.2" : "127.0.0.1"));
 
 beforeAll(async () => {
   // Loopback is not allowed; 127.0.0.2 stands in for an allowed public address.
@@ -70,9 +49,7 @@ afterAll(async () => {
 });
 
 it("refuses loopback, unspecified, link-local and metadata addresses, records them as blocked, follows no redirect", async () => {
-  const alice = await createUser(h.db, "alice");
-  const foo = await createOrg(h.db, "foo", [alice]);
-  await createRepo(h.db, foo, "bar");
+  const alice = await ownerOfFooBar(h.db, "alice");
   const p = canary.port;
   const blocked = {
     "127.0.0.1": `http://127.0.0.1:${p}/v4`,
