@@ -14,9 +14,9 @@ import { cpuSnapshot, type CpuGroups } from "./support/cpu-breakdown.js";
 import { watched } from "./support/e2e-run.js";
 import { publishPaced } from "./support/events.js";
 import { listenLoopback, OpenRequests } from "./support/loopback-server.js";
-import { machineInfo } from "./support/machine.js";
 import { startReceiverProcess, type ReceiverProcess } from "./support/receiver.js";
-import { log, printHeader, saveResults, table } from "./support/report.js";
+import { startReport } from "./support/run-header.js";
+import { log, saveResults, table } from "./support/report.js";
 import { OWNER, seedRepositories, seedSubscriptions, seedUser } from "./support/seed.js";
 import { percentile, round } from "./support/stats.js";
 import { deferralsLogged } from "./support/worker-log.js";
@@ -102,9 +102,7 @@ runBench("fairness", async () => {
   const hostileEndpoints = args.number("hostile-owner", 20);
   const warmup = args.number("warmup", 100);
   const env = { ...FAIRNESS_ENV, ...args.env };
-  const machine = machineInfo();
-  const command = `node bench/dist/fairness.js ${process.argv.slice(2).join(" ")}`.trim();
-  printHeader("Fairness", machine, command);
+  const { machine, command } = startReport("fairness", "Fairness", `node bench/dist/fairness.js ${process.argv.slice(2).join(" ")}`.trim());
   log(`${events} events x ${healthy} healthy endpoints at ${rate} events/s, then with another owner's ${hostileEndpoints} hanging endpoints; worker env ${JSON.stringify(env)}`);
 
   const receiver = await startReceiverProcess(healthy);

@@ -13,9 +13,9 @@ import { nowMs, sleep } from "./support/clock.js";
 import { deliveryStatusCounts, watched } from "./support/e2e-run.js";
 import { tagPushEvent } from "./support/events.js";
 import { listenLoopback, type LoopbackServer } from "./support/loopback-server.js";
-import { machineInfo } from "./support/machine.js";
 import { memoryOf } from "./support/proc-stats.js";
-import { log, printHeader, saveResults, table } from "./support/report.js";
+import { startReport } from "./support/run-header.js";
+import { log, saveResults, table } from "./support/report.js";
 import { OWNER, seedRepositories, seedSubscriptions, seedUser } from "./support/seed.js";
 import { median, round } from "./support/stats.js";
 import { startWorkerProcess, type WorkerProcess } from "./support/worker-process.js";
@@ -103,9 +103,7 @@ runBench("hostile", async () => {
   const repeats = args.number("repeats", 3);
   const rounds = args.number("rounds", 12);
   const env = { ...HOSTILE_ENV, ...args.env };
-  const machine = machineInfo();
-  const command = `pnpm --filter @msr-webhooks/bench hostile ${process.argv.slice(2).join(" ")}`.trim();
-  printHeader("Hostile receivers", machine, command);
+  const { machine, command } = startReport("hostile", "Hostile receivers");
 
   const servers = await Promise.all(Object.entries(HOSTILE).map(async ([name, handler]) => ({ name, ...(await serve(handler)) })));
   const results: Repeat[] = [];

@@ -13,9 +13,9 @@ import { nowMs } from "./support/clock.js";
 import { watched } from "./support/e2e-run.js";
 import { publishPaced } from "./support/events.js";
 import { listenLoopback, OpenRequests } from "./support/loopback-server.js";
-import { machineInfo } from "./support/machine.js";
 import { startReceiverProcess, type ReceiverProcess } from "./support/receiver.js";
-import { log, printHeader, saveResults, table } from "./support/report.js";
+import { startReport } from "./support/run-header.js";
+import { log, saveResults, table } from "./support/report.js";
 import { OWNER, seedRepositories, seedSubscriptions, seedUser } from "./support/seed.js";
 import { median, round, summarize } from "./support/stats.js";
 import { startWorkerProcess, type WorkerProcess } from "./support/worker-process.js";
@@ -114,9 +114,7 @@ runBench("isolation", async () => {
   const healthy = args.number("healthy", 20);
   const warmup = args.number("warmup", 200);
   const env = { ...ISOLATION_ENV, ...args.env };
-  const machine = machineInfo();
-  const command = `pnpm --filter @msr-webhooks/bench isolation ${process.argv.slice(2).join(" ")}`.trim();
-  printHeader("Isolation", machine, command);
+  const { machine, command } = startReport("isolation", "Isolation");
   log(`${events} events x ${healthy} healthy endpoints (+1 dead, +1 failing) at ${rate} events/s; worker env ${JSON.stringify(env)}`);
 
   // Each healthy endpoint is its own origin (its own in-flight cap and breaker), as in production.

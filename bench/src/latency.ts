@@ -6,9 +6,9 @@ import { runBench } from "./support/cleanup.js";
 import { nowMs, sleep } from "./support/clock.js";
 import { runE2e, setUpE2e, watched } from "./support/e2e-run.js";
 import { tagPushEvent } from "./support/events.js";
-import { machineInfo } from "./support/machine.js";
 import { startReceiverProcess, type ReceiverProcess } from "./support/receiver.js";
-import { log, printHeader, saveResults, table } from "./support/report.js";
+import { startReport } from "./support/run-header.js";
+import { log, saveResults, table } from "./support/report.js";
 import { median, round, summarize } from "./support/stats.js";
 import { publishEvents, type PublishableEvent } from "@msr-webhooks/events/publish";
 
@@ -93,9 +93,7 @@ runBench("latency", async () => {
   const repositories = args.number("repositories", 200);
   const warmup = args.number("warmup", 2000);
   const maxDeliveries = args.number("deliveries", 20_000);
-  const machine = machineInfo();
-  const command = `pnpm --filter @msr-webhooks/bench latency ${process.argv.slice(2).join(" ")}`.trim();
-  printHeader("Latency", machine, command);
+  const { machine, command } = startReport("latency", "Latency");
 
   const receiver = await startReceiverProcess(args.number("origins", 100));
   const results: (PacedResult & { repeat: number; maxPerSecond: number })[] = [];

@@ -4,9 +4,9 @@ import { parseArgs } from "./support/args.js";
 import { measureBaseline } from "./support/baseline.js";
 import { runBench } from "./support/cleanup.js";
 import { runE2e, type E2eResult } from "./support/e2e-run.js";
-import { machineInfo } from "./support/machine.js";
 import { startReceiverProcess } from "./support/receiver.js";
-import { log, printHeader, saveResults, table } from "./support/report.js";
+import { startReport } from "./support/run-header.js";
+import { log, saveResults, table } from "./support/report.js";
 import { median, round } from "./support/stats.js";
 
 runBench("scaleout", async () => {
@@ -16,9 +16,7 @@ runBench("scaleout", async () => {
   const deliveries = args.number("deliveries", 20_000);
   const repositories = args.number("repositories", 200);
   const warmup = args.number("warmup", 2000);
-  const machine = machineInfo();
-  const command = `pnpm --filter @msr-webhooks/bench scaleout ${process.argv.slice(2).join(" ")}`.trim();
-  printHeader("Scale-out", machine, command);
+  const { machine, command } = startReport("scaleout", "Scale-out");
 
   const receiver = await startReceiverProcess(args.number("origins", 100));
   const runs: (E2eResult & { repeat: number; baseline: number })[] = [];

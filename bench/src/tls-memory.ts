@@ -17,10 +17,10 @@ import { nowMs, sleep } from "./support/clock.js";
 import { distinctSelfSignedCerts } from "./support/distinct-certs.js";
 import { basicAuth, expectStatus, timedRequest } from "./support/http.js";
 import { listenLoopback } from "./support/loopback-server.js";
-import { machineInfo } from "./support/machine.js";
 import { startScriptFlags } from "./support/paths.js";
 import { memoryOf } from "./support/proc-stats.js";
-import { log, printHeader, saveResults, table } from "./support/report.js";
+import { startReport } from "./support/run-header.js";
+import { log, saveResults, table } from "./support/report.js";
 import { median, round } from "./support/stats.js";
 import { createWorld } from "./support/world.js";
 
@@ -79,9 +79,7 @@ runBench("tls-memory", async () => {
   // --api-node-flags="--a --b": the API's node flags instead of its start script's (--api-node-flags= for none).
   const flagsArg = args.string("api-node-flags", "start");
   const apiNodeFlags = flagsArg === "start" ? startScriptFlags("api") : flagsArg.split(/\s+/).filter(Boolean);
-  const machine = machineInfo();
-  const command = `pnpm --filter @msr-webhooks/bench tls-memory ${process.argv.slice(2).join(" ")}`.trim();
-  printHeader("API memory under distinct-certificate test calls", machine, command);
+  const { machine, command } = startReport("tls-memory", "API memory under distinct-certificate test calls");
 
   const pki = getTestPki();
   const started = nowMs();
