@@ -7,7 +7,8 @@
 import type { ChildProcess } from "node:child_process";
 import { startReceiver, type Receiver } from "@msr-webhooks/testing/receiver";
 import { createHarness, exited, type Harness } from "./support/harness.js";
-import { bindingOf, ownerOfFooBar, tagPushContents, webhookData, type AccountRef } from "./support/seed.js";
+import { bindingOf, createFooBarSubscriptions, ownerOfFooBar, tagPushContents, webhookData, type AccountRef } from "./support/seed.js";
+import { useHarnessWithReceiver } from "./support/harness-with-receiver.js";
 import { waitUntil } from "./support/wait.js";
 
 /** Fast failure detection for a killed process: short BullMQ locks and stall checks, short attempt timeouts, quick reconcile. */
@@ -33,54 +34,41 @@ async function seedNamespace(h: Harness): Promise<AccountRef> {
 }
 
 describe("kill -9 in the middle of 2,000 deliveries", () => {
-  let h: Harness;
-  let receiver: Receiver;
+  const t = useHarnessWithReceiver({ env: PROCESS_ENV, receiver: { handler: () => ({ status: 200, delayMs: 5 }) } });
   const SUBSCRIPTIONS = 200;
   const EVENTS = 10;
 
   beforeAll(async () => {
-    h = await createHarness(PROCESS_ENV);
-    receiver = await startReceiver({ handler: () => ({ status: 200, delayMs: 5 }) });
-    const alice = await seedNamespace(h);
-    const binding = await bindingOf(h.db, "foo/bar");
-    await h.db.webhook.createMany({
-      data: Array.from({ length: SUBSCRIPTIONS }, (_, i) =>
-        webhookData({ type: "TAG_PUSH", key: "foo/bar", endpoint: `${receiver.url}/w${i}`, author: alice }, binding),
-      ),
-    });
-  });
-
-  afterAll(async () => {
-    await receiver.close();
-    await h.close();
+    const alice = await seedNamespace(t.h);
+    await createFooBarSubscriptions(t.h.db, alice, SUBSCRIPTIONS, t.receiver.url);
   });
 
   it("delivers every (event, subscription) pair at least once after a new worker starts", async () => {
-    const first = h.spawnWorker({ DELIVERY_CONCURRENCY: "20" });
-    for (let i = 0; i < EVENTS; i += 1) await h.publish({ type: "TAG_PUSH", contents: tagPushContents("foo", "bar", `v${i}`) });
-    await receiver.waitFor(300);
+    const first = t.h.spawnWorker({ DELIVERY_CONCURRENCY: "20" });
+    for (let i = 0; i < EVENTS; i += 1) await t.h.publish({ type: "TAG_PUSH", contents: tagPushContents("foo", "bar", `v${i}`) });
+    await t.receiver.waitFor(300);
     first.kill("SIGKILL");
     const { signal } = await exited(first);
     expect(signal).toBe("SIGKILL");
-    const atKill = receiver.requests.length;
+    const atKill = t.receiver.requests.length;
     expect(atKill).toBeLessThan(SUBSCRIPTIONS * EVENTS);
 
-    h.spawnWorker();
+    t.h.spawnWorker();
     const ids = await waitUntil(
       () => {
-        const distinct = new Set(receiver.requests.map((r) => String(r.headers["webhook-id"])));
+        const distinct = new Set(t.receiver.requests.map((r) => String(r.headers["webhook-id"])));
         return distinct.size >= SUBSCRIPTIONS * EVENTS && distinct;
       },
-      { intervalMs: 200, what: () => `every pair to be delivered (${new Set(receiver.requests.map((r) => String(r.headers["webhook-id"]))).size} of ${SUBSCRIPTIONS * EVENTS})` },
+      { intervalMs: 200, what: () => `every pair to be delivered (${new Set(t.receiver.requests.map((r) => String(r.headers["webhook-id"]))).size} of ${SUBSCRIPTIONS * EVENTS})` },
     );
     expect(ids.size).toBe(SUBSCRIPTIONS * EVENTS);
-    const deliveries = await h.db.delivery.findMany({ select: { id: true, status: true } });
+    const deliveries = await t.h.db.delivery.findMany({ select: { id: true, status: true } });
     expect(deliveries).toHaveLength(SUBSCRIPTIONS * EVENTS);
     expect(new Set(deliveries.map((d) => d.id))).toEqual(ids);
-    await waitUntil(async () => (await h.db.delivery.count({ where: { status: "succeeded" } })) === SUBSCRIPTIONS * EVENTS, {
+    await waitUntil(async () => (await t.h.db.delivery.count({ where: { status: "succeeded" } })) === SUBSCRIPTIONS * EVENTS, {
       what: "every delivery recorded as succeeded",
     });
-    expect(await h.db.event.count({ where: { status: "fanned_out" } })).toBe(EVENTS);
+    expect(await t.h.db.event.count({ where: { status: "fanned_out" } })).toBe(EVENTS);
   });
 });
 

@@ -14,7 +14,7 @@ import { keyPrefix, redisSettings } from "@msr-webhooks/queue/redis-settings";
 import { startReceiver, type Receiver } from "@msr-webhooks/testing/receiver";
 import { redisServerAvailable, startRedisCluster, type RedisCluster } from "@msr-webhooks/testing/redis-cluster";
 import { createHarness, type Harness } from "./support/harness.js";
-import { bindingOf, ownerOfFooBar, tagPushContents, webhookData } from "./support/seed.js";
+import { createFooBarSubscriptions, ownerOfFooBar, tagPushContents } from "./support/seed.js";
 import { waitUntil } from "./support/wait.js";
 
 const WEBHOOKS = 50;
@@ -82,12 +82,7 @@ describeCluster("on a Redis Cluster", () => {
     queues = createQueues(redis, { prefix });
     receiver = await startReceiver({ handler: () => ({ status: 200, delayMs: 5 }) });
     const alice = await ownerOfFooBar(h.db, "alice");
-    const binding = await bindingOf(h.db, "foo/bar");
-    await h.db.webhook.createMany({
-      data: Array.from({ length: WEBHOOKS }, (_, i) =>
-        webhookData({ type: "TAG_PUSH", key: "foo/bar", endpoint: `${receiver.url}/w${i}`, author: alice }, binding),
-      ),
-    });
+    await createFooBarSubscriptions(h.db, alice, WEBHOOKS, receiver.url);
     worker = h.spawnWorker({}, { captureStderr: true });
     worker.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
   });

@@ -3,12 +3,12 @@
 // without multiplying the process-wide gauges, SIGTERM stops every thread, and a thread that fails
 // at start or later stops the worker instead of leaving it running short-handed. The process runs
 // dist/ (the test task depends on the build).
-import { startReceiver, type Receiver } from "@msr-webhooks/testing/receiver";
 import { loadConfig, threadShare } from "../src/config.js";
 import { WorkerThreads } from "../src/threads/worker-threads.js";
-import { createHarness, exited, silentLogger, type Harness } from "./support/harness.js";
-import { bindingOf, createOrg, createRepo, createUser, tagPushContents, webhookData } from "./support/seed.js";
+import { exited, silentLogger } from "./support/harness.js";
+import { createFooBarSubscriptions, ownerOfFooBar, tagPushContents } from "./support/seed.js";
 import { freePort } from "@msr-webhooks/testing/free-port";
+import { useHarnessWithReceiver } from "./support/harness-with-receiver.js";
 import { waitUntil } from "./support/wait.js";
 
 /** The value of one series in a Prometheus text exposition, or undefined. */
@@ -59,42 +59,28 @@ describe("a thread that fails", () => {
 });
 
 describe("a worker process with 3 threads", () => {
-  let h: Harness;
-  let receiver: Receiver;
+  const t = useHarnessWithReceiver({ env: { LOG_LEVEL: "warn" }, receiver: { handler: () => ({ status: 200, delayMs: 2 }) } });
   const SUBSCRIPTIONS = 60;
   const EVENTS = 10;
 
   beforeAll(async () => {
-    h = await createHarness({ LOG_LEVEL: "warn" });
-    receiver = await startReceiver({ handler: () => ({ status: 200, delayMs: 2 }) });
-    const alice = await createUser(h.db, "alice");
-    await createRepo(h.db, await createOrg(h.db, "foo", [alice]), "bar");
-    const binding = await bindingOf(h.db, "foo/bar");
-    await h.db.webhook.createMany({
-      data: Array.from({ length: SUBSCRIPTIONS }, (_, i) =>
-        webhookData({ type: "TAG_PUSH", key: "foo/bar", endpoint: `${receiver.url}/w${i}`, author: alice }, binding),
-      ),
-    });
-  });
-
-  afterAll(async () => {
-    await receiver.close();
-    await h.close();
+    const alice = await ownerOfFooBar(t.h.db, "alice");
+    await createFooBarSubscriptions(t.h.db, alice, SUBSCRIPTIONS, t.receiver.url);
   });
 
   it("delivers every pair once, spreads the jobs, sums the threads' metrics, and stops on SIGTERM", async () => {
     const port = await freePort();
-    const child = h.spawnWorker({ WORKER_THREADS: "3", WORKER_HTTP_PORT: String(port) });
+    const child = t.h.spawnWorker({ WORKER_THREADS: "3", WORKER_HTTP_PORT: String(port) });
     const base = `http://127.0.0.1:${port}`;
     // Every thread runs its own BullMQ delivery worker on the shared queue; fan-out runs on one.
-    await waitUntil(async () => (await h.queues.delivery.getWorkers()).length === 3, { what: "3 delivery workers" });
-    expect(await h.queues.fanout.getWorkers()).toHaveLength(1);
+    await waitUntil(async () => (await t.h.queues.delivery.getWorkers()).length === 3, { what: "3 delivery workers" });
+    expect(await t.h.queues.fanout.getWorkers()).toHaveLength(1);
 
-    for (let i = 0; i < EVENTS; i += 1) await h.publish({ type: "TAG_PUSH", contents: tagPushContents("foo", "bar", `v${i}`) });
-    await receiver.waitFor(SUBSCRIPTIONS * EVENTS);
-    const ids = new Set(receiver.requests.map((r) => String(r.headers["webhook-id"])));
+    for (let i = 0; i < EVENTS; i += 1) await t.h.publish({ type: "TAG_PUSH", contents: tagPushContents("foo", "bar", `v${i}`) });
+    await t.receiver.waitFor(SUBSCRIPTIONS * EVENTS);
+    const ids = new Set(t.receiver.requests.map((r) => String(r.headers["webhook-id"])));
     expect(ids.size).toBe(SUBSCRIPTIONS * EVENTS);
-    await waitUntil(async () => (await h.db.delivery.count({ where: { status: "succeeded" } })) === SUBSCRIPTIONS * EVENTS, {
+    await waitUntil(async () => (await t.h.db.delivery.count({ where: { status: "succeeded" } })) === SUBSCRIPTIONS * EVENTS, {
       what: "every delivery recorded",
     });
 
@@ -114,6 +100,6 @@ describe("a worker process with 3 threads", () => {
 
     child.kill("SIGTERM");
     expect((await exited(child)).code).toBe(0);
-    expect(await h.queues.delivery.getWorkers()).toHaveLength(0);
+    expect(await t.h.queues.delivery.getWorkers()).toHaveLength(0);
   });
 });

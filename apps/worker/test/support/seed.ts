@@ -110,6 +110,14 @@ export function webhookData(w: WebhookSeed, binding: WebhookBinding) {
   };
 }
 
+/** `count` TAG_PUSH subscriptions of `author` to foo/bar, made in one statement; the i-th sends to `${baseUrl}/w${i}`. */
+export async function createFooBarSubscriptions(db: PrismaClient, author: AccountRef, count: number, baseUrl: string): Promise<void> {
+  const binding = await bindingOf(db, "foo/bar");
+  await db.webhook.createMany({
+    data: Array.from({ length: count }, (_, i) => webhookData({ type: "TAG_PUSH", key: "foo/bar", endpoint: `${baseUrl}/w${i}`, author }, binding)),
+  });
+}
+
 export async function createWebhook(db: PrismaClient, w: WebhookSeed): Promise<Webhook> {
   return db.webhook.create({ data: webhookData(w, await bindingOf(db, w.key)) });
 }
