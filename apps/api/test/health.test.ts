@@ -2,9 +2,9 @@
 // the API's own PostgreSQL pool and Redis connection answer, 503 naming the one that does not.
 // "Stopped" services are simulated with second API instances whose config points at a closed
 // port or a database that does not exist: the shared services keep running.
-import { createServer, type AddressInfo } from "node:net";
 import request from "supertest";
 import { databaseUrl } from "@msr-webhooks/testing/database";
+import { freePort as closedPort } from "@msr-webhooks/testing/free-port";
 import { redisUrl } from "@msr-webhooks/testing/redis";
 import { createApp } from "../src/app.js";
 import { loadConfig } from "../src/config.js";
@@ -21,14 +21,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await ctx.close();
 });
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** Waits until the instance's connection to `name` is up (a fresh client connects in the background). */
 async function settled(deps: ApiDeps, name: "redis" | "postgres"): Promise<ApiDeps> {

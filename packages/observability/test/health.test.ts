@@ -4,6 +4,7 @@ import { createServer, type AddressInfo, type Server, type Socket } from "node:n
 import pg from "pg";
 import { Redis } from "ioredis";
 import { adminUrl, databaseUrl } from "@msr-webhooks/testing/database";
+import { freePort as closedPort } from "@msr-webhooks/testing/free-port";
 import { redisUrl } from "@msr-webhooks/testing/redis";
 import {
   checkReadiness,
@@ -24,15 +25,6 @@ const PATIENT_MS = 60_000;
 
 function sqlRunner(pool: pg.Pool): RawQuery {
   return async (query) => (await pool.query(query)).rows;
-}
-
-/** A port nothing listens on: bound, read, closed. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 describe("readiness probes", () => {
