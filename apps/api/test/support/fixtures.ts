@@ -5,6 +5,7 @@ import { randomUUID } from "node:crypto";
 import type { TestContext } from "./test-context.js";
 import { hashSecret } from "../../src/identity/secret-hash.js";
 import { newToken } from "../../src/identity/api-token.js";
+import { seedTeam } from "@msr-webhooks/testing/team-seed";
 
 export interface UserFixture {
   id: string;
@@ -48,18 +49,7 @@ export async function createTeam(
   name: string,
   members: { id: string }[],
 ): Promise<{ id: string; name: string }> {
-  const id = randomUUID();
-  const db = ctx.deps.services.db;
-  await db.team.create({ data: { id, orgId: org.id, name } });
-  for (const m of members) {
-    await db.orgMember.upsert({
-      where: { orgId_userId: { orgId: org.id, userId: m.id } },
-      update: {},
-      create: { orgId: org.id, userId: m.id },
-    });
-    await db.teamMember.create({ data: { teamId: id, userId: m.id } });
-  }
-  return { id, name };
+  return seedTeam(ctx.deps.services.db, org, name, members);
 }
 
 export async function createRepo(

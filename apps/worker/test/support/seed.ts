@@ -3,6 +3,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import type { PrismaClient, Webhook } from "@msr-webhooks/db/client";
 import { generateSecret } from "@msr-webhooks/events/signing";
+import { seedTeam } from "@msr-webhooks/testing/team-seed";
 
 export interface AccountRef {
   id: string;
@@ -23,17 +24,7 @@ export async function createOrg(db: PrismaClient, name: string, owners: AccountR
 }
 
 export async function createTeam(db: PrismaClient, org: AccountRef, name: string, members: AccountRef[]): Promise<{ id: string }> {
-  const id = randomUUID();
-  await db.team.create({ data: { id, orgId: org.id, name } });
-  for (const m of members) {
-    await db.orgMember.upsert({
-      where: { orgId_userId: { orgId: org.id, userId: m.id } },
-      update: {},
-      create: { orgId: org.id, userId: m.id },
-    });
-    await db.teamMember.create({ data: { teamId: id, userId: m.id } });
-  }
-  return { id };
+  return seedTeam(db, org, name, members);
 }
 
 export async function createRepo(db: PrismaClient, namespace: AccountRef, name: string): Promise<{ id: string; name: string }> {
