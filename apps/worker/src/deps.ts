@@ -12,9 +12,9 @@ import { checkReadiness, postgresProbe, redisProbe, type Readiness } from "@msr-
 import { createMetrics, disabledWebhooksCounter, type Metrics } from "@msr-webhooks/observability/metrics";
 import type { Logger } from "winston";
 import type { WorkerConfig } from "./config.js";
-import type { EndpointGate } from "./delivery/endpoint-gate.js";
-import { EnvelopeCache } from "./delivery/envelope-cache.js";
-import { WebhookSettingsRepository } from "./delivery/webhook-settings.repository.js";
+import type { EndpointGate } from "./attempts/endpoint-gate.js";
+import { EnvelopeCache } from "./attempts/envelope-cache.js";
+import { WebhookSettingsRepository } from "./attempts/webhook-settings.repository.js";
 import { gateSettings } from "./isolation/gate-settings.js";
 import { RedisEndpointGate } from "./isolation/redis-endpoint-gate.js";
 import { createLogger } from "@msr-webhooks/observability/logger";

@@ -3,13 +3,13 @@
 import { Worker, type Processor, type WorkerOptions } from "bullmq";
 import { QUEUE_NAMES, type QueueName } from "@msr-webhooks/queue/names";
 import type { WorkerDeps } from "./deps.js";
-import { deliveryBackoffStrategy } from "./delivery/delivery-job.js";
-import { DeliveryStore } from "./delivery/delivery-store.js";
-import { DeliveryRepository } from "./delivery/delivery.repository.js";
-import { createDeliveryProcessor } from "./delivery/delivery.processor.js";
+import { deliveryBackoffStrategy } from "./attempts/delivery-job.js";
+import { DeliveryStore } from "./attempts/delivery-store.js";
+import { DeliveryRepository } from "./attempts/delivery.repository.js";
+import { createDeliveryProcessor } from "./attempts/delivery.processor.js";
 import { FanoutStore } from "./fanout/fanout-store.js";
 import { createFanoutProcessor } from "./fanout/fanout.processor.js";
-import { SubscriptionRepository } from "./fanout/subscription.repository.js";
+import { FanoutRepository } from "./fanout/fanout.repository.js";
 import { EventRepository } from "./ingest/event.repository.js";
 import { IngestStore } from "./ingest/ingest-store.js";
 import { meteredIngest } from "./ingest/ingest-metrics.js";
@@ -89,7 +89,7 @@ export async function startWorkers(deps: WorkerDeps, roles: readonly WorkerRole[
         QUEUE_NAMES.fanout,
         createFanoutProcessor({
           accessSql: sql,
-          store: new FanoutStore(new SubscriptionRepository(sql), { lingerMs: config.dbBatchLingerMs }),
+          store: new FanoutStore(new FanoutRepository(sql), { lingerMs: config.dbBatchLingerMs }),
           deliveryQueue: queues.delivery,
           retry: config.retry,
           log,

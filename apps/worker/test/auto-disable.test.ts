@@ -4,8 +4,8 @@
 // failing since before or after the cutoff; failures before or after it) goes through the real
 // statement on PostgreSQL, and the webhooks it disabled must be exactly the ones the rule names.
 import { randomUUID } from "node:crypto";
-import { DeliveryRepository, type AttemptRecord } from "../src/delivery/delivery.repository.js";
-import { aggregateHealth, autoDisableCause, type HealthSignal } from "../src/delivery/webhook-health.js";
+import { DeliveryRepository, type AttemptRecord } from "../src/attempts/delivery.repository.js";
+import { aggregateHealth, autoDisableCause, type HealthSignal } from "../src/attempts/webhook-health.js";
 import { createHarness, type Harness } from "./support/harness.js";
 import { createOrg, createRepo, createUser, createWebhook, insertDelivery, insertEvent } from "./support/seed.js";
 

@@ -1,5 +1,5 @@
 // The pure pieces behind batched writes: the group-commit Batcher and the per-webhook health fold.
-import { aggregateHealth } from "../src/delivery/webhook-health.js";
+import { aggregateHealth } from "../src/attempts/webhook-health.js";
 import { Batcher } from "../src/shared/batcher.js";
 
 // The jest object of an ESM test file.

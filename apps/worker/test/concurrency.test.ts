@@ -2,7 +2,7 @@
 // once, even when every delivery is queued twice under different job ids.
 import { deliveryJobId } from "@msr-webhooks/queue/names";
 import { startReceiver, type Receiver } from "@msr-webhooks/testing/receiver";
-import type { Admission, EndpointGate } from "../src/delivery/endpoint-gate.js";
+import type { Admission, EndpointGate } from "../src/attempts/endpoint-gate.js";
 import { createHarness, type Harness } from "./support/harness.js";
 import { createWebhook, ownerOfFooBar, tagPushContents } from "./support/seed.js";
 import { waitUntil } from "./support/wait.js";

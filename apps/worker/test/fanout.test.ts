@@ -1,11 +1,11 @@
-// Fan-out end to end: a producer's TAG_PUSH for foo/bar reaches the subscriptions keyed foo/bar,
+// Fan-out end to end: a producer's TAG_PUSH for foo/bar reaches the webhooks keyed foo/bar,
 // foo and "" and no other; the body is MSR's envelope; an author who lost access is skipped with
 // the reason recorded; the match is an indexed query.
 import { randomUUID } from "node:crypto";
 import { Prisma } from "@msr-webhooks/db/client";
 import { testPayload } from "@msr-webhooks/events/test-payloads";
 import { fanoutJobId } from "@msr-webhooks/queue/names";
-import { matchingSubscriptionsSql } from "../src/fanout/subscription.repository.js";
+import { matchingWebhooksSql } from "../src/fanout/fanout.repository.js";
 import { useHarnessWithReceiver } from "./support/harness-with-receiver.js";
 import {
   bindingOf,
@@ -83,7 +83,7 @@ describe("fan-out of a TAG_PUSH for foo/bar", () => {
 
     await t.h.publish({ id: "fanout-1", type: "TAG_PUSH", contents: tagPushContents("foo", "bar") });
     const deliveries = await finishedDeliveries(await eventIdOf("fanout-1"));
-    // Fan-out is over and its deliveries are done: a wrongly matched subscription would be here by now.
+    // Fan-out is over and its deliveries are done: a wrongly matched webhook would be here by now.
     expect(deliveries.map((d) => [d.webhook.endpoint.slice(t.receiver.url.length), d.status]).sort()).toEqual([
       ["/global", "succeeded"],
       ["/namespace", "succeeded"],
@@ -109,7 +109,7 @@ describe("fan-out of a TAG_PUSH for foo/bar", () => {
     expect(new Set(t.receiver.requests.map((r) => r.headers["webhook-id"]))).toEqual(new Set(deliveries.map((d) => d.id)));
   });
 
-  it("skips, with the reason recorded, a subscription whose author lost access", async () => {
+  it("skips, with the reason recorded, a webhook whose author lost access", async () => {
     t.receiver.requests.length = 0;
     const team = await createTeam(t.h.db, foo, "deployers", [bob]);
     const repo = await t.h.db.repository.findFirstOrThrow({ where: { name: "bar", namespaceId: foo.id } });
@@ -162,8 +162,8 @@ describe("fan-out of a TAG_PUSH for foo/bar", () => {
     expect(await t.h.db.delivery.count({ where: { eventId } })).toBe(1);
   });
 
-  it("matches with an index lookup, whatever the number of other subscriptions", async () => {
-    // Each subscription is bound to its own namespace and repository, as the API binds them.
+  it("matches with an index lookup, whatever the number of other webhooks", async () => {
+    // Each webhook is bound to its own namespace and repository, as the API binds them.
     const bindings = Array.from({ length: 3000 }, () => ({ namespaceId: randomUUID(), repositoryId: randomUUID() }));
     await t.h.db.account.createMany({ data: bindings.map((b, i) => ({ id: b.namespaceId, name: `ns${i}`, isOrg: true })) });
     await t.h.db.repository.createMany({ data: bindings.map((b, i) => ({ id: b.repositoryId, namespaceId: b.namespaceId, name: `repo${i}` })) });
@@ -174,7 +174,7 @@ describe("fan-out of a TAG_PUSH for foo/bar", () => {
     await t.h.db.$executeRawUnsafe('ANALYZE "Webhook"');
     const [bar, baz] = [await bindingOf(t.h.db, "foo/bar"), await bindingOf(t.h.db, "foo/baz")];
     const plan = await t.h.db.$queryRaw<{ "QUERY PLAN": unknown }[]>(
-      Prisma.sql`EXPLAIN (FORMAT JSON) ${matchingSubscriptionsSql([
+      Prisma.sql`EXPLAIN (FORMAT JSON) ${matchingWebhooksSql([
         { eventId: "00000000-0000-4000-8000-000000000001", types: ["TAG_PUSH"], keys: ["", "foo", "foo/bar"], ...bar },
         { eventId: "00000000-0000-4000-8000-000000000002", types: ["TAG_PULL"], keys: ["", "foo", "foo/baz"], ...baz },
       ])}`,

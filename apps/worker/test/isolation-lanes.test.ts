@@ -7,7 +7,7 @@
 import { deliveryJobId } from "@msr-webhooks/queue/names";
 import { startReceiver, type Receiver } from "@msr-webhooks/testing/receiver";
 import { loadConfig } from "../src/config.js";
-import { deliveryJob, RETRY_LANE_PRIORITY } from "../src/delivery/delivery-job.js";
+import { deliveryJob, RETRY_LANE_PRIORITY } from "../src/attempts/delivery-job.js";
 import { createHarness, type Harness } from "./support/harness.js";
 import { createOrg, createRepo, createUser, createWebhook, insertDelivery, insertEvent, tagPushContents } from "./support/seed.js";
 import { waitUntil } from "./support/wait.js";

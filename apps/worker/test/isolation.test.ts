@@ -18,7 +18,7 @@ import { startReceiver, type Receiver } from "@msr-webhooks/testing/receiver";
 import { redisUrl } from "@msr-webhooks/testing/redis";
 import type { Redis } from "ioredis";
 import { loadConfig } from "../src/config.js";
-import type { Admission, EndpointGate } from "../src/delivery/endpoint-gate.js";
+import type { Admission, EndpointGate } from "../src/attempts/endpoint-gate.js";
 import { EndpointKeyring, originOf } from "../src/isolation/endpoint-key.js";
 import { gateSettings } from "../src/isolation/gate-settings.js";
 import { RedisEndpointGate } from "../src/isolation/redis-endpoint-gate.js";

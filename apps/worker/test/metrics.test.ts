@@ -4,7 +4,7 @@
 // attempt-duration and publish-to-deliver histograms, queue depths, open circuits, the count of
 // disabled webhooks, and the default process metrics.
 import { loadConfig } from "../src/config.js";
-import { deliveryJob } from "../src/delivery/delivery-job.js";
+import { deliveryJob } from "../src/attempts/delivery-job.js";
 import { startOpsHttp } from "../src/ops-server.js";
 import { sample, SHARED_METRIC_NAMES } from "@msr-webhooks/testing/metrics-text";
 import { startReceiver, type Receiver, type ReceiverReply } from "@msr-webhooks/testing/receiver";

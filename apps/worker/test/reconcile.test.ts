@@ -8,7 +8,7 @@ import { deliveryJobId, QUEUE_NAMES } from "@msr-webhooks/queue/names";
 import { deletePrefix, redisUrl, testQueuePrefix } from "@msr-webhooks/testing/redis";
 import { startReceiver, type Receiver } from "@msr-webhooks/testing/receiver";
 import { loadConfig } from "../src/config.js";
-import { deliveryJob } from "../src/delivery/delivery-job.js";
+import { deliveryJob } from "../src/attempts/delivery-job.js";
 import { Reconciler } from "../src/maintenance/reconcile.service.js";
 import { createHarness, silentLogger, type Harness } from "./support/harness.js";
 import { createUser, createWebhook, insertDelivery, insertEvent, type AccountRef } from "./support/seed.js";

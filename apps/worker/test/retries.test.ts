@@ -5,8 +5,8 @@
 import { deliveryJobId } from "@msr-webhooks/queue/names";
 import { startReceiver, type ReceiverReply } from "@msr-webhooks/testing/receiver";
 import { loadConfig } from "../src/config.js";
-import { deliveryJob } from "../src/delivery/delivery-job.js";
-import type { Admission, EndpointGate } from "../src/delivery/endpoint-gate.js";
+import { deliveryJob } from "../src/attempts/delivery-job.js";
+import type { Admission, EndpointGate } from "../src/attempts/endpoint-gate.js";
 import { eventIdForJob } from "../src/ingest/ingest.processor.js";
 import { createHarness } from "./support/harness.js";
 import { useHarnessWithReceiver } from "./support/harness-with-receiver.js";

@@ -2,10 +2,10 @@
 import type { AttemptResult } from "@msr-webhooks/delivery/attempt-result";
 import { classifyOutcome } from "@msr-webhooks/delivery/classify";
 import { loadConfig } from "../src/config.js";
-import { decide } from "../src/delivery/delivery-decision.js";
-import { deliveryBackoffStrategy } from "../src/delivery/delivery-job.js";
-import { nextDelay } from "../src/delivery/retry-delay.js";
-import { RetryLaterError } from "../src/delivery/retry-later.error.js";
+import { decide } from "../src/attempts/delivery-decision.js";
+import { deliveryBackoffStrategy } from "../src/attempts/delivery-job.js";
+import { nextDelay } from "../src/attempts/retry-delay.js";
+import { RetryLaterError } from "../src/attempts/retry-later.error.js";
 
 const SCHEDULE = [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000];
 const mid = () => 0.5;

@@ -36,7 +36,7 @@ export async function explain(pool: pg.Pool, sql: string, params: unknown[], run
   return { ms: median(times), scans };
 }
 
-/** The worker's fan-out match statement (apps/worker/src/fanout/subscription.repository.ts, matchingSubscriptionsSql) for one event. */
+/** The worker's fan-out match statement (apps/worker/src/fanout/fanout.repository.ts, matchingWebhooksSql) for one event. */
 const MATCH_SQL = `
   SELECT q.event_id::text AS "eventId", w.id, w.type, w.key,
          w."namespaceId"::text AS "namespaceId", w."repositoryId"::text AS "repositoryId", w."authorId"::text AS "authorId",

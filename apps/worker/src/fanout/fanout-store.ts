@@ -1,20 +1,20 @@
 // The fan-out processor's view of the database: each job loads its event with its matching
-// subscriptions and writes its delivery rows; concurrent jobs share the statements (batches form
+// webhooks and writes its delivery rows; concurrent jobs share the statements (batches form
 // while earlier ones are in flight).
 import { isEventType, subscriptionTypesFor } from "@msr-webhooks/events/types";
 import { Batcher } from "../shared/batcher.js";
 import {
   keysFor,
   type FanoutEvent,
-  type MatchedSubscription,
+  type MatchedWebhook,
   type NewDelivery,
-  type SubscriptionRepository,
-} from "./subscription.repository.js";
+  type FanoutRepository,
+} from "./fanout.repository.js";
 
 export interface LoadedEvent {
   event: FanoutEvent;
   /** Empty unless the event is still pending fan-out. */
-  subscriptions: MatchedSubscription[];
+  webhooks: MatchedWebhook[];
 }
 
 interface WriteRequest {
@@ -27,7 +27,7 @@ export class FanoutStore {
   private readonly writes: Batcher<WriteRequest, true>;
 
   constructor(
-    private readonly repository: SubscriptionRepository,
+    private readonly repository: FanoutRepository,
     options: { maxBatch?: number; lingerMs?: number } = {},
   ) {
     const maxBatch = options.maxBatch ?? 100;
@@ -63,13 +63,13 @@ export class FanoutStore {
               repositoryId: e.repositoryId,
             })),
           );
-    const byEvent = new Map<string, MatchedSubscription[]>();
+    const byEvent = new Map<string, MatchedWebhook[]>();
     for (const { eventId, ...sub } of matches) {
       const list = byEvent.get(eventId);
       if (list) list.push(sub);
       else byEvent.set(eventId, [sub]);
     }
-    const loaded = new Map(events.map((e) => [e.id, { event: e, subscriptions: byEvent.get(e.id) ?? [] }]));
+    const loaded = new Map(events.map((e) => [e.id, { event: e, webhooks: byEvent.get(e.id) ?? [] }]));
     return ids.map((id) => loaded.get(id) ?? null);
   }
 

@@ -1,22 +1,23 @@
-// Fan-out of one stored event: find the matching subscriptions, write one delivery row per
-// subscription (skipped, with the reason, when its author lost access or its filters leave the event
+// Fan-out of one stored event: find the matching webhooks, write one delivery row per
+// webhook (skipped, with the reason, when its author lost access or its filters leave the event
 // out), mark the event fanned out, then queue one delivery job per deliverable row (parked at once
 // when its owner or endpoint is known to refuse it: isolation/arrival-parking.ts). The jobs of fan-outs
 // running at once go to Redis together (group commit: one addBulk while another is in flight, as the
-// database batches do), so an event with one subscription does not pay a queue round trip of its own.
+// database batches do), so an event with one webhook does not pay a queue round trip of its own.
 import type { Job, Queue } from "bullmq";
 import type { AccessQuery } from "@msr-webhooks/db/access";
 import { isEventType } from "@msr-webhooks/events/types";
 import type { DeliveryJobData, FanoutJobData } from "@msr-webhooks/queue/names";
 import type { Logger } from "winston";
 import type { RetryPolicy } from "../config.js";
-import { deliveryJob, type DeliveryJob } from "../delivery/delivery-job.js";
+import type { DeliveryJob } from "@msr-webhooks/queue/delivery-job";
+import { deliveryJob } from "../attempts/delivery-job.js";
 import type { ArrivalParking } from "../isolation/arrival-parking.js";
 import { Batcher } from "../shared/batcher.js";
 import { nameUuid } from "../shared/name-uuid.js";
 import { AuthorAccess } from "./author-access.js";
 import type { FanoutStore } from "./fanout-store.js";
-import type { NewDelivery } from "./subscription.repository.js";
+import type { NewDelivery } from "./fanout.repository.js";
 import { webhookFilterReason } from "./webhook-filter.js";
 
 export interface FanoutProcessorDeps {
@@ -37,7 +38,7 @@ export interface FanoutResult {
 
 const ADD_BULK_CHUNK = 1000;
 
-/** The id of the (event, subscription) delivery: the same on every rerun of the fan-out. */
+/** The id of the (event, webhook) delivery: the same on every rerun of the fan-out. */
 export function deliveryIdFor(eventId: string, webhookId: string): string {
   return nameUuid("delivery", eventId, webhookId);
 }
@@ -79,14 +80,14 @@ export function createFanoutProcessor(deps: FanoutProcessorDeps) {
       return { deliveries: ids.length, skipped: 0 };
     }
 
-    const subscriptions = loaded?.subscriptions ?? [];
+    const webhooks = loaded?.webhooks ?? [];
     const access = new AuthorAccess(deps.accessSql);
     const rows: NewDelivery[] = await Promise.all(
-      subscriptions.map(async (sub) => {
-        const denial = webhookFilterReason(sub, event) ?? (await access.denial(sub));
+      webhooks.map(async (webhook) => {
+        const denial = webhookFilterReason(webhook, event) ?? (await access.denial(webhook));
         return {
-          id: deliveryIdFor(eventId, sub.id),
-          webhookId: sub.id,
+          id: deliveryIdFor(eventId, webhook.id),
+          webhookId: webhook.id,
           status: denial === null ? ("pending" as const) : ("skipped" as const),
           reason: denial,
         };
@@ -98,10 +99,10 @@ export function createFanoutProcessor(deps: FanoutProcessorDeps) {
     for (const row of skipped) {
       deps.log.info("delivery skipped", { eventId, webhookId: row.webhookId, reason: row.reason });
     }
-    const bySubscription = new Map(subscriptions.map((sub) => [sub.id, sub]));
+    const byWebhook = new Map(webhooks.map((webhook) => [webhook.id, webhook]));
     const deliverable = rows
       .filter((r) => r.status === "pending")
-      .map((r) => ({ id: r.id, authorId: bySubscription.get(r.webhookId)?.authorId ?? "", endpoint: bySubscription.get(r.webhookId)?.endpoint ?? "" }));
+      .map((r) => ({ id: r.id, authorId: byWebhook.get(r.webhookId)?.authorId ?? "", endpoint: byWebhook.get(r.webhookId)?.endpoint ?? "" }));
     const arrivals = deps.arrivals;
     const plan = arrivals ? arrivals.plan(deliverable) : { now: deliverable, parked: [] };
     // First attempts first: parked ones never stand ahead of them.

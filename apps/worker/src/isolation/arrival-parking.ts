@@ -9,7 +9,7 @@
 // Redis, when the gate confirms atomically that it would refuse it; else at the owner). A hint that
 // turned out wrong costs one wake-up: the delivery is made due and promoted at once. Nothing is lost
 // when a wake-up is: the job comes back on its own at the park's end.
-import type { EndpointGate } from "../delivery/endpoint-gate.js";
+import type { EndpointGate } from "../attempts/endpoint-gate.js";
 import type { DeferralCounts } from "./deferral-counts.js";
 import type { OwnerSlots } from "./owner-slots.js";
 import type { Parking } from "./parking.js";

@@ -6,7 +6,7 @@
 // reason a delivery stops.
 import type { Redis } from "ioredis";
 import type { Logger } from "winston";
-import type { Admission, EndpointGate } from "../delivery/endpoint-gate.js";
+import type { Admission, EndpointGate } from "../attempts/endpoint-gate.js";
 import { errorMessage } from "@msr-webhooks/observability/logger";
 import { EndpointKeyring } from "./endpoint-key.js";
 import { GatePipeline } from "./gate-pipeline.js";

@@ -6,7 +6,7 @@ import { Prisma } from "@msr-webhooks/db/client";
 import type { DeliveryJobData, FanoutJobData } from "@msr-webhooks/queue/names";
 import type { Logger } from "winston";
 import type { RetryPolicy } from "../config.js";
-import { deliveryJob } from "../delivery/delivery-job.js";
+import { deliveryJob } from "../attempts/delivery-job.js";
 import { fanoutJob } from "@msr-webhooks/queue/fanout-job";
 import type { Sql } from "../shared/sql.js";
 import { ensureJob } from "../shared/job-presence.js";

@@ -1,17 +1,11 @@
-// How delivery jobs are queued: the shared options from the queue package (deterministic ids, the
-// backoff type) with attempts = schedule + 1, and the backoff that asks the retry policy for the delay.
+// The worker's side of delivery jobs: the shared options from the queue package (deterministic ids,
+// the backoff type; names and the job type are imported from there directly) with attempts =
+// schedule + 1, the retry lane, and the backoff that asks the retry policy for the delay.
 import type { BackoffStrategy } from "bullmq";
 import { DELIVERY_JOB_NAME, deliveryJobOptions, type DeliveryJob } from "@msr-webhooks/queue/delivery-job";
 import type { RetryPolicy } from "../config.js";
 import { nextDelay } from "./retry-delay.js";
 import { isRetryLaterError } from "./retry-later.error.js";
-
-export {
-  DELIVERY_BACKOFF_TYPE,
-  DELIVERY_JOB_NAME,
-  REDELIVER_JOB_NAME,
-  type DeliveryJob,
-} from "@msr-webhooks/queue/delivery-job";
 
 /**
  * First attempts are queued without a priority, and BullMQ serves such jobs before any prioritized

@@ -1,5 +1,5 @@
 // SQL of fan-out, for a batch of events at a time: the events with the namespace and repository
-// their names denoted when they were stored (by id; where nothing did, what they denote now); their matching subscriptions (one indexed lookup per event,
+// their names denoted when they were stored (by id; where nothing did, what they denote now); their matching webhooks (one indexed lookup per event,
 // authors and filters joined in, only those bound to those ids); and the delivery rows written together with
 // the events' fanned-out mark.
 import { Prisma } from "@msr-webhooks/db/client";
@@ -20,11 +20,11 @@ export interface FanoutEvent {
   repositoryId: string | null;
 }
 
-export interface MatchedSubscription {
+export interface MatchedWebhook {
   id: string;
   type: string;
   key: string;
-  /** What the subscription is bound to (both null for a global one). */
+  /** What the webhook is bound to (both null for a global one). */
   namespaceId: string | null;
   repositoryId: string | null;
   authorId: string;
@@ -57,12 +57,12 @@ export interface NewDelivery {
 /**
  * The match query for a batch of events. Per event, `type = ANY(...) AND key = ANY(...) AND NOT
  * inactive` is served by the (type, key, inactive) index, so its cost follows the matches, not the
- * table. A matched subscription must also be bound to exactly the ids its key denotes for this
+ * table. A matched webhook must also be bound to exactly the ids its key denotes for this
  * event (none for "", the namespace's for "ns", both for "ns/repo"), so one made for an earlier
  * holder of those names never matches; written as a filter the (namespaceId) index cannot serve,
  * so the planner keeps to the key index.
  */
-export function matchingSubscriptionsSql(queries: readonly MatchQuery[]): Prisma.Sql {
+export function matchingWebhooksSql(queries: readonly MatchQuery[]): Prisma.Sql {
   const json = pgJson(
     queries.map((q) => ({
       event_id: q.eventId,
@@ -85,7 +85,7 @@ export function matchingSubscriptionsSql(queries: readonly MatchQuery[]): Prisma
       LEFT JOIN "WebhookSettings" AS s ON s."webhookId" = w.id`;
 }
 
-/** The subscription keys an event about `ns/repo` matches: the repository, its namespace, and global. */
+/** The webhook keys an event about `ns/repo` matches: the repository, its namespace, and global. */
 export function keysFor(namespace: string, repository: string): string[] {
   const keys = [""];
   if (namespace !== "") keys.push(namespace);
@@ -93,7 +93,7 @@ export function keysFor(namespace: string, repository: string): string[] {
   return keys;
 }
 
-export class SubscriptionRepository {
+export class FanoutRepository {
   constructor(private readonly sql: Sql) {}
 
   loadEvents(eventIds: readonly string[]): Promise<FanoutEvent[]> {
@@ -111,8 +111,8 @@ export class SubscriptionRepository {
     );
   }
 
-  matching(queries: readonly MatchQuery[]): Promise<(MatchedSubscription & { eventId: string })[]> {
-    return this.sql.query<MatchedSubscription & { eventId: string }>(matchingSubscriptionsSql(queries), "worker-fanout-match");
+  matching(queries: readonly MatchQuery[]): Promise<(MatchedWebhook & { eventId: string })[]> {
+    return this.sql.query<MatchedWebhook & { eventId: string }>(matchingWebhooksSql(queries), "worker-fanout-match");
   }
 
   /**
