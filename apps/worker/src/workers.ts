@@ -49,9 +49,8 @@ export async function startWorkers(deps: WorkerDeps, roles: readonly WorkerRole[
   const owners = new OwnerSlots(ownerCap(config.isolation.ownerMaxShare, config.concurrency.delivery), parking?.maxWaiters ?? 0);
   const parked = parking ? new Parking(parking, sql, queues.delivery, log, deferrals) : undefined;
   const hints = new RefusalHints();
-  const deliveryRows = new DeliveryRepository(sql);
   const arrivals =
-    parked && roles.includes("delivery") ? new ArrivalParking({ parking: parked, rows: deliveryRows, owners, threadSlots: config.concurrency.delivery, hints, gate: deps.gate, counts: deferrals }) : undefined;
+    parked && roles.includes("delivery") ? new ArrivalParking({ parking: parked, owners, threadSlots: config.concurrency.delivery, hints, gate: deps.gate, counts: deferrals }) : undefined;
 
   const common = (concurrency: number): WorkerOptions => ({
     connection: deps.redis,
@@ -101,7 +100,7 @@ export async function startWorkers(deps: WorkerDeps, roles: readonly WorkerRole[
       start(
         QUEUE_NAMES.delivery,
         createDeliveryProcessor({
-          store: new DeliveryStore(deliveryRows, {
+          store: new DeliveryStore(new DeliveryRepository(sql), {
             dueToleranceMs: 1000,
             autoDisableAfterMs: config.autoDisableAfterMs,
             lingerMs: config.dbBatchLingerMs,

@@ -82,35 +82,39 @@ export function createFanoutProcessor(deps: FanoutProcessorDeps) {
 
     const webhooks = loaded?.webhooks ?? [];
     const access = new AuthorAccess(deps.accessSql);
-    const rows: NewDelivery[] = await Promise.all(
+    const decided = await Promise.all(
       webhooks.map(async (webhook) => {
         const denial = webhookFilterReason(webhook, event) ?? (await access.denial(webhook));
-        return {
-          id: deliveryIdFor(eventId, webhook.id),
-          webhookId: webhook.id,
-          status: denial === null ? ("pending" as const) : ("skipped" as const),
-          reason: denial,
-        };
+        return { webhook, id: deliveryIdFor(eventId, webhook.id), denial };
       }),
     );
+    const deliverable = decided
+      .filter((d) => d.denial === null)
+      .map(({ id, webhook }) => ({ id, authorId: webhook.authorId, endpoint: webhook.endpoint }));
+    // Parked ones are written with the park's end as their first attempt time, which names the park.
+    const plan = deps.arrivals ? deps.arrivals.plan(deliverable) : { now: deliverable, parked: [] };
+    const parkedUntil = new Map(plan.parked.map((p) => [p.id, p.until]));
+    const rows: NewDelivery[] = decided.map(({ webhook, id, denial }) => {
+      const until = parkedUntil.get(id);
+      return {
+        id,
+        webhookId: webhook.id,
+        status: denial === null ? ("pending" as const) : ("skipped" as const),
+        reason: denial,
+        ...(until ? { nextAttemptAt: until } : {}),
+      };
+    });
     await store.write(eventId, rows);
 
     const skipped = rows.filter((r) => r.status === "skipped");
     for (const row of skipped) {
       deps.log.info("delivery skipped", { eventId, webhookId: row.webhookId, reason: row.reason });
     }
-    const byWebhook = new Map(webhooks.map((webhook) => [webhook.id, webhook]));
-    const deliverable = rows
-      .filter((r) => r.status === "pending")
-      .map((r) => ({ id: r.id, authorId: byWebhook.get(r.webhookId)?.authorId ?? "", endpoint: byWebhook.get(r.webhookId)?.endpoint ?? "" }));
-    const arrivals = deps.arrivals;
-    const plan = arrivals ? arrivals.plan(deliverable) : { now: deliverable, parked: [] };
     // First attempts first: parked ones never stand ahead of them.
     await enqueue(plan.now);
-    if (arrivals && plan.parked.length > 0) {
-      await arrivals.postpone(plan.parked);
+    if (deps.arrivals && plan.parked.length > 0) {
       await enqueue(plan.parked);
-      await arrivals.remember(plan.parked);
+      await deps.arrivals.remember(plan.parked);
     }
     return { deliveries: deliverable.length, skipped: skipped.length };
   };

@@ -52,6 +52,8 @@ export interface NewDelivery {
   webhookId: string;
   status: "pending" | "skipped";
   reason: string | null;
+  /** A pending delivery's first attempt time when not now: parked on arrival (isolation/arrival-parking.ts). */
+  nextAttemptAt?: Date;
 }
 
 /**
@@ -121,15 +123,25 @@ export class FanoutRepository {
    */
   async writeDeliveries(batch: readonly { eventId: string; rows: readonly NewDelivery[] }[], now: Date): Promise<void> {
     const rows = pgJson(
-      batch.flatMap((b) => b.rows.map((r) => ({ id: r.id, event_id: b.eventId, webhook_id: r.webhookId, status: r.status, reason: r.reason }))),
+      batch.flatMap((b) =>
+        b.rows.map((r) => ({
+          id: r.id,
+          event_id: b.eventId,
+          webhook_id: r.webhookId,
+          status: r.status,
+          reason: r.reason,
+          next_attempt_at: r.nextAttemptAt?.toISOString() ?? null,
+        })),
+      ),
     );
     await this.sql.query(
       Prisma.sql`
       WITH inserted AS (
         INSERT INTO "Delivery" (id, "eventId", "webhookId", status, reason, "nextAttemptAt", "createdAt", "updatedAt")
         SELECT r.id, r.event_id, r.webhook_id, r.status, r.reason,
-               CASE WHEN r.status = 'pending' THEN ${now}::timestamptz END, ${now}::timestamptz, ${now}::timestamptz
-          FROM jsonb_to_recordset(${rows}::jsonb) AS r(id uuid, event_id uuid, webhook_id text, status text, reason text)
+               CASE WHEN r.status = 'pending' THEN COALESCE(r.next_attempt_at, ${now}::timestamptz) END, ${now}::timestamptz, ${now}::timestamptz
+          FROM jsonb_to_recordset(${rows}::jsonb)
+               AS r(id uuid, event_id uuid, webhook_id text, status text, reason text, next_attempt_at timestamptz)
         ON CONFLICT DO NOTHING
       )
       UPDATE "Event" AS e SET status = 'fanned_out', "fannedOutAt" = ${now}::timestamptz

@@ -4,8 +4,9 @@
 // load it, refuse it and park it anyway. A hostile owner's deliveries then cost their fan-out and one
 // park each, and never stand in the plain lane ahead of other owners' first attempts.
 //
-// The same park as a refused attempt's (parking.ts): the row's nextAttemptAt is set to the park's
-// end, its job is added delayed until then, then it is remembered as a waiter (at the endpoint, in
+// The same park as a refused attempt's (parking.ts): the row is written with the park's end as its
+// nextAttemptAt (fan-out's own INSERT, no statement of its own), its job is added delayed until
+// then, then it is remembered as a waiter (at the endpoint, in
 // Redis, when the gate confirms atomically that it would refuse it; else at the owner). A hint that
 // turned out wrong costs one wake-up: the delivery is made due and promoted at once. Nothing is lost
 // when a wake-up is: the job comes back on its own at the park's end.
@@ -36,8 +37,6 @@ export interface ArrivalPlan {
 
 export interface ArrivalParkingDeps {
   parking: Parking;
-  /** Sets the rows' next attempt times (DeliveryRepository.postponeMany). */
-  rows: { postponeMany(items: readonly { deliveryId: string; retryAt: Date }[], now: Date): Promise<void> };
   owners: OwnerSlots;
   /** The thread's delivery slots: an owner whose cap is all of them is never refused a freed slot. */
   threadSlots: number;
@@ -70,15 +69,6 @@ export class ArrivalParking {
       }
     }
     return plan;
-  }
-
-  /** Their rows say the park's end, which names the park for a wake-up: before their jobs are added. */
-  async postpone(parked: readonly ParkedArrival[]): Promise<void> {
-    if (parked.length === 0) return;
-    await this.deps.rows.postponeMany(
-      parked.map((p) => ({ deliveryId: p.id, retryAt: p.until })),
-      new Date(),
-    );
   }
 
   /**
