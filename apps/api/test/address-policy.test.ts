@@ -3,7 +3,7 @@
 // loopback, 169.254.169.254 and names resolving to them are a 400 INVALID_WEBHOOK and nothing
 // reaches a server there. A name whose DNS answer changes between lookups is connected to exactly
 // the address its send's lookup answered (after the subscribe-time screening's own lookup). A 302 to an allowed address is reported, not followed.
-import { startCanary, type Canary } from "@msr-webhooks/testing/canary";
+import { startCanary, startCanaryPair, type Canary } from "@msr-webhooks/testing/canary";
 import { policyDns } from "@msr-webhooks/testing/dns";
 import { as, createTestContext, type TestContext } from "./support/test-context.js";
 import { createUser, type UserFixture } from "./support/fixtures.js";
@@ -23,15 +23,17 @@ beforeAll(async () => {
   ctx = await createTestContext({ OUTBOUND_ALLOW_CIDRS: "127.0.0.2/32" }, { lookup: resolver });
   bob = await createUser(ctx, "bob");
   canary = await startCanary("::");
-  publicServer = await startCanary("127.0.0.2", 0, (_req, res) => res.writeHead(200, { Connection: "close" }).end("public"));
-  rebindCanary = await startCanary("127.0.0.1", publicServer.port);
+  [publicServer, rebindCanary] = await startCanaryPair("127.0.0.2", "127.0.0.1", (_req, res) =>
+    res.writeHead(200, { Connection: "close" }).end("public"),
+  );
   redirectTarget = await startCanary("127.0.0.2");
   redirector = await startCanary("127.0.0.2", 0, (_req, res) => res.writeHead(302, { Location: `http://127.0.0.2:${redirectTarget.port}/target` }).end());
 });
 
 afterAll(async () => {
-  for (const s of [canary, publicServer, rebindCanary, redirector, redirectTarget]) await s.close();
-  await ctx.close();
+  // Whatever beforeAll got to start, even if it failed halfway: an open server keeps jest from exiting.
+  for (const s of [canary, publicServer, rebindCanary, redirector, redirectTarget] as (Canary | undefined)[]) await s?.close();
+  await (ctx as TestContext | undefined)?.close();
 });
 
 const send = (endpoint: string) =>

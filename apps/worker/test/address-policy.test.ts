@@ -4,7 +4,7 @@
 // kind `blocked`, and nothing reaches a server listening there. A name whose DNS answer changes
 // between lookups (public, then loopback) is looked up once per attempt and connected to exactly the
 // checked address, so it never reaches loopback. A 302 to an allowed address is not followed.
-import { startCanary, type Canary } from "@msr-webhooks/testing/canary";
+import { startCanary, startCanaryPair, type Canary } from "@msr-webhooks/testing/canary";
 import { policyDns } from "@msr-webhooks/testing/dns";
 import { createHarness, type Harness } from "./support/harness.js";
 import { createWebhook, ownerOfFooBar, tagPushContents } from "./support/seed.js";
@@ -25,18 +25,9 @@ beforeAll(async () => {
   h = await createHarness({ OUTBOUND_ALLOW_CIDRS: "127.0.0.2/32", RETRY_SCHEDULE: "100ms,200ms" });
   canary = await startCanary("::");
   // Closing after each answer makes every attempt connect (and look up) anew.
-  // The same port on 127.0.0.2 and 127.0.0.1: a port free on one may be taken on the other (by another
-  // test process's server on every address), so look for one free on both.
-  for (let tries = 1; ; tries += 1) {
-    publicServer = await startCanary("127.0.0.2", 0, (_req, res) => res.writeHead(500, { Connection: "close" }).end("public"));
-    try {
-      rebindCanary = await startCanary("127.0.0.1", publicServer.port);
-      break;
-    } catch (err) {
-      await publicServer.close();
-      if ((err as NodeJS.ErrnoException).code !== "EADDRINUSE" || tries >= 20) throw err;
-    }
-  }
+  [publicServer, rebindCanary] = await startCanaryPair("127.0.0.2", "127.0.0.1", (_req, res) =>
+    res.writeHead(500, { Connection: "close" }).end("public"),
+  );
   redirectTarget = await startCanary("127.0.0.2");
   redirector = await startCanary("127.0.0.2", 0, (_req, res) =>
     res.writeHead(302, { Location: `http://127.0.0.2:${redirectTarget.port}/target` }).end(),
@@ -44,8 +35,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await h.close();
-  for (const c of [canary, rebindCanary, publicServer, redirector, redirectTarget]) await c.close();
+  // Whatever beforeAll got to start, even if it failed halfway: an open server keeps jest from exiting.
+  await (h as Harness | undefined)?.close();
+  for (const c of [canary, rebindCanary, publicServer, redirector, redirectTarget] as (Canary | undefined)[]) await c?.close();
 });
 
 it("refuses loopback, unspecified, link-local and metadata addresses, records them as blocked, follows no redirect", async () => {

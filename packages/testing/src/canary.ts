@@ -42,3 +42,27 @@ export async function startCanary(
     },
   };
 }
+
+/** Tries for a port free on both addresses before giving up. */
+const PAIR_TRIES = 20;
+
+/**
+ * A canary on `first` (answering with `reply`) and one on `second` at the same port: what a name
+ * whose DNS answer flips between the two addresses reaches. A port free on one address may be taken
+ * on the other (another process's server on every address), so this looks for one free on both.
+ */
+export async function startCanaryPair(
+  first: string,
+  second: string,
+  reply?: (req: http.IncomingMessage, res: http.ServerResponse) => void,
+): Promise<[Canary, Canary]> {
+  for (let tries = 1; ; tries += 1) {
+    const a = await startCanary(first, 0, reply);
+    try {
+      return [a, await startCanary(second, a.port)];
+    } catch (err) {
+      await a.close();
+      if ((err as NodeJS.ErrnoException).code !== "EADDRINUSE" || tries >= PAIR_TRIES) throw err;
+    }
+  }
+}
