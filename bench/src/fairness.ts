@@ -71,13 +71,17 @@ async function measure(
   world: World,
   receiver: ReceiverProcess,
   worker: WorkerProcess,
-  opts: { repository: string; events: number; rate: number; healthy: number },
+  opts: { repository: string; events: number; rate: number; healthy: number; alongside?: string },
 ): Promise<Run> {
   await receiver.reset();
   const started = Date.now();
   const snapshot = (): CpuGroups => cpuSnapshot({ worker: [worker.pid] }, { database: world.databaseName, redisUrl: world.redisUrl });
   const cpuBefore = snapshot();
-  await watched(publishPaced(world.redis, world.prefix, opts.repository, opts.events, opts.rate), [worker]);
+  // The other owner publishing its own events at the same rate, when it has a repository of its own.
+  const publishing = [opts.repository, ...(opts.alongside ? [opts.alongside] : [])].map((repository) =>
+    publishPaced(world.redis, world.prefix, repository, opts.events, opts.rate),
+  );
+  await watched(Promise.all(publishing), [worker]);
   const deliveries = opts.events * opts.healthy;
   await watched(receiver.waitFor(deliveries, 300_000), [worker]);
   const { latencies } = await receiver.stats(true);
@@ -101,9 +105,18 @@ runBench("fairness", async () => {
   const healthy = args.number("healthy", 5);
   const hostileEndpoints = args.number("hostile-owner", 20);
   const warmup = args.number("warmup", 100);
+  // own (default): the other owner's webhooks are on a repository of its own, where it publishes its
+  // own events at the healthy user's rate (the attack as the issue describes it). shared: its webhooks
+  // are on the healthy user's repository too, so each of those events fans out to both (the first
+  // rounds' design; its ratio also holds the cost of five times the fan-out per event).
+  const hostileEvents = args.string("hostile-events", "own");
+  if (hostileEvents !== "own" && hostileEvents !== "shared") throw new Error("--hostile-events is own or shared");
   const env = { ...FAIRNESS_ENV, ...args.env };
   const { machine, command } = startReport("fairness", "Fairness", `node bench/dist/fairness.js ${process.argv.slice(2).join(" ")}`.trim());
-  log(`${events} events x ${healthy} healthy endpoints at ${rate} events/s, then with another owner's ${hostileEndpoints} hanging endpoints; worker env ${JSON.stringify(env)}`);
+  log(
+    `${events} events x ${healthy} healthy endpoints at ${rate} events/s, then with another owner's ${hostileEndpoints} hanging endpoints ` +
+      `(${hostileEvents === "own" ? "on its own repository, publishing its own events at the same rate" : "on the same repository"}); worker env ${JSON.stringify(env)}`,
+  );
 
   const receiver = await startReceiverProcess(healthy);
   const held = await startHeldEndpoints(hostileEndpoints);
@@ -112,8 +125,9 @@ runBench("fairness", async () => {
   try {
     const ownerId = await seedUser(world.pool, OWNER);
     const hostileId = await seedUser(world.pool, "mallory", { isAdmin: true });
-    const [warm, base, bad] = (await seedRepositories(world.pool, ownerId, 3)) as [string, string, string];
-    await seedSubscriptions(world.pool, { ownerId, repositories: [warm, base, bad], perRepository: healthy, receiverUrls: receiver.urls });
+    const [warm, base, again, bad] = (await seedRepositories(world.pool, ownerId, 4)) as [string, string, string, string];
+    const healthyRepositories = hostileEvents === "own" ? [warm, base, again] : [warm, base, bad];
+    await seedSubscriptions(world.pool, { ownerId, repositories: healthyRepositories, perRepository: healthy, receiverUrls: receiver.urls });
     await seedHostileWebhooks(world.pool, hostileId, ownerId, bad, held.urls);
     worker = startWorkerProcess(world, {
       env,
@@ -123,7 +137,12 @@ runBench("fairness", async () => {
     await measure(world, receiver, worker, { repository: warm, events: Math.min(events, warmup), rate, healthy });
     const baseline = await measure(world, receiver, worker, { repository: base, events, rate, healthy });
     const hostileFrom = Date.now();
-    const withHostile = await measure(world, receiver, worker, { repository: bad, events, rate, healthy });
+    const withHostile = await measure(
+      world,
+      receiver,
+      worker,
+      hostileEvents === "own" ? { repository: again, events, rate, healthy, alongside: bad } : { repository: bad, events, rate, healthy },
+    );
     const hostileTo = Date.now();
     const ratio = withHostile.p99 / baseline.p99;
     await new Promise((resolve) => setTimeout(resolve, DEFERRAL_LOG_WAIT_MS));
@@ -151,7 +170,7 @@ runBench("fairness", async () => {
         ],
       )}\n`,
     );
-    const file = saveResults("fairness", machine, command, { events, rate, healthy, hostileEndpoints, env, baseline, withHostile, ratio, deferrals, deferralsPerS, hostile: { requests: held.requests(), maxOpen: held.maxOpen() } });
+    const file = saveResults("fairness", machine, command, { events, rate, healthy, hostileEndpoints, hostileEvents, env, baseline, withHostile, ratio, deferrals, deferralsPerS, hostile: { requests: held.requests(), maxOpen: held.maxOpen() } });
     log(`saved ${file}`);
   } finally {
     await worker?.stop();
