@@ -171,7 +171,7 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
       const remember =
         parking &&
         (async () => {
-          if (gateParks && (await gate.park?.(due.endpoint, deliveryId, retryAt, true))) return;
+          if (gateParks && (await gate.park?.(due.endpoint, deliveryId, retryAt, true)) === "parked") return;
           fairness.owners.park(due.authorId, deliveryId, retryAt.getTime(), due.endpoint);
         });
       return deferJob(job, token, retryAt.getTime(), "owner", remember);
@@ -198,7 +198,13 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
       const retryAt = queue && parking ? parking.until(job.delay, queue) : admission.retryAt;
       // An endpoint that is merely busy is not failing: its first attempts stay first attempts.
       await Promise.all([store.postpone(deliveryId, retryAt), busy ? undefined : toRetryLane(job)]);
-      const remember = queue ? () => gate.park?.(due.endpoint, deliveryId, retryAt) : undefined;
+      // Parked only while the endpoint still refuses: a slot freed between the refusal and now would
+      // wake no one (its release found no waiter), so the attempt is woken at once instead.
+      const remember = queue
+        ? async () => {
+            if ((await gate.park?.(due.endpoint, deliveryId, retryAt, true)) === "free") parking?.wake(deliveryId, retryAt.getTime());
+          }
+        : undefined;
       return deferJob(job, token, retryAt.getTime(), !busy ? "circuit" : admission.reason.startsWith("slow") ? "slow" : "busy", remember);
     }
 

@@ -20,6 +20,13 @@ export type Admission =
       queue?: { waiting: number; slots: number };
     };
 
+/**
+ * What park() did: "parked" (remembered as a waiter); "full" (not remembered: the waiters are full,
+ * or the gate cannot say; the job comes back on its own at the park's end); "free" (with
+ * onlyIfRefused: the endpoint would take the attempt now, so it was not parked).
+ */
+export type ParkResult = "parked" | "full" | "free";
+
 export interface EndpointGate {
   /**
    * May an attempt to `endpoint` (the webhook's URL) start now? `slot` names the attempt (the
@@ -38,12 +45,12 @@ export interface EndpointGate {
   openCircuits?(): number | Promise<number>;
   /**
    * Parking, for attempts refused with a `queue`: park() remembers one (its job already put off
-   * until `until`) as a waiter for the endpoint, false when the endpoint's waiters are full (or,
-   * `onlyIfRefused`, for an attempt refused elsewhere, when the endpoint would take it now); `wake`,
+   * until `until`) as a waiter for the endpoint ("full" when the endpoint's waiters are full; with
+   * `onlyIfRefused`, "free" when the endpoint would take it now, a slot having freed since); `wake`,
    * given once to onFreed(), is called with a waiter's slot and until each time one of the
    * endpoint's slots frees, here or in another process. A gate without them never parks.
    */
-  park?(endpoint: string, slot: string, until: Date, onlyIfRefused?: boolean): Promise<boolean>;
+  park?(endpoint: string, slot: string, until: Date, onlyIfRefused?: boolean): Promise<ParkResult>;
   onFreed?(wake: (slot: string, until: number) => void): void;
 }
 

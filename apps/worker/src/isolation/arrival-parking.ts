@@ -81,7 +81,7 @@ export class ArrivalParking {
       parked.map(async (p) => {
         counts?.add("arrival");
         const until = p.until.getTime();
-        const endpointRefuses = (p.at === "endpoint" || hints.refusing(p.endpoint)) && (await gate.park?.(p.endpoint, p.id, p.until, true)) === true;
+        const endpointRefuses = (p.at === "endpoint" || hints.refusing(p.endpoint)) && (await gate.park?.(p.endpoint, p.id, p.until, true)) === "parked";
         if (endpointRefuses) {
           // A refusal, confirmed by the gate: the endpoint stays known as refusing for the next arrivals.
           hints.refused(p.endpoint, hints.cause(p.endpoint) ?? "busy", hints.queue(p.endpoint));

@@ -6,7 +6,7 @@
 // reason a delivery stops.
 import type { Redis } from "ioredis";
 import type { Logger } from "winston";
-import type { Admission, EndpointGate } from "../attempts/endpoint-gate.js";
+import type { Admission, EndpointGate, ParkResult } from "../attempts/endpoint-gate.js";
 import { errorMessage } from "@msr-webhooks/observability/logger";
 import { EndpointKeyring } from "./endpoint-key.js";
 import { GatePipeline } from "./gate-pipeline.js";
@@ -120,9 +120,9 @@ export class RedisEndpointGate implements EndpointGate {
     this.wakeParked = wake;
   }
 
-  async park(endpoint: string, slot: string, until: Date, onlyIfRefused = false): Promise<boolean> {
+  async park(endpoint: string, slot: string, until: Date, onlyIfRefused = false): Promise<ParkResult> {
     const { parking } = this.settings;
-    if (!this.parks() || parking === undefined) return false;
+    if (!this.parks() || parking === undefined) return "full";
     const keys = this.keyring.keysFor(endpoint);
     try {
       const kept = await this.scripts.call<number>(
@@ -139,10 +139,11 @@ export class RedisEndpointGate implements EndpointGate {
         this.settings.slowLane?.afterTimeouts ?? 0,
         this.settings.slowLane?.maxInFlight ?? this.settings.maxInFlight,
       );
-      return kept === 1;
+      return kept === 1 ? "parked" : kept === -1 ? "free" : "full";
     } catch (err) {
+      // Not remembered: the job comes back on its own at the park's end.
       this.failed("park", err);
-      return false;
+      return "full";
     }
   }
 
