@@ -46,7 +46,8 @@ export async function startWorkers(deps: WorkerDeps, roles: readonly WorkerRole[
   const parking = parkingSettings(config);
   // This thread's delivery slots per owner, its parked attempts and what the gate last refused:
   // shared by its delivery worker and, in the same thread, its fan-out, which parks arrivals on them.
-  const owners = new OwnerSlots(ownerCap(config.isolation.ownerMaxShare, config.concurrency.delivery), parking?.maxWaiters ?? 0);
+  const ownerSlots = ownerCap(config.isolation.ownerMaxShare, config.concurrency.delivery);
+  const owners = new OwnerSlots(ownerSlots, parking?.maxWaiters ?? 0, parking ? parking.firstWaitMs / ownerSlots : undefined);
   const parked = parking ? new Parking(parking, sql, queues.delivery, log, deferrals) : undefined;
   const hints = new RefusalHints();
   const arrivals =

@@ -27,3 +27,30 @@ describe("owner slots", () => {
     expect(slots.inFlight("mallory")).toBe(0);
   });
 });
+
+describe("an owner's pace", () => {
+  it("is how often one of its slots frees while it is busy; idle gaps and the time before its first busy release count for nothing", () => {
+    const slots = new OwnerSlots(2, 10, 500);
+    expect(slots.queue("alice").releaseEveryMs).toBeUndefined();
+    slots.tryAcquire("alice");
+    slots.tryAcquire("alice");
+    // At its cap: each release is timed from the one before.
+    slots.release("alice", undefined, 1000);
+    expect(slots.queue("alice").releaseEveryMs).toBeUndefined();
+    slots.tryAcquire("alice");
+    slots.release("alice", undefined, 1010);
+    expect(slots.queue("alice").releaseEveryMs).toBe(10);
+    // Below its cap without waiters: not busy, the next interval is not timed from this one.
+    slots.release("alice", undefined, 5000);
+    slots.tryAcquire("alice");
+    slots.tryAcquire("alice");
+    slots.release("alice", undefined, 9000);
+    expect(slots.queue("alice").releaseEveryMs).toBe(10);
+    // A long hold while busy counts, as at most maxEveryMs.
+    slots.tryAcquire("alice");
+    slots.release("alice", undefined, 99_000);
+    expect(slots.queue("alice").releaseEveryMs).toBeCloseTo(10 + 0.1 * (500 - 10), 6);
+    expect(slots.queue("alice")).toMatchObject({ waiting: 0, slots: 2 });
+    expect(slots.queue("bob").releaseEveryMs).toBeUndefined();
+  });
+});

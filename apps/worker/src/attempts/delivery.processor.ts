@@ -160,7 +160,7 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
     if (!fairness.owners.tryAcquire(due.authorId, deliveryId)) {
       if (log.isDebugEnabled()) log.debug("delivery deferred: its owner holds its share of the worker", { deliveryId });
       // Not a failure: the delivery keeps its place among first attempts and spends nothing.
-      const queue = { waiting: fairness.owners.waiting(due.authorId), slots: fairness.owners.cap };
+      const queue = fairness.owners.queue(due.authorId);
       const endpointQueue = gateParks ? hints.queue(due.endpoint) : undefined;
       // Parked at the endpoint (below) when it is full too: no sooner than its turn there could come.
       const retryAt = parking
@@ -172,7 +172,11 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
         parking &&
         (async () => {
           if (gateParks && (await gate.park?.(due.endpoint, deliveryId, retryAt, true)) === "parked") return;
-          fairness.owners.park(due.authorId, deliveryId, retryAt.getTime(), due.endpoint);
+          const { owners } = fairness;
+          // Its owner freed a slot meanwhile, and no slot is left to free and wake it: at once. Or its
+          // owner's waiters filled meanwhile: looked at again now, it gets its turn past them (arrival-parking.ts).
+          const wakeNow = owners.inFlight(due.authorId) < owners.cap || (!owners.park(due.authorId, deliveryId, retryAt.getTime(), due.endpoint) && parking.remembers(queue));
+          if (wakeNow) parking.wake(deliveryId, retryAt.getTime());
         });
       return deferJob(job, token, retryAt.getTime(), "owner", remember);
     }

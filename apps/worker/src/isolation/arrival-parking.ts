@@ -27,6 +27,8 @@ export interface ParkedArrival extends ArrivingDelivery {
   until: Date;
   /** Where it waits: the endpoint's waiters (Redis) or its owner's (this thread). */
   at: "endpoint" | "owner";
+  /** Its park's end is a waiter's (woken when a slot frees), not a turn of its own past the waiters' bound. */
+  toRemember: boolean;
 }
 
 export interface ArrivalPlan {
@@ -52,18 +54,23 @@ export class ArrivalParking {
   plan(arrivals: readonly ArrivingDelivery[], now = Date.now()): ArrivalPlan {
     const { parking, owners, hints } = this.deps;
     const plan: ArrivalPlan = { now: [], parked: [] };
+    // Parked at their owner earlier in this batch: not waiters yet (remember() makes them so), but ahead of the next.
+    const planned = new Map<string, number>();
     for (const arrival of arrivals) {
       const endpointQueue = hints.queue(arrival.endpoint);
       if (this.atOwnerCap(arrival.authorId)) {
-        const ownerQueue = { waiting: owners.waiting(arrival.authorId), slots: owners.cap };
+        const ahead = planned.get(arrival.authorId) ?? 0;
+        planned.set(arrival.authorId, ahead + 1);
+        const ownerQueue = owners.queue(arrival.authorId);
+        ownerQueue.waiting += ahead;
         // As at a refusal: no sooner than its turn at its owner, or at its endpoint when that is full too.
         const ownerUntil = parking.until(0, ownerQueue, now).getTime();
         const endpointUntil = endpointQueue && hints.refusing(arrival.endpoint) ? parking.until(0, endpointQueue, now).getTime() : 0;
-        plan.parked.push({ ...arrival, until: new Date(Math.max(ownerUntil, endpointUntil)), at: "owner" });
+        plan.parked.push({ ...arrival, until: new Date(Math.max(ownerUntil, endpointUntil)), at: "owner", toRemember: parking.remembers(ownerQueue) });
       } else if (hints.busy(arrival.endpoint)) {
         // Only an endpoint at its in-flight cap: one whose circuit is open needs an attempt kept back
         // for its next probe, which the ordinary path chooses (parking.ts); so its arrivals are queued.
-        plan.parked.push({ ...arrival, until: parking.until(0, endpointQueue ?? { waiting: 0, slots: 1 }, now), at: "endpoint" });
+        plan.parked.push({ ...arrival, until: parking.until(0, endpointQueue ?? { waiting: 0, slots: 1 }, now), at: "endpoint", toRemember: true });
       } else {
         plan.now.push(arrival);
       }
@@ -88,8 +95,10 @@ export class ArrivalParking {
           return;
         }
         if (this.atOwnerCap(p.authorId)) {
-          // Woken by the owner's next freed slot; with its owner's waiters full, it comes back on its own.
-          owners.park(p.authorId, p.id, until, p.endpoint);
+          // Woken by the owner's next freed slot; with its owner's waiters full, it comes back on its own,
+          // at its turn by the owner's pace. One parked to be remembered that found them full meanwhile
+          // would wait out a waiter's park instead: it is looked at again now, and gets its turn.
+          if (!owners.park(p.authorId, p.id, until, p.endpoint) && p.toRemember) parking.wake(p.id, until);
           return;
         }
         // Neither would refuse it now (the hint was stale, or the owner's slots freed meanwhile): at once.

@@ -10,10 +10,29 @@
 // can run. Only the owners at their cap have waiters for long, and at most 1 / share of them can be.
 // release() passes over waiters whose endpoint would refuse them now (the caller says which): woken,
 // they would only be parked again there.
+//
+// It also measures each busy owner's pace: how often one of its slots frees while it has waiters or
+// holds its cap. A refused attempt that finds its owner's waiters full is not remembered, and comes
+// back on its own at its turn by that pace (parking.ts): seconds for a burst to fast endpoints, not
+// the worst case of an attempt's timeout per slot.
+
+import { LruCache } from "../shared/lru-cache.js";
+import type { ParkQueue } from "./parking.js";
 
 /** The most slots one owner may hold: `share` of `slots`, rounded down, at least 1. */
 export function ownerCap(share: number, slots: number): number {
   return Math.max(1, Math.floor(share * slots));
+}
+
+/** Owners whose pace is remembered, at most (least recently released forgotten first). */
+const PACED_OWNERS = 10_000;
+/** Weight of the newest interval in the pace (an exponentially weighted mean). */
+const PACE_WEIGHT = 0.1;
+
+interface Pace {
+  /** The last release while busy; undefined after one while not. */
+  lastAt: number | undefined;
+  everyMs: number | undefined;
 }
 
 interface Waiter {
@@ -29,9 +48,13 @@ export class OwnerSlots {
   /** Per owner, the parked attempts (id: the park's end and endpoint) in the order they were parked; a re-parked one keeps its place. */
   private readonly waiters = new Map<string, Map<string, Waiter>>();
 
+  private readonly paces = new LruCache<string, Pace>(PACED_OWNERS);
+
+  /** `maxEveryMs`: the longest interval a pace counts (an attempt's timeout plus a margin, per slot); longer ones are idle gaps. */
   constructor(
     readonly cap: number,
     private readonly maxWaiters = 0,
+    private readonly maxEveryMs = Number.POSITIVE_INFINITY,
   ) {}
 
   /**
@@ -59,8 +82,9 @@ export class OwnerSlots {
    * Frees a slot; returns the owner's oldest parked attempt whose endpoint is not `refusing` (looking
    * at the first SCAN_LIMIT), which the freed slot is for.
    */
-  release(owner: string, refusing: (endpoint: string) => boolean = () => false): { id: string; until: number } | undefined {
+  release(owner: string, refusing: (endpoint: string) => boolean = () => false, now = Date.now()): { id: string; until: number } | undefined {
     const n = this.held.get(owner) ?? 0;
+    this.observePace(owner, n >= this.cap || this.waiting(owner) > 0, now);
     if (n <= 1) this.held.delete(owner);
     else this.held.set(owner, n - 1);
     const queue = this.waiters.get(owner);
@@ -75,9 +99,24 @@ export class OwnerSlots {
     return undefined;
   }
 
-  /** Parked attempts remembered for `owner` now (tests). */
+  /** Parked attempts remembered for `owner` now. */
   waiting(owner: string): number {
     return this.waiters.get(owner)?.size ?? 0;
+  }
+
+  /** What an attempt of `owner` refused now would queue behind: its waiters, its slots and their pace. */
+  queue(owner: string): ParkQueue {
+    return { waiting: this.waiting(owner), slots: this.cap, releaseEveryMs: this.paces.get(owner)?.everyMs };
+  }
+
+  private observePace(owner: string, busy: boolean, now: number): void {
+    const pace = this.paces.get(owner) ?? { lastAt: undefined, everyMs: undefined };
+    if (busy && pace.lastAt !== undefined) {
+      const sample = Math.min(this.maxEveryMs, Math.max(0, now - pace.lastAt));
+      pace.everyMs = pace.everyMs === undefined ? sample : pace.everyMs + PACE_WEIGHT * (sample - pace.everyMs);
+    }
+    pace.lastAt = busy ? now : undefined;
+    this.paces.set(owner, pace);
   }
 
   private forget(owner: string, id: string): void {

@@ -6,7 +6,8 @@
 // the waiters are full, Redis is away): the job comes back on its own at the park's end: after
 // the attempt's timeout plus 5 s, or, deeper in a backlog, when its turn could come at the
 // earliest; twice as long each time it comes back unwoken; never later than PARKED_MAX_WAIT. A
-// backlog nobody wakes costs a load per delivery per PARKED_MAX_WAIT, not one per second.
+// backlog nobody wakes costs a load per delivery per PARKED_MAX_WAIT, not one per second. Past
+// PARKED_WAITERS_MAX nobody remembers it: it comes back at its turn by the measured pace alone.
 //
 // The park's end names the park: a wake-up makes the row due only while its nextAttemptAt is still
 // that end, so a stale waiter (its delivery attempted, finished or parked anew since) never pulls a
@@ -29,6 +30,15 @@ export interface ParkingSettings {
   maxWaitMs: number;
   /** Waiters remembered per owner (per thread) and per endpoint (in Redis); 0: nobody is parked. */
   maxWaiters: number;
+}
+
+/** The waiters a refused attempt would queue behind, and the slots they wait for. */
+export interface ParkQueue {
+  /** Parked ahead of it. */
+  waiting: number;
+  slots: number;
+  /** How often one of those slots freed lately (ms), when measured. */
+  releaseEveryMs?: number | undefined;
 }
 
 interface Wake {
@@ -55,15 +65,29 @@ export class Parking {
   /**
    * When a job refused now comes back on its own. `lastDelayMs` is the job's last delay in BullMQ
    * (0 once promoted): a job back from a park that nobody woke waits twice as long this time. And
-   * no sooner than its turn could come: with `waiting` parked ahead of it for `slots` slots, each
-   * held at most firstWaitMs (an attempt's timeout plus a margin), that is ceil((waiting + 1) /
-   * slots) rounds of firstWaitMs; a deep backlog is not looked at again before it could move.
+   * no sooner than its turn could come: with `waiting` parked ahead of it for `slots` slots, one of
+   * them frees every `releaseEveryMs` as measured lately, or at worst every firstWaitMs / slots (each
+   * held for an attempt's timeout plus a margin); a deep backlog is not looked at again before it
+   * could move.
+   *
+   * Past PARKED_WAITERS_MAX (`waiting` at the bound) the job is not remembered: nobody wakes it, so
+   * it comes back at its turn alone, spread over half a turn so such a burst does not all come back
+   * at once. Its turn is what the measured pace says: a burst from one owner to fast endpoints
+   * drains in seconds, and must not wait PARKED_MAX_WAIT with every slot free.
    */
-  until(lastDelayMs: number, queue: { waiting: number; slots: number }, now = Date.now()): Date {
+  until(lastDelayMs: number, queue: ParkQueue, now = Date.now(), random: () => number = Math.random): Date {
     const { firstWaitMs, maxWaitMs } = this.settings;
+    const worstEveryMs = firstWaitMs / Math.max(1, queue.slots);
+    const everyMs = Math.min(queue.releaseEveryMs ?? worstEveryMs, worstEveryMs);
+    const turn = Math.ceil((queue.waiting + 1) * everyMs);
+    if (!this.remembers(queue)) return new Date(now + Math.min(maxWaitMs, Math.round(turn * (1 + random() / 2))));
     const doubled = lastDelayMs >= firstWaitMs ? lastDelayMs * 2 : firstWaitMs;
-    const turn = firstWaitMs * Math.ceil((queue.waiting + 1) / Math.max(1, queue.slots));
     return new Date(now + Math.min(maxWaitMs, Math.max(doubled, turn)));
+  }
+
+  /** Whether an attempt parked behind `queue` is remembered as a waiter (else it comes back alone, at its turn). */
+  remembers(queue: ParkQueue): boolean {
+    return queue.waiting < this.settings.maxWaiters;
   }
 
   /** Wakes a parked delivery (fire and forget): its row due now, its job promoted. */

@@ -1,0 +1,55 @@
+// A burst from one owner beyond PARKED_WAITERS_MAX (src/isolation/parking.ts, owner-slots.ts,
+// arrival-parking.ts). Seen in the soak bench: 22,000 deliveries from one author at
+// OWNER_MAX_SHARE 0.25, 16,380 delivered in 30 s, the other 5,620 parked for 5 minutes
+// (PARKED_MAX_WAIT) with the worker idle. Three ways a parked attempt was left with nobody to wake it:
+//   - the arrivals of one fan-out batch were all planned against the same count of waiters, all
+//     parked as waiters, and those that then found the waiters full waited out a waiter's park;
+//   - a refused attempt was remembered at its owner after the owner's last slot had freed;
+//   - past the bound, the park's end was the worst case (an attempt's timeout plus 5 s per round
+//     of slots), not the owner's measured pace.
+// Here the owner holds 2 slots, 3 waiters are remembered, and a waiter's park is 65 s
+// (DELIVERY_TIMEOUT_MS 60 s; PARKED_MAX_WAIT an hour), past the wait below: the old code left
+// 15 of the 40 stranded. A loopback receiver's pace is milliseconds.
+import { startReceiver, type Receiver } from "@msr-webhooks/testing/receiver";
+import { createHarness, type Harness } from "./support/harness.js";
+import { createOrg, createRepo, createUser, createWebhook, tagPushContents } from "./support/seed.js";
+import { waitUntil } from "./support/wait.js";
+
+const EVENTS = 40;
+
+describe("a burst from one owner beyond the parked waiters' bound", () => {
+  let h: Harness;
+  let receiver: Receiver;
+
+  beforeAll(async () => {
+    h = await createHarness({
+      DELIVERY_CONCURRENCY: "8",
+      OWNER_MAX_SHARE: "0.25",
+      ENDPOINT_MAX_IN_FLIGHT: "100",
+      PARKED_WAITERS_MAX: "3",
+      PARKED_MAX_WAIT: "1h",
+      DELIVERY_TIMEOUT_MS: "60000",
+    });
+    receiver = await startReceiver();
+  });
+
+  afterAll(async () => {
+    await receiver.close();
+    await h.close();
+  });
+
+  it("delivers every attempt over the bound at the owner's pace, each with one attempt", async () => {
+    const alice = await createUser(h.db, "alice");
+    await createRepo(h.db, await createOrg(h.db, "foo", [alice]), "app");
+    await createWebhook(h.db, { type: "TAG_PUSH", key: "foo/app", endpoint: receiver.url, author: alice });
+    await h.startWorker();
+    // All at once: the fan-out finds the owner at its cap and its waiters full.
+    await Promise.all(Array.from({ length: EVENTS }, (_, i) => h.publish({ type: "TAG_PUSH", contents: tagPushContents("foo", "app", `t${i}`) })));
+
+    await waitUntil(async () => (await h.db.delivery.count({ where: { status: "succeeded" } })) === EVENTS, {
+      what: () => `all ${EVENTS} deliveries succeeded (${receiver.requests.length} received)`,
+    });
+    const attempts = await h.db.deliveryAttempt.count();
+    expect({ attempts, received: receiver.requests.length }).toEqual({ attempts: EVENTS, received: EVENTS });
+  });
+});
