@@ -90,10 +90,16 @@ async function redisSeries(redis: Redis, prefix: string): Promise<{ sample: Samp
 }
 
 async function postgresSeries(pool: pg.Pool): Promise<Sample> {
-  const { rows } = await pool.query<{ relname: string; total: string; indexes: string; dead: string; live: string; vacuums: string }>(
-    `SELECT relname, pg_total_relation_size(relid) AS total, pg_indexes_size(relid) AS indexes,
-            n_dead_tup AS dead, n_live_tup AS live, autovacuum_count AS vacuums
-       FROM pg_stat_user_tables WHERE relname = ANY($1)`,
+  // Events, deliveries and attempts are partitioned by time: a table's figures are the sums over its
+  // leaf partitions (an unpartitioned table is its own single leaf).
+  const { rows } = await pool.query<{ relname: string; total: string; indexes: string; dead: string; live: string; vacuums: string; partitions: string }>(
+    `SELECT t.name AS relname, sum(pg_total_relation_size(p.relid)) AS total, sum(pg_indexes_size(p.relid)) AS indexes,
+            sum(s.n_dead_tup) AS dead, sum(s.n_live_tup) AS live, sum(s.autovacuum_count) AS vacuums, count(*) AS partitions
+       FROM unnest($1::text[]) AS t(name)
+       CROSS JOIN LATERAL pg_partition_tree(format('%I', t.name)::regclass) AS p
+       LEFT JOIN pg_stat_user_tables AS s ON s.relid = p.relid
+      WHERE p.isleaf
+      GROUP BY t.name`,
     [Object.values(TABLES)],
   );
   const out: Sample = {};
@@ -105,6 +111,7 @@ async function postgresSeries(pool: pg.Pool): Promise<Sample> {
     out[`pg_${short}_live_tuples`] = Number(row?.live ?? Number.NaN);
     // Autovacuum runs on the table so far: dead tuples that climb while this stays put are bloat.
     out[`pg_${short}_autovacuums`] = Number(row?.vacuums ?? Number.NaN);
+    out[`pg_${short}_partitions`] = Number(row?.partitions ?? Number.NaN);
   }
   return out;
 }
