@@ -106,6 +106,9 @@ runBench("soak", async () => {
     PURGE_INTERVAL: `${plan.purgeMs}ms`,
     RECONCILE_INTERVAL: "10s",
     RETRY_SCHEDULE: plan.retryMs.map((ms) => `${ms}ms`).join(","),
+    // Scaled as the rest: the 500 endpoint's circuit stays open, and its deliveries end failed once
+    // past their retry span instead of piling up (row and job each) until AUTO_DISABLE_AFTER.
+    OPEN_CIRCUIT_MAX_AGE: `${plan.retrySpanMs}ms`,
     ...args.env,
   };
   log(`${minutes} min; worker env ${JSON.stringify(env)}; failing endpoints on every ${badEvery}th of ${repositories} repositories`);

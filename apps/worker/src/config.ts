@@ -63,6 +63,9 @@ export const Env = Type.Object({
   BREAKER_FAILURE_RATIO: Type.Number({ exclusiveMinimum: 0, maximum: 1, default: 0.7 }),
   BREAKER_CONSECUTIVE_FAILURES: Type.Integer({ minimum: 1, default: 10 }),
   BREAKER_OPEN: Duration("30s"),
+  // A delivery an open circuit still refuses at this age ends failed without another attempt, so a
+  // dead endpoint's backlog stays bounded (its rows and jobs) until AUTO_DISABLE_AFTER stops it.
+  OPEN_CIRCUIT_MAX_AGE: Duration("2d"),
   // Fair delivery: one owner (a webhook's author account) may hold at most this share of a worker
   // thread's delivery slots (DELIVERY_CONCURRENCY per thread), at least 1; attempts over it are deferred unspent.
   OWNER_MAX_SHARE: Type.Number({ exclusiveMinimum: 0, maximum: 1, default: 0.25 }),
@@ -136,6 +139,8 @@ export interface WorkerConfig {
     busyWaitMs: number;
     busyRetryMs: number;
     breaker: { windowMs: number; minAttempts: number; failureRatio: number; consecutiveFailures: number; openMs: number };
+    /** A delivery refused by an open circuit at this age (since it was made) ends failed. */
+    openCircuitMaxAgeMs: number;
     /** The most of a thread's delivery slots one owner may hold at once (0..1]. */
     ownerMaxShare: number;
     /** Endpoints whose last `afterTimeouts` attempts timed out are capped at `maxInFlight`. */
@@ -211,6 +216,7 @@ export function loadConfig(source: Record<string, string | undefined>): WorkerCo
         consecutiveFailures: env.BREAKER_CONSECUTIVE_FAILURES,
         openMs: durationMs("BREAKER_OPEN", env.BREAKER_OPEN, 100),
       },
+      openCircuitMaxAgeMs: durationMs("OPEN_CIRCUIT_MAX_AGE", env.OPEN_CIRCUIT_MAX_AGE, 1000),
       ownerMaxShare: env.OWNER_MAX_SHARE,
       slowLane: { afterTimeouts: env.SLOW_ENDPOINT_TIMEOUTS, maxInFlight: env.SLOW_ENDPOINT_MAX_IN_FLIGHT },
       parking: { maxWaitMs: durationMs("PARKED_MAX_WAIT", env.PARKED_MAX_WAIT, 1000), maxWaiters: env.PARKED_WAITERS_MAX },

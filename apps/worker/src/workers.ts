@@ -20,7 +20,7 @@ import { Reconciler } from "./maintenance/reconcile.service.js";
 import { ensureSchedulers } from "./maintenance/schedulers.js";
 import { DeferralCounts } from "./isolation/deferral-counts.js";
 import { parkingSettings } from "./isolation/gate-settings.js";
-import { OwnerSlots, ownerCap } from "./isolation/owner-slots.js";
+import { OwnerSlots, ownerCap, TRANSIT_MS } from "./isolation/owner-slots.js";
 import { Parking } from "./isolation/parking.js";
 import { ArrivalParking } from "./isolation/arrival-parking.js";
 import { RefusalHints } from "./isolation/refusal-hints.js";
@@ -116,6 +116,7 @@ export async function startWorkers(deps: WorkerDeps, roles: readonly WorkerRole[
           metrics: deps.metrics,
           // This thread's slots (config is already its share of DELIVERY_CONCURRENCY, see threadShare).
           fairness: { owners, retryMs: config.isolation.busyRetryMs },
+          openCircuitMaxAgeMs: config.isolation.openCircuitMaxAgeMs,
           deferrals,
           hints,
           ...(parked ? { parking: parked } : {}),
@@ -141,6 +142,14 @@ export async function startWorkers(deps: WorkerDeps, roles: readonly WorkerRole[
   };
   const workers = roles.map((role) => makers[role]());
   if (roles.includes("delivery")) stopDeferralLog = deferrals.logEvery(DEFERRAL_LOG_INTERVAL_MS, log);
+  // Owner waiters whose freed slot nobody took here (woken into another worker, passed over, a lost wake-up).
+  let refill: NodeJS.Timeout | undefined;
+  if (parked && roles.includes("delivery")) {
+    refill = setInterval(() => {
+      for (const next of owners.refill((endpoint) => hints.refusing(endpoint))) parked.wake(next.id, next.until);
+    }, TRANSIT_MS);
+    refill.unref();
+  }
 
   let watchdog: NodeJS.Timeout | undefined;
   if (roles.includes("maintenance")) {
@@ -163,6 +172,7 @@ export async function startWorkers(deps: WorkerDeps, roles: readonly WorkerRole[
     workers,
     async close(graceMs) {
       clearInterval(watchdog);
+      clearInterval(refill);
       stopDeferralLog();
       let timer: NodeJS.Timeout | undefined;
       const expired = new Promise<false>((resolve) => {

@@ -2,7 +2,7 @@
 // slot goes to the oldest waiter whose endpoint would take it; a waiter for an endpoint that is
 // refusing now (full, slow, circuit open) stays parked, since woken it would only be parked again
 // at the endpoint (a second load and park per delivery: issue 14's bench 9 at 1,000 events).
-import { OwnerSlots } from "../src/isolation/owner-slots.js";
+import { OwnerSlots, TRANSIT_MS } from "../src/isolation/owner-slots.js";
 
 describe("owner slots", () => {
   it("hands a freed slot to the oldest waiter whose endpoint is not refusing, and keeps the others parked in order", () => {
@@ -52,5 +52,47 @@ describe("an owner's pace", () => {
     expect(slots.queue("alice").releaseEveryMs).toBeCloseTo(10 + 0.1 * (500 - 10), 6);
     expect(slots.queue("alice")).toMatchObject({ waiting: 0, slots: 2 });
     expect(slots.queue("bob").releaseEveryMs).toBeUndefined();
+  });
+});
+
+describe("refilling an owner's free slots", () => {
+  it("wakes a waiter for a slot whose woken waiter went to another worker, once TRANSIT_MS has passed", () => {
+    const slots = new OwnerSlots(2, 10);
+    slots.tryAcquire("alice");
+    slots.tryAcquire("alice");
+    for (const id of ["d1", "d2", "d3", "d4"]) slots.park("alice", id, 9999);
+    // Each release wakes one; d1 takes its slot here, d2 is taken by another worker and never comes.
+    expect(slots.release("alice", undefined, 0)).toEqual({ id: "d1", until: 9999 });
+    expect(slots.tryAcquire("alice", "d1")).toBe(true);
+    expect(slots.release("alice", undefined, 10)).toEqual({ id: "d2", until: 9999 });
+    // One slot free, d2 in transit for it: nothing more to wake yet.
+    expect(slots.refill(undefined, 10 + TRANSIT_MS - 1)).toEqual([]);
+    // d2 did not come back: its slot is free again.
+    expect(slots.refill(undefined, 10 + TRANSIT_MS)).toEqual([{ id: "d3", until: 9999 }]);
+    // d1 finishes too: its slot and nothing in transit for it.
+    slots.release("alice", () => true, 20 + TRANSIT_MS);
+    expect(slots.refill(undefined, 20 + TRANSIT_MS)).toEqual([{ id: "d4", until: 9999 }]);
+    expect(slots.waiting("alice")).toBe(0);
+  });
+
+  it("passes over waiters whose endpoint is refusing, and wakes nobody while the owner's slots are all held", () => {
+    const slots = new OwnerSlots(1, 10);
+    slots.tryAcquire("mallory");
+    slots.park("mallory", "d1", 9999, "http://hung.example");
+    expect(slots.refill(undefined, 0)).toEqual([]);
+    slots.release("mallory", () => true, 0);
+    expect(slots.refill((endpoint) => endpoint === "http://hung.example", 0)).toEqual([]);
+    expect(slots.refill(() => false, 0)).toEqual([{ id: "d1", until: 9999 }]);
+  });
+});
+
+describe("parks past the waiters' bound", () => {
+  it("records the latest end of one, for the next to come after it", () => {
+    const slots = new OwnerSlots(2, 1);
+    expect(slots.queue("alice").lastPastBound).toBeUndefined();
+    slots.parkedPastBound("alice", 5000);
+    slots.parkedPastBound("alice", 4000);
+    expect(slots.queue("alice").lastPastBound).toBe(5000);
+    expect(slots.queue("bob").lastPastBound).toBeUndefined();
   });
 });

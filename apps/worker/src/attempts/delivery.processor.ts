@@ -58,6 +58,8 @@ export interface DeliveryProcessorDeps {
   parking?: Parking;
   /** What the gate last refused, per endpoint (shared with the thread's fan-out, which parks arrivals on it). */
   hints?: RefusalHints;
+  /** A delivery an open circuit refuses at this age ends failed without an attempt (OPEN_CIRCUIT_MAX_AGE); absent: never. */
+  openCircuitMaxAgeMs?: number;
   /** Injectable for tests. */
   random?: () => number;
 }
@@ -163,9 +165,12 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
       const queue = fairness.owners.queue(due.authorId);
       const endpointQueue = gateParks ? hints.queue(due.endpoint) : undefined;
       // Parked at the endpoint (below) when it is full too: no sooner than its turn there could come.
-      const retryAt = parking
-        ? new Date(Math.max(parking.until(job.delay, queue).getTime(), endpointQueue ? parking.until(job.delay, endpointQueue).getTime() : 0))
-        : new Date(Date.now() + Math.round(fairness.retryMs * (1 + (deps.random ?? Math.random)())));
+      const ownerUntil = parking?.until(job.delay, queue).getTime();
+      if (parking && ownerUntil !== undefined && !parking.remembers(queue)) fairness.owners.parkedPastBound(due.authorId, ownerUntil);
+      const retryAt =
+        parking && ownerUntil !== undefined
+          ? new Date(Math.max(ownerUntil, endpointQueue ? parking.until(job.delay, endpointQueue).getTime() : 0))
+          : new Date(Date.now() + Math.round(fairness.retryMs * (1 + (deps.random ?? Math.random)())));
       await store.postpone(deliveryId, retryAt);
       // An endpoint that would refuse it too keeps it (woken when it has room); else its owner does.
       const remember =
@@ -189,12 +194,23 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
     }
   }
 
+  /** Ends a delivery its endpoint's open circuit kept from its attempts for OPEN_CIRCUIT_MAX_AGE: failed, with the attempts it made. */
+  async function expire(due: DueDelivery): Promise<DeliveryJobResult> {
+    const reason = `not attempted again: the endpoint's circuit was still open ${Math.round((deps.openCircuitMaxAgeMs ?? 0) / 1000)} s after the delivery was made (OPEN_CIRCUIT_MAX_AGE)`;
+    if (await store.finishWithoutAttempt(due.id, "failed", reason)) {
+      observeUnattempted(deps.metrics, due.eventType, "failed");
+      log.info("delivery failed: its endpoint's circuit stayed open", { deliveryId: due.id, attempts: due.attemptNumber - 1 });
+    }
+    return "skipped";
+  }
+
   async function admitAndSend(job: Job<DeliveryJobData>, token: string | undefined, due: DueDelivery): Promise<DeliveryJobResult> {
     const deliveryId = due.id;
     const admission = await gate.admit(due.endpoint, new Date(), deliveryId);
     if (!admission.admitted) {
-      if (log.isDebugEnabled()) log.debug("delivery deferred by the endpoint gate", { deliveryId, reason: admission.reason });
       const busy = admission.cause === "busy";
+      if (!busy && deps.openCircuitMaxAgeMs !== undefined && Date.now() - due.createdAt.getTime() >= deps.openCircuitMaxAgeMs) return expire(due);
+      if (log.isDebugEnabled()) log.debug("delivery deferred by the endpoint gate", { deliveryId, reason: admission.reason });
       const queue = gateParks ? admission.queue : undefined;
       if (parking) hints.refused(due.endpoint, busy ? "busy" : "circuit", queue);
       // Busy, or refused by an open circuit but not kept back for its probe: parked until the

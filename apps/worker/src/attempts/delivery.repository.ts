@@ -16,6 +16,8 @@ export interface DueDelivery {
   /** The webhook's author account: whose share of the worker's slots the attempt takes (owner-slots.ts). */
   authorId: string;
   eventId: string;
+  /** When the delivery was made (fan-out). */
+  createdAt: Date;
   endpoint: string;
   tlsCert: string;
   skipTLSVerification: boolean;
@@ -110,7 +112,7 @@ export class DeliveryRepository {
     return this.sql.query<DueDelivery>(
       Prisma.sql`
       SELECT d.id::text AS id, d."attemptCount" + 1 AS "attemptNumber", d."webhookId" AS "webhookId",
-             w."authorId"::text AS "authorId", d."eventId"::text AS "eventId", w.endpoint, w."tlsCert" AS "tlsCert",
+             w."authorId"::text AS "authorId", d."eventId"::text AS "eventId", d."createdAt" AS "createdAt", w.endpoint, w."tlsCert" AS "tlsCert",
              w."skipTLSVerification" AS "skipTLSVerification", w."signingSecret" AS "signingSecret",
              w."previousSecret" AS "previousSecret", w."previousSecretUntil" AS "previousSecretUntil",
              e.type AS "eventType", e."createdAt" AS "eventCreatedAt",

@@ -11,6 +11,13 @@
 // release() passes over waiters whose endpoint would refuse them now (the caller says which): woken,
 // they would only be parked again there.
 //
+// A waiter woken by a freed slot goes back to the shared queue, and another worker process may take
+// it (and, at its own cap, park it there): the slot freed here then stays free while waiters wait
+// here. So a woken waiter is "in transit" until it takes its slot here; one not back within
+// TRANSIT_MS is taken to have gone elsewhere, and refill() (every second) wakes waiters for the
+// slots free and not in transit. That also picks up waiters a release passed over (their endpoint
+// was refusing then) and wake-ups that were lost.
+//
 // It also measures each busy owner's pace: how often one of its slots frees while it has waiters or
 // holds its cap. A refused attempt that finds its owner's waiters full is not remembered, and comes
 // back on its own at its turn by that pace (parking.ts): seconds for a burst to fast endpoints, not
@@ -29,10 +36,15 @@ const PACED_OWNERS = 10_000;
 /** Weight of the newest interval in the pace (an exponentially weighted mean). */
 const PACE_WEIGHT = 0.1;
 
+/** How long a woken waiter may take to come back to its slot here before the slot counts as free again. */
+export const TRANSIT_MS = 1000;
+
 interface Pace {
   /** The last release while busy; undefined after one while not. */
   lastAt: number | undefined;
   everyMs: number | undefined;
+  /** When the owner's last attempt parked past its waiters' bound comes back. */
+  lastPastBound?: number;
 }
 
 interface Waiter {
@@ -49,6 +61,8 @@ export class OwnerSlots {
   private readonly waiters = new Map<string, Map<string, Waiter>>();
 
   private readonly paces = new LruCache<string, Pace>(PACED_OWNERS);
+  /** Per owner, the waiters woken for a slot here and not back yet: id to when it was woken. */
+  private readonly transit = new Map<string, Map<string, number>>();
 
   /** `maxEveryMs`: the longest interval a pace counts (an attempt's timeout plus a margin, per slot); longer ones are idle gaps. */
   constructor(
@@ -65,7 +79,10 @@ export class OwnerSlots {
     const n = this.held.get(owner) ?? 0;
     if (n >= this.cap) return false;
     this.held.set(owner, n + 1);
-    if (id !== undefined) this.forget(owner, id);
+    if (id !== undefined) {
+      this.forget(owner, id);
+      this.arrived(owner, id);
+    }
     return true;
   }
 
@@ -87,6 +104,32 @@ export class OwnerSlots {
     this.observePace(owner, n >= this.cap || this.waiting(owner) > 0, now);
     if (n <= 1) this.held.delete(owner);
     else this.held.set(owner, n - 1);
+    return this.wakeOne(owner, refusing, now);
+  }
+
+  /**
+   * The waiters to wake now: per owner, as many as its slots here are free and not awaiting a woken
+   * waiter (see TRANSIT_MS), oldest first among those whose endpoint is not `refusing`.
+   */
+  refill(refusing: (endpoint: string) => boolean = () => false, now = Date.now()): { id: string; until: number }[] {
+    for (const [owner, woken] of this.transit) {
+      for (const [id, at] of woken) if (now - at >= TRANSIT_MS) woken.delete(id);
+      if (woken.size === 0) this.transit.delete(owner);
+    }
+    const out: { id: string; until: number }[] = [];
+    for (const owner of [...this.waiters.keys()]) {
+      let free = this.cap - this.inFlight(owner) - (this.transit.get(owner)?.size ?? 0);
+      for (; free > 0; free -= 1) {
+        const next = this.wakeOne(owner, refusing, now);
+        if (next === undefined) break;
+        out.push(next);
+      }
+    }
+    return out;
+  }
+
+  /** Takes the owner's oldest waiter whose endpoint is not refusing (of the first SCAN_LIMIT), as in transit. */
+  private wakeOne(owner: string, refusing: (endpoint: string) => boolean, now: number): { id: string; until: number } | undefined {
     const queue = this.waiters.get(owner);
     if (queue === undefined) return undefined;
     let looked = 0;
@@ -94,9 +137,17 @@ export class OwnerSlots {
       if (looked++ >= SCAN_LIMIT) return undefined;
       if (refusing(endpoint)) continue;
       this.forget(owner, id);
+      const woken = this.transit.get(owner) ?? new Map<string, number>();
+      woken.set(id, now);
+      this.transit.set(owner, woken);
       return { id, until };
     }
     return undefined;
+  }
+
+  private arrived(owner: string, id: string): void {
+    const woken = this.transit.get(owner);
+    if (woken?.delete(id) && woken.size === 0) this.transit.delete(owner);
   }
 
   /** Parked attempts remembered for `owner` now. */
@@ -106,7 +157,15 @@ export class OwnerSlots {
 
   /** What an attempt of `owner` refused now would queue behind: its waiters, its slots and their pace. */
   queue(owner: string): ParkQueue {
-    return { waiting: this.waiting(owner), slots: this.cap, releaseEveryMs: this.paces.get(owner)?.everyMs };
+    const pace = this.paces.get(owner);
+    return { waiting: this.waiting(owner), slots: this.cap, releaseEveryMs: pace?.everyMs, lastPastBound: pace?.lastPastBound };
+  }
+
+  /** Records when an attempt of `owner` parked past its waiters' bound comes back: the next one comes after it. */
+  parkedPastBound(owner: string, until: number): void {
+    const pace = this.paces.get(owner) ?? { lastAt: undefined, everyMs: undefined };
+    pace.lastPastBound = Math.max(until, pace.lastPastBound ?? 0);
+    this.paces.set(owner, pace);
   }
 
   private observePace(owner: string, busy: boolean, now: number): void {

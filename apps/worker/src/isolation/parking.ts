@@ -39,6 +39,8 @@ export interface ParkQueue {
   slots: number;
   /** How often one of those slots freed lately (ms), when measured. */
   releaseEveryMs?: number | undefined;
+  /** When the last attempt parked past the waiters' bound comes back (epoch ms), when recorded. */
+  lastPastBound?: number | undefined;
 }
 
 interface Wake {
@@ -48,6 +50,33 @@ interface Wake {
 
 /** Wake-ups gathered into one statement at most. */
 const MAX_BATCH = 200;
+
+/**
+ * When a job refused now comes back on its own. `lastDelayMs` is the job's last delay in BullMQ
+ * (0 once promoted): a job back from a park that nobody woke waits twice as long this time. And
+ * no sooner than its turn could come: with `waiting` parked ahead of it for `slots` slots, one of
+ * them frees every `releaseEveryMs` as measured lately, or at worst every firstWaitMs / slots (each
+ * held for an attempt's timeout plus a margin); a deep backlog is not looked at again before it
+ * could move.
+ *
+ * Past PARKED_WAITERS_MAX (`waiting` at the bound) the job is not remembered: nobody wakes it, so
+ * it comes back at its turn alone. Its turn is what the measured pace says: a burst from one owner
+ * to fast endpoints drains in seconds, and must not wait PARKED_MAX_WAIT with every slot free.
+ * Each one past the bound comes back one pace after the one before it (`lastPastBound`), so a
+ * burst comes back in its order, not all at once; without that record, spread over half a turn.
+ */
+export function parkUntil(settings: ParkingSettings, lastDelayMs: number, queue: ParkQueue, now: number, random: () => number): Date {
+  const { firstWaitMs, maxWaitMs } = settings;
+  const worstEveryMs = firstWaitMs / Math.max(1, queue.slots);
+  const everyMs = Math.min(queue.releaseEveryMs ?? worstEveryMs, worstEveryMs);
+  const turn = Math.ceil((queue.waiting + 1) * everyMs);
+  if (queue.waiting >= settings.maxWaiters) {
+    const at = queue.lastPastBound !== undefined ? Math.max(now + turn, queue.lastPastBound + everyMs) : now + turn * (1 + random() / 2);
+    return new Date(Math.min(now + maxWaitMs, Math.ceil(at)));
+  }
+  const doubled = lastDelayMs >= firstWaitMs ? lastDelayMs * 2 : firstWaitMs;
+  return new Date(now + Math.min(maxWaitMs, Math.max(doubled, turn)));
+}
 
 export class Parking {
   private readonly wakes: Batcher<Wake, boolean>;
@@ -62,27 +91,9 @@ export class Parking {
     this.wakes = new Batcher((ws) => this.makeDue(ws), { maxBatch: MAX_BATCH, maxInFlight: 1 });
   }
 
-  /**
-   * When a job refused now comes back on its own. `lastDelayMs` is the job's last delay in BullMQ
-   * (0 once promoted): a job back from a park that nobody woke waits twice as long this time. And
-   * no sooner than its turn could come: with `waiting` parked ahead of it for `slots` slots, one of
-   * them frees every `releaseEveryMs` as measured lately, or at worst every firstWaitMs / slots (each
-   * held for an attempt's timeout plus a margin); a deep backlog is not looked at again before it
-   * could move.
-   *
-   * Past PARKED_WAITERS_MAX (`waiting` at the bound) the job is not remembered: nobody wakes it, so
-   * it comes back at its turn alone, spread over half a turn so such a burst does not all come back
-   * at once. Its turn is what the measured pace says: a burst from one owner to fast endpoints
-   * drains in seconds, and must not wait PARKED_MAX_WAIT with every slot free.
-   */
+  /** When a job refused now comes back on its own: parkUntil() with this worker's settings. */
   until(lastDelayMs: number, queue: ParkQueue, now = Date.now(), random: () => number = Math.random): Date {
-    const { firstWaitMs, maxWaitMs } = this.settings;
-    const worstEveryMs = firstWaitMs / Math.max(1, queue.slots);
-    const everyMs = Math.min(queue.releaseEveryMs ?? worstEveryMs, worstEveryMs);
-    const turn = Math.ceil((queue.waiting + 1) * everyMs);
-    if (!this.remembers(queue)) return new Date(now + Math.min(maxWaitMs, Math.round(turn * (1 + random() / 2))));
-    const doubled = lastDelayMs >= firstWaitMs ? lastDelayMs * 2 : firstWaitMs;
-    return new Date(now + Math.min(maxWaitMs, Math.max(doubled, turn)));
+    return parkUntil(this.settings, lastDelayMs, queue, now, random);
   }
 
   /** Whether an attempt parked behind `queue` is remembered as a waiter (else it comes back alone, at its turn). */
