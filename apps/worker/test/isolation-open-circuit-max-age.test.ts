@@ -4,19 +4,15 @@
 // (5 days). The soak bench saw the dead endpoint's backlog grow by 52 deliveries a minute, the
 // only thing in Redis that grew. Now a delivery the circuit still refuses at that age ends failed,
 // with the attempts it made, and no request is spent on it.
-import { startReceiver, type Receiver } from "@msr-webhooks/testing/receiver";
-import { createHarness, type Harness } from "./support/harness.js";
+import { useHarnessWithReceiver } from "./support/harness-with-receiver.js";
 import { createOrg, createRepo, createUser, createWebhook, tagPushContents } from "./support/seed.js";
 import { waitUntil } from "./support/wait.js";
 
 const EVENTS = 12;
 
 describe("a delivery an open circuit still refuses at OPEN_CIRCUIT_MAX_AGE", () => {
-  let h: Harness;
-  let receiver: Receiver;
-
-  beforeAll(async () => {
-    h = await createHarness({
+  const world = useHarnessWithReceiver({
+    env: {
       // Two failures in a row open the circuit, and it stays open past the end of the test.
       BREAKER_CONSECUTIVE_FAILURES: "2",
       BREAKER_OPEN: "1h",
@@ -25,16 +21,11 @@ describe("a delivery an open circuit still refuses at OPEN_CIRCUIT_MAX_AGE", () 
       // Parked attempts come back on their own within a second.
       PARKED_MAX_WAIT: "1s",
       DELIVERY_CONCURRENCY: "1",
-    });
-    receiver = await startReceiver({ handler: () => ({ status: 500 }) });
-  });
-
-  afterAll(async () => {
-    await receiver.close();
-    await h.close();
+    }, receiver: { handler: () => ({ status: 500 }) },
   });
 
   it("ends failed, with the attempts it made and a reason naming the setting, and spends no request", async () => {
+    const { h, receiver } = world;
     const alice = await createUser(h.db, "alice");
     await createRepo(h.db, await createOrg(h.db, "foo", [alice]), "app");
     await createWebhook(h.db, { type: "TAG_PUSH", key: "foo/app", endpoint: receiver.url, author: alice });

@@ -10,46 +10,25 @@
 // Here the owner holds 2 slots, 3 waiters are remembered, and a waiter's park is 65 s
 // (DELIVERY_TIMEOUT_MS 60 s; PARKED_MAX_WAIT an hour), past the wait below: the old code left
 // 15 of the 40 stranded. A loopback receiver's pace is milliseconds.
-import { startReceiver, type Receiver } from "@msr-webhooks/testing/receiver";
-import { createHarness, type Harness } from "./support/harness.js";
-import { createOrg, createRepo, createUser, createWebhook, tagPushContents } from "./support/seed.js";
-import { waitUntil } from "./support/wait.js";
+import { useHarnessWithReceiver } from "./support/harness-with-receiver.js";
+import { deliverOneOwnerBurst } from "./support/one-owner-burst.js";
 
 const EVENTS = 40;
 
 describe("a burst from one owner beyond the parked waiters' bound", () => {
-  let h: Harness;
-  let receiver: Receiver;
-
-  beforeAll(async () => {
-    h = await createHarness({
+  const world = useHarnessWithReceiver({
+    env: {
       DELIVERY_CONCURRENCY: "8",
       OWNER_MAX_SHARE: "0.25",
       ENDPOINT_MAX_IN_FLIGHT: "100",
       PARKED_WAITERS_MAX: "3",
       PARKED_MAX_WAIT: "1h",
       DELIVERY_TIMEOUT_MS: "60000",
-    });
-    receiver = await startReceiver();
-  });
-
-  afterAll(async () => {
-    await receiver.close();
-    await h.close();
+    },
   });
 
   it("delivers every attempt over the bound at the owner's pace, each with one attempt", async () => {
-    const alice = await createUser(h.db, "alice");
-    await createRepo(h.db, await createOrg(h.db, "foo", [alice]), "app");
-    await createWebhook(h.db, { type: "TAG_PUSH", key: "foo/app", endpoint: receiver.url, author: alice });
-    await h.startWorker();
-    // All at once: the fan-out finds the owner at its cap and its waiters full.
-    await Promise.all(Array.from({ length: EVENTS }, (_, i) => h.publish({ type: "TAG_PUSH", contents: tagPushContents("foo", "app", `t${i}`) })));
-
-    await waitUntil(async () => (await h.db.delivery.count({ where: { status: "succeeded" } })) === EVENTS, {
-      what: () => `all ${EVENTS} deliveries succeeded (${receiver.requests.length} received)`,
-    });
-    const attempts = await h.db.deliveryAttempt.count();
-    expect({ attempts, received: receiver.requests.length }).toEqual({ attempts: EVENTS, received: EVENTS });
+    const counts = await deliverOneOwnerBurst(world.h, world.receiver, { events: EVENTS, workers: 1 });
+    expect(counts).toEqual({ attempts: EVENTS, received: EVENTS });
   });
 });
