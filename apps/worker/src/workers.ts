@@ -21,6 +21,7 @@ import { ensureSchedulers } from "./maintenance/schedulers.js";
 import { DeferralCounts } from "./isolation/deferral-counts.js";
 import { parkingSettings } from "./isolation/gate-settings.js";
 import { OwnerSlots, ownerCap, TRANSIT_MS } from "./isolation/owner-slots.js";
+import { OwnerBacklog } from "./isolation/owner-backlog.js";
 import { Parking } from "./isolation/parking.js";
 import { ArrivalParking } from "./isolation/arrival-parking.js";
 import { RefusalHints } from "./isolation/refusal-hints.js";
@@ -50,6 +51,7 @@ export async function startWorkers(deps: WorkerDeps, roles: readonly WorkerRole[
   const owners = new OwnerSlots(ownerSlots, parking?.maxWaiters ?? 0, parking ? parking.firstWaitMs / ownerSlots : undefined);
   const parked = parking ? new Parking(parking, sql, queues.delivery, log, deferrals) : undefined;
   const hints = new RefusalHints();
+  const backlog = parked ? new OwnerBacklog(sql, owners, parked, (endpoint) => hints.refusing(endpoint), log) : undefined;
   const arrivals =
     parked && roles.includes("delivery") ? new ArrivalParking({ parking: parked, owners, threadSlots: config.concurrency.delivery, hints, gate: deps.gate, counts: deferrals }) : undefined;
 
@@ -115,7 +117,7 @@ export async function startWorkers(deps: WorkerDeps, roles: readonly WorkerRole[
           userAgent: deps.userAgent,
           metrics: deps.metrics,
           // This thread's slots (config is already its share of DELIVERY_CONCURRENCY, see threadShare).
-          fairness: { owners, retryMs: config.isolation.busyRetryMs },
+          fairness: { owners, retryMs: config.isolation.busyRetryMs, ...(backlog ? { backlog } : {}) },
           openCircuitMaxAgeMs: config.isolation.openCircuitMaxAgeMs,
           deferrals,
           hints,
@@ -142,11 +144,13 @@ export async function startWorkers(deps: WorkerDeps, roles: readonly WorkerRole[
   };
   const workers = roles.map((role) => makers[role]());
   if (roles.includes("delivery")) stopDeferralLog = deferrals.logEvery(DEFERRAL_LOG_INTERVAL_MS, log);
-  // Owner waiters whose freed slot nobody took here (woken into another worker, passed over, a lost wake-up).
+  // Owner waiters whose freed slot nobody took here (woken into another worker, passed over, a lost
+  // wake-up), and backlogs past the waiters' bound whose lookup after a release failed or was not due.
   let refill: NodeJS.Timeout | undefined;
-  if (parked && roles.includes("delivery")) {
+  if (parked && backlog && roles.includes("delivery")) {
     refill = setInterval(() => {
       for (const next of owners.refill((endpoint) => hints.refusing(endpoint))) parked.wake(next.id, next.until);
+      backlog.findAll();
     }, TRANSIT_MS);
     refill.unref();
   }

@@ -95,4 +95,59 @@ describe("parks past the waiters' bound", () => {
     expect(slots.queue("alice").lastPastBound).toBe(5000);
     expect(slots.queue("bob").lastPastBound).toBeUndefined();
   });
+
+  it("names the backlog to find in PostgreSQL only once the owner's waiters are woken and a slot is free, until its last end passes", () => {
+    const slots = new OwnerSlots(1, 2);
+    slots.tryAcquire("alice");
+    slots.park("alice", "w1", 3000);
+    slots.parkedPastBound("alice", 5000);
+    slots.parkedPastBound("bob", 6000);
+    // A waiter is ahead of the backlog: nothing to find yet.
+    expect(slots.backlogToFind("alice", 1000)).toBeUndefined();
+    expect(slots.release("alice", undefined, 1000)).toEqual({ id: "w1", until: 3000 });
+    // w1 is in transit to the freed slot: it is the slot's.
+    expect(slots.backlogToFind("alice", 1000)).toBeUndefined();
+    slots.tryAcquire("alice", "w1");
+    expect(slots.backlogToFind("alice", 1000)).toBeUndefined();
+    slots.release("alice", undefined, 1000);
+    expect(slots.backlogToFind("alice", 1000)).toBe(5000);
+    expect(slots.backlogsToFind(1000)).toEqual([
+      { owner: "alice", end: 5000 },
+      { owner: "bob", end: 6000 },
+    ]);
+    // Past the last end, each has come back on its own: nothing left to find, and the record is dropped.
+    expect(slots.backlogsToFind(5500)).toEqual([{ owner: "bob", end: 6000 }]);
+    expect(slots.queue("alice").lastPastBound).toBeUndefined();
+  });
+
+  it("adopts found attempts as waiters up to the bound, skips those in transit, and forgets the backlog once all were found", () => {
+    const slots = new OwnerSlots(1, 2);
+    slots.tryAcquire("alice");
+    slots.park("alice", "w1", 3000);
+    expect(slots.release("alice", undefined, 1000)?.id).toBe("w1");
+    slots.parkedPastBound("alice", 9000);
+    const found = (ids: string[]) => ids.map((id, i) => ({ id, until: 4000 + i, endpoint: "http://e.example" }));
+    // More than the bound: the rest is still to find.
+    slots.adopt("alice", found(["w1", "p1", "p2", "p3"]), 9000, false);
+    expect(slots.waiting("alice")).toBe(2);
+    expect(slots.refillOwner("alice", undefined, 1000)).toEqual([]); // its one slot awaits w1
+    slots.tryAcquire("alice", "w1");
+    expect(slots.release("alice", undefined, 1000)).toEqual({ id: "p1", until: 4001 });
+    slots.tryAcquire("alice", "p1");
+    expect(slots.release("alice", undefined, 1000)).toEqual({ id: "p2", until: 4002 });
+    slots.tryAcquire("alice", "p2");
+    slots.release("alice", undefined, 1000);
+    expect(slots.backlogToFind("alice", 1000)).toBe(9000);
+    slots.adopt("alice", found(["p3"]), 9000, true);
+    expect(slots.refillOwner("alice", undefined, 1000)).toEqual([{ id: "p3", until: 4000 }]);
+    expect(slots.queue("alice").lastPastBound).toBeUndefined();
+  });
+
+  it("keeps the backlog when another attempt was parked past the bound while it was being looked up", () => {
+    const slots = new OwnerSlots(1, 2);
+    slots.parkedPastBound("alice", 9000);
+    slots.parkedPastBound("alice", 9500);
+    slots.adopt("alice", [], 9000, true);
+    expect(slots.queue("alice").lastPastBound).toBe(9500);
+  });
 });

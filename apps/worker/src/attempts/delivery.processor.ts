@@ -25,6 +25,7 @@ import { isFinished, type DueDelivery } from "./delivery.repository.js";
 import { notSentResult, toAttemptRecord } from "./attempt-record.js";
 import type { DeferralCounts, DeferralReason } from "../isolation/deferral-counts.js";
 import type { OwnerSlots } from "../isolation/owner-slots.js";
+import type { OwnerBacklog } from "../isolation/owner-backlog.js";
 import type { Parking } from "../isolation/parking.js";
 import { RefusalHints } from "../isolation/refusal-hints.js";
 import type { EndpointGate } from "./endpoint-gate.js";
@@ -45,9 +46,10 @@ export interface DeliveryProcessorDeps {
   metrics?: DeliveryMetrics;
   /**
    * Fair delivery: each owner's share of this worker's slots, and how long an attempt over its
-   * owner's share is deferred (then spread by up to 100%). Absent: no per-owner cap.
+   * owner's share is deferred (then spread by up to 100%). Absent: no per-owner cap. `backlog`
+   * finds an owner's attempts parked past its waiters' bound once its waiters are all woken.
    */
-  fairness?: { owners: OwnerSlots; retryMs: number };
+  fairness?: { owners: OwnerSlots; retryMs: number; backlog?: OwnerBacklog };
   /** Deferrals by reason (logged periodically by the caller). */
   deferrals?: DeferralCounts;
   /**
@@ -188,9 +190,10 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
     try {
       return await admitAndSend(job, token, due);
     } finally {
-      // The freed slot is for the owner's oldest parked attempt, if any.
+      // The freed slot is for the owner's oldest parked attempt, if any; else for the next one parked past its waiters' bound.
       const next = fairness.owners.release(due.authorId, refusing);
       if (next !== undefined) parking?.wake(next.id, next.until);
+      else fairness.backlog?.find(due.authorId);
     }
   }
 

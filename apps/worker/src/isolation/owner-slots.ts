@@ -21,7 +21,10 @@
 // It also measures each busy owner's pace: how often one of its slots frees while it has waiters or
 // holds its cap. A refused attempt that finds its owner's waiters full is not remembered, and comes
 // back on its own at its turn by that pace (parking.ts): seconds for a burst to fast endpoints, not
-// the worst case of an attempt's timeout per slot.
+// the worst case of an attempt's timeout per slot. A pace is an estimate (none yet at the start of
+// a burst, a loaded machine's while it was loaded), so the owner's backlog past the bound is also
+// recorded (the latest park's end): once its waiters here have all been woken, owner-backlog.ts
+// finds the next of those parked attempts in PostgreSQL and remembers them here as waiters.
 
 import { LruCache } from "../shared/lru-cache.js";
 import type { ParkQueue } from "./parking.js";
@@ -43,8 +46,6 @@ interface Pace {
   /** The last release while busy; undefined after one while not. */
   lastAt: number | undefined;
   everyMs: number | undefined;
-  /** When the owner's last attempt parked past its waiters' bound comes back. */
-  lastPastBound?: number;
 }
 
 interface Waiter {
@@ -61,6 +62,8 @@ export class OwnerSlots {
   private readonly waiters = new Map<string, Map<string, Waiter>>();
 
   private readonly paces = new LruCache<string, Pace>(PACED_OWNERS);
+  /** Per owner with attempts parked past its waiters' bound, when the last of them comes back on its own. */
+  private readonly pastBound = new LruCache<string, number>(PACED_OWNERS);
   /** Per owner, the waiters woken for a slot here and not back yet: id to when it was woken. */
   private readonly transit = new Map<string, Map<string, number>>();
 
@@ -117,15 +120,24 @@ export class OwnerSlots {
       if (woken.size === 0) this.transit.delete(owner);
     }
     const out: { id: string; until: number }[] = [];
-    for (const owner of [...this.waiters.keys()]) {
-      let free = this.cap - this.inFlight(owner) - (this.transit.get(owner)?.size ?? 0);
-      for (; free > 0; free -= 1) {
-        const next = this.wakeOne(owner, refusing, now);
-        if (next === undefined) break;
-        out.push(next);
-      }
+    for (const owner of [...this.waiters.keys()]) out.push(...this.refillOwner(owner, refusing, now));
+    return out;
+  }
+
+  /** refill() for one owner: its waiters to wake for its free slots not awaiting a woken waiter. */
+  refillOwner(owner: string, refusing: (endpoint: string) => boolean = () => false, now = Date.now()): { id: string; until: number }[] {
+    const out: { id: string; until: number }[] = [];
+    for (let free = this.free(owner); free > 0; free -= 1) {
+      const next = this.wakeOne(owner, refusing, now);
+      if (next === undefined) break;
+      out.push(next);
     }
     return out;
+  }
+
+  /** The owner's slots here neither held nor awaiting a woken waiter. */
+  private free(owner: string): number {
+    return this.cap - this.inFlight(owner) - (this.transit.get(owner)?.size ?? 0);
   }
 
   /** Takes the owner's oldest waiter whose endpoint is not refusing (of the first SCAN_LIMIT), as in transit. */
@@ -158,14 +170,56 @@ export class OwnerSlots {
   /** What an attempt of `owner` refused now would queue behind: its waiters, its slots and their pace. */
   queue(owner: string): ParkQueue {
     const pace = this.paces.get(owner);
-    return { waiting: this.waiting(owner), slots: this.cap, releaseEveryMs: pace?.everyMs, lastPastBound: pace?.lastPastBound };
+    return { waiting: this.waiting(owner), slots: this.cap, releaseEveryMs: pace?.everyMs, lastPastBound: this.pastBound.get(owner) };
   }
 
   /** Records when an attempt of `owner` parked past its waiters' bound comes back: the next one comes after it. */
   parkedPastBound(owner: string, until: number): void {
-    const pace = this.paces.get(owner) ?? { lastAt: undefined, everyMs: undefined };
-    pace.lastPastBound = Math.max(until, pace.lastPastBound ?? 0);
-    this.paces.set(owner, pace);
+    this.pastBound.set(owner, Math.max(until, this.pastBound.get(owner) ?? 0));
+  }
+
+  /**
+   * When the last of `owner`'s attempts parked past its waiters' bound comes back, if that is still
+   * to come and nothing remembered here is ahead of them: its waiters all woken, a slot free for
+   * the next. Those parked attempts are then to be found in PostgreSQL (owner-backlog.ts).
+   */
+  backlogToFind(owner: string, now = Date.now()): number | undefined {
+    const end = this.pastBound.get(owner);
+    if (end === undefined) return undefined;
+    if (end <= now) {
+      this.pastBound.delete(owner);
+      return undefined;
+    }
+    return this.waiting(owner) === 0 && this.free(owner) > 0 ? end : undefined;
+  }
+
+  /** The owners backlogToFind() names now. */
+  backlogsToFind(now = Date.now()): { owner: string; end: number }[] {
+    const out: { owner: string; end: number }[] = [];
+    for (const owner of [...this.pastBound.keys()]) {
+      const end = this.backlogToFind(owner, now);
+      if (end !== undefined) out.push({ owner, end });
+    }
+    return out;
+  }
+
+  /**
+   * Remembers parked attempts of `owner` found in PostgreSQL as its waiters, in their order, up to
+   * the bound (those in transit here are on their way already). `complete`: they were all there
+   * were up to `end`, so nothing past the bound is left to find unless another was parked since.
+   */
+  adopt(owner: string, found: readonly { id: string; until: number; endpoint: string }[], end: number, complete: boolean): void {
+    const woken = this.transit.get(owner);
+    for (const f of found) {
+      if (woken?.has(f.id)) continue;
+      if (!this.park(owner, f.id, f.until, f.endpoint)) return;
+    }
+    if (complete && this.pastBound.get(owner) === end) this.pastBound.delete(owner);
+  }
+
+  /** Attempts of `owner` woken for a slot here and not back yet. */
+  inTransit(owner: string): string[] {
+    return [...(this.transit.get(owner)?.keys() ?? [])];
   }
 
   private observePace(owner: string, busy: boolean, now: number): void {

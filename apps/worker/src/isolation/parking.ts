@@ -7,7 +7,8 @@
 // the attempt's timeout plus 5 s, or, deeper in a backlog, when its turn could come at the
 // earliest; twice as long each time it comes back unwoken; never later than PARKED_MAX_WAIT. A
 // backlog nobody wakes costs a load per delivery per PARKED_MAX_WAIT, not one per second. Past
-// PARKED_WAITERS_MAX nobody remembers it: it comes back at its turn by the measured pace alone.
+// PARKED_WAITERS_MAX nobody remembers it: it comes back at its turn by the measured pace, unless its
+// owner's waiters here are all woken first and it is found in PostgreSQL (owner-backlog.ts).
 //
 // The park's end names the park: a wake-up makes the row due only while its nextAttemptAt is still
 // that end, so a stale waiter (its delivery attempted, finished or parked anew since) never pulls a
@@ -59,8 +60,8 @@ const MAX_BATCH = 200;
  * held for an attempt's timeout plus a margin); a deep backlog is not looked at again before it
  * could move.
  *
- * Past PARKED_WAITERS_MAX (`waiting` at the bound) the job is not remembered: nobody wakes it, so
- * it comes back at its turn alone. Its turn is what the measured pace says: a burst from one owner
+ * Past PARKED_WAITERS_MAX (`waiting` at the bound) the job is not remembered here: unless its
+ * owner's backlog is looked up (owner-backlog.ts), it comes back at its turn alone. Its turn is what the measured pace says: a burst from one owner
  * to fast endpoints drains in seconds, and must not wait PARKED_MAX_WAIT with every slot free.
  * Each one past the bound comes back one pace after the one before it (`lastPastBound`), so a
  * burst comes back in its order, not all at once; without that record, spread over half a turn.
