@@ -4,7 +4,7 @@
 // reconciler finds the pending event and queues it. Storing, the producer-id dedupe window and
 // the fan-out job are the ones the worker's ingest uses (packages/db event-store, packages/queue
 // fanout-job): an event is stored the same way whichever way it came in.
-import { randomUUID } from "node:crypto";
+import { newRowId } from "@msr-webhooks/db/row-ids";
 import type { Queue } from "bullmq";
 import type { PrismaClient, Prisma } from "@msr-webhooks/db/client";
 import { DEFAULT_PRODUCER_DEDUPE_WINDOW_MS, storeEvents, type EventRow } from "@msr-webhooks/db/event-store";
@@ -74,7 +74,7 @@ export class EventRecorder {
    */
   async insertMany(tx: Db, events: readonly NewEvent[]): Promise<RecordedEvent[]> {
     const receivedAt = new Date();
-    const stored = await storeEvents(prismaRunner(tx), events.map((e) => rowOf(randomUUID(), e, receivedAt)), this.dedupeWindowMs);
+    const stored = await storeEvents(prismaRunner(tx), events.map((e) => rowOf(newRowId(receivedAt.getTime()), e, receivedAt)), this.dedupeWindowMs);
     return stored.map((r) => ({ id: r.id, duplicate: r.outcome === "duplicate" }));
   }
 

@@ -1,6 +1,6 @@
 // What is written after an attempt: the attempt row, the delivery's next state and what the
 // attempt says about the endpoint, derived from the decision. Pure.
-import { randomUUID } from "node:crypto";
+import { newRowId } from "@msr-webhooks/db/row-ids";
 import type { AttemptResult } from "@msr-webhooks/delivery/attempt-result";
 import type { DeliveryDecision } from "./delivery-decision.js";
 import type { AttemptRecord, DueDelivery } from "./delivery.repository.js";
@@ -16,7 +16,7 @@ export interface AttemptOutcome {
 
 export function toAttemptRecord({ due, trigger, startedAt, result, decision }: AttemptOutcome): AttemptRecord {
   const base = {
-    attemptId: randomUUID(),
+    attemptId: newRowId(startedAt.getTime()),
     deliveryId: due.id,
     webhookId: due.webhookId,
     number: due.attemptNumber,

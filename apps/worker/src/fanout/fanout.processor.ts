@@ -14,7 +14,7 @@ import type { DeliveryJob } from "@msr-webhooks/queue/delivery-job";
 import { deliveryJob } from "../attempts/delivery-job.js";
 import type { ArrivalParking } from "../isolation/arrival-parking.js";
 import { Batcher } from "../shared/batcher.js";
-import { nameUuid } from "../shared/name-uuid.js";
+import { namedRowId, rowIdTime } from "@msr-webhooks/db/row-ids";
 import { AuthorAccess } from "./author-access.js";
 import type { FanoutStore } from "./fanout-store.js";
 import type { NewDelivery } from "./fanout.repository.js";
@@ -38,9 +38,9 @@ export interface FanoutResult {
 
 const ADD_BULK_CHUNK = 1000;
 
-/** The id of the (event, webhook) delivery: the same on every rerun of the fan-out. */
+/** The id of the (event, webhook) delivery: the same on every rerun of the fan-out, beginning with the event's time. */
 export function deliveryIdFor(eventId: string, webhookId: string): string {
-  return nameUuid("delivery", eventId, webhookId);
+  return namedRowId(rowIdTime(eventId), "delivery", eventId, webhookId);
 }
 
 export function createFanoutProcessor(deps: FanoutProcessorDeps) {

@@ -8,7 +8,7 @@ import type { FanoutJobData } from "@msr-webhooks/queue/names";
 import type { Logger } from "winston";
 import { fanoutJob } from "@msr-webhooks/queue/fanout-job";
 import { errorMessage } from "@msr-webhooks/observability/logger";
-import { nameUuid } from "../shared/name-uuid.js";
+import { namedRowId } from "@msr-webhooks/db/row-ids";
 import type { NewEventRow } from "./event.repository.js";
 import type { IngestStore } from "./ingest-store.js";
 
@@ -45,7 +45,7 @@ export function formatFieldErrors(errors: readonly FieldError[]): string {
  * row instead of a second event (the creation time keeps it unique even if Redis restarts its ids).
  */
 export function eventIdForJob(job: Pick<Job, "queueQualifiedName" | "id" | "timestamp">): string {
-  return nameUuid("ingest", job.queueQualifiedName, String(job.id), String(job.timestamp));
+  return namedRowId(job.timestamp, "ingest", job.queueQualifiedName, String(job.id), String(job.timestamp));
 }
 
 export function createIngestProcessor(deps: IngestProcessorDeps) {
