@@ -1,6 +1,6 @@
 // One sample of the soak, taken every window: what the receivers got and how late, what the worker
 // did (its /metrics counters), the memory of the worker and API processes, Redis's memory and the
-// prefix's keys, the tables' sizes and dead tuples, the queues' depths. Every value is a number
+// prefix's keys, the tables' sizes and dead tuples, the queues' depths, I/O wait and WAL (soak-io.ts). Every value is a number
 // (NaN: could not be read this time), so the series go to JSON, CSV and plots alike.
 import type { Redis } from "ioredis";
 import type pg from "pg";
@@ -11,6 +11,7 @@ import { memoryOf } from "./proc-stats.js";
 import { parsePromText, promSum, type PromSample } from "./prom-text.js";
 import type { ReceiverProcess } from "./receiver.js";
 import type { BadEndpoints } from "./soak-endpoints.js";
+import { IoWindow } from "./soak-io.js";
 import { summarize } from "./stats.js";
 
 export type Sample = Record<string, number>;
@@ -144,13 +145,18 @@ export class SoakSampler {
   /** The prefix's largest keys at the last sample (bytes by key): what Redis memory is made of. */
   largestKeys: Record<string, number> = {};
 
-  constructor(private readonly s: SoakSources) {}
+  private readonly io: IoWindow;
+
+  constructor(private readonly s: SoakSources) {
+    this.io = new IoWindow(s.pool);
+  }
 
   /** Starts the first window: the receivers' and the worker's counts from here (what arrived before is counted in `received`). */
   async start(): Promise<void> {
     this.received += (await this.s.receiver.window()).count;
     this.s.bad.window();
     this.lastOutcomes = outcomeTotals(await scrape(this.s.worker.metricsUrl));
+    await this.io.start();
     this.lastAt = nowMs();
   }
 
@@ -189,7 +195,7 @@ export class SoakSampler {
     }
     const redis = await redisSeries(this.s.redis, this.s.prefix);
     this.largestKeys = redis.largest;
-    Object.assign(sample, redis.sample, await postgresSeries(this.s.pool), await queueSeries(this.s.queues));
+    Object.assign(sample, redis.sample, await postgresSeries(this.s.pool), await queueSeries(this.s.queues), await this.io.take(seconds, window.count));
     return sample;
   }
 }
