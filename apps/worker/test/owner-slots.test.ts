@@ -120,15 +120,15 @@ describe("parks past the waiters' bound", () => {
     expect(slots.queue("alice").lastPastBound).toBeUndefined();
   });
 
-  it("adopts found attempts as waiters up to the bound, skips those in transit, and forgets the backlog once all were found", () => {
+  it("adopts found attempts as waiters up to the bound, skips those in transit, and says how many it took", () => {
     const slots = new OwnerSlots(1, 2);
     slots.tryAcquire("alice");
     slots.park("alice", "w1", 3000);
     expect(slots.release("alice", undefined, 1000)?.id).toBe("w1");
     slots.parkedPastBound("alice", 9000);
     const found = (ids: string[]) => ids.map((id, i) => ({ id, until: 4000 + i, endpoint: "http://e.example" }));
-    // More than the bound: the rest is still to find.
-    slots.adopt("alice", found(["w1", "p1", "p2", "p3"]), 9000, false);
+    // w1 is in transit (taken, not remembered again), p1 and p2 fill the bound, p3 does not fit.
+    expect(slots.adopt("alice", found(["w1", "p1", "p2", "p3"]))).toBe(3);
     expect(slots.waiting("alice")).toBe(2);
     expect(slots.refillOwner("alice", undefined, 1000)).toEqual([]); // its one slot awaits w1
     slots.tryAcquire("alice", "w1");
@@ -138,16 +138,15 @@ describe("parks past the waiters' bound", () => {
     slots.tryAcquire("alice", "p2");
     slots.release("alice", undefined, 1000);
     expect(slots.backlogToFind("alice", 1000)).toBe(9000);
-    slots.adopt("alice", found(["p3"]), 9000, true);
+    expect(slots.adopt("alice", found(["p3"]))).toBe(1);
     expect(slots.refillOwner("alice", undefined, 1000)).toEqual([{ id: "p3", until: 4000 }]);
-    expect(slots.queue("alice").lastPastBound).toBeUndefined();
   });
 
-  it("keeps the backlog when another attempt was parked past the bound while it was being looked up", () => {
+  it("chains turns on the owner's turn, and looks for the backlog up to the latest end an endpoint gave", () => {
     const slots = new OwnerSlots(1, 2);
-    slots.parkedPastBound("alice", 9000);
-    slots.parkedPastBound("alice", 9500);
-    slots.adopt("alice", [], 9000, true);
-    expect(slots.queue("alice").lastPastBound).toBe(9500);
+    slots.parkedPastBound("alice", 5000, 20_000);
+    slots.parkedPastBound("alice", 6000);
+    expect(slots.queue("alice").lastPastBound).toBe(6000);
+    expect(slots.backlogToFind("alice", 1000)).toBe(20_000);
   });
 });

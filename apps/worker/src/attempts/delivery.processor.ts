@@ -168,11 +168,11 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
       const endpointQueue = gateParks ? hints.queue(due.endpoint) : undefined;
       // Parked at the endpoint (below) when it is full too: no sooner than its turn there could come.
       const ownerUntil = parking?.until(job.delay, queue).getTime();
-      if (parking && ownerUntil !== undefined && !parking.remembers(queue)) fairness.owners.parkedPastBound(due.authorId, ownerUntil);
       const retryAt =
         parking && ownerUntil !== undefined
           ? new Date(Math.max(ownerUntil, endpointQueue ? parking.until(job.delay, endpointQueue).getTime() : 0))
           : new Date(Date.now() + Math.round(fairness.retryMs * (1 + (deps.random ?? Math.random)())));
+      if (parking && ownerUntil !== undefined && !parking.remembers(queue)) fairness.owners.parkedPastBound(due.authorId, ownerUntil, retryAt.getTime());
       await store.postpone(deliveryId, retryAt);
       // An endpoint that would refuse it too keeps it (woken when it has room); else its owner does.
       const remember =

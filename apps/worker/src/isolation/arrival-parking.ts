@@ -66,9 +66,10 @@ export class ArrivalParking {
         // As at a refusal: no sooner than its turn at its owner, or at its endpoint when that is full too.
         const ownerUntil = parking.until(0, ownerQueue, now).getTime();
         const toRemember = parking.remembers(ownerQueue);
-        if (!toRemember) owners.parkedPastBound(arrival.authorId, ownerUntil);
         const endpointUntil = endpointQueue && hints.refusing(arrival.endpoint) ? parking.until(0, endpointQueue, now).getTime() : 0;
-        plan.parked.push({ ...arrival, until: new Date(Math.max(ownerUntil, endpointUntil)), at: "owner", toRemember });
+        const until = Math.max(ownerUntil, endpointUntil);
+        if (!toRemember) owners.parkedPastBound(arrival.authorId, ownerUntil, until);
+        plan.parked.push({ ...arrival, until: new Date(until), at: "owner", toRemember });
       } else if (hints.busy(arrival.endpoint)) {
         // Only an endpoint at its in-flight cap: one whose circuit is open needs an attempt kept back
         // for its next probe, which the ordinary path chooses (parking.ts); so its arrivals are queued.

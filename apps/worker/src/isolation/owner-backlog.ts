@@ -9,12 +9,21 @@
 // the owner's waiters here have all been woken and one of its slots is free (after the release that
 // woke nobody, or at the next refill tick), the next of them in the order they come back are
 // remembered here as waiters, at most FIND_MAX at a time, and woken for the free slots like any
-// waiter. One statement per FIND_MAX attempts of a backlog, per thread; none while the owner has
-// waiters left or no backlog past the bound. Retries parked past the bound are not looked for (a
-// retry's row looks the same as one waiting out its backoff): they keep their turn by the pace.
+// waiter (parking.ts promotes a job again shortly if it was not delayed yet when woken).
+//
+// Bounds: one lookup per thread at a time, FIND_MAX rows each; each owner's lookups walk forward
+// (a cursor: the last row found) to the end and then start over, so a row is found once per walk
+// even when it cannot be woken (a first attempt deferred by its endpoint looks the same in the
+// table, and is passed over while its endpoint refuses); a lookup that finds nothing waits
+// QUIET_MIN_MS before the owner's next, doubling to QUIET_MAX_MS, until the owner parks past the
+// bound again. The record, the cursor and
+// the quiet last until the owner's last past-bound park has come back, for at most 10,000 owners
+// per thread. Retries parked past the bound are not looked for (a retry's row looks the same as one
+// waiting out its backoff): they keep their turn by the pace.
 import { Prisma } from "@msr-webhooks/db/client";
 import type { Logger } from "winston";
 import { errorMessage } from "@msr-webhooks/observability/logger";
+import { LruCache } from "../shared/lru-cache.js";
 import type { Sql } from "../shared/sql.js";
 import type { OwnerSlots } from "./owner-slots.js";
 import type { Parking } from "./parking.js";
@@ -28,9 +37,27 @@ export interface ParkedAttempt {
   endpoint: string;
 }
 
+/** A lookup that found nothing: the owner's next waits this long, doubling up to QUIET_MAX_MS. */
+const QUIET_MIN_MS = 1000;
+const QUIET_MAX_MS = 5000;
+/** Owners whose lookup state is kept, at most (least recently used first out), as for their past-bound record. */
+const WALKED_OWNERS = 10_000;
+const NIL_UUID = "00000000-0000-0000-0000-000000000000";
+
+interface Walk {
+  /** The last row found: (its park's end, its id); the next lookup starts after it. */
+  at: number;
+  id: string;
+  /** The past-bound end the walk last saw: a later one means the owner parked again. */
+  end: number;
+  quietUntil: number;
+  quietMs: number;
+}
+
 export class OwnerBacklog {
-  /** Owners being looked up now: one statement per owner at a time. */
-  private readonly finding = new Set<string>();
+  /** A lookup under way on this thread: the next waits for a later release or tick. */
+  private busy = false;
+  private readonly walks = new LruCache<string, Walk>(WALKED_OWNERS);
 
   constructor(
     private readonly sql: Sql,
@@ -41,38 +68,61 @@ export class OwnerBacklog {
   ) {}
 
   /** Looks for `owner`'s backlog past the bound if it is due to be (fire and forget). */
-  find(owner: string): void {
-    const end = this.owners.backlogToFind(owner);
-    if (end === undefined || this.finding.has(owner)) return;
-    this.finding.add(owner);
-    this.findNow(owner, end)
+  find(owner: string, now = Date.now()): void {
+    if (this.busy) return;
+    const end = this.owners.backlogToFind(owner, now);
+    if (end === undefined) return;
+    let walk = this.walks.get(owner);
+    if (walk === undefined || walk.at >= end) walk = { at: 0, id: NIL_UUID, end, quietUntil: 0, quietMs: 0 };
+    if (end > walk.end) Object.assign(walk, { end, quietUntil: 0, quietMs: 0 });
+    this.walks.set(owner, walk);
+    if (now < walk.quietUntil) return;
+    this.busy = true;
+    this.findNow(owner, walk, now)
       .catch((err: unknown) => {
-        // Nothing lost: the next refill tick looks again, and each comes back on its own at its turn anyway.
+        // Nothing lost: the next release or refill tick looks again, and each comes back on its own at its turn anyway.
         if (this.log.isDebugEnabled()) this.log.debug("cannot look up an owner's parked attempts", { owner, error: errorMessage(err) });
       })
-      .finally(() => this.finding.delete(owner));
+      .finally(() => {
+        this.busy = false;
+      });
   }
 
-  /** find() for every owner whose backlog is due to be looked for (the refill tick). */
+  /** find() for the owners whose backlog is due to be looked for (the refill tick), one lookup at a time. */
   findAll(): void {
-    for (const { owner } of this.owners.backlogsToFind()) this.find(owner);
+    for (const { owner } of this.owners.backlogsToFind()) {
+      this.find(owner);
+      if (this.busy) return;
+    }
   }
 
-  private async findNow(owner: string, end: number): Promise<void> {
+  private async findNow(owner: string, walk: Walk, now: number): Promise<void> {
     const limit = Math.min(FIND_MAX, this.parking.settings.maxWaiters);
-    const found = await this.parked(owner, end, this.owners.inTransit(owner), limit);
-    this.owners.adopt(owner, found, end, found.length < limit);
+    const found = await this.parked(owner, walk, this.owners.inTransit(owner), limit);
+    if (found.length === 0) {
+      const quietMs = Math.min(QUIET_MAX_MS, Math.max(QUIET_MIN_MS, walk.quietMs * 2));
+      Object.assign(walk, { at: 0, id: NIL_UUID, quietMs, quietUntil: now + quietMs });
+      return;
+    }
+    // The walk moves past what was taken; rows that did not fit (waiters parked meanwhile) are found
+    // again. One that found fewer than it asked for reached the end: the next walk starts over, so a
+    // park committed after a later one (its end before the walk's place) is found then.
+    const last = found[this.owners.adopt(owner, found) - 1];
+    if (found.length < limit) Object.assign(walk, { at: 0, id: NIL_UUID, quietMs: 0, quietUntil: 0 });
+    else if (last !== undefined) Object.assign(walk, { at: last.until, id: last.id, quietMs: 0, quietUntil: 0 });
     for (const next of this.owners.refillOwner(owner, this.refusing)) this.parking.wake(next.id, next.until);
   }
 
-  /** `owner`'s first attempts parked until after now and no later than `end`, in the order they come back. */
-  private async parked(owner: string, end: number, exclude: string[], limit: number): Promise<ParkedAttempt[]> {
+  /** `owner`'s first attempts parked until after now, after the walk's last row and no later than its end, in the order they come back. */
+  private async parked(owner: string, walk: Walk, exclude: string[], limit: number): Promise<ParkedAttempt[]> {
+    const after = new Date(walk.at).toISOString();
     const rows = await this.sql.query<{ id: string; until: Date; endpoint: string }>(Prisma.sql`
       SELECT d.id::text AS id, d."nextAttemptAt" AS until, w.endpoint
         FROM "Delivery" AS d JOIN "Webhook" AS w ON w.id = d."webhookId"
-       WHERE d.status = 'pending' AND d."nextAttemptAt" > now() AND d."nextAttemptAt" <= ${new Date(end).toISOString()}::timestamptz
+       WHERE d.status = 'pending' AND d."nextAttemptAt" > now() AND d."nextAttemptAt" <= ${new Date(walk.end).toISOString()}::timestamptz
+         AND (d."nextAttemptAt", d.id) > (${after}::timestamptz, ${walk.id}::uuid)
          AND w."authorId" = ${owner}::uuid AND d.id <> ALL(${exclude}::uuid[])
-       ORDER BY d."nextAttemptAt"
+       ORDER BY d."nextAttemptAt", d.id
        LIMIT ${limit}`);
     return rows.map((r) => ({ id: r.id, until: r.until.getTime(), endpoint: r.endpoint }));
   }

@@ -62,8 +62,12 @@ export class OwnerSlots {
   private readonly waiters = new Map<string, Map<string, Waiter>>();
 
   private readonly paces = new LruCache<string, Pace>(PACED_OWNERS);
-  /** Per owner with attempts parked past its waiters' bound, when the last of them comes back on its own. */
-  private readonly pastBound = new LruCache<string, number>(PACED_OWNERS);
+  /**
+   * Per owner with attempts parked past its waiters' bound: the latest turn given at its owner (the
+   * next comes after it), and when the last of them comes back on its own (later, when its endpoint
+   * was full too).
+   */
+  private readonly pastBound = new LruCache<string, { turn: number; end: number }>(PACED_OWNERS);
   /** Per owner, the waiters woken for a slot here and not back yet: id to when it was woken. */
   private readonly transit = new Map<string, Map<string, number>>();
 
@@ -170,21 +174,27 @@ export class OwnerSlots {
   /** What an attempt of `owner` refused now would queue behind: its waiters, its slots and their pace. */
   queue(owner: string): ParkQueue {
     const pace = this.paces.get(owner);
-    return { waiting: this.waiting(owner), slots: this.cap, releaseEveryMs: pace?.everyMs, lastPastBound: this.pastBound.get(owner) };
+    return { waiting: this.waiting(owner), slots: this.cap, releaseEveryMs: pace?.everyMs, lastPastBound: this.pastBound.get(owner)?.turn };
   }
 
-  /** Records when an attempt of `owner` parked past its waiters' bound comes back: the next one comes after it. */
-  parkedPastBound(owner: string, until: number): void {
-    this.pastBound.set(owner, Math.max(until, this.pastBound.get(owner) ?? 0));
+  /**
+   * Records an attempt of `owner` parked past its waiters' bound: its turn at its owner (the next
+   * one's comes after it) and, when its endpoint put it off further, when it comes back.
+   */
+  parkedPastBound(owner: string, turn: number, until = turn): void {
+    const last = this.pastBound.get(owner);
+    this.pastBound.set(owner, { turn: Math.max(turn, last?.turn ?? 0), end: Math.max(until, last?.end ?? 0) });
   }
 
   /**
    * When the last of `owner`'s attempts parked past its waiters' bound comes back, if that is still
    * to come and nothing remembered here is ahead of them: its waiters all woken, a slot free for
-   * the next. Those parked attempts are then to be found in PostgreSQL (owner-backlog.ts).
+   * the next. Those parked attempts are then to be found in PostgreSQL (owner-backlog.ts). The
+   * record lasts until that end has passed (a park recorded here may not be committed yet when the
+   * first lookup runs).
    */
   backlogToFind(owner: string, now = Date.now()): number | undefined {
-    const end = this.pastBound.get(owner);
+    const end = this.pastBound.get(owner)?.end;
     if (end === undefined) return undefined;
     if (end <= now) {
       this.pastBound.delete(owner);
@@ -205,16 +215,17 @@ export class OwnerSlots {
 
   /**
    * Remembers parked attempts of `owner` found in PostgreSQL as its waiters, in their order, up to
-   * the bound (those in transit here are on their way already). `complete`: they were all there
-   * were up to `end`, so nothing past the bound is left to find unless another was parked since.
+   * the bound (those in transit here are on their way already). Returns how many of them it took
+   * (the rest did not fit).
    */
-  adopt(owner: string, found: readonly { id: string; until: number; endpoint: string }[], end: number, complete: boolean): void {
+  adopt(owner: string, found: readonly { id: string; until: number; endpoint: string }[]): number {
     const woken = this.transit.get(owner);
+    let taken = 0;
     for (const f of found) {
-      if (woken?.has(f.id)) continue;
-      if (!this.park(owner, f.id, f.until, f.endpoint)) return;
+      if (!woken?.has(f.id) && !this.park(owner, f.id, f.until, f.endpoint)) break;
+      taken += 1;
     }
-    if (complete && this.pastBound.get(owner) === end) this.pastBound.delete(owner);
+    return taken;
   }
 
   /** Attempts of `owner` woken for a slot here and not back yet. */

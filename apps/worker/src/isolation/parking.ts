@@ -13,6 +13,7 @@
 // The park's end names the park: a wake-up makes the row due only while its nextAttemptAt is still
 // that end, so a stale waiter (its delivery attempted, finished or parked anew since) never pulls a
 // retry forward.
+import { setTimeout as sleep } from "node:timers/promises";
 import { Job, type Queue } from "bullmq";
 import { Prisma } from "@msr-webhooks/db/client";
 import { DELIVERY_JOB_NAME } from "@msr-webhooks/queue/delivery-job";
@@ -51,6 +52,8 @@ interface Wake {
 
 /** Wake-ups gathered into one statement at most. */
 const MAX_BATCH = 200;
+/** A woken job that was not delayed is promoted again after these waits (ms). */
+const PROMOTE_AGAIN_MS = [250, 1000];
 
 /**
  * When a job refused now comes back on its own. `lastDelayMs` is the job's last delay in BullMQ
@@ -111,9 +114,31 @@ export class Parking {
 
   private async wakeNow(deliveryId: string, until: number): Promise<void> {
     if (!(await this.wakes.submit({ deliveryId, until }))) return;
-    // Not delayed any more (it came back on its own meanwhile): promote() throws, and the job runs anyway.
-    await new Job(this.queue, DELIVERY_JOB_NAME, { deliveryId }, {}, deliveryJobId(deliveryId)).promote();
-    this.counts?.add("woken");
+    const job = new Job(this.queue, DELIVERY_JOB_NAME, { deliveryId }, {}, deliveryJobId(deliveryId));
+    // Not delayed: it came back on its own meanwhile (and runs anyway), or, found in the table by
+    // owner-backlog.ts, it is not delayed yet (its row is parked a moment before its job is). Then
+    // promote() throws, and is tried again shortly while the delivery is still a first attempt: a
+    // pending delivery's delayed job is only ever a park, never a retry's backoff, so that can pull
+    // nothing forward that should wait.
+    for (const waitMs of [0, ...PROMOTE_AGAIN_MS]) {
+      if (waitMs > 0) {
+        await sleep(waitMs);
+        if (!(await this.stillFirstAttempt(deliveryId))) return;
+      }
+      try {
+        await job.promote();
+        this.counts?.add("woken");
+        return;
+      } catch (err) {
+        if (waitMs === PROMOTE_AGAIN_MS[PROMOTE_AGAIN_MS.length - 1]) throw err;
+      }
+    }
+  }
+
+  private async stillFirstAttempt(deliveryId: string): Promise<boolean> {
+    const rows = await this.sql.query<{ id: string }>(Prisma.sql`
+      SELECT d.id::text AS id FROM "Delivery" AS d WHERE d.id = ${deliveryId}::uuid AND d.status = 'pending' AND d."attemptCount" = 0`);
+    return rows.length > 0;
   }
 
   /** Makes the rows still parked as named due now; true for each that was. */
