@@ -51,7 +51,8 @@ export async function startWorkers(deps: WorkerDeps, roles: readonly WorkerRole[
   const owners = new OwnerSlots(ownerSlots, parking?.maxWaiters ?? 0, parking ? parking.firstWaitMs / ownerSlots : undefined);
   const parked = parking ? new Parking(parking, sql, queues.delivery, log, deferrals) : undefined;
   const hints = new RefusalHints();
-  const backlog = parked ? new OwnerBacklog(sql, owners, parked, (endpoint) => hints.refusing(endpoint), log) : undefined;
+  const refusing = (endpoint: string): boolean => hints.refusing(endpoint);
+  const backlog = parked ? new OwnerBacklog(sql, owners, parked, refusing, log) : undefined;
   const arrivals =
     parked && roles.includes("delivery") ? new ArrivalParking({ parking: parked, owners, threadSlots: config.concurrency.delivery, hints, gate: deps.gate, counts: deferrals }) : undefined;
 
@@ -149,7 +150,7 @@ export async function startWorkers(deps: WorkerDeps, roles: readonly WorkerRole[
   let refill: NodeJS.Timeout | undefined;
   if (parked && backlog && roles.includes("delivery")) {
     refill = setInterval(() => {
-      for (const next of owners.refill((endpoint) => hints.refusing(endpoint))) parked.wake(next.id, next.until);
+      for (const next of owners.refill(refusing)) parked.wake(next.id, next.until);
       backlog.findAll();
     }, TRANSIT_MS);
     refill.unref();

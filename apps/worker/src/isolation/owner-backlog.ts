@@ -16,10 +16,10 @@
 // even when it cannot be woken (a first attempt deferred by its endpoint looks the same in the
 // table, and is passed over while its endpoint refuses); a lookup that finds nothing waits
 // QUIET_MIN_MS before the owner's next, doubling to QUIET_MAX_MS, until the owner parks past the
-// bound again. The record, the cursor and
-// the quiet last until the owner's last past-bound park has come back, for at most 10,000 owners
-// per thread. Retries parked past the bound are not looked for (a retry's row looks the same as one
-// waiting out its backoff): they keep their turn by the pace.
+// bound again. The record, the cursor and the quiet last until the owner's last past-bound park
+// has come back, for at most 10,000 owners per thread. Retries parked past the bound are not
+// looked for (a retry's row looks the same as one waiting out its backoff): they keep their turn
+// by the pace.
 import { Prisma } from "@msr-webhooks/db/client";
 import type { Logger } from "winston";
 import { errorMessage } from "@msr-webhooks/observability/logger";

@@ -64,8 +64,9 @@ const PROMOTE_AGAIN_MS = [250, 1000];
  * could move.
  *
  * Past PARKED_WAITERS_MAX (`waiting` at the bound) the job is not remembered here: unless its
- * owner's backlog is looked up (owner-backlog.ts), it comes back at its turn alone. Its turn is what the measured pace says: a burst from one owner
- * to fast endpoints drains in seconds, and must not wait PARKED_MAX_WAIT with every slot free.
+ * owner's backlog is looked up (owner-backlog.ts), it comes back at its turn alone. Its turn is
+ * what the measured pace says: a burst from one owner to fast endpoints drains in seconds, and
+ * must not wait PARKED_MAX_WAIT with every slot free.
  * Each one past the bound comes back one pace after the one before it (`lastPastBound`), so a
  * burst comes back in its order, not all at once; without that record, spread over half a turn.
  */
