@@ -69,6 +69,10 @@ export const Env = Type.Object({
   // Fair delivery: one owner (a webhook's author account) may hold at most this share of a worker
   // thread's delivery slots (DELIVERY_CONCURRENCY per thread), at least 1; attempts over it are deferred unspent.
   OWNER_MAX_SHARE: Type.Number({ exclusiveMinimum: 0, maximum: 1, default: 0.25 }),
+  // An attempt over its owner's share waits in process for the owner's next slot, instead of being
+  // parked, when the owner's measured pace says its turn comes within this (each waits at most twice
+  // this, then is parked); 0: always parked.
+  OWNER_HOLD_WAIT: Duration("100ms"),
   // Slow lane: an endpoint whose last SLOW_ENDPOINT_TIMEOUTS attempts all timed out gets this in-flight
   // cap (instead of ENDPOINT_MAX_IN_FLIGHT) until one of its attempts is answered in time.
   SLOW_ENDPOINT_TIMEOUTS: Type.Integer({ minimum: 1, maximum: 1000, default: 3 }),
@@ -143,6 +147,8 @@ export interface WorkerConfig {
     openCircuitMaxAgeMs: number;
     /** The most of a thread's delivery slots one owner may hold at once (0..1]. */
     ownerMaxShare: number;
+    /** An attempt over its owner's share waits in process when the owner's next slot is expected within this (ms); 0: never. */
+    ownerHoldWaitMs: number;
     /** Endpoints whose last `afterTimeouts` attempts timed out are capped at `maxInFlight`. */
     slowLane: { afterTimeouts: number; maxInFlight: number };
     /** Refused deliveries parked until a slot frees: at most `maxWaitMs`, `maxWaiters` remembered per owner / endpoint (0: none). */
@@ -218,6 +224,7 @@ export function loadConfig(source: Record<string, string | undefined>): WorkerCo
       },
       openCircuitMaxAgeMs: durationMs("OPEN_CIRCUIT_MAX_AGE", env.OPEN_CIRCUIT_MAX_AGE, 1000),
       ownerMaxShare: env.OWNER_MAX_SHARE,
+      ownerHoldWaitMs: durationMs("OWNER_HOLD_WAIT", env.OWNER_HOLD_WAIT),
       slowLane: { afterTimeouts: env.SLOW_ENDPOINT_TIMEOUTS, maxInFlight: env.SLOW_ENDPOINT_MAX_IN_FLIGHT },
       parking: { maxWaitMs: durationMs("PARKED_MAX_WAIT", env.PARKED_MAX_WAIT, 1000), maxWaiters: env.PARKED_WAITERS_MAX },
     },

@@ -48,7 +48,10 @@ export async function startWorkers(deps: WorkerDeps, roles: readonly WorkerRole[
   // This thread's delivery slots per owner, its parked attempts and what the gate last refused:
   // shared by its delivery worker and, in the same thread, its fan-out, which parks arrivals on them.
   const ownerSlots = ownerCap(config.isolation.ownerMaxShare, config.concurrency.delivery);
-  const owners = new OwnerSlots(ownerSlots, parking?.maxWaiters ?? 0, parking ? parking.firstWaitMs / ownerSlots : undefined);
+  const owners = new OwnerSlots(ownerSlots, parking?.maxWaiters ?? 0, parking ? parking.firstWaitMs / ownerSlots : undefined, {
+    waitMs: config.isolation.ownerHoldWaitMs,
+    threadSlots: config.concurrency.delivery,
+  });
   const parked = parking ? new Parking(parking, sql, queues.delivery, log, deferrals) : undefined;
   const hints = new RefusalHints();
   const refusing = (endpoint: string): boolean => hints.refusing(endpoint);

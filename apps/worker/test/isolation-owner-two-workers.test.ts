@@ -19,6 +19,8 @@ describe("one owner's burst through two workers at their owner cap", () => {
       ENDPOINT_MAX_IN_FLIGHT: "100",
       PARKED_MAX_WAIT: "1h",
       DELIVERY_TIMEOUT_MS: "60000",
+      // The parking paths themselves: no in-process wait for a slot, no borrowing past the share.
+      OWNER_HOLD_WAIT: "0",
     },
   });
 

@@ -29,6 +29,8 @@ const env = {
   PARKED_WAITERS_MAX: "3",
   PARKED_MAX_WAIT: "1h",
   DELIVERY_TIMEOUT_MS: "60000",
+  // The parking paths themselves: no in-process wait for a slot, no borrowing past the share.
+  OWNER_HOLD_WAIT: "0",
 };
 
 describe("a burst from one owner beyond the parked waiters' bound", () => {

@@ -2,7 +2,7 @@
 // slot goes to the oldest waiter whose endpoint would take it; a waiter for an endpoint that is
 // refusing now (full, slow, circuit open) stays parked, since woken it would only be parked again
 // at the endpoint (a second load and park per delivery: issue 14's bench 9 at 1,000 events).
-import { OwnerSlots, TRANSIT_MS } from "../src/isolation/owner-slots.js";
+import { BORROW_QUIET_MS, OwnerSlots, TRANSIT_MS } from "../src/isolation/owner-slots.js";
 
 describe("owner slots", () => {
   it("hands a freed slot to the oldest waiter whose endpoint is not refusing, and keeps the others parked in order", () => {
@@ -148,5 +148,164 @@ describe("parks past the waiters' bound", () => {
     slots.parkedPastBound("alice", 6000);
     expect(slots.queue("alice").lastPastBound).toBe(6000);
     expect(slots.backlogToFind("alice", 1000)).toBe(20_000);
+  });
+});
+
+describe("waiting in process for an owner's next slot", () => {
+  /** An owner at its cap of 2 (of the thread's 4 slots) whose slots freed every 5 ms (releases at 1000 and 1005), holding both again. */
+  function busyOwner(holdWaitMs: number): OwnerSlots {
+    const slots = new OwnerSlots(2, 10, 500, { waitMs: holdWaitMs, threadSlots: 4 });
+    slots.tryAcquire("alice");
+    slots.tryAcquire("alice");
+    slots.release("alice", undefined, 1000);
+    slots.tryAcquire("alice");
+    slots.release("alice", undefined, 1005);
+    slots.tryAcquire("alice");
+    expect(slots.queue("alice").releaseEveryMs).toBe(5);
+    expect(slots.tryAcquire("alice")).toBe(false);
+    return slots;
+  }
+
+  /** busyOwner(100) with an attempt parked (until 9001, for `endpoint`), then one waiting in process. */
+  function parkedThenHeld(parked: string, held: string, endpoint = "http://a.example"): { slots: OwnerSlots; held: Promise<boolean> } {
+    const slots = busyOwner(100);
+    slots.park("alice", parked, 9001, endpoint);
+    return { slots, held: slots.hold("alice", held, 1006) };
+  }
+
+  it("is not done before the owner's pace is measured, nor when holding is off", async () => {
+    const slots = new OwnerSlots(1, 10, 500, { waitMs: 100, threadSlots: 4 });
+    slots.tryAcquire("alice");
+    expect(slots.wouldHold("alice")).toBe(false);
+    await expect(slots.hold("alice", "d1")).resolves.toBe(false);
+    expect(slots.holding("alice")).toBe(0);
+    expect(busyOwner(0).wouldHold("alice", 0, 1006)).toBe(false);
+  });
+
+  it("hands the next freed slot straight to the waiting attempt, which keeps it held", async () => {
+    const slots = busyOwner(100);
+    const held = slots.hold("alice", "d1", 1006);
+    expect(slots.holding("alice")).toBe(1);
+    expect(slots.release("alice", undefined, 1010)).toBeUndefined();
+    await expect(held).resolves.toBe(true);
+    expect(slots.holding("alice")).toBe(0);
+    expect(slots.inFlight("alice")).toBe(2);
+    // Nobody waits now: the next release frees the slot.
+    slots.release("alice", undefined, 1015);
+    expect(slots.inFlight("alice")).toBe(1);
+  });
+
+  it("never lets an owner's attempts in flight and waiting outnumber the thread's slots, and waits only for a turn due within the hold wait", () => {
+    const slots = busyOwner(1000);
+    void slots.hold("alice", "d1", 1006);
+    void slots.hold("alice", "d2", 1006);
+    // Two in flight and two waiting fill the thread's four slots: a third is parked, however fast the pace.
+    expect(slots.wouldHold("alice", 0, 1006)).toBe(false);
+    expect(slots.holding("alice")).toBe(2);
+    slots.release("alice", undefined, 1007);
+    slots.release("alice", undefined, 1008);
+    expect(slots.holding("alice")).toBe(0);
+
+    // A slot every 5 ms, a 12 ms hold wait: the first turn (5 ms) and the second (10 ms) fit, the third (15 ms) does not.
+    const tight = busyOwner(12);
+    expect(tight.wouldHold("alice", 0, 1006)).toBe(true);
+    expect(tight.wouldHold("alice", 1, 1006)).toBe(true);
+    expect(tight.wouldHold("alice", 2, 1006)).toBe(false);
+    // No slot freed for 50 ms: the pace is no longer believed.
+    expect(tight.wouldHold("alice", 0, 1055)).toBe(false);
+  });
+
+  it("parks the attempt after all when no slot came within twice the hold wait", async () => {
+    const slots = busyOwner(10);
+    await expect(slots.hold("alice", "d1", 1006)).resolves.toBe(false);
+    expect(slots.holding("alice")).toBe(0);
+    // The next release frees its slot for anyone (nobody waits for it any more).
+    slots.release("alice", undefined, Date.now());
+    expect(slots.inFlight("alice")).toBe(1);
+  });
+
+  it("serves waiters oldest first, parked or held", async () => {
+    const { slots, held } = parkedThenHeld("parked-first", "held-second");
+    expect(slots.release("alice", undefined, 1007)).toEqual({ id: "parked-first", until: 9001 });
+    expect(slots.holding("alice")).toBe(1);
+    // The woken one came back to its slot; the next release is the held one's.
+    expect(slots.tryAcquire("alice", "parked-first")).toBe(true);
+    slots.park("alice", "parked-third", 9003, "http://a.example");
+    expect(slots.release("alice", undefined, 1008)).toBeUndefined();
+    await expect(held).resolves.toBe(true);
+    expect(slots.waiting("alice")).toBe(1);
+  });
+
+  it("hands a slot the parked waiters cannot take (their endpoint refusing) to the held one", async () => {
+    const { slots, held } = parkedThenHeld("parked", "held", "http://full.example");
+    expect(slots.release("alice", (endpoint) => endpoint === "http://full.example", 1007)).toBeUndefined();
+    await expect(held).resolves.toBe(true);
+    expect(slots.inFlight("alice")).toBe(2);
+    expect(slots.waiting("alice")).toBe(1);
+  });
+
+  it("hands a slot left free (its woken waiter went elsewhere) to an attempt waiting here, at the refill", async () => {
+    const { slots, held } = parkedThenHeld("parked", "held");
+    expect(slots.release("alice", undefined, 1007)).toEqual({ id: "parked", until: 9001 });
+    expect(slots.inFlight("alice")).toBe(1);
+    // The woken waiter never came back: once its transit ran out, the free slot is the held one's.
+    expect(slots.refill(undefined, 1007 + TRANSIT_MS)).toEqual([]);
+    await expect(held).resolves.toBe(true);
+    expect(slots.inFlight("alice")).toBe(2);
+  });
+});
+
+describe("an owner alone on the thread", () => {
+  /** Alice at her cap of 2 of the thread's 8 slots, her slots freeing every 5 ms (releases at 1000 and 1005). */
+  function aloneOwner(holdWaitMs = 100): OwnerSlots {
+    const slots = new OwnerSlots(2, 10, 500, { waitMs: holdWaitMs, threadSlots: 8 });
+    slots.tryAcquire("alice", undefined, 990);
+    slots.tryAcquire("alice", undefined, 990);
+    slots.release("alice", undefined, 1000);
+    slots.tryAcquire("alice", undefined, 1000);
+    slots.release("alice", undefined, 1005);
+    slots.tryAcquire("alice", undefined, 1005);
+    return slots;
+  }
+
+  it("borrows all of the thread's slots but one cap's worth while hers free fast, and is held to her cap once another owner comes", () => {
+    const slots = aloneOwner();
+    for (let i = 0; i < 4; i += 1) expect(slots.tryAcquire("alice", undefined, 1006)).toBe(true);
+    expect(slots.inFlight("alice")).toBe(6);
+    expect(slots.atCap("alice", 1006)).toBe(true);
+    expect(slots.tryAcquire("alice", undefined, 1006)).toBe(false);
+    // The next owner to come finds a cap's worth of slots free.
+    expect(slots.tryAcquire("bob", undefined, 1007)).toBe(true);
+    expect(slots.tryAcquire("bob", undefined, 1007)).toBe(true);
+    // Alice is not alone any more: back to her cap, so none of her freed slots is hers again until she is under it.
+    slots.release("alice", undefined, 1008);
+    expect(slots.tryAcquire("alice", undefined, 1009)).toBe(false);
+  });
+
+  it("does not borrow while another owner holds or waits for a slot here, or asked for one within BORROW_QUIET_MS", () => {
+    const holding = aloneOwner();
+    holding.tryAcquire("bob", undefined, 1000);
+    expect(holding.tryAcquire("alice", undefined, 1006)).toBe(false);
+
+    const parked = aloneOwner();
+    parked.park("bob", "b1", 9000);
+    expect(parked.tryAcquire("alice", undefined, 1006)).toBe(false);
+
+    // Bob came and went at 1003: not before 1003 + BORROW_QUIET_MS (a long hold wait keeps alice's pace believed meanwhile).
+    const quiet = aloneOwner(10_000);
+    quiet.tryAcquire("bob", undefined, 1003);
+    quiet.release("bob", undefined, 1004);
+    expect(quiet.tryAcquire("alice", undefined, 1006)).toBe(false);
+    expect(quiet.tryAcquire("alice", undefined, 1003 + BORROW_QUIET_MS)).toBe(true);
+  });
+
+  it("does not borrow before her pace is measured, once none of her slots freed for longer than the hold wait, or with holding off", () => {
+    const fresh = new OwnerSlots(2, 10, 500, { waitMs: 100, threadSlots: 8 });
+    fresh.tryAcquire("alice", undefined, 990);
+    fresh.tryAcquire("alice", undefined, 990);
+    expect(fresh.tryAcquire("alice", undefined, 991)).toBe(false);
+    // Her last slot freed at 1005: at 1106 none has for 101 ms.
+    expect(aloneOwner().tryAcquire("alice", undefined, 1106)).toBe(false);
+    expect(aloneOwner(0).tryAcquire("alice", undefined, 1006)).toBe(false);
   });
 });

@@ -133,6 +133,14 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
     return deferJob(job, token, (state.nextAttemptAt?.getTime() ?? Date.now()) + 5, "not-due");
   }
 
+  /** A slot of the owner's share, taken at once or, when the owner's next one frees in a moment, waited for in process. */
+  async function ownerSlot(owners: OwnerSlots, owner: string, deliveryId: string): Promise<boolean> {
+    if (owners.tryAcquire(owner, deliveryId)) return true;
+    if (!owners.wouldHold(owner)) return false;
+    deps.deferrals?.add("held");
+    return owners.hold(owner, deliveryId);
+  }
+
   async function send(due: DueDelivery, now: Date): Promise<Sent> {
     // The webhook's payload format (msr unless its settings say otherwise); a lookup failure is no
     // verdict on the delivery, so it throws like any other database error instead of failing it.
@@ -161,7 +169,7 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
     const fairness = deps.fairness;
     if (fairness === undefined) return admitAndSend(job, token, due);
     // The owner's slot is held for the whole rest of the job: that is what it takes of this worker.
-    if (!fairness.owners.tryAcquire(due.authorId, deliveryId)) {
+    if (!(await ownerSlot(fairness.owners, due.authorId, deliveryId))) {
       if (log.isDebugEnabled()) log.debug("delivery deferred: its owner holds its share of the worker", { deliveryId });
       // Not a failure: the delivery keeps its place among first attempts and spends nothing.
       const queue = fairness.owners.queue(due.authorId);
@@ -182,7 +190,7 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
           const { owners } = fairness;
           // Its owner freed a slot meanwhile, and no slot is left to free and wake it: at once. Or its
           // owner's waiters filled meanwhile: looked at again now, it gets its turn past them (arrival-parking.ts).
-          const wakeNow = owners.inFlight(due.authorId) < owners.cap || (!owners.park(due.authorId, deliveryId, retryAt.getTime(), due.endpoint) && parking.remembers(queue));
+          const wakeNow = !owners.atCap(due.authorId) || (!owners.park(due.authorId, deliveryId, retryAt.getTime(), due.endpoint) && parking.remembers(queue));
           if (wakeNow) parking.wake(deliveryId, retryAt.getTime());
         });
       return deferJob(job, token, retryAt.getTime(), "owner", remember);

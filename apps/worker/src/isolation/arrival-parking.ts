@@ -1,6 +1,7 @@
 // Parking on arrival: fan-out parks a new delivery at once when this thread already knows it would
-// be refused (its owner holds its whole share of the thread's slots, or its endpoint refused an
-// attempt a moment ago at its in-flight cap), instead of queueing it as a first attempt only for the delivery worker to
+// be refused (its owner holds its whole share of the thread's slots and its next slot is not due
+// within a moment, see OwnerSlots.wouldHold, or its endpoint refused an attempt a moment ago at
+// its in-flight cap), instead of queueing it as a first attempt only for the delivery worker to
 // load it, refuse it and park it anyway. A hostile owner's deliveries then cost their fan-out and one
 // park each, and never stand in the plain lane ahead of other owners' first attempts.
 //
@@ -56,9 +57,16 @@ export class ArrivalParking {
     const plan: ArrivalPlan = { now: [], parked: [] };
     // Parked at their owner earlier in this batch: not waiters yet (remember() makes them so), but ahead of the next.
     const planned = new Map<string, number>();
+    // Queued now at their owner's cap earlier in this batch, to wait in process for its next slot.
+    const toHold = new Map<string, number>();
     for (const arrival of arrivals) {
       const endpointQueue = hints.queue(arrival.endpoint);
-      if (this.atOwnerCap(arrival.authorId)) {
+      const atCap = this.atOwnerCap(arrival.authorId, now);
+      const holds = toHold.get(arrival.authorId) ?? 0;
+      if (atCap && owners.wouldHold(arrival.authorId, holds, now) && !hints.busy(arrival.endpoint)) {
+        toHold.set(arrival.authorId, holds + 1);
+        plan.now.push(arrival);
+      } else if (atCap) {
         const ahead = planned.get(arrival.authorId) ?? 0;
         planned.set(arrival.authorId, ahead + 1);
         const ownerQueue = owners.queue(arrival.authorId);
@@ -97,7 +105,7 @@ export class ArrivalParking {
           hints.refused(p.endpoint, hints.cause(p.endpoint) ?? "busy", hints.queue(p.endpoint));
           return;
         }
-        if (this.atOwnerCap(p.authorId)) {
+        if (this.atOwnerCap(p.authorId) && !owners.wouldHold(p.authorId)) {
           // Woken by the owner's next freed slot; with its owner's waiters full, it comes back on its own,
           // at its turn by the owner's pace. One parked to be remembered that found them full meanwhile
           // would wait out a waiter's park instead: it is looked at again now, and gets its turn.
@@ -115,8 +123,8 @@ export class ArrivalParking {
    * is the whole thread holds every slot then: the next one to free is its own, and takes the
    * delivery from the plain lane ahead of any retry.)
    */
-  private atOwnerCap(owner: string): boolean {
+  private atOwnerCap(owner: string, now = Date.now()): boolean {
     const { owners, threadSlots } = this.deps;
-    return owners.cap < threadSlots && owners.inFlight(owner) >= owners.cap;
+    return owners.cap < threadSlots && owners.atCap(owner, now);
   }
 }

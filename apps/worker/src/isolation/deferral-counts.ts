@@ -8,8 +8,10 @@ import type { Logger } from "winston";
  * in-flight cap (the slow lane's). circuit: the endpoint's circuit was open. not-due: the job ran
  * before its delivery's next attempt time. woken: a parked delivery woken by a freed slot. arrival:
  * parked by fan-out as it arrived, its owner or endpoint known to refuse it (arrival-parking.ts).
+ * held: waited in process for its owner's next slot instead of being parked (owner-slots.ts); one
+ * that waited in vain is then parked, and counted under owner too.
  */
-export const DEFERRAL_REASONS = ["owner", "busy", "slow", "circuit", "not-due", "woken", "arrival"] as const;
+export const DEFERRAL_REASONS = ["owner", "busy", "slow", "circuit", "not-due", "woken", "arrival", "held"] as const;
 export type DeferralReason = (typeof DEFERRAL_REASONS)[number];
 
 export class DeferralCounts {

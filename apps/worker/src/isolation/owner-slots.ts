@@ -1,7 +1,8 @@
 // Fair delivery between owners: how many of this worker thread's delivery slots each owner (a
 // webhook's author account) holds now, in memory. An owner at its cap is refused, and the attempt is
 // deferred without spending anything, so one owner's hanging endpoints can never take more than
-// OWNER_MAX_SHARE of the slots and every other owner keeps the rest. Per thread (not cluster-wide):
+// OWNER_MAX_SHARE of the slots while other owners use the thread (alone, it may borrow more, below,
+// but never the last share's worth), and every other owner keeps the rest. Per thread (not cluster-wide):
 // the slots being shared are this thread's BullMQ concurrency; a cluster-wide count would cost a
 // Redis round trip per attempt and protect nothing more on any one worker.
 //
@@ -25,8 +26,27 @@
 // a burst, a loaded machine's while it was loaded), so the owner's backlog past the bound is also
 // recorded (the latest park's end): once its waiters here have all been woken, owner-backlog.ts
 // finds the next of those parked attempts in PostgreSQL and remembers them here as waiters.
+//
+// A refused attempt whose owner's pace says its turn comes within `holdSettings.waitMs` is not parked: it
+// waits here, in process (owner-holds.ts), and a release hands it the slot directly. A burst to fast
+// endpoints or a brief hold-up then costs no park and no wake-up per attempt (each about as much
+// as the delivery itself). Only an owner whose whole queue here drains within that wait holds more
+// of the thread's slots than its share (each waiting attempt at most twice that wait); an owner
+// whose slots free slowly (hanging endpoints: no slot freed lately) or whose pace is not measured
+// yet is parked as before, and so is the rest of a backlog longer than the wait. Waiters, held or
+// parked, get their slots oldest first.
+//
+// An owner alone on the thread (capOf) whose slots free that fast may borrow past its cap: every
+// slot of the thread but one cap's worth, which the next owner to come finds free. A strict share
+// would leave a single-author registry three quarters of its worker idle, parking and waking the
+// rest of its deliveries. Once another owner asks, the borrower is held to its cap again; an owner
+// that borrows and then hangs holds its borrowed slots until they time out, the bound documented
+// for OWNER_MAX_SHARE.
 
 import { LruCache } from "../shared/lru-cache.js";
+import { OwnerHolds } from "./owner-holds.js";
+import { OwnerPaces, PACED_OWNERS } from "./owner-paces.js";
+import { RecentOwners } from "./recent-owners.js";
 import type { ParkQueue } from "./parking.js";
 
 /** The most slots one owner may hold: `share` of `slots`, rounded down, at least 1. */
@@ -34,23 +54,17 @@ export function ownerCap(share: number, slots: number): number {
   return Math.max(1, Math.floor(share * slots));
 }
 
-/** Owners whose pace is remembered, at most (least recently released forgotten first). */
-const PACED_OWNERS = 10_000;
-/** Weight of the newest interval in the pace (an exponentially weighted mean). */
-const PACE_WEIGHT = 0.1;
+/** How long no other owner must have asked for a slot here before an owner alone may borrow past its cap. */
+export const BORROW_QUIET_MS = 1000;
 
 /** How long a woken waiter may take to come back to its slot here before the slot counts as free again. */
 export const TRANSIT_MS = 1000;
 
-interface Pace {
-  /** The last release while busy; undefined after one while not. */
-  lastAt: number | undefined;
-  everyMs: number | undefined;
-}
-
 interface Waiter {
   until: number;
   endpoint: string;
+  /** Its place among the owner's waiters, parked or held (older first). */
+  seq: number;
 }
 
 /** Waiters release() looks at for one whose endpoint would take it, at most. */
@@ -61,7 +75,7 @@ export class OwnerSlots {
   /** Per owner, the parked attempts (id: the park's end and endpoint) in the order they were parked; a re-parked one keeps its place. */
   private readonly waiters = new Map<string, Map<string, Waiter>>();
 
-  private readonly paces = new LruCache<string, Pace>(PACED_OWNERS);
+  private readonly paces: OwnerPaces;
   /**
    * Per owner with attempts parked past its waiters' bound: the latest turn given at its owner (the
    * next comes after it), and when the last of them comes back on its own (later, when its endpoint
@@ -70,22 +84,37 @@ export class OwnerSlots {
   private readonly pastBound = new LruCache<string, { turn: number; end: number }>(PACED_OWNERS);
   /** Per owner, the waiters woken for a slot here and not back yet: id to when it was woken. */
   private readonly transit = new Map<string, Map<string, number>>();
+  /** Attempts waiting in process for their owner's next slot. */
+  private readonly holds = new OwnerHolds();
+  /** The next waiter's place (parked or held). */
+  private seq = 0;
+  private readonly recent = new RecentOwners();
 
-  /** `maxEveryMs`: the longest interval a pace counts (an attempt's timeout plus a margin, per slot); longer ones are idle gaps. */
+  /**
+   * `maxEveryMs`: the longest interval a pace counts (an attempt's timeout plus a margin, per slot);
+   * longer ones are idle gaps. `holdSettings.waitMs`: the longest expected wait an attempt waits in process
+   * for (0: none does); `holdSettings.threadSlots`: the thread's slots, which an owner's attempts in flight
+   * and waiting in process never outnumber.
+   */
   constructor(
     readonly cap: number,
     private readonly maxWaiters = 0,
-    private readonly maxEveryMs = Number.POSITIVE_INFINITY,
-  ) {}
+    maxEveryMs = Number.POSITIVE_INFINITY,
+    private readonly holdSettings: { waitMs: number; threadSlots: number } = { waitMs: 0, threadSlots: cap },
+  ) {
+    this.paces = new OwnerPaces(maxEveryMs);
+  }
 
   /**
-   * Takes a slot for `owner` unless it already holds `cap`; a taken slot must be released once. The
-   * attempt `id`, if it was parked here and came back on its own, stops waiting.
+   * Takes a slot for `owner` unless it already holds its cap (capOf()); a taken slot must be
+   * released once. The attempt `id`, if it was parked here and came back on its own, stops waiting.
    */
-  tryAcquire(owner: string, id?: string): boolean {
+  tryAcquire(owner: string, id?: string, now = Date.now()): boolean {
+    this.recent.asked(owner, now);
     const n = this.held.get(owner) ?? 0;
-    if (n >= this.cap) return false;
+    if (n >= this.cap && n >= this.capOf(owner, now)) return false;
     this.held.set(owner, n + 1);
+    if (n === 0) this.paces.tookFirst(owner, now);
     if (id !== undefined) {
       this.forget(owner, id);
       this.arrived(owner, id);
@@ -96,22 +125,91 @@ export class OwnerSlots {
   /** Remembers a refused attempt (parked until `until`) until a slot of its owner frees; false when its owner's waiters are full. */
   park(owner: string, id: string, until: number, endpoint = ""): boolean {
     const queue = this.waiters.get(owner) ?? new Map<string, Waiter>();
-    if (!queue.has(id) && queue.size >= this.maxWaiters) return false;
-    queue.set(id, { until, endpoint });
+    const seq = queue.get(id)?.seq;
+    if (seq === undefined && queue.size >= this.maxWaiters) return false;
+    queue.set(id, { until, endpoint, seq: seq ?? this.seq++ });
     this.waiters.set(owner, queue);
     return true;
   }
 
   /**
-   * Frees a slot; returns the owner's oldest parked attempt whose endpoint is not `refusing` (looking
-   * at the first SCAN_LIMIT), which the freed slot is for.
+   * The most slots `owner` may hold now: its cap; or, while it is alone on the thread (no other owner
+   * holds, waits for or asked for a slot here in BORROW_QUIET_MS) and its slots free within
+   * `holdSettings.waitMs`, all of the thread's slots but one cap's worth, left for the next owner to come.
+   */
+  capOf(owner: string, now = Date.now()): number {
+    const borrowed = this.holdSettings.threadSlots - this.cap;
+    if (borrowed <= this.cap || !this.alone(owner, now)) return this.cap;
+    const everyMs = this.paces.now(owner, this.inFlight(owner) > 0, now);
+    return everyMs !== undefined && everyMs <= this.holdSettings.waitMs ? borrowed : this.cap;
+  }
+
+  /** Whether `owner` holds its cap (capOf()) now. */
+  atCap(owner: string, now = Date.now()): boolean {
+    return this.inFlight(owner) >= this.capOf(owner, now);
+  }
+
+  private alone(owner: string, now: number): boolean {
+    const others = (m: ReadonlyMap<string, unknown>): number => m.size - (m.has(owner) ? 1 : 0);
+    if (others(this.held) > 0 || others(this.waiters) > 0 || this.holds.othersThan(owner)) return false;
+    const last = this.recent.lastOtherAt(owner);
+    return last === undefined || now - last >= BORROW_QUIET_MS;
+  }
+
+  /**
+   * Whether an attempt of `owner` refused now (and `extra` more about to be) would wait here for its
+   * next slot: at its pace (OwnerPaces.now()) its turn comes within `holdSettings.waitMs`, and a slot of
+   * the thread is left for it.
+   */
+  wouldHold(owner: string, extra = 0, now = Date.now()): boolean {
+    const ahead = this.holds.count(owner) + extra;
+    if (this.inFlight(owner) + ahead >= this.holdSettings.threadSlots) return false;
+    const everyMs = this.paces.now(owner, this.inFlight(owner) > 0, now);
+    return everyMs !== undefined && (ahead + 1) * everyMs <= this.holdSettings.waitMs;
+  }
+
+  /**
+   * Waits in process for a slot of `owner`, handed over by release(), when wouldHold() says so: true
+   * with the slot taken (release it once), false when not waiting or after twice `holdSettings.waitMs`
+   * without a slot. The attempt `id`, if it was parked here, stops being a parked waiter.
+   */
+  async hold(owner: string, id?: string, now = Date.now()): Promise<boolean> {
+    if (!this.wouldHold(owner, 0, now)) return false;
+    if (id !== undefined) {
+      this.forget(owner, id);
+      this.arrived(owner, id);
+    }
+    return this.holds.wait(owner, this.seq++, 2 * this.holdSettings.waitMs);
+  }
+
+  /** Attempts of `owner` waiting in process for a slot now. */
+  holding(owner: string): number {
+    return this.holds.count(owner);
+  }
+
+  /**
+   * Frees a slot: it passes straight to the owner's oldest waiter held in process when that one is
+   * older than its parked waiters (or none of them can take it); else returns the owner's oldest
+   * parked attempt whose endpoint is not `refusing` (looking at the first SCAN_LIMIT), which the
+   * freed slot is for.
    */
   release(owner: string, refusing: (endpoint: string) => boolean = () => false, now = Date.now()): { id: string; until: number } | undefined {
     const n = this.held.get(owner) ?? 0;
-    this.observePace(owner, n >= this.cap || this.waiting(owner) > 0, now);
+    this.paces.released(owner, n >= this.cap || this.waiting(owner) > 0 || this.holding(owner) > 0, now);
+    const heldFirst = (this.holds.oldest(owner) ?? Number.POSITIVE_INFINITY) < (this.oldestParked(owner) ?? Number.POSITIVE_INFINITY);
+    const next = heldFirst ? undefined : this.wakeOne(owner, refusing, now);
+    // Handed over: the slot stays held, by its new attempt.
+    if (next === undefined && this.holds.grantOldest(owner)) return undefined;
     if (n <= 1) this.held.delete(owner);
     else this.held.set(owner, n - 1);
-    return this.wakeOne(owner, refusing, now);
+    return next;
+  }
+
+  private oldestParked(owner: string): number | undefined {
+    const queue = this.waiters.get(owner);
+    if (queue === undefined) return undefined;
+    for (const waiter of queue.values()) return waiter.seq;
+    return undefined;
   }
 
   /**
@@ -124,7 +222,7 @@ export class OwnerSlots {
       if (woken.size === 0) this.transit.delete(owner);
     }
     const out: { id: string; until: number }[] = [];
-    for (const owner of [...this.waiters.keys()]) out.push(...this.refillOwner(owner, refusing, now));
+    for (const owner of new Set([...this.waiters.keys(), ...this.holds.owners()])) out.push(...this.refillOwner(owner, refusing, now));
     return out;
   }
 
@@ -132,6 +230,11 @@ export class OwnerSlots {
   refillOwner(owner: string, refusing: (endpoint: string) => boolean = () => false, now = Date.now()): { id: string; until: number }[] {
     const out: { id: string; until: number }[] = [];
     for (let free = this.free(owner); free > 0; free -= 1) {
+      // A slot left free while an attempt waits here for it (its waker went elsewhere): handed over.
+      if (this.holds.grantOldest(owner)) {
+        this.held.set(owner, this.inFlight(owner) + 1);
+        continue;
+      }
       const next = this.wakeOne(owner, refusing, now);
       if (next === undefined) break;
       out.push(next);
@@ -173,8 +276,7 @@ export class OwnerSlots {
 
   /** What an attempt of `owner` refused now would queue behind: its waiters, its slots and their pace. */
   queue(owner: string): ParkQueue {
-    const pace = this.paces.get(owner);
-    return { waiting: this.waiting(owner), slots: this.cap, releaseEveryMs: pace?.everyMs, lastPastBound: this.pastBound.get(owner)?.turn };
+    return { waiting: this.waiting(owner), slots: this.cap, releaseEveryMs: this.paces.everyMs(owner), lastPastBound: this.pastBound.get(owner)?.turn };
   }
 
   /**
@@ -231,16 +333,6 @@ export class OwnerSlots {
   /** Attempts of `owner` woken for a slot here and not back yet. */
   inTransit(owner: string): string[] {
     return [...(this.transit.get(owner)?.keys() ?? [])];
-  }
-
-  private observePace(owner: string, busy: boolean, now: number): void {
-    const pace = this.paces.get(owner) ?? { lastAt: undefined, everyMs: undefined };
-    if (busy && pace.lastAt !== undefined) {
-      const sample = Math.min(this.maxEveryMs, Math.max(0, now - pace.lastAt));
-      pace.everyMs = pace.everyMs === undefined ? sample : pace.everyMs + PACE_WEIGHT * (sample - pace.everyMs);
-    }
-    pace.lastAt = busy ? now : undefined;
-    this.paces.set(owner, pace);
   }
 
   private forget(owner: string, id: string): void {
