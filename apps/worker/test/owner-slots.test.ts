@@ -152,9 +152,13 @@ describe("parks past the waiters' bound", () => {
 });
 
 describe("waiting in process for an owner's next slot", () => {
-  /** An owner at its cap of 2 (of the thread's 4 slots) whose slots freed every 5 ms (releases at 1000 and 1005), holding both again. */
+  /**
+   * An owner at its cap of 2 (of the thread's 8 slots) whose slots freed every 5 ms (releases at
+   * 1000 and 1005), holding both again; bob holds a slot too, so she is not alone (no borrowing).
+   */
   function busyOwner(holdWaitMs: number): OwnerSlots {
-    const slots = new OwnerSlots(2, 10, 500, { waitMs: holdWaitMs, threadSlots: 4 });
+    const slots = new OwnerSlots(2, 10, 500, { waitMs: holdWaitMs, threadSlots: 8 });
+    slots.tryAcquire("bob");
     slots.tryAcquire("alice");
     slots.tryAcquire("alice");
     slots.release("alice", undefined, 1000);
@@ -195,16 +199,16 @@ describe("waiting in process for an owner's next slot", () => {
     expect(slots.inFlight("alice")).toBe(1);
   });
 
-  it("never lets an owner's attempts in flight and waiting outnumber the thread's slots, and waits only for a turn due within the hold wait", () => {
+  it("leaves a share of the thread's slots out of reach of all attempts in flight and waiting, and waits only for a turn due within the hold wait", () => {
     const slots = busyOwner(1000);
-    void slots.hold("alice", "d1", 1006);
-    void slots.hold("alice", "d2", 1006);
-    // Two in flight and two waiting fill the thread's four slots: a third is parked, however fast the pace.
+    for (const id of ["d1", "d2", "d3"]) void slots.hold("alice", id, 1006);
+    // Three in flight (alice 2, bob 1) and three waiting: the last share (2 of 8) stays free for
+    // other owners' jobs to be taken, so a fourth is parked, however fast the pace.
+    expect(slots.holding("alice")).toBe(3);
     expect(slots.wouldHold("alice", 0, 1006)).toBe(false);
-    expect(slots.holding("alice")).toBe(2);
-    slots.release("alice", undefined, 1007);
-    slots.release("alice", undefined, 1008);
+    for (const at of [1007, 1008, 1009]) slots.release("alice", undefined, at);
     expect(slots.holding("alice")).toBe(0);
+    expect(slots.inFlight("alice")).toBe(2);
 
     // A slot every 5 ms, a 12 ms hold wait: the first turn (5 ms) and the second (10 ms) fit, the third (15 ms) does not.
     const tight = busyOwner(12);
@@ -282,6 +286,25 @@ describe("an owner alone on the thread", () => {
     expect(slots.tryAcquire("alice", undefined, 1009)).toBe(false);
   });
 
+  it("once another owner came, frees her borrowed slots for the others: no hand-over, no wake-up, until she is back under her cap", async () => {
+    const slots = aloneOwner();
+    slots.tryAcquire("alice", undefined, 1006);
+    slots.tryAcquire("alice", undefined, 1006);
+    // Four in flight (two borrowed), one waiting for the next.
+    const held = slots.hold("alice", "h1", 1006);
+    slots.park("alice", "p1", 9001);
+    expect(slots.tryAcquire("bob", undefined, 1007)).toBe(true);
+    expect(slots.release("alice", undefined, 1008)).toBeUndefined();
+    expect(slots.release("alice", undefined, 1009)).toBeUndefined();
+    expect(slots.inFlight("alice")).toBe(2);
+    expect(slots.holding("alice")).toBe(1);
+    expect(slots.waiting("alice")).toBe(1);
+    // Back at her cap: her next freed slot goes to her oldest waiter again (h1, waiting since before p1 was parked).
+    expect(slots.release("alice", undefined, 1010)).toBeUndefined();
+    await expect(held).resolves.toBe(true);
+    expect(slots.inFlight("alice")).toBe(2);
+  });
+
   it("does not borrow while another owner holds or waits for a slot here, or asked for one within BORROW_QUIET_MS", () => {
     const holding = aloneOwner();
     holding.tryAcquire("bob", undefined, 1000);
@@ -290,6 +313,15 @@ describe("an owner alone on the thread", () => {
     const parked = aloneOwner();
     parked.park("bob", "b1", 9000);
     expect(parked.tryAcquire("alice", undefined, 1006)).toBe(false);
+
+    // Bob's waiter woken at 5 and on its way back: not alone until its transit runs out (refill).
+    const woken = aloneOwner(10_000);
+    woken.tryAcquire("bob", undefined, 0);
+    woken.park("bob", "b1", 9000);
+    expect(woken.release("bob", undefined, 5)).toEqual({ id: "b1", until: 9000 });
+    expect(woken.tryAcquire("alice", undefined, 1006)).toBe(false);
+    woken.refill(undefined, 5 + TRANSIT_MS);
+    expect(woken.tryAcquire("alice", undefined, 1006)).toBe(true);
 
     // Bob came and went at 1003: not before 1003 + BORROW_QUIET_MS (a long hold wait keeps alice's pace believed meanwhile).
     const quiet = aloneOwner(10_000);
@@ -307,5 +339,15 @@ describe("an owner alone on the thread", () => {
     // Her last slot freed at 1005: at 1106 none has for 101 ms.
     expect(aloneOwner().tryAcquire("alice", undefined, 1106)).toBe(false);
     expect(aloneOwner(0).tryAcquire("alice", undefined, 1006)).toBe(false);
+    // Holding off means off, even for a pace of 0 ms (two slots freed in the same millisecond).
+    const instant = new OwnerSlots(2, 10, 500, { waitMs: 0, threadSlots: 8 });
+    for (const at of [990, 990]) instant.tryAcquire("alice", undefined, at);
+    for (const at of [1000, 1000]) {
+      instant.release("alice", undefined, at);
+      instant.tryAcquire("alice", undefined, at);
+    }
+    expect(instant.queue("alice").releaseEveryMs).toBe(0);
+    expect(instant.tryAcquire("alice", undefined, 1000)).toBe(false);
+    expect(instant.wouldHold("alice", 0, 1000)).toBe(false);
   });
 });

@@ -2,7 +2,8 @@
 // whose slots free every few milliseconds (a burst to fast endpoints, a brief hold-up) gets its
 // next slot sooner than a park and a wake-up could hand it over, at a fraction of their cost (no
 // statement, no Redis call). Each waits at most `maxMs` and is then parked after all. Per owner,
-// oldest first; the caller bounds how many wait (at most its cap), so nothing here grows with load.
+// oldest first; the caller bounds how many wait (owner-slots.ts: all owners' attempts in flight and
+// waiting leave a share of the thread's slots free), so nothing here grows with load.
 
 interface Holder {
   /** Its place among the owner's waiters, parked or held (older first). */
@@ -12,6 +13,12 @@ interface Holder {
 
 export class OwnerHolds {
   private readonly queues = new Map<string, Holder[]>();
+  private size = 0;
+
+  /** Attempts waiting here now, all owners together. */
+  total(): number {
+    return this.size;
+  }
 
   /** Attempts of `owner` waiting here now. */
   count(owner: string): number {
@@ -50,6 +57,7 @@ export class OwnerHolds {
       }, maxMs);
       timer.unref();
       queue.push(holder);
+      this.size += 1;
       this.queues.set(owner, queue);
     });
   }
@@ -59,6 +67,7 @@ export class OwnerHolds {
     const queue = this.queues.get(owner);
     const holder = queue?.shift();
     if (queue?.length === 0) this.queues.delete(owner);
+    if (holder !== undefined) this.size -= 1;
     holder?.grant();
     return holder !== undefined;
   }
@@ -66,7 +75,10 @@ export class OwnerHolds {
   private remove(owner: string, holder: Holder): void {
     const queue = this.queues.get(owner);
     const at = queue?.indexOf(holder) ?? -1;
-    if (at >= 0) queue?.splice(at, 1);
+    if (at >= 0) {
+      queue?.splice(at, 1);
+      this.size -= 1;
+    }
     if (queue?.length === 0) this.queues.delete(owner);
   }
 }

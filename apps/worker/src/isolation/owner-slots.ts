@@ -33,13 +33,16 @@
 // as the delivery itself). Only an owner whose whole queue here drains within that wait holds more
 // of the thread's slots than its share (each waiting attempt at most twice that wait); an owner
 // whose slots free slowly (hanging endpoints: no slot freed lately) or whose pace is not measured
-// yet is parked as before, and so is the rest of a backlog longer than the wait. Waiters, held or
-// parked, get their slots oldest first.
+// yet is parked as before, and so is the rest of a backlog longer than the wait. Attempts in
+// flight and waiting here, all owners together, always leave one cap's worth of the thread's
+// slots free, so another owner's job is still taken. Waiters, held or parked, get their slots
+// oldest first.
 //
 // An owner alone on the thread (capOf) whose slots free that fast may borrow past its cap: every
 // slot of the thread but one cap's worth, which the next owner to come finds free. A strict share
 // would leave a single-author registry three quarters of its worker idle, parking and waking the
-// rest of its deliveries. Once another owner asks, the borrower is held to its cap again; an owner
+// rest of its deliveries. Once another owner asks, the borrower is held to its cap again (its
+// borrowed slots are freed for the others as they end, not handed to its own waiters); an owner
 // that borrows and then hangs holds its borrowed slots until they time out, the bound documented
 // for OWNER_MAX_SHARE.
 
@@ -89,6 +92,8 @@ export class OwnerSlots {
   /** The next waiter's place (parked or held). */
   private seq = 0;
   private readonly recent = new RecentOwners();
+  /** Slots held here, all owners together. */
+  private totalHeld = 0;
 
   /**
    * `maxEveryMs`: the longest interval a pace counts (an attempt's timeout plus a margin, per slot);
@@ -114,6 +119,7 @@ export class OwnerSlots {
     const n = this.held.get(owner) ?? 0;
     if (n >= this.cap && n >= this.capOf(owner, now)) return false;
     this.held.set(owner, n + 1);
+    this.totalHeld += 1;
     if (n === 0) this.paces.tookFirst(owner, now);
     if (id !== undefined) {
       this.forget(owner, id);
@@ -140,8 +146,7 @@ export class OwnerSlots {
   capOf(owner: string, now = Date.now()): number {
     const borrowed = this.holdSettings.threadSlots - this.cap;
     if (borrowed <= this.cap || !this.alone(owner, now)) return this.cap;
-    const everyMs = this.paces.now(owner, this.inFlight(owner) > 0, now);
-    return everyMs !== undefined && everyMs <= this.holdSettings.waitMs ? borrowed : this.cap;
+    return this.fast(owner, 1, now) ? borrowed : this.cap;
   }
 
   /** Whether `owner` holds its cap (capOf()) now. */
@@ -149,23 +154,31 @@ export class OwnerSlots {
     return this.inFlight(owner) >= this.capOf(owner, now);
   }
 
+  /** Whether `turns` of `owner`'s slots free within `holdSettings.waitMs` at its pace (OwnerPaces.now()); never with holding off. */
+  private fast(owner: string, turns: number, now: number): boolean {
+    if (this.holdSettings.waitMs <= 0) return false;
+    const everyMs = this.paces.now(owner, this.inFlight(owner) > 0, now);
+    return everyMs !== undefined && turns * everyMs <= this.holdSettings.waitMs;
+  }
+
   private alone(owner: string, now: number): boolean {
     const others = (m: ReadonlyMap<string, unknown>): number => m.size - (m.has(owner) ? 1 : 0);
-    if (others(this.held) > 0 || others(this.waiters) > 0 || this.holds.othersThan(owner)) return false;
+    if (others(this.held) > 0 || others(this.waiters) > 0 || others(this.transit) > 0 || this.holds.othersThan(owner)) return false;
     const last = this.recent.lastOtherAt(owner);
     return last === undefined || now - last >= BORROW_QUIET_MS;
   }
 
   /**
    * Whether an attempt of `owner` refused now (and `extra` more about to be) would wait here for its
-   * next slot: at its pace (OwnerPaces.now()) its turn comes within `holdSettings.waitMs`, and a slot of
-   * the thread is left for it.
+   * next slot: it is not over the cap it may hold now (one that borrowed and is no longer alone
+   * waits for nothing: its freed slots are not its own until it is back under its cap), its turn
+   * comes within `holdSettings.waitMs` at its pace, and all owners' attempts in flight and waiting
+   * here still leave one share of the thread's slots free, for other owners' jobs to be taken.
    */
   wouldHold(owner: string, extra = 0, now = Date.now()): boolean {
-    const ahead = this.holds.count(owner) + extra;
-    if (this.inFlight(owner) + ahead >= this.holdSettings.threadSlots) return false;
-    const everyMs = this.paces.now(owner, this.inFlight(owner) > 0, now);
-    return everyMs !== undefined && (ahead + 1) * everyMs <= this.holdSettings.waitMs;
+    if (this.totalHeld + this.holds.total() + extra + 1 > this.holdSettings.threadSlots - this.cap) return false;
+    if (this.inFlight(owner) > this.capOf(owner, now)) return false;
+    return this.fast(owner, this.holds.count(owner) + extra + 1, now);
   }
 
   /**
@@ -189,26 +202,34 @@ export class OwnerSlots {
 
   /**
    * Frees a slot: it passes straight to the owner's oldest waiter held in process when that one is
-   * older than its parked waiters (or none of them can take it); else returns the owner's oldest
+   * older than its parked waiters that could take it (or none can); else returns the owner's oldest
    * parked attempt whose endpoint is not `refusing` (looking at the first SCAN_LIMIT), which the
-   * freed slot is for.
+   * freed slot is for. An owner over the cap it may hold now (it borrowed, and another owner came)
+   * gets neither: the slot is freed for the others.
    */
   release(owner: string, refusing: (endpoint: string) => boolean = () => false, now = Date.now()): { id: string; until: number } | undefined {
     const n = this.held.get(owner) ?? 0;
     this.paces.released(owner, n >= this.cap || this.waiting(owner) > 0 || this.holding(owner) > 0, now);
-    const heldFirst = (this.holds.oldest(owner) ?? Number.POSITIVE_INFINITY) < (this.oldestParked(owner) ?? Number.POSITIVE_INFINITY);
-    const next = heldFirst ? undefined : this.wakeOne(owner, refusing, now);
+    const own = n <= this.cap || n <= this.capOf(owner, now);
+    const heldFirst = (this.holds.oldest(owner) ?? Number.POSITIVE_INFINITY) < (this.oldestParked(owner, refusing) ?? Number.POSITIVE_INFINITY);
+    const next = !own || heldFirst ? undefined : this.wakeOne(owner, refusing, now);
     // Handed over: the slot stays held, by its new attempt.
-    if (next === undefined && this.holds.grantOldest(owner)) return undefined;
+    if (own && next === undefined && this.holds.grantOldest(owner)) return undefined;
     if (n <= 1) this.held.delete(owner);
     else this.held.set(owner, n - 1);
+    if (n > 0) this.totalHeld -= 1;
     return next;
   }
 
-  private oldestParked(owner: string): number | undefined {
+  /** The place of the owner's oldest parked waiter whose endpoint is not `refusing` (of the first SCAN_LIMIT). */
+  private oldestParked(owner: string, refusing: (endpoint: string) => boolean): number | undefined {
     const queue = this.waiters.get(owner);
     if (queue === undefined) return undefined;
-    for (const waiter of queue.values()) return waiter.seq;
+    let looked = 0;
+    for (const waiter of queue.values()) {
+      if (looked++ >= SCAN_LIMIT) return undefined;
+      if (!refusing(waiter.endpoint)) return waiter.seq;
+    }
     return undefined;
   }
 
@@ -233,6 +254,7 @@ export class OwnerSlots {
       // A slot left free while an attempt waits here for it (its waker went elsewhere): handed over.
       if (this.holds.grantOldest(owner)) {
         this.held.set(owner, this.inFlight(owner) + 1);
+        this.totalHeld += 1;
         continue;
       }
       const next = this.wakeOne(owner, refusing, now);
