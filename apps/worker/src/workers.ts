@@ -8,7 +8,7 @@ import { DeliveryStore } from "./attempts/delivery-store.js";
 import { DeliveryRepository } from "./attempts/delivery.repository.js";
 import { createDeliveryProcessor } from "./attempts/delivery.processor.js";
 import { FanoutStore } from "./fanout/fanout-store.js";
-import { createFanoutProcessor } from "./fanout/fanout.processor.js";
+import { createFanout } from "./fanout/fanout.processor.js";
 import { FanoutRepository } from "./fanout/fanout.repository.js";
 import { EventRepository } from "./ingest/event.repository.js";
 import { IngestStore } from "./ingest/ingest-store.js";
@@ -75,6 +75,16 @@ export async function startWorkers(deps: WorkerDeps, roles: readonly WorkerRole[
     return worker;
   };
 
+  // One fan-out (its batches shared) for the fan-out queue and for ingest, which fans out what it stores.
+  const fanout = createFanout({
+    accessSql: sql,
+    store: new FanoutStore(new FanoutRepository(sql), { lingerMs: config.dbBatchLingerMs }),
+    deliveryQueue: queues.delivery,
+    retry: config.retry,
+    log,
+    ...(arrivals ? { arrivals } : {}),
+  });
+
   const makers: Record<WorkerRole, () => Worker> = {
     ingest: () =>
       start(
@@ -83,6 +93,7 @@ export async function startWorkers(deps: WorkerDeps, roles: readonly WorkerRole[
           createIngestProcessor({
             events: new IngestStore(new EventRepository(sql), { lingerMs: config.dbBatchLingerMs }),
             fanoutQueue: queues.fanout,
+            fanOut: fanout.fanOut,
             log,
             producerDedupeWindowMs: config.producerDedupeWindowMs,
           }),
@@ -90,19 +101,7 @@ export async function startWorkers(deps: WorkerDeps, roles: readonly WorkerRole[
         ),
         common(config.concurrency.ingest),
       ),
-    fanout: () =>
-      start(
-        QUEUE_NAMES.fanout,
-        createFanoutProcessor({
-          accessSql: sql,
-          store: new FanoutStore(new FanoutRepository(sql), { lingerMs: config.dbBatchLingerMs }),
-          deliveryQueue: queues.delivery,
-          retry: config.retry,
-          log,
-          ...(arrivals ? { arrivals } : {}),
-        }),
-        common(config.concurrency.fanout),
-      ),
+    fanout: () => start(QUEUE_NAMES.fanout, fanout.processor, common(config.concurrency.fanout)),
     delivery: () =>
       start(
         QUEUE_NAMES.delivery,

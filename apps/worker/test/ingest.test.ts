@@ -6,9 +6,14 @@ import { startReceiver } from "@msr-webhooks/testing/receiver";
 import { EventRepository } from "../src/ingest/event.repository.js";
 import { IngestStore } from "../src/ingest/ingest-store.js";
 import { createIngestProcessor, eventIdForJob } from "../src/ingest/ingest.processor.js";
+import { loadConfig } from "../src/config.js";
+import { createFanout } from "../src/fanout/fanout.processor.js";
+import { FanoutRepository } from "../src/fanout/fanout.repository.js";
+import { FanoutStore } from "../src/fanout/fanout-store.js";
 import { fanoutJobId } from "@msr-webhooks/queue/names";
 import { createHarness, silentLogger } from "./support/harness.js";
 import { useHarnessWithReceiver } from "./support/harness-with-receiver.js";
+import { captureLog } from "./support/capture-log.js";
 import { jobOver } from "./support/jobs.js";
 import { createWebhook, ownerOfFooBar, tagPushContents } from "./support/seed.js";
 import { waitUntil } from "./support/wait.js";
@@ -77,7 +82,9 @@ it("delivers a producer id once within 24 hours, and again once the window has p
   for (const job of jobs) await jobOver(t.h.queues.ingest, job.id!, `ingest job ${job.id}`);
   const stored = await t.h.db.event.findMany({ where: { producerId: "push-42" } });
   expect(stored).toHaveLength(1);
-  await jobOver(t.h.queues.fanout, fanoutJobId(stored[0]!.id), "the stored event's fan-out");
+  // Fanned out by its ingest job itself: no fan-out job was queued for it.
+  expect(stored[0]!.status).toBe("fanned_out");
+  expect(await t.h.queues.fanout.getJobState(fanoutJobId(stored[0]!.id))).toBe("unknown");
   const [delivery] = await t.h.db.delivery.findMany({ where: { eventId: stored[0]!.id } });
   await waitUntil(() => t.h.db.delivery.findFirst({ where: { id: delivery!.id, status: "succeeded" } }), { what: "the one delivery to succeed" });
   expect(await t.h.db.delivery.count({ where: { eventId: stored[0]!.id } })).toBe(1);
@@ -94,33 +101,62 @@ it("delivers a producer id once within 24 hours, and again once the window has p
   expect(new Set(t.receiver.requests.map((r) => r.headers["webhook-id"])).size).toBe(2);
 });
 
-it("stores a retried job's event once and still queues its fan-out", async () => {
-  const processor = createIngestProcessor({
-    events: new IngestStore(new EventRepository(t.h.sql)),
-    fanoutQueue: t.h.queues.fanout,
-    log: silentLogger(),
-    producerDedupeWindowMs: 86_400_000,
-  });
-  // A job the worker already stored but crashed before finishing: the same job runs again.
-  const job = {
-    id: "replayed-1",
+/** A job the worker already stored but crashed before finishing: the same job runs again. */
+function replayedJob(id: string, tag: string): Job {
+  return {
+    id,
     name: "TAG_PUSH",
     timestamp: Date.now(),
     queueQualifiedName: `${t.h.prefix}:events`,
     attemptsStarted: 1,
-    data: { type: "TAG_PUSH", contents: tagPushContents("foo", "bar", "replayed") },
+    data: { type: "TAG_PUSH", contents: tagPushContents("foo", "bar", tag) },
   } as unknown as Job;
+}
+
+async function deliveredOnce(eventId: string): Promise<void> {
+  const deliveries = await t.h.db.delivery.findMany({ where: { eventId } });
+  expect(deliveries).toHaveLength(1);
+  await waitUntil(() => t.h.db.delivery.findFirst({ where: { id: deliveries[0]!.id, status: "succeeded" } }), { what: "the delivery to succeed" });
+  expect(t.receiver.requests).toHaveLength(1);
+}
+
+it("stores a retried job's event once and fans it out once", async () => {
+  const fanout = createFanout({ accessSql: t.h.sql, store: new FanoutStore(new FanoutRepository(t.h.sql)), deliveryQueue: t.h.queues.delivery, retry: loadConfig(t.h.env).retry, log: silentLogger() });
+  const processor = createIngestProcessor({
+    events: new IngestStore(new EventRepository(t.h.sql)),
+    fanoutQueue: t.h.queues.fanout,
+    fanOut: fanout.fanOut,
+    log: silentLogger(),
+    producerDedupeWindowMs: 86_400_000,
+  });
+  const job = replayedJob("replayed-1", "replayed");
   const first = await processor(job);
   const second = await processor(job);
   expect(first).toEqual({ outcome: "accepted", eventId: eventIdForJob(job) });
   expect(second).toEqual(first);
   expect(await t.h.db.event.count({ where: { id: first.eventId } })).toBe(1);
-  // One fan-out (its job id is the event's), one delivery, one request.
-  await jobOver(t.h.queues.fanout, fanoutJobId(first.eventId), "the replayed event's fan-out");
-  const deliveries = await t.h.db.delivery.findMany({ where: { eventId: first.eventId } });
-  expect(deliveries).toHaveLength(1);
-  await waitUntil(() => t.h.db.delivery.findFirst({ where: { id: deliveries[0]!.id, status: "succeeded" } }), { what: "the delivery to succeed" });
-  expect(t.receiver.requests).toHaveLength(1);
+  // Fanned out by the first run (the second found it fanned out): no fan-out job, one delivery, one request.
+  expect((await t.h.db.event.findUniqueOrThrow({ where: { id: first.eventId } })).status).toBe("fanned_out");
+  expect(await t.h.queues.fanout.getJobState(fanoutJobId(first.eventId))).toBe("unknown");
+  await deliveredOnce(first.eventId);
+});
+
+it("queues the fan-out job when the fan-out after ingest fails, and that job delivers the event", async () => {
+  const log = captureLog();
+  const processor = createIngestProcessor({
+    events: new IngestStore(new EventRepository(t.h.sql)),
+    fanoutQueue: t.h.queues.fanout,
+    fanOut: () => Promise.reject(new Error("fan-out statement failed")),
+    log: log.log,
+    producerDedupeWindowMs: 86_400_000,
+  });
+  const job = replayedJob("inline-fails-1", "inline-fails");
+  const result = await processor(job);
+  expect(result).toEqual({ outcome: "accepted", eventId: eventIdForJob(job) });
+  expect(log.lines).toContainEqual(expect.objectContaining({ message: "fan-out after ingest failed; queued as a fan-out job", eventId: result.eventId, error: "fan-out statement failed" }));
+  // The running worker's fan-out queue takes it over.
+  await jobOver(t.h.queues.fanout, fanoutJobId(result.eventId), "the queued fan-out");
+  await deliveredOnce(result.eventId);
 });
 
 describe("a database outage during ingest", () => {

@@ -98,7 +98,7 @@ it("matches a subscription by the repository it is bound to, not by the name in 
 it("fans an event out to what its names denoted when it was stored, though the names changed hands before fan-out", async () => {
   t.receiver.requests.length = 0;
   const org = await createOrg(t.h.db, "handover", [olga]);
-  await createRepo(t.h.db, org, "app");
+  const app = await createRepo(t.h.db, org, "app");
   await createWebhook(t.h.db, { type: "TAG_PUSH", key: "handover/app", endpoint: `${t.receiver.url}/then`, author: olga });
 
   // Stored while handover/app is olga's (as ingest or the API store it), not fanned out yet.
@@ -125,7 +125,8 @@ it("fans an event out to what its names denoted when it was stored, though the n
     ],
     DEFAULT_PRODUCER_DEDUPE_WINDOW_MS,
   );
-  expect(stored).toEqual({ outcome: "stored", id: eventId });
+  // Bound to olga's account and repository (ingest fans out by these ids at once).
+  expect(stored).toEqual({ outcome: "stored", id: eventId, namespaceId: org.id, repositoryId: app.id });
 
   // Before its fan-out runs, the account goes (its webhooks with it) and mallory takes the names.
   await t.h.db.account.delete({ where: { id: org.id } });

@@ -33,12 +33,19 @@ export interface EventRow {
   reason: string | null;
 }
 
+/** The namespace and repository a stored event's names denoted when it was stored (null: none). */
+export interface BoundScope {
+  namespaceId: string | null;
+  repositoryId: string | null;
+}
+
 /**
- * What became of one row: stored; already there under its own id (a retried job: `status` says
- * what it became); or a duplicate of the event that holds its producer id within the window.
+ * What became of one row: stored (with what its names were bound to); already there under its own
+ * id (a retried job: `status` says what it became); or a duplicate of the event that holds its
+ * producer id within the window.
  */
 export type StoreResult =
-  | { outcome: "stored"; id: string }
+  | ({ outcome: "stored"; id: string } & BoundScope)
   | { outcome: "exists"; id: string; status: string }
   | { outcome: "duplicate"; id: string };
 
@@ -53,7 +60,10 @@ export async function storeEvents(db: SqlRunner, rows: readonly EventRow[], wind
     const batch = open.map((o) => o.row);
     await releaseExpired(db, batch, windowMs);
     const inserted = await insert(db, batch);
-    for (const o of open) if (inserted.has(o.row.id)) results[o.index] = { outcome: "stored", id: o.row.id };
+    for (const o of open) {
+      const bound = inserted.get(o.row.id);
+      if (bound !== undefined) results[o.index] = { outcome: "stored", id: o.row.id, ...bound };
+    }
     const missing = open.filter((o) => !inserted.has(o.row.id));
     open = [];
     if (missing.length === 0) break;
@@ -85,12 +95,12 @@ async function releaseExpired(db: SqlRunner, rows: readonly EventRow[], windowMs
      WHERE e."producerId" = p.producer_id AND e."producerId" = ANY(${producerIds}::text[]) AND e."receivedAt" <= p.cutoff`);
 }
 
-/** The ids of the rows written; a row whose id or producer id is already taken is left out. */
-async function insert(db: SqlRunner, rows: readonly EventRow[]): Promise<Set<string>> {
+/** The rows written, by id, with what they were bound to; a row whose id or producer id is already taken is left out. */
+async function insert(db: SqlRunner, rows: readonly EventRow[]): Promise<Map<string, BoundScope>> {
   // The rows as they are (json_to_recordset reads the fields by name), but for createdAt: the text
   // where there is one, so that timestamptz keeps its microseconds (a Date has milliseconds).
   const json = pgJson(rows.map((e) => ({ ...e, createdAt: e.createdAtText ?? e.createdAt })));
-  const stored = await db.query<{ id: string }>(
+  const stored = await db.query<{ id: string } & BoundScope>(
     Prisma.sql`
     INSERT INTO "Event" (id, "producerId", type, source, "createdAt", "createdAtText", "receivedAt", contents,
                          location, namespace, repository, "namespaceId", "repositoryId", status, reason)
@@ -105,10 +115,10 @@ async function insert(db: SqlRunner, rows: readonly EventRow[]): Promise<Set<str
       LEFT JOIN "Account" AS ns ON ns.name = e.namespace AND e.namespace <> ''
       LEFT JOIN "Repository" AS r ON r."namespaceId" = ns.id AND r.name = e.repository
     ON CONFLICT DO NOTHING
-    RETURNING id::text AS id`,
+    RETURNING id::text AS id, "namespaceId"::text AS "namespaceId", "repositoryId"::text AS "repositoryId"`,
     "store-events-insert",
   );
-  return new Set(stored.map((r) => r.id));
+  return new Map(stored.map(({ id, namespaceId, repositoryId }) => [id, { namespaceId, repositoryId }]));
 }
 
 interface ExistingEvent {

@@ -1,6 +1,6 @@
 // The fan-out processor's view of the database: each job loads its event with its matching
-// webhooks and writes its delivery rows; concurrent jobs share the statements (batches form
-// while earlier ones are in flight).
+// webhooks (or, for an event ingest has just stored, only the webhooks) and writes its delivery
+// rows; concurrent jobs share the statements (batches form while earlier ones are in flight).
 import { isEventType, subscriptionTypesFor } from "@msr-webhooks/events/types";
 import { Batcher } from "../shared/batcher.js";
 import {
@@ -24,6 +24,7 @@ interface WriteRequest {
 
 export class FanoutStore {
   private readonly loads: Batcher<string, LoadedEvent | null>;
+  private readonly matches: Batcher<FanoutEvent, MatchedWebhook[]>;
   private readonly writes: Batcher<WriteRequest, true>;
 
   constructor(
@@ -33,11 +34,17 @@ export class FanoutStore {
     const maxBatch = options.maxBatch ?? 100;
     const lingerMs = options.lingerMs ?? 0;
     this.loads = new Batcher((ids) => this.loadBatch(ids), { maxBatch, maxInFlight: 1, lingerMs });
+    this.matches = new Batcher((events) => this.matchBatch(events), { maxBatch, maxInFlight: 1, lingerMs });
     this.writes = new Batcher((reqs) => this.writeBatch(reqs), { maxBatch, maxInFlight: 1, lingerMs });
   }
 
   load(eventId: string): Promise<LoadedEvent | null> {
     return this.loads.submit(eventId);
+  }
+
+  /** The matching webhooks of a pending event already in hand (as ingest stored it): no load. */
+  async loadStored(event: FanoutEvent): Promise<LoadedEvent> {
+    return { event, webhooks: await this.matches.submit(event) };
   }
 
   async write(eventId: string, rows: readonly NewDelivery[]): Promise<void> {
@@ -50,6 +57,13 @@ export class FanoutStore {
 
   private async loadBatch(ids: string[]): Promise<(LoadedEvent | null)[]> {
     const events = await this.repository.loadEvents([...new Set(ids)]);
+    const matched = await this.matchBatch(events);
+    const loaded = new Map(events.map((e, i) => [e.id, { event: e, webhooks: matched[i] ?? [] }]));
+    return ids.map((id) => loaded.get(id) ?? null);
+  }
+
+  /** Each event's matching webhooks, in input order (none unless it is pending fan-out): one statement. */
+  private async matchBatch(events: readonly FanoutEvent[]): Promise<MatchedWebhook[][]> {
     const pending = events.filter((e) => e.status === "pending" && isEventType(e.type));
     const matches =
       pending.length === 0
@@ -69,8 +83,7 @@ export class FanoutStore {
       if (list) list.push(sub);
       else byEvent.set(eventId, [sub]);
     }
-    const loaded = new Map(events.map((e) => [e.id, { event: e, webhooks: byEvent.get(e.id) ?? [] }]));
-    return ids.map((id) => loaded.get(id) ?? null);
+    return events.map((e) => (e.status === "pending" ? (byEvent.get(e.id) ?? []) : []));
   }
 
   private async writeBatch(reqs: WriteRequest[]): Promise<true[]> {

@@ -4,6 +4,8 @@
 // when its owner or endpoint is known to refuse it: isolation/arrival-parking.ts). The jobs of fan-outs
 // running at once go to Redis together (group commit: one addBulk while another is in flight, as the
 // database batches do), so an event with one webhook does not pay a queue round trip of its own.
+// The worker's ingest calls `fanOut` directly for the events it stores; the fan-out queue carries
+// the API's events, reruns, and the events whose inline fan-out failed.
 import type { Job, Queue } from "bullmq";
 import type { AccessQuery } from "@msr-webhooks/db/access";
 import { isEventType } from "@msr-webhooks/events/types";
@@ -17,7 +19,7 @@ import { Batcher } from "../shared/batcher.js";
 import { namedRowId, rowIdTime } from "@msr-webhooks/db/row-ids";
 import { AuthorAccess } from "./author-access.js";
 import type { FanoutStore } from "./fanout-store.js";
-import type { NewDelivery } from "./fanout.repository.js";
+import type { FanoutEvent, NewDelivery } from "./fanout.repository.js";
 import { webhookFilterReason } from "./webhook-filter.js";
 
 export interface FanoutProcessorDeps {
@@ -43,7 +45,7 @@ export function deliveryIdFor(eventId: string, webhookId: string): string {
   return namedRowId(rowIdTime(eventId), "delivery", eventId, webhookId);
 }
 
-export function createFanoutProcessor(deps: FanoutProcessorDeps) {
+export function createFanout(deps: FanoutProcessorDeps) {
   const { store } = deps;
   // A failed addBulk is replayed job by job (Batcher); a job id already queued is not added twice.
   const adds = new Batcher<DeliveryJob, true>(
@@ -65,9 +67,10 @@ export function createFanoutProcessor(deps: FanoutProcessorDeps) {
     );
   }
 
-  return async function processFanout(job: Job<FanoutJobData>): Promise<FanoutResult> {
-    const { eventId } = job.data;
-    const loaded = await store.load(eventId);
+  /** Fans out the event: by id, or as ingest has just stored it (pending; its match needs no load). */
+  async function fanOut(stored: string | FanoutEvent): Promise<FanoutResult> {
+    const eventId = typeof stored === "string" ? stored : stored.id;
+    const loaded = typeof stored === "string" ? await store.load(stored) : await store.loadStored(stored);
     const event = loaded?.event;
     if (event === undefined || event.status === "rejected" || !isEventType(event.type)) {
       deps.log.warn("fan-out skipped: no deliverable event", { eventId, status: event?.status });
@@ -117,5 +120,14 @@ export function createFanoutProcessor(deps: FanoutProcessorDeps) {
       await deps.arrivals.remember(plan.parked);
     }
     return { deliveries: deliverable.length, skipped: skipped.length };
+  }
+
+  return {
+    /** Fans out an event stored by this process (ingest's second half: no queue hop between them). */
+    fanOut,
+    /** The fan-out queue's processor: events stored by the API, and retries of failed inline fan-outs. */
+    processor: (job: Job<FanoutJobData>): Promise<FanoutResult> => fanOut(job.data.eventId),
   };
 }
+
+export type Fanout = ReturnType<typeof createFanout>;

@@ -1,6 +1,9 @@
 // Producers' events from the BullMQ `events` queue: validated against their schema; an invalid one
 // is stored as rejected (with the reason) and never delivered; a producer id seen within the
-// duplicate window is dropped; a valid one is stored and its fan-out job queued.
+// duplicate window is dropped; a valid one is stored and fanned out in the same job (no queue hop
+// between them). If that fan-out fails, its fan-out job is queued instead, which retries it; if the
+// worker dies in between, the job's rerun finds the event pending and fans it out again, and the
+// reconciler queues the fan-out of any event left pending.
 import { DelayedError, type Job, type Queue } from "bullmq";
 import { scopeOf } from "@msr-webhooks/events/envelope";
 import { validateEventInput, type FieldError } from "@msr-webhooks/events/validate";
@@ -9,12 +12,15 @@ import type { Logger } from "winston";
 import { fanoutJob } from "@msr-webhooks/queue/fanout-job";
 import { errorMessage } from "@msr-webhooks/observability/logger";
 import { namedRowId } from "@msr-webhooks/db/row-ids";
+import type { FanoutEvent } from "../fanout/fanout.repository.js";
 import type { NewEventRow } from "./event.repository.js";
 import type { IngestStore } from "./ingest-store.js";
 
 export interface IngestProcessorDeps {
   events: IngestStore;
   fanoutQueue: Queue<FanoutJobData>;
+  /** Fans out a stored event in this process (by id, or as just stored); absent: every fan-out goes through the queue. */
+  fanOut?: (event: string | FanoutEvent) => Promise<unknown>;
   log: Logger;
   producerDedupeWindowMs: number;
 }
@@ -56,6 +62,18 @@ export function createIngestProcessor(deps: IngestProcessorDeps) {
     await deps.fanoutQueue.add(name, data, opts);
   }
 
+  /** Fans the stored event out here; when that fails, its fan-out job takes over (with its retries). */
+  async function fanOut(event: string | FanoutEvent): Promise<void> {
+    const eventId = typeof event === "string" ? event : event.id;
+    if (deps.fanOut === undefined) return queueFanout(eventId);
+    try {
+      await deps.fanOut(event);
+    } catch (err) {
+      log.warn("fan-out after ingest failed; queued as a fan-out job", { eventId, error: errorMessage(err) });
+      await queueFanout(eventId);
+    }
+  }
+
   async function reject(job: Job, eventId: string, errors: readonly FieldError[], receivedAt: Date): Promise<IngestResult> {
     const data: unknown = job.data;
     const rawType = isPlainObject(data) && typeof data.type === "string" ? data.type : job.name;
@@ -86,11 +104,20 @@ export function createIngestProcessor(deps: IngestProcessorDeps) {
     const result = await events.store(row, deps.producerDedupeWindowMs);
     switch (result.outcome) {
       case "stored":
-        await queueFanout(row.id);
+        await fanOut({
+          id: row.id,
+          type: row.type,
+          contents: row.contents,
+          namespace: row.namespace,
+          repository: row.repository,
+          status: row.status,
+          namespaceId: result.namespaceId,
+          repositoryId: result.repositoryId,
+        });
         return { outcome: "accepted", eventId: row.id };
       case "exists":
-        // This job ran before and stored its event; make sure the fan-out is queued.
-        if (result.status === "pending") await queueFanout(row.id);
+        // This job ran before and stored its event; make sure it is fanned out.
+        if (result.status === "pending") await fanOut(row.id);
         return { outcome: result.status === "rejected" ? "rejected" : "accepted", eventId: row.id };
       case "duplicate":
         log.info("duplicate event dropped", { producerId: row.producerId, firstEventId: result.id });
