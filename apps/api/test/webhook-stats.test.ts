@@ -27,8 +27,11 @@ const now = Date.now();
 const ago = (ms: number): Date => new Date(now - ms);
 
 async function attempt(deliveryId: string, number: number, startedAt: Date, durationMs: number, statusCode: number): Promise<void> {
-  await ctx.deps.services.db.deliveryAttempt.create({
-    data: { id: randomUUID(), deliveryId, number, trigger: number === 1 ? "scheduled" : "manual", startedAt, durationMs, statusCode },
+  const { db } = ctx.deps.services;
+  // As the worker records it: with its delivery's webhook.
+  const { webhookId: hook } = await db.delivery.findUniqueOrThrow({ where: { id: deliveryId }, select: { webhookId: true } });
+  await db.deliveryAttempt.create({
+    data: { id: randomUUID(), deliveryId, webhookId: hook, number, trigger: number === 1 ? "scheduled" : "manual", startedAt, durationMs, statusCode },
   });
 }
 

@@ -77,6 +77,8 @@ it("retries a failing endpoint: fails twice then succeeds gives 3 attempt rows a
   ]);
   expect(d.attempts[0]!.responseBody).toBe("boom 1");
   expect(d.attempts[2]!.nextAttemptAt).toBeNull();
+  // Each attempt carries its delivery's webhook (the API's health panel counts attempts by it).
+  expect(d.attempts.map((a) => a.webhookId)).toEqual([w.id, w.id, w.id]);
   // The schedule is 100ms, 200ms with +/-20% jitter, counted from the end of the failed attempt;
   // each retry started no earlier than the time its predecessor recorded for it.
   for (const [i, delay] of [[0, 100], [1, 200]] as const) {

@@ -65,8 +65,8 @@ export async function seedDeliveryLog(pool: pg.Pool, webhookIds: readonly string
     [events, webhookIds],
   );
   await pool.query(
-    `INSERT INTO "DeliveryAttempt" (id, "deliveryId", number, trigger, "startedAt", "durationMs", "statusCode", "responseHeaders", "responseBody")
-     SELECT gen_random_uuid(), d.id, 1, 'scheduled', d."createdAt", 3, 200, '{"content-length":"0"}', '' FROM "Delivery" AS d`,
+    `INSERT INTO "DeliveryAttempt" (id, "deliveryId", "webhookId", number, trigger, "startedAt", "durationMs", "statusCode", "responseHeaders", "responseBody")
+     SELECT gen_random_uuid(), d.id, d."webhookId", 1, 'scheduled', d."createdAt", 3, 200, '{"content-length":"0"}', '' FROM "Delivery" AS d`,
   );
 }
 

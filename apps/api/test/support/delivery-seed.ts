@@ -60,10 +60,14 @@ export async function seedDeliveries(ctx: TestContext, webhookId: string, seeds:
 }
 
 export async function seedAttempt(ctx: TestContext, deliveryId: string, a: AttemptSeed): Promise<void> {
-  await ctx.deps.services.db.deliveryAttempt.create({
+  const { db } = ctx.deps.services;
+  // As the worker records it: with its delivery's webhook.
+  const { webhookId } = await db.delivery.findUniqueOrThrow({ where: { id: deliveryId }, select: { webhookId: true } });
+  await db.deliveryAttempt.create({
     data: {
       id: randomUUID(),
       deliveryId,
+      webhookId,
       number: a.number,
       trigger: a.trigger ?? "scheduled",
       startedAt: a.startedAt ?? new Date(),

@@ -173,6 +173,7 @@ export class DeliveryRepository {
       rs.map((r) => ({
         id: r.attemptId,
         delivery_id: r.deliveryId,
+        webhook_id: r.webhookId,
         number: r.number,
         trigger: r.trigger,
         started_at: r.startedAt,
@@ -200,13 +201,13 @@ export class DeliveryRepository {
       Prisma.sql`
       WITH a AS (
         SELECT * FROM jsonb_to_recordset(${attempts}::jsonb)
-          AS a(id uuid, delivery_id uuid, number int, trigger text, started_at timestamptz, duration_ms int,
+          AS a(id uuid, delivery_id uuid, webhook_id text, number int, trigger text, started_at timestamptz, duration_ms int,
                status_code int, headers jsonb, body text, error_kind text, error_message text, next_at timestamptz,
                status text, reason text)
       ), attempt AS (
-        INSERT INTO "DeliveryAttempt" (id, "deliveryId", number, trigger, "startedAt", "durationMs", "statusCode",
+        INSERT INTO "DeliveryAttempt" (id, "deliveryId", "webhookId", number, trigger, "startedAt", "durationMs", "statusCode",
                                        "responseHeaders", "responseBody", "errorKind", "errorMessage", "nextAttemptAt")
-        SELECT a.id, a.delivery_id, a.number, a.trigger, a.started_at, a.duration_ms, a.status_code,
+        SELECT a.id, a.delivery_id, a.webhook_id, a.number, a.trigger, a.started_at, a.duration_ms, a.status_code,
                a.headers, a.body, a.error_kind, a.error_message, a.next_at
           FROM a
          -- A delivery deleted with its webhook during the attempt has nothing left to record against.
