@@ -83,7 +83,7 @@ export class FanoutStore {
       if (list) list.push(sub);
       else byEvent.set(eventId, [sub]);
     }
-    return events.map((e) => (e.status === "pending" ? (byEvent.get(e.id) ?? []) : []));
+    return events.map((e) => byEvent.get(e.id) ?? []);
   }
 
   private async writeBatch(reqs: WriteRequest[]): Promise<true[]> {

@@ -129,5 +129,3 @@ export function createFanout(deps: FanoutProcessorDeps) {
     processor: (job: Job<FanoutJobData>): Promise<FanoutResult> => fanOut(job.data.eventId),
   };
 }
-
-export type Fanout = ReturnType<typeof createFanout>;
