@@ -28,7 +28,7 @@ class StandIn implements Sql {
   constructor(private readonly answers: (() => Promise<Found[]>)[]) {}
 
   query<Row>(statement: Prisma.Sql): Promise<Row[]> {
-    if (!statement.sql.includes("SELECT d.id::text AS id, d.\"nextAttemptAt\"")) return Promise.resolve([]);
+    if (!statement.sql.includes('"nextAttemptAt" AS until')) return Promise.resolve([]);
     this.lookups.push(statement.values);
     const answer = this.answers[this.lookups.length - 1] ?? (() => Promise.resolve([]));
     return answer() as Promise<Row[]>;

@@ -117,12 +117,14 @@ export class OwnerBacklog {
   private async parked(owner: string, walk: Walk, exclude: string[], limit: number): Promise<ParkedAttempt[]> {
     const after = new Date(walk.at).toISOString();
     const rows = await this.sql.query<{ id: string; until: Date; endpoint: string }>(Prisma.sql`
-      SELECT d.id::text AS id, d."nextAttemptAt" AS until, w.endpoint
-        FROM "Delivery" AS d JOIN "Webhook" AS w ON w.id = d."webhookId"
-       WHERE d.status = 'pending' AND d."nextAttemptAt" > now() AND d."nextAttemptAt" <= ${new Date(walk.end).toISOString()}::timestamptz
-         AND (d."nextAttemptAt", d.id) > (${after}::timestamptz, ${walk.id}::uuid)
-         AND w."authorId" = ${owner}::uuid AND d.id <> ALL(${exclude}::uuid[])
-       ORDER BY d."nextAttemptAt", d.id
+      SELECT q.id::text AS id, q."nextAttemptAt" AS until, w.endpoint
+        FROM "DeliveryDue" AS q
+        JOIN "Delivery" AS d ON d.id = q.id AND d."createdAt" = q."createdAt"
+        JOIN "Webhook" AS w ON w.id = d."webhookId"
+       WHERE q.status = 'pending' AND q."nextAttemptAt" > now() AND q."nextAttemptAt" <= ${new Date(walk.end).toISOString()}::timestamptz
+         AND (q."nextAttemptAt", q.id) > (${after}::timestamptz, ${walk.id}::uuid)
+         AND w."authorId" = ${owner}::uuid AND q.id <> ALL(${exclude}::uuid[])
+       ORDER BY q."nextAttemptAt", q.id
        LIMIT ${limit}`);
     return rows.map((r) => ({ id: r.id, until: r.until.getTime(), endpoint: r.endpoint }));
   }

@@ -23,6 +23,15 @@ export interface DayPartition {
   to: Date;
 }
 
+/**
+ * A delivery's row is updated after its insert (the attempt, a retry, a park): two fifths of each
+ * page are left free so the new version fits beside the old one and the update is HOT, writing no
+ * index entry (no index of Delivery holds a column an update changes: migration
+ * 20261206060000_delivery_due). Measured in bench/ (fan-out 10, 22,000 deliveries): 40% of the
+ * updates HOT at fillfactor 100, 67% at 80, 91% at 60, where the heap was also the smallest.
+ */
+const STORAGE: Record<PartitionedTable, string> = { Event: "", Delivery: " WITH (fillfactor = 60)", DeliveryAttempt: "" };
+
 const NAME = /^(Event|Delivery|DeliveryAttempt)_p(\d{4})(\d{2})(\d{2})$/;
 const BLOCKED = "MS001";
 
@@ -45,10 +54,11 @@ function blockedBy(p: DayPartition): string {
   const t = `"${p.name}"`;
   switch (p.table) {
     case "DeliveryAttempt":
-      return `EXISTS (SELECT 1 FROM "Delivery" AS d WHERE d.status IN ('pending', 'retrying')
-                        AND EXISTS (SELECT 1 FROM ${t} AS a WHERE a."deliveryId" = d.id))`;
+      return `EXISTS (SELECT 1 FROM "DeliveryDue" AS q WHERE EXISTS (SELECT 1 FROM ${t} AS a WHERE a."deliveryId" = q.id))`;
     case "Delivery":
-      return `EXISTS (SELECT 1 FROM ${t} WHERE status IN ('pending', 'retrying'))`;
+      // The open deliveries are the due rows (migration 20261206060000_delivery_due); the lock on the
+      // partition keeps any of its rows from being reopened while this looks.
+      return `EXISTS (SELECT 1 FROM "DeliveryDue" AS q WHERE q."createdAt" >= '${p.from.toISOString()}' AND q."createdAt" < '${p.to.toISOString()}')`;
     case "Event":
       // The deliveries of an event are written with createdAt = its fannedOutAt (one statement), so
       // one fanned out before the oldest stored delivery has none left: only the rest are looked up.
@@ -93,7 +103,7 @@ export class Partitions {
           // Creating a partition locks its parent: never wait long behind the delivery traffic.
           await this.sql.execute(Prisma.raw(`DO $create$ BEGIN
             SET LOCAL lock_timeout = '1s';
-            CREATE TABLE IF NOT EXISTS ${ident(name).text} PARTITION OF "${table}" FOR VALUES FROM ('${lo}') TO ('${hi}');
+            CREATE TABLE IF NOT EXISTS ${ident(name).text} PARTITION OF "${table}" FOR VALUES FROM ('${lo}') TO ('${hi}')${STORAGE[table]};
           END $create$`));
           created.push(name);
         } catch (err) {

@@ -84,12 +84,13 @@ export class Reconciler {
        ORDER BY "receivedAt", id LIMIT ${this.batchSize}`);
   }
 
+  /** Open deliveries due by `cutoff`, from the due rows (migration 20261206060000_delivery_due). */
   private dueDeliveries(cutoff: Date, after: Row | null): Promise<Row[]> {
     const afterAt = after?.at ?? new Date(0);
     const afterId = after?.id ?? "00000000-0000-0000-0000-000000000000";
     return this.deps.sql.query<Row>(Prisma.sql`
-      SELECT id::text AS id, "nextAttemptAt" AS at FROM "Delivery"
-       WHERE status IN ('pending', 'retrying') AND "nextAttemptAt" <= ${cutoff}::timestamptz
+      SELECT id::text AS id, "nextAttemptAt" AS at FROM "DeliveryDue"
+       WHERE "nextAttemptAt" <= ${cutoff}::timestamptz
          AND ("nextAttemptAt", id) > (${afterAt}::timestamptz, ${afterId}::uuid)
        ORDER BY "nextAttemptAt", id LIMIT ${this.batchSize}`);
   }
