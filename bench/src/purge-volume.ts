@@ -8,8 +8,6 @@
 //   partitions past retention.
 // The machine is shared: the load average is printed with every figure.
 import { statfsSync } from "node:fs";
-import path from "node:path";
-import { pathToFileURL } from "node:url";
 import pg from "pg";
 import { createEmptyDatabase, createTestDatabase, ensureTemplate, type TestDatabase } from "@msr-webhooks/testing/database";
 import { migrateBefore } from "@msr-webhooks/testing/migrate-before";
@@ -17,31 +15,13 @@ import { parseArgs } from "./support/args.js";
 import { nowMs } from "./support/clock.js";
 import { onCleanup, runBench } from "./support/cleanup.js";
 import { loadNow, machineInfo } from "./support/machine.js";
-import { REPO_ROOT } from "./support/paths.js";
 import { log, printHeader, saveResults, table } from "./support/report.js";
 import { round } from "./support/stats.js";
+import { quietLog as quiet, workerModules } from "./support/worker-modules.js";
 
 const DAY_MS = 86_400_000;
 const BATCH = 5000;
 const CHUNK = 5_000_000;
-const workerDist = path.join(REPO_ROOT, "apps/worker/dist");
-
-interface Sql {
-  end(): Promise<void>;
-}
-interface WorkerModules {
-  createSqlPool(url: string, max: number): Sql;
-  Purger: new (sql: Sql, retentionMs: number, log: unknown) => { run(now?: Date): Promise<Record<string, number>> };
-  Partitions: new (sql: Sql, log: unknown) => { ensure(now: Date, from?: Date): Promise<string[]> };
-}
-
-async function workerModules(): Promise<WorkerModules> {
-  const load = (file: string) => import(pathToFileURL(path.join(workerDist, file)).href) as Promise<Record<string, unknown>>;
-  const [sql, purge, partitions] = await Promise.all([load("shared/sql.js"), load("maintenance/purge.service.js"), load("maintenance/partitions.js")]);
-  return { createSqlPool: sql.createSqlPool, Purger: purge.Purger, Partitions: partitions.Partitions } as WorkerModules;
-}
-
-const quiet = { info: () => undefined, warn: () => undefined };
 
 /** The rows of `attempts` attempts, seeded in chunks with triggers and foreign-key checks off (session_replication_role). */
 async function seed(url: string, attempts: number, start: Date, days: number): Promise<void> {

@@ -10,6 +10,7 @@ import { basicAuth, expectStatus, timedRequest } from "./support/http.js";
 import { machineInfo } from "./support/machine.js";
 import { log, printHeader, saveResults } from "./support/report.js";
 import { median, percentile, round } from "./support/stats.js";
+import { ensurePartitions } from "./support/worker-modules.js";
 import { createWorld } from "./support/world.js";
 
 const COMMAND = "pnpm --filter @msr-webhooks/bench webhook-stats";
@@ -31,26 +32,39 @@ runBench("webhook-stats", async () => {
   const spacing = (args.days * 86_400) / n;
   log(`seeding ${n} events, deliveries and attempts over ${args.days} days`);
   const seedStarted = Date.now();
-  await world.pool.query(
-    `INSERT INTO "Event" (id, type, source, "createdAt", "receivedAt", contents, status, "fannedOutAt")
-     SELECT md5('stats-event-' || j)::uuid, 'TAG_PUSH', 'queue', ts, ts, '{}'::jsonb, 'fanned_out', ts
-       FROM generate_series(1, $1) AS j, LATERAL (SELECT now() - make_interval(secs => ($1 - j) * $2::float8) AS ts) AS x`,
-    [n, spacing],
-  );
-  await world.pool.query(
-    `INSERT INTO "Delivery" (id, "eventId", "webhookId", status, "attemptCount", "createdAt", "updatedAt")
-     SELECT md5('stats-delivery-' || j)::uuid, md5('stats-event-' || j)::uuid, $3,
-            CASE WHEN j % 33 = 0 THEN 'failed' ELSE 'succeeded' END, 1, ts, ts + interval '50 milliseconds'
-       FROM generate_series(1, $1) AS j, LATERAL (SELECT now() - make_interval(secs => ($1 - j) * $2::float8) AS ts) AS x`,
-    [n, spacing, webhookId],
-  );
-  await world.pool.query(
-    `INSERT INTO "DeliveryAttempt" (id, "deliveryId", "webhookId", number, trigger, "startedAt", "durationMs", "statusCode")
-     SELECT gen_random_uuid(), d.id, d."webhookId", 1, 'scheduled', d."createdAt", 5 + (abs(hashtext(d.id::text)) % 200),
-            CASE WHEN d.status = 'failed' THEN 500 ELSE 200 END
-       FROM "Delivery" AS d WHERE d."webhookId" = $1`,
-    [webhookId],
-  );
+  // The days' partitions first, as the worker keeps them, so the rows land where a worker's would.
+  const now = new Date();
+  await ensurePartitions(world.databaseUrl, now, new Date(now.getTime() - (args.days + 1) * 86_400_000));
+  // One session with the row triggers off (session_replication_role): the ids are unique by
+  // construction, and the uniqueness triggers' per-row advisory locks would exhaust the lock table
+  // in a statement of a million rows ("out of shared memory").
+  const seeder = await world.pool.connect();
+  try {
+    await seeder.query("SET session_replication_role = replica");
+    await seeder.query(
+      `INSERT INTO "Event" (id, type, source, "createdAt", "receivedAt", contents, status, "fannedOutAt")
+       SELECT md5('stats-event-' || j)::uuid, 'TAG_PUSH', 'queue', ts, ts, '{}'::jsonb, 'fanned_out', ts
+         FROM generate_series(1, $1) AS j, LATERAL (SELECT $3::timestamptz - make_interval(secs => ($1 - j) * $2::float8) AS ts) AS x`,
+      [n, spacing, now],
+    );
+    await seeder.query(
+      `INSERT INTO "Delivery" (id, "eventId", "webhookId", status, "attemptCount", "createdAt", "updatedAt")
+       SELECT md5('stats-delivery-' || j)::uuid, md5('stats-event-' || j)::uuid, $4,
+              CASE WHEN j % 33 = 0 THEN 'failed' ELSE 'succeeded' END, 1, ts, ts + interval '50 milliseconds'
+         FROM generate_series(1, $1) AS j, LATERAL (SELECT $3::timestamptz - make_interval(secs => ($1 - j) * $2::float8) AS ts) AS x`,
+      [n, spacing, now, webhookId],
+    );
+    await seeder.query(
+      `INSERT INTO "DeliveryAttempt" (id, "deliveryId", "webhookId", number, trigger, "startedAt", "durationMs", "statusCode")
+       SELECT gen_random_uuid(), d.id, d."webhookId", 1, 'scheduled', d."createdAt", 5 + (abs(hashtext(d.id::text)) % 200),
+              CASE WHEN d.status = 'failed' THEN 500 ELSE 200 END
+         FROM "Delivery" AS d WHERE d."webhookId" = $1`,
+      [webhookId],
+    );
+    await seeder.query("RESET session_replication_role");
+  } finally {
+    seeder.release();
+  }
   await world.pool.query(`ANALYZE "Event"; ANALYZE "Delivery"; ANALYZE "DeliveryAttempt"`);
   log(`seeded in ${round((Date.now() - seedStarted) / 1000, 1)} s`);
 
@@ -66,8 +80,8 @@ runBench("webhook-stats", async () => {
   }
   const stats = JSON.parse(body) as { attempts: number; successRate: number; p50DurationMs: number; p95DurationMs: number };
   const plan = await world.pool.query<{ "QUERY PLAN": string }>(
-    `EXPLAIN SELECT count(*) FROM "Delivery" d JOIN "DeliveryAttempt" a ON a."deliveryId" = d.id
-      WHERE d."webhookId" = $1 AND d."updatedAt" >= now() - interval '24 hours' AND a."startedAt" >= now() - interval '24 hours'`,
+    // The window's scan as webhook-stats.repository.ts makes it.
+    `EXPLAIN SELECT count(*) FROM "DeliveryAttempt" a WHERE a."webhookId" = $1 AND a."startedAt" >= now() - interval '24 hours'`,
     [webhookId],
   );
   const scans = plan.rows.map((r) => r["QUERY PLAN"]).filter((l) => /Scan/.test(l)).map((l) => l.trim().replace(/\s+\(cost.*$/, ""));
