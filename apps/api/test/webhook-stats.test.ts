@@ -2,10 +2,9 @@
 // only attempts started in the window count (an old delivery redelivered now counts with its new
 // attempt only), the percentiles are of attempt durations, the circuit follows the failure streak
 // the worker records, and only whoever may manage the webhook (or a system admin) may look.
-import { randomUUID } from "node:crypto";
 import { ADMIN, as, createTestContext, type TestContext } from "./support/test-context.js";
 import { createUser, type UserFixture } from "./support/fixtures.js";
-import { seedDeliveries } from "./support/delivery-seed.js";
+import { seedAttempt, seedDeliveries } from "./support/delivery-seed.js";
 
 interface Stats {
   webhook: { id: string; inactive: boolean };
@@ -27,12 +26,7 @@ const now = Date.now();
 const ago = (ms: number): Date => new Date(now - ms);
 
 async function attempt(deliveryId: string, number: number, startedAt: Date, durationMs: number, statusCode: number): Promise<void> {
-  const { db } = ctx.deps.services;
-  // As the worker records it: with its delivery's webhook.
-  const { webhookId: hook } = await db.delivery.findUniqueOrThrow({ where: { id: deliveryId }, select: { webhookId: true } });
-  await db.deliveryAttempt.create({
-    data: { id: randomUUID(), deliveryId, webhookId: hook, number, trigger: number === 1 ? "scheduled" : "manual", startedAt, durationMs, statusCode },
-  });
+  await seedAttempt(ctx, deliveryId, { number, trigger: number === 1 ? "scheduled" : "manual", startedAt, durationMs, statusCode });
 }
 
 beforeAll(async () => {

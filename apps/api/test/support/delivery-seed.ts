@@ -18,6 +18,7 @@ export interface AttemptSeed {
   number: number;
   trigger?: string;
   startedAt?: Date;
+  durationMs?: number;
   statusCode?: number | null;
   responseBody?: string;
   errorKind?: string | null;
@@ -71,7 +72,7 @@ export async function seedAttempt(ctx: TestContext, deliveryId: string, a: Attem
       number: a.number,
       trigger: a.trigger ?? "scheduled",
       startedAt: a.startedAt ?? new Date(),
-      durationMs: 12,
+      durationMs: a.durationMs ?? 12,
       statusCode: a.statusCode === undefined ? 200 : a.statusCode,
       responseHeaders: { "content-type": "text/plain" },
       responseBody: a.responseBody ?? "",
