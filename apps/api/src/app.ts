@@ -2,7 +2,7 @@
 import express, { type Express } from "express";
 import { ApiError } from "./errors.js";
 import { requireJsonAccept } from "./http/accept.js";
-import { ADMIN_QUEUES_PATH, bullBoardRouter, requireSystemAdmin } from "./http/admin-queues.js";
+import { ADMIN_QUEUES_PATH, bullBoard, requireSystemAdmin } from "./http/admin-queues.js";
 import { authenticate } from "./http/authenticate.js";
 import { consoleAssets } from "./http/console-assets.js";
 import { errorHandler } from "./http/error-handler.js";
@@ -27,7 +27,7 @@ export function createApp(deps: ApiDeps): Express {
   // Probes and Prometheus: before authentication and the JSON Accept check.
   app.use(opsRouter({ metrics: deps.metrics, readiness: deps.readiness, metricsToken: deps.config.metricsToken }));
   const signIn = authenticate(deps.services.auth, deps.authFailures, deps.sessionAuth);
-  app.use(ADMIN_QUEUES_PATH, signIn, requireSystemAdmin, sameOriginWrites, bullBoardRouter(deps.queues));
+  app.use(ADMIN_QUEUES_PATH, signIn, requireSystemAdmin, sameOriginWrites, bullBoard(deps.queues));
   app.use(docsRouter(deps.openApi));
   app.use(consoleAssets(deps.config.consoleDir));
   app.use(requireJsonAccept);

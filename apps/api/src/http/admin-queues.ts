@@ -1,12 +1,10 @@
 // Bull Board at /admin/queues for system admins only: the credentials go through the same
 // authenticate middleware as the API (HTTP Basic, password or token); anyone else gets MSR's
 // 401 (asking for Basic, so a browser prompts) or 403. HTML pages, so no JSON Accept check here.
-import { createBullBoard } from "@bull-board/api";
-import { BullMQAdapter } from "@bull-board/api/bullMQAdapter";
-import { ExpressAdapter } from "@bull-board/express";
 import type { Queue } from "bullmq";
-import type { NextFunction, Request, Response, Router } from "express";
+import type { NextFunction, Request, RequestHandler, Response, Router } from "express";
 import { notAuthenticated, notAuthorized } from "../errors.js";
+import { lazyRouter } from "./lazy-router.js";
 import { requestLocals } from "./request-locals.js";
 
 export const ADMIN_QUEUES_PATH = "/admin/queues";
@@ -26,7 +24,17 @@ export function requireSystemAdmin(req: Request, res: Response, next: NextFuncti
   next();
 }
 
-export function bullBoardRouter(queues: readonly Queue[]): Router {
+/** The dashboard, loaded on its first request (lazy-router.ts). */
+export function bullBoard(queues: readonly Queue[]): RequestHandler {
+  return lazyRouter(() => bullBoardRouter(queues));
+}
+
+async function bullBoardRouter(queues: readonly Queue[]): Promise<Router> {
+  const [{ createBullBoard }, { BullMQAdapter }, { ExpressAdapter }] = await Promise.all([
+    import("@bull-board/api"),
+    import("@bull-board/api/bullMQAdapter"),
+    import("@bull-board/express"),
+  ]);
   const serverAdapter = new ExpressAdapter();
   serverAdapter.setBasePath(ADMIN_QUEUES_PATH);
   createBullBoard({
