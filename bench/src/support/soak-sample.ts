@@ -7,7 +7,7 @@ import type pg from "pg";
 import type { Queues } from "@msr-webhooks/queue/connection";
 import { nowMs } from "./clock.js";
 import { timedRequest } from "./http.js";
-import { memoryOf } from "./proc-stats.js";
+import { cpuMsOf, memoryOf } from "./proc-stats.js";
 import { parsePromText, promSum, type PromSample } from "./prom-text.js";
 import type { ReceiverProcess } from "./receiver.js";
 import type { BadEndpoints } from "./soak-endpoints.js";
@@ -47,9 +47,11 @@ async function scrape(url: string): Promise<PromSample[]> {
   }
 }
 
-function processSeries(prefix: string, pid: number, m: readonly PromSample[]): Sample {
+function processSeries(prefix: string, pid: number, m: readonly PromSample[], cpuPct: number): Sample {
   return {
     [`${prefix}_rss_mb`]: (memoryOf(pid)?.rssMb ?? Number.NaN),
+    // Of one core, over the window (all of the process's threads: its GC's too).
+    [`${prefix}_cpu_pct`]: cpuPct,
     [`${prefix}_heap_used_mb`]: promSum(m, "nodejs_heap_size_used_bytes") / MB,
     [`${prefix}_heap_total_mb`]: promSum(m, "nodejs_heap_size_total_bytes") / MB,
     // prom-client resets its event-loop delay histogram at each scrape: these cover the window.
@@ -146,6 +148,8 @@ export class SoakSampler {
   largestKeys: Record<string, number> = {};
 
   private readonly io: IoWindow;
+  /** CPU ms of each sampled process at the last sample. */
+  private readonly lastCpuMs = new Map<number, number>();
 
   constructor(private readonly s: SoakSources) {
     this.io = new IoWindow(s.pool);
@@ -156,6 +160,7 @@ export class SoakSampler {
     this.received += (await this.s.receiver.window()).count;
     this.s.bad.window();
     this.lastOutcomes = outcomeTotals(await scrape(this.s.worker.metricsUrl));
+    for (const p of [this.s.worker, this.s.api]) if (p) this.cpuPct(p.pid, 1);
     await this.io.start();
     this.lastAt = nowMs();
   }
@@ -186,9 +191,9 @@ export class SoakSampler {
     for (const outcome of OUTCOMES) sample[`worker_${outcome}_per_s`] = ((outcomes[outcome] ?? 0) - (this.lastOutcomes[outcome] ?? 0)) / seconds;
     this.lastOutcomes = outcomes;
     for (const [name, count] of Object.entries(badCounts)) sample[`endpoint_${name}_requests_per_s`] = count / seconds;
-    Object.assign(sample, processSeries("worker", worker.pid, workerMetrics));
+    Object.assign(sample, processSeries("worker", worker.pid, workerMetrics, this.cpuPct(worker.pid, seconds)));
     if (api) {
-      Object.assign(sample, processSeries("api", api.pid, await scrape(api.metricsUrl)));
+      Object.assign(sample, processSeries("api", api.pid, await scrape(api.metricsUrl), this.cpuPct(api.pid, seconds)));
       // An operator reading the failing webhook's delivery log: does the page slow down as the tables grow?
       const log = await timedRequest("GET", api.deliveryLogUrl, { auth: api.auth, timeoutMs: 30_000 }).catch(() => null);
       sample.api_delivery_log_ms = log?.status === 200 ? log.ms : Number.NaN;
@@ -197,5 +202,14 @@ export class SoakSampler {
     this.largestKeys = redis.largest;
     Object.assign(sample, redis.sample, await postgresSeries(this.s.pool), await queueSeries(this.s.queues), await this.io.take(seconds, window.count));
     return sample;
+  }
+
+  /** The process's CPU over the last `seconds`, in percent of one core (NaN for the first reading). */
+  private cpuPct(pid: number, seconds: number): number {
+    const ms = cpuMsOf(pid);
+    const last = this.lastCpuMs.get(pid);
+    if (ms === null) return Number.NaN;
+    this.lastCpuMs.set(pid, ms);
+    return last === undefined ? Number.NaN : (100 * (ms - last)) / (seconds * 1000);
   }
 }
