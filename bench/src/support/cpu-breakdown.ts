@@ -2,15 +2,13 @@
 // processes, the receiver, redis-server, every postgres process, this bench process, and the rest
 // (other programs on the machine, interrupts). All in µs of CPU per delivery.
 import { readdirSync, readFileSync } from "node:fs";
-import { cpuMsOf } from "./proc-stats.js";
+import { cpuMsOf, machineJiffies } from "./proc-stats.js";
 
 export type CpuGroups = Record<string, number>;
 
 function machineBusyMs(): number {
-  const line = readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "";
-  const [, user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = line.trim().split(/\s+/).map(Number);
   // Jiffies of all cores; USER_HZ is 100 on Linux.
-  return (user + nice + system + irq + softirq + steal) * 10;
+  return machineJiffies().busy * 10;
 }
 
 function commandOf(pid: string): string {

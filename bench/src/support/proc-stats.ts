@@ -1,5 +1,6 @@
 // What the kernel says about a process: peak and current resident memory (VmHWM, VmRSS from
-// /proc/<pid>/status) and CPU time spent (utime + stime from /proc/<pid>/stat).
+// /proc/<pid>/status) and CPU time spent (utime + stime from /proc/<pid>/stat); and about the
+// machine: the CPU time of all cores (/proc/stat).
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 
@@ -75,5 +76,24 @@ export class MemoryWatch {
 
   stop(): void {
     clearInterval(this.timer);
+  }
+}
+
+export interface MachineJiffies {
+  /** user, nice, system, irq, softirq and steal. */
+  busy: number;
+  iowait: number;
+  /** Every state, idle included. */
+  total: number;
+}
+
+/** /proc/stat's aggregate cpu line, in clock ticks of all cores; NaN where it cannot be read. */
+export function machineJiffies(): MachineJiffies {
+  try {
+    const fields = (readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "").trim().split(/\s+/).slice(1).map(Number);
+    const [user = 0, nice = 0, system = 0, , iowait = Number.NaN, irq = 0, softirq = 0, steal = 0] = fields;
+    return { busy: user + nice + system + irq + softirq + steal, iowait, total: fields.slice(0, 8).reduce((a, b) => a + b, 0) };
+  } catch {
+    return { busy: Number.NaN, iowait: Number.NaN, total: Number.NaN };
   }
 }

@@ -2,8 +2,8 @@
 // written (pg_current_wal_lsn), its WAL syncs and their time (pg_stat_wal; the time only with
 // track_wal_io_timing on) and its checkpoints (pg_stat_bgwriter). A latency that drifts while these
 // climb is the disk's, not the worker's (docs/benchmarks.md, "Soak").
-import { readFileSync } from "node:fs";
 import type pg from "pg";
+import { machineJiffies } from "./proc-stats.js";
 import type { Sample } from "./soak-sample.js";
 
 interface Reading {
@@ -18,16 +18,6 @@ interface Reading {
   checkpoints: number;
 }
 
-function cpuJiffies(): { busy: number; iowait: number; total: number } {
-  try {
-    const fields = (readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "").trim().split(/\s+/).slice(1).map(Number);
-    const [user = 0, nice = 0, system = 0, , iowait = Number.NaN, irq = 0, softirq = 0, steal = 0] = fields;
-    return { busy: user + nice + system + irq + softirq + steal, iowait, total: fields.slice(0, 8).reduce((a, b) => a + b, 0) };
-  } catch {
-    return { busy: Number.NaN, iowait: Number.NaN, total: Number.NaN };
-  }
-}
-
 async function read(pool: pg.Pool): Promise<Reading> {
   const { rows } = await pool.query<{ wal: string; checkpoints: string; syncs: string; sync_ms: string | null }>(
     `SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::text AS wal, (b.checkpoints_timed + b.checkpoints_req)::text AS checkpoints,
@@ -36,7 +26,7 @@ async function read(pool: pg.Pool): Promise<Reading> {
   );
   const row = rows[0];
   return {
-    ...cpuJiffies(),
+    ...machineJiffies(),
     walBytes: Number(row?.wal ?? Number.NaN),
     walSyncs: Number(row?.syncs ?? Number.NaN),
     walSyncMs: row?.sync_ms == null ? Number.NaN : Number(row.sync_ms),
