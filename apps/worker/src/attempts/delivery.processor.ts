@@ -1,7 +1,7 @@
 // One delivery attempt, in the order delivery.md gives: load the delivery (with its webhook and
 // event), skip it if the webhook is gone or inactive, take a slot of its owner's share of this
-// worker (fair delivery), ask the endpoint gate, build and sign the
-// request, send it, record the attempt, update the delivery and the webhook's health, then finish,
+// worker (fair delivery), ask the endpoint gate, build and sign the request, send it, free the
+// owner's slot, record the attempt, update the delivery and the webhook's health, then finish,
 // retry later or give up.
 //
 // Only a delivery's canonical job (deliveryJobId(id)) attempts it, and BullMQ runs one job at a
@@ -168,7 +168,6 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
 
     const fairness = deps.fairness;
     if (fairness === undefined) return admitAndSend(job, token, due);
-    // The owner's slot is held for the whole rest of the job: that is what it takes of this worker.
     if (!(await ownerSlot(fairness.owners, due.authorId, deliveryId))) {
       if (log.isDebugEnabled()) log.debug("delivery deferred: its owner holds its share of the worker", { deliveryId });
       // Not a failure: the delivery keeps its place among first attempts and spends nothing.
@@ -195,13 +194,23 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
         });
       return deferJob(job, token, retryAt.getTime(), "owner", remember);
     }
-    try {
-      return await admitAndSend(job, token, due);
-    } finally {
+    // The slot is the owner's until its endpoint has answered (or the attempt ends without asking it):
+    // that is what an owner's endpoints take of this worker. Writing the attempt's record is the
+    // database's time, the same for every owner: a slow commit must not make the owner look slow
+    // (parking its next attempts, and ending a lone owner's borrowing) while its endpoints answer fast.
+    let held = true;
+    const freeSlot = (): void => {
+      if (!held) return;
+      held = false;
       // The freed slot is for the owner's oldest parked attempt, if any; else for the next one parked past its waiters' bound.
       const next = fairness.owners.release(due.authorId, refusing);
       if (next !== undefined) parking?.wake(next.id, next.until);
       else fairness.backlog?.find(due.authorId);
+    };
+    try {
+      return await admitAndSend(job, token, due, freeSlot);
+    } finally {
+      freeSlot();
     }
   }
 
@@ -215,7 +224,8 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
     return "skipped";
   }
 
-  async function admitAndSend(job: Job<DeliveryJobData>, token: string | undefined, due: DueDelivery): Promise<DeliveryJobResult> {
+  /** `answered` is called once the endpoint has answered (or the request failed), before the attempt is recorded. */
+  async function admitAndSend(job: Job<DeliveryJobData>, token: string | undefined, due: DueDelivery, answered?: () => void): Promise<DeliveryJobResult> {
     const deliveryId = due.id;
     const admission = await gate.admit(due.endpoint, new Date(), deliveryId);
     if (!admission.admitted) {
@@ -253,6 +263,7 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
     await gate.release(due.endpoint, result.ok || permanentFailure !== null, deliveryId, result.errorKind === "timeout");
     // A slot freed: owner waiters for the endpoint are worth waking again.
     hints.freed(due.endpoint);
+    answered?.();
 
     const decision: DeliveryDecision =
       permanentFailure === null
