@@ -30,20 +30,7 @@ export interface DayPartition {
  * 20261206060000_delivery_due). Measured in bench/ (fan-out 10, 22,000 deliveries): 40% of the
  * updates HOT at fillfactor 100, 67% at 80, 91% at 60, where the heap was also the smallest.
  */
-/**
- * Every day partition is vacuumed by a fixed count of changed rows instead of PostgreSQL's share of
- * the table (20%): a partition grows all day, and by share its vacuums came further apart and each
- * wrote more WAL (in the soak, from 0.7 MB every minute to 212 MB every 8 minutes), which every
- * delivery's commit then waited behind (migration 20261206130000_partition_vacuum_thresholds).
- */
-const VACUUM_BY_COUNT =
-  "autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 10000, autovacuum_vacuum_insert_scale_factor = 0, autovacuum_vacuum_insert_threshold = 100000";
-
-const STORAGE: Record<PartitionedTable, string> = {
-  Event: ` WITH (${VACUUM_BY_COUNT})`,
-  Delivery: ` WITH (fillfactor = 60, ${VACUUM_BY_COUNT})`,
-  DeliveryAttempt: ` WITH (${VACUUM_BY_COUNT})`,
-};
+const STORAGE: Record<PartitionedTable, string> = { Event: "", Delivery: " WITH (fillfactor = 60)", DeliveryAttempt: "" };
 
 const NAME = /^(Event|Delivery|DeliveryAttempt)_p(\d{4})(\d{2})(\d{2})$/;
 const BLOCKED = "MS001";
