@@ -53,7 +53,10 @@ COPY --from=prune /pruned/json/ ./
 RUN pnpm install --frozen-lockfile --prod --ignore-scripts && rm -rf /pnpm/store /root/.cache /root/.local/share/pnpm
 
 FROM ${NODE_IMAGE} AS runtime
-ENV NODE_ENV=production PORT=8080 HOST=0.0.0.0
+# Allocations of 1 MiB and more are mapped and given back when freed: scrypt's 16 MiB per password
+# check (identity/secret-hash.ts), on each of libuv's threads, stays in glibc's per-thread arena
+# otherwise (docs/operations.md, "Memory").
+ENV NODE_ENV=production PORT=8080 HOST=0.0.0.0 MALLOC_MMAP_THRESHOLD_=1048576
 WORKDIR /app
 COPY --from=deps /app/ ./
 COPY --from=build /repo/packages/db/generated/ ./packages/db/generated/

@@ -44,6 +44,8 @@ export async function startApiProcess(
       MSR_ADMIN_USERNAME: ADMIN_USER,
       MSR_ADMIN_PASSWORD: ADMIN_PASSWORD,
       OUTBOUND_ALLOW_CIDRS: "127.0.0.0/8",
+      // As its image and `npm start` run it (docker/api.Dockerfile).
+      MALLOC_MMAP_THRESHOLD_: "1048576",
       ...env,
     },
     stdio: ["ignore", fd, fd],
