@@ -55,7 +55,7 @@ RUN pnpm install --frozen-lockfile --prod --ignore-scripts && rm -rf /pnpm/store
 FROM ${NODE_IMAGE} AS runtime
 # Allocations of 1 MiB and more are mapped and given back when freed: scrypt's 16 MiB per password
 # check (identity/secret-hash.ts), on each of libuv's threads, stays in glibc's per-thread arena
-# otherwise (docs/operations.md, "Memory").
+# otherwise (docs/operations.md, "Sizing": the API's password checks and glibc).
 ENV NODE_ENV=production PORT=8080 HOST=0.0.0.0 MALLOC_MMAP_THRESHOLD_=1048576
 WORKDIR /app
 COPY --from=deps /app/ ./
