@@ -68,6 +68,7 @@ function describeSample(r: TimedSample): string {
   const v = (key: string, digits = 0) => round(r[key] ?? Number.NaN, digits);
   return (
     `${v("t_min", 1)} min: ${v("received_per_s")}/s p50 ${v("latency_p50_ms")} p99 ${v("latency_p99_ms")} ms; ` +
+    `stage p99 ingest ${v("stage_ingest_p99_ms")} fanout ${v("stage_fanout_p99_ms")} queue ${v("stage_queue_p99_ms")} send ${v("stage_send_p99_ms")} ms; ` +
     `worker ${v("worker_rss_mb")} MB ${v("worker_cpu_pct")}% of a core, api ${v("api_rss_mb")} MB; machine ${v("machine_busy_pct")}% busy; redis prefix ${v("redis_prefix_memory_mb", 1)} MB ${v("redis_prefix_keys")} keys; ` +
     `Delivery ${v("pg_delivery_total_mb", 1)} MB (${v("pg_delivery_dead_tuples")} dead); delivery queue ${v("queue_delivery_waiting")} waiting ${v("queue_delivery_delayed")} delayed`
   );

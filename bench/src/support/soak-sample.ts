@@ -1,7 +1,7 @@
 // One sample of the soak, taken every window: what the receivers got and how late, what the worker
 // did (its /metrics counters), the memory of the worker and API processes, Redis's memory and the
-// prefix's keys, the tables' sizes and dead tuples, the queues' depths, I/O wait and WAL (soak-io.ts). Every value is a number
-// (NaN: could not be read this time), so the series go to JSON, CSV and plots alike.
+// prefix's keys, the tables' sizes and dead tuples, the queues' depths, I/O wait and WAL (soak-io.ts),
+// the latency by stage (soak-stages.ts). Every value is a number (NaN: could not be read this time), so the series go to JSON, CSV and plots alike.
 import type { Redis } from "ioredis";
 import type pg from "pg";
 import type { Queues } from "@msr-webhooks/queue/connection";
@@ -12,6 +12,7 @@ import { parsePromText, promSum, type PromSample } from "./prom-text.js";
 import type { ReceiverProcess } from "./receiver.js";
 import type { BadEndpoints } from "./soak-endpoints.js";
 import { IoWindow } from "./soak-io.js";
+import { stageSeries } from "./soak-stages.js";
 import { summarize } from "./stats.js";
 
 export type Sample = Record<string, number>;
@@ -19,6 +20,8 @@ export type Sample = Record<string, number>;
 const MB = 1024 * 1024;
 const OUTCOMES = ["succeeded", "retrying", "failed", "skipped"] as const;
 const TABLES = { event: "Event", delivery: "Delivery", attempt: "DeliveryAttempt" } as const;
+/** How far the stages' window trails the sample's (see take()). */
+const STAGE_LAG_MS = 2000;
 const QUEUE_STATES = ["waiting", "active", "delayed", "failed"] as const;
 
 export interface SampledProcess {
@@ -141,6 +144,8 @@ function outcomeTotals(m: readonly PromSample[]): Record<string, number> {
 /** Takes samples; each covers the time since the previous one (the first, since start()). */
 export class SoakSampler {
   private lastAt = nowMs();
+  /** When the first window started: the stages' first window does not reach back into the warm-up. */
+  private startedAt = Number.NaN;
   private lastOutcomes: Record<string, number> = {};
   /** The receiver's arrivals over every window, start()'s included. */
   received = 0;
@@ -163,6 +168,7 @@ export class SoakSampler {
     for (const p of [this.s.worker, this.s.api]) if (p) this.cpuPct(p.pid, 1);
     await this.io.start();
     this.lastAt = nowMs();
+    this.startedAt = this.lastAt;
   }
 
   /** The worker's final outcomes so far (its counter; deliveries purged from the tables stay counted). */
@@ -176,7 +182,8 @@ export class SoakSampler {
     this.received += window.count;
     const badCounts = bad.window();
     const at = nowMs();
-    const seconds = (at - this.lastAt) / 1000;
+    const from = this.lastAt;
+    const seconds = (at - from) / 1000;
     this.lastAt = at;
     const latency = summarize(window.latencies);
     const workerMetrics = await scrape(worker.metricsUrl);
@@ -201,6 +208,9 @@ export class SoakSampler {
     const redis = await redisSeries(this.s.redis, this.s.prefix);
     this.largestKeys = redis.largest;
     Object.assign(sample, redis.sample, await postgresSeries(this.s.pool), await queueSeries(this.s.queues), await this.io.take(seconds, window.count));
+    // Shifted back by STAGE_LAG_MS: an attempt is recorded after its endpoint answered, and one started
+    // just before the sample would be missed by this window and the next.
+    Object.assign(sample, await stageSeries(this.s.pool, Math.max(this.startedAt, from - STAGE_LAG_MS), at - STAGE_LAG_MS, bad.all.map((e) => e.url)));
     return sample;
   }
 
