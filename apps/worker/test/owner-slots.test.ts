@@ -158,15 +158,15 @@ describe("waiting in process for an owner's next slot", () => {
    */
   function busyOwner(holdWaitMs: number): OwnerSlots {
     const slots = new OwnerSlots(2, 10, 500, { waitMs: holdWaitMs, threadSlots: 8 });
-    slots.tryAcquire("bob");
-    slots.tryAcquire("alice");
-    slots.tryAcquire("alice");
+    slots.tryAcquire("bob", undefined, 990);
+    slots.tryAcquire("alice", undefined, 990);
+    slots.tryAcquire("alice", undefined, 990);
     slots.release("alice", undefined, 1000);
-    slots.tryAcquire("alice");
+    slots.tryAcquire("alice", undefined, 1000);
     slots.release("alice", undefined, 1005);
-    slots.tryAcquire("alice");
+    slots.tryAcquire("alice", undefined, 1005);
     expect(slots.queue("alice").releaseEveryMs).toBe(5);
-    expect(slots.tryAcquire("alice")).toBe(false);
+    expect(slots.tryAcquire("alice", undefined, 1005)).toBe(false);
     return slots;
   }
 
@@ -303,6 +303,19 @@ describe("an owner alone on the thread", () => {
     expect(slots.release("alice", undefined, 1010)).toBeUndefined();
     await expect(held).resolves.toBe(true);
     expect(slots.inFlight("alice")).toBe(2);
+  });
+
+  it("counts the time since one of her slots freed from when she filled her cap: a slot held through a lull does not make the burst after it slow", () => {
+    // Two in flight since 1005; one frees at 1010, the other (a slow endpoint) is held through half a second of nothing to send.
+    const slots = aloneOwner();
+    slots.release("alice", undefined, 1010);
+    // The burst at 1510 fills her cap again, and none of its attempts has had time to end: she borrows.
+    expect(slots.tryAcquire("alice", undefined, 1510)).toBe(true);
+    expect(slots.tryAcquire("alice", undefined, 1510)).toBe(true);
+    expect(slots.inFlight("alice")).toBe(3);
+    // None of her slots has freed for longer than the hold wait since she filled her cap: no more borrowing.
+    expect(slots.tryAcquire("alice", undefined, 1611)).toBe(false);
+    expect(slots.wouldHold("alice", 0, 1611)).toBe(false);
   });
 
   it("does not borrow while another owner holds or waits for a slot here, or asked for one within BORROW_QUIET_MS", () => {

@@ -12,7 +12,7 @@ interface Pace {
   /** The last release while busy; undefined after one while not. */
   lastAt: number | undefined;
   everyMs: number | undefined;
-  /** The last release, or when the owner took a slot with none held, whichever came later. */
+  /** The last release, or when the owner last filled its cap, whichever came later. */
   freedAt: number;
 }
 
@@ -34,8 +34,13 @@ export class OwnerPaces {
     this.paces.set(owner, pace);
   }
 
-  /** `owner` took a slot at `now` holding none: the time since one freed counts from here. */
-  tookFirst(owner: string, now: number): void {
+  /**
+   * `owner` filled its cap at `now`: the time since one of its slots freed counts from here. Slots it
+   * held through a lull (at a slow endpoint, say) tell nothing of the attempts that fill it after
+   * the lull: counted from its last release, a burst after a quiet moment would find the owner
+   * "slow" and be parked by the hundred while its endpoints answer in milliseconds.
+   */
+  filledCap(owner: string, now: number): void {
     const pace = this.paces.peek(owner);
     if (pace !== undefined) pace.freedAt = now;
   }
@@ -47,7 +52,8 @@ export class OwnerPaces {
 
   /**
    * How often one of `owner`'s slots frees now: its pace, or, while it holds slots (`holding`), the
-   * time since one last freed when that is longer (its endpoints stopped answering); undefined
+   * time since one last freed or it filled its cap (filledCap()) when that is longer (its endpoints
+   * stopped answering); undefined
    * before it is measured.
    */
   now(owner: string, holding: boolean, now: number): number | undefined {

@@ -32,7 +32,7 @@
 // endpoints or a brief hold-up then costs no park and no wake-up per attempt (each about as much
 // as the delivery itself). Only an owner whose whole queue here drains within that wait holds more
 // of the thread's slots than its share (each waiting attempt at most twice that wait); an owner
-// whose slots free slowly (hanging endpoints: no slot freed lately) or whose pace is not measured
+// whose slots free slowly (hanging endpoints: no slot freed since it filled its cap) or whose pace is not measured
 // yet is parked as before, and so is the rest of a backlog longer than the wait. Attempts in
 // flight and waiting here, all owners together, always leave one cap's worth of the thread's
 // slots free, so another owner's job is still taken. Waiters, held or parked, get their slots
@@ -120,7 +120,9 @@ export class OwnerSlots {
     if (n >= this.cap && n >= this.capOf(owner, now)) return false;
     this.held.set(owner, n + 1);
     this.totalHeld += 1;
-    if (n === 0) this.paces.tookFirst(owner, now);
+    // Only an owner at its cap is asked whether its slots free fast (capOf(), wouldHold()): the time
+    // since one freed counts from when it got there, not from before a lull it held slots through.
+    if (n + 1 === this.cap) this.paces.filledCap(owner, now);
     if (id !== undefined) {
       this.forget(owner, id);
       this.arrived(owner, id);
