@@ -210,7 +210,8 @@ export class SoakSampler {
     Object.assign(sample, redis.sample, await postgresSeries(this.s.pool), await queueSeries(this.s.queues), await this.io.take(seconds, window.count));
     // Shifted back by STAGE_LAG_MS: an attempt is recorded after its endpoint answered, and one started
     // just before the sample would be missed by this window and the next.
-    Object.assign(sample, await stageSeries(this.s.pool, Math.max(this.startedAt, from - STAGE_LAG_MS), at - STAGE_LAG_MS, bad.all.map((e) => e.url)));
+    const stages = stageSeries(this.s.pool, Math.max(this.startedAt, from - STAGE_LAG_MS), at - STAGE_LAG_MS, bad.all.map((e) => e.url));
+    Object.assign(sample, await stages.catch((): Sample => ({ stage_sampled_rows: Number.NaN })));
     return sample;
   }
 
