@@ -53,8 +53,7 @@ export class OwnerPaces {
   /**
    * How often one of `owner`'s slots frees now: its pace, or, while it holds slots (`holding`), the
    * time since one last freed or it filled its cap (filledCap()) when that is longer (its endpoints
-   * stopped answering); undefined
-   * before it is measured.
+   * stopped answering); undefined before it is measured.
    */
   now(owner: string, holding: boolean, now: number): number | undefined {
     const pace = this.paces.get(owner);

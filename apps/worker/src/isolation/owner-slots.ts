@@ -118,16 +118,22 @@ export class OwnerSlots {
     this.recent.asked(owner, now);
     const n = this.held.get(owner) ?? 0;
     if (n >= this.cap && n >= this.capOf(owner, now)) return false;
-    this.held.set(owner, n + 1);
-    this.totalHeld += 1;
-    // Only an owner at its cap is asked whether its slots free fast (capOf(), wouldHold()): the time
-    // since one freed counts from when it got there, not from before a lull it held slots through.
-    if (n + 1 === this.cap) this.paces.filledCap(owner, now);
+    this.take(owner, now);
     if (id !== undefined) {
       this.forget(owner, id);
       this.arrived(owner, id);
     }
     return true;
+  }
+
+  /** One more slot held by `owner`. */
+  private take(owner: string, now: number): void {
+    const n = this.inFlight(owner) + 1;
+    this.held.set(owner, n);
+    this.totalHeld += 1;
+    // Only an owner at its cap is asked whether its slots free fast (capOf(), wouldHold()): the time
+    // since one freed counts from when it got there, not from before a lull it held slots through.
+    if (n === this.cap) this.paces.filledCap(owner, now);
   }
 
   /** Remembers a refused attempt (parked until `until`) until a slot of its owner frees; false when its owner's waiters are full. */
@@ -255,8 +261,7 @@ export class OwnerSlots {
     for (let free = this.free(owner); free > 0; free -= 1) {
       // A slot left free while an attempt waits here for it (its waker went elsewhere): handed over.
       if (this.holds.grantOldest(owner)) {
-        this.held.set(owner, this.inFlight(owner) + 1);
-        this.totalHeld += 1;
+        this.take(owner, now);
         continue;
       }
       const next = this.wakeOne(owner, refusing, now);
