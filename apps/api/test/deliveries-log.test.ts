@@ -230,6 +230,25 @@ describe("POST /api/v0/webhooks/{id}/deliveries/{deliveryId}/redeliver", () => {
     expect(await deliveryQueue.getJob(deliveryJobId(id!))).toBeUndefined();
   });
 
+  it("leaves a first attempt under way without a job (leased by the worker's fan-out) at its lease end: no second attempt beside it", async () => {
+    const leaseEnd = new Date(Date.now() + 60_000);
+    const [leased, lapsed] = await seedDeliveries(ctx, webhookId, [
+      { createdAt: "2024-03-02T00:00:00Z", status: "pending", nextAttemptAt: leaseEnd.toISOString() },
+      { createdAt: "2024-03-02T00:00:01Z", status: "pending", nextAttemptAt: new Date(Date.now() - 1000).toISOString() },
+    ]);
+    const db = ctx.deps.services.db;
+    await db.delivery.update({ where: { id: leased! }, data: { leasedUntil: leaseEnd } });
+    await db.delivery.update({ where: { id: lapsed! }, data: { leasedUntil: new Date(Date.now() - 1000) } });
+    const before = Date.now();
+    for (const id of [leased!, lapsed!]) expect((await user(maria).post(`${base()}/deliveries/${id}/redeliver`).expect(202)).body).toEqual({ id, status: "pending" });
+
+    expect((await db.delivery.findUniqueOrThrow({ where: { id: leased! } })).nextAttemptAt!.getTime()).toBe(leaseEnd.getTime());
+    // A lease that has run out holds nothing: that delivery is due now, as any other redelivered one.
+    const due = (await db.delivery.findUniqueOrThrow({ where: { id: lapsed! } })).nextAttemptAt!.getTime();
+    expect(due).toBeGreaterThanOrEqual(before);
+    expect(due).toBeLessThanOrEqual(Date.now());
+  });
+
   it("answers 404 NO_SUCH_DELIVERY for an unknown, malformed or foreign delivery, changing nothing", async () => {
     const [foreign] = await seedDeliveries(ctx, otherWebhookId, [{ createdAt: "2024-05-03T00:00:00Z", status: "failed" }]);
     for (const id of ["8a4f6a59-3f7b-4f0e-9d7e-0d0c5b7e2a11", "xyz", foreign!]) {

@@ -30,6 +30,10 @@ export const Env = Type.Object({
   WORKER_THREADS: Type.Integer({ minimum: 0, maximum: 64, default: 1 }),
   // Attempts are I/O-bound and their row writes are batched: more in flight means larger batches.
   DELIVERY_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 5000, default: 200 }),
+  // First attempts the worker makes straight from its fan-out (the main thread's), without a queue
+  // job, in flight at most, beside DELIVERY_CONCURRENCY's jobs; past it, or refused by the owner's
+  // share or the endpoint gate, a first attempt goes through its job. 0: every attempt goes through a job.
+  INLINE_FIRST_ATTEMPTS: Type.Integer({ minimum: 0, maximum: 5000, default: 200 }),
   RETRY_SCHEDULE: Type.String({
     pattern: `^\\s*${DURATION_SOURCE}(\\s*,\\s*${DURATION_SOURCE})*\\s*$`,
     default: "5s,5m,30m,2h,5h,10h,10h",
@@ -115,7 +119,7 @@ export interface WorkerConfig {
    * ingest, fan-out and maintenance); each takes its share of DELIVERY_CONCURRENCY (threadShare).
    */
   threads: number;
-  concurrency: { ingest: number; fanout: number; delivery: number };
+  concurrency: { ingest: number; fanout: number; delivery: number; inlineFirstAttempts: number };
   retry: RetryPolicy;
   delivery: {
     connectTimeoutMs: number;
@@ -179,6 +183,7 @@ export function loadConfig(source: Record<string, string | undefined>): WorkerCo
       ingest: env.INGEST_CONCURRENCY,
       fanout: env.FANOUT_CONCURRENCY,
       delivery: env.DELIVERY_CONCURRENCY,
+      inlineFirstAttempts: env.INLINE_FIRST_ATTEMPTS,
     },
     retry: {
       scheduleMs,

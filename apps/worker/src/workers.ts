@@ -7,6 +7,7 @@ import { deliveryBackoffStrategy } from "./attempts/delivery-job.js";
 import { DeliveryStore } from "./attempts/delivery-store.js";
 import { DeliveryRepository } from "./attempts/delivery.repository.js";
 import { createDeliveryProcessor } from "./attempts/delivery.processor.js";
+import { InlineAttempts } from "./attempts/inline-attempts.js";
 import { FanoutStore } from "./fanout/fanout-store.js";
 import { createFanout } from "./fanout/fanout.processor.js";
 import { FanoutRepository } from "./fanout/fanout.repository.js";
@@ -75,6 +76,35 @@ export async function startWorkers(deps: WorkerDeps, roles: readonly WorkerRole[
     return worker;
   };
 
+  // One delivery processor per thread: its BullMQ worker's, and the fan-out's for first attempts made without a job.
+  const delivery = roles.includes("delivery")
+    ? createDeliveryProcessor({
+        store: new DeliveryStore(new DeliveryRepository(sql), {
+          dueToleranceMs: 1000,
+          autoDisableAfterMs: config.autoDisableAfterMs,
+          lingerMs: config.dbBatchLingerMs,
+        }),
+        deliveryQueue: queues.delivery,
+        client: deps.client,
+        envelopes: deps.envelopes,
+        gate: deps.gate,
+        log,
+        retry: config.retry,
+        userAgent: deps.userAgent,
+        metrics: deps.metrics,
+        // This thread's slots (config is already its share of DELIVERY_CONCURRENCY, see threadShare).
+        fairness: { owners, retryMs: config.isolation.busyRetryMs, ...(backlog ? { backlog } : {}) },
+        openCircuitMaxAgeMs: config.isolation.openCircuitMaxAgeMs,
+        deferrals,
+        hints,
+        ...(parked ? { parking: parked } : {}),
+      })
+    : undefined;
+  const inline =
+    delivery && config.concurrency.inlineFirstAttempts > 0
+      ? new InlineAttempts(delivery, { max: config.concurrency.inlineFirstAttempts, attemptTimeoutMs: config.delivery.totalTimeoutMs, owners, log })
+      : undefined;
+
   // One fan-out (its batches shared) for the fan-out queue and for ingest, which fans out what it stores.
   const fanout = createFanout({
     accessSql: sql,
@@ -83,6 +113,8 @@ export async function startWorkers(deps: WorkerDeps, roles: readonly WorkerRole[
     retry: config.retry,
     log,
     ...(arrivals ? { arrivals } : {}),
+    ...(inline ? { inline } : {}),
+    ...(deps.metrics ? { metrics: deps.metrics } : {}),
   });
 
   const makers: Record<WorkerRole, () => Worker> = {
@@ -102,32 +134,10 @@ export async function startWorkers(deps: WorkerDeps, roles: readonly WorkerRole[
         common(config.concurrency.ingest),
       ),
     fanout: () => start(QUEUE_NAMES.fanout, fanout.processor, common(config.concurrency.fanout)),
-    delivery: () =>
-      start(
-        QUEUE_NAMES.delivery,
-        createDeliveryProcessor({
-          store: new DeliveryStore(new DeliveryRepository(sql), {
-            dueToleranceMs: 1000,
-            autoDisableAfterMs: config.autoDisableAfterMs,
-            lingerMs: config.dbBatchLingerMs,
-          }),
-          deliveryQueue: queues.delivery,
-          client: deps.client,
-          envelopes: deps.envelopes,
-          gate: deps.gate,
-          log,
-          retry: config.retry,
-          userAgent: deps.userAgent,
-          metrics: deps.metrics,
-          // This thread's slots (config is already its share of DELIVERY_CONCURRENCY, see threadShare).
-          fairness: { owners, retryMs: config.isolation.busyRetryMs, ...(backlog ? { backlog } : {}) },
-          openCircuitMaxAgeMs: config.isolation.openCircuitMaxAgeMs,
-          deferrals,
-          hints,
-          ...(parked ? { parking: parked } : {}),
-        }),
-        { ...common(config.concurrency.delivery), settings: { backoffStrategy: deliveryBackoffStrategy(config.retry) } },
-      ),
+    delivery: () => {
+      if (delivery === undefined) throw new Error("the delivery processor is made for a thread with the delivery role only");
+      return start(QUEUE_NAMES.delivery, delivery, { ...common(config.concurrency.delivery), settings: { backoffStrategy: deliveryBackoffStrategy(config.retry) } });
+    },
     maintenance: () =>
       start(
         QUEUE_NAMES.maintenance,
@@ -185,11 +195,14 @@ export async function startWorkers(deps: WorkerDeps, roles: readonly WorkerRole[
       const expired = new Promise<false>((resolve) => {
         timer = setTimeout(() => resolve(false), graceMs);
       });
+      const deadline = Date.now() + graceMs;
       // close() stops fetching at once and resolves when the jobs in flight have finished.
       const finished = Promise.all(workers.map((w) => w.close())).then(() => true as const);
       const clean = await Promise.race([finished, expired]);
       clearTimeout(timer);
-      return clean;
+      // Then no fan-out starts a first attempt here: those in flight get what is left of the grace period.
+      const inlineClean = inline ? await inline.drain(Math.max(0, deadline - Date.now())) : true;
+      return clean && inlineClean;
     },
   };
 }

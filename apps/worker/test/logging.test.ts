@@ -1,17 +1,17 @@
 // The worker's log lines about a delivery carry its deliveryId (with the webhook and the attempt
 // number), so one grep follows a delivery through retries, failure and the webhook's disabling.
 import winston from "winston";
-import { startReceiver, type Receiver, type ReceiverReply } from "@msr-webhooks/testing/receiver";
+import { startReceiver, type Receiver } from "@msr-webhooks/testing/receiver";
 import { createHarness, type Harness } from "./support/harness.js";
 import { createOrg, createRepo, createUser, createWebhook, tagPushContents, type AccountRef } from "./support/seed.js";
+import { scriptedReplies } from "./support/scripted-replies.js";
 import { waitUntil } from "./support/wait.js";
 
 let h: Harness;
 let receiver: Receiver;
 let alice: AccountRef;
 const lines: Record<string, unknown>[] = [];
-const replies = new Map<string, (n: number) => ReceiverReply>();
-const counts = new Map<string, number>();
+const { replies, handler } = scriptedReplies({ status: 204 });
 
 /** A debug-level logger that keeps every line, as the Console transport would print it. */
 function capturingLogger(): winston.Logger {
@@ -35,11 +35,7 @@ function capturingLogger(): winston.Logger {
 beforeAll(async () => {
   h = await createHarness();
   receiver = await startReceiver({
-    handler: (req) => {
-      const n = (counts.get(req.path) ?? 0) + 1;
-      counts.set(req.path, n);
-      return replies.get(req.path)?.(n) ?? { status: 204 };
-    },
+    handler,
   });
   alice = await createUser(h.db, "alice");
   const foo = await createOrg(h.db, "foo", [alice]);

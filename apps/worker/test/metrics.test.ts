@@ -7,10 +7,11 @@ import { loadConfig } from "../src/config.js";
 import { deliveryJob } from "../src/attempts/delivery-job.js";
 import { startOpsHttp } from "../src/ops-server.js";
 import { sample, SHARED_METRIC_NAMES } from "@msr-webhooks/testing/metrics-text";
-import { startReceiver, type Receiver, type ReceiverReply } from "@msr-webhooks/testing/receiver";
+import { startReceiver, type Receiver } from "@msr-webhooks/testing/receiver";
 import type { RunningOpsServer } from "@msr-webhooks/observability/ops-server";
 import { createHarness, type Harness, type InProcessWorker } from "./support/harness.js";
 import { createOrg, createRepo, createUser, createWebhook, insertDelivery, insertEvent, tagPushContents, type AccountRef } from "./support/seed.js";
+import { scriptedReplies } from "./support/scripted-replies.js";
 import { waitUntil } from "./support/wait.js";
 
 let h: Harness;
@@ -18,17 +19,12 @@ let receiver: Receiver;
 let worker: InProcessWorker;
 let ops: RunningOpsServer;
 let alice: AccountRef;
-const replies = new Map<string, (n: number) => ReceiverReply>();
-const counts = new Map<string, number>();
+const { replies, counts, handler } = scriptedReplies({ status: 204, delayMs: 30 });
 
 beforeAll(async () => {
   h = await createHarness({ WORKER_HTTP_PORT: "0", WORKER_HTTP_HOST: "127.0.0.1" });
   receiver = await startReceiver({
-    handler: (req) => {
-      const n = (counts.get(req.path) ?? 0) + 1;
-      counts.set(req.path, n);
-      return replies.get(req.path)?.(n) ?? { status: 204, delayMs: 30 };
-    },
+    handler,
   });
   alice = await createUser(h.db, "alice");
   const foo = await createOrg(h.db, "foo", [alice]);
@@ -96,6 +92,8 @@ describe("GET /metrics on the worker", () => {
     const delta = (name: string, labels: Record<string, string>) => (sample(after, name, labels) ?? 0) - (sample(before, name, labels) ?? 0);
     expect(delta("msrwh_events_received_total", { type: "TAG_PUSH", source: "queue", service: "worker" })).toBe(1);
     expect(delta("msrwh_deliveries_total", { outcome: "succeeded", type: "TAG_PUSH" })).toBe(1);
+    // Its first attempt was made by the fan-out, without a job (src/attempts/inline-attempts.ts).
+    expect(["inline", "job", "parked"].map((route) => delta("msrwh_first_attempts_total", { route }))).toEqual([1, 0, 0]);
     expect(delta("msrwh_delivery_attempt_duration_seconds_count", { outcome: "succeeded", type: "TAG_PUSH" })).toBe(1);
     // The receiver waits 30 ms before answering: the attempt cannot have been quicker.
     expect(delta("msrwh_delivery_attempt_duration_seconds_sum", { outcome: "succeeded", type: "TAG_PUSH" })).toBeGreaterThanOrEqual(0.03);

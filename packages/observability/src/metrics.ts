@@ -56,6 +56,7 @@ export interface Metrics {
   deliveries: Counter<"outcome" | "type">;
   attemptDuration: Histogram<"outcome" | "type">;
   deliveryLatency: Histogram<"type">;
+  firstAttempts: Counter<"route">;
   queueJobs: Gauge<"queue" | "state">;
   openCircuits: Gauge;
   disabledWebhooks: Gauge;
@@ -132,6 +133,12 @@ export function createMetrics(options: MetricsOptions): Metrics {
     buckets: LATENCY_BUCKETS_S,
     registers,
   });
+  const firstAttempts = new Counter({
+    name: "msrwh_first_attempts_total",
+    help: "Deliveries the fan-out wrote, by how their first attempt goes: inline (made by the fan-out without a job), job, or parked (on arrival).",
+    labelNames: ["route"] as const,
+    registers,
+  });
   const queueJobs = new Gauge({
     name: "msrwh_queue_jobs",
     help: "BullMQ jobs per queue and state (waiting, delayed, failed, active), read on each scrape.",
@@ -194,6 +201,7 @@ export function createMetrics(options: MetricsOptions): Metrics {
     deliveries,
     attemptDuration,
     deliveryLatency,
+    firstAttempts,
     queueJobs,
     openCircuits,
     disabledWebhooks,

@@ -109,12 +109,15 @@ export class DeliveriesRepository {
 
   /**
    * Reopens one delivery of the webhook for an attempt now (what the worker's redeliver contract
-   * asks: status pending, nextAttemptAt now). Null when the webhook has no such delivery.
+   * asks: status pending, nextAttemptAt now). Null when the webhook has no such delivery. A first
+   * attempt under way without a job (leased: the worker's inline-attempts.ts) keeps its next attempt
+   * at its lease end, so the redeliver never runs a second attempt beside it.
    */
   async reopen(webhookId: string, deliveryId: string, now: Date): Promise<{ id: string; status: string } | null> {
     const rows = await this.db.$queryRaw<{ id: string; status: string }[]>`
       UPDATE "Delivery"
-         SET status = 'pending', reason = NULL, "nextAttemptAt" = ${now}::timestamptz, "updatedAt" = ${now}::timestamptz
+         SET status = 'pending', reason = NULL, "updatedAt" = ${now}::timestamptz,
+             "nextAttemptAt" = CASE WHEN "leasedUntil" > ${now}::timestamptz THEN "nextAttemptAt" ELSE ${now}::timestamptz END
        WHERE id = ${deliveryId}::uuid AND "webhookId" = ${webhookId}
    RETURNING id::text AS id, status`;
     return rows[0] ?? null;

@@ -58,7 +58,10 @@ export function deliveryRoutes(services: Services): RouteSpec[] {
       auth: "user",
       params: DeliveryParams,
       responses: {
-        202: { description: "Reopened (status pending) and queued for an attempt now", schema: RedeliveredSchema },
+        202: {
+          description: "Reopened (status pending) and queued for an attempt now; a first attempt already under way (made by the worker's fan-out) is left to end first",
+          schema: RedeliveredSchema,
+        },
         429: {
           description: "This delivery was redelivered REDELIVERIES_PER_HOUR times within the hour (TOO_MANY_REQUESTS); Retry-After says when to try again",
           schema: ErrorBodySchema,

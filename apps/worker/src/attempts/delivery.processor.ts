@@ -28,7 +28,7 @@ import type { OwnerSlots } from "../isolation/owner-slots.js";
 import type { OwnerBacklog } from "../isolation/owner-backlog.js";
 import type { Parking } from "../isolation/parking.js";
 import { RefusalHints } from "../isolation/refusal-hints.js";
-import type { EndpointGate } from "./endpoint-gate.js";
+import type { Admission, EndpointGate } from "./endpoint-gate.js";
 import type { EnvelopeCache } from "./envelope-cache.js";
 import { RetryLaterError } from "./retry-later.error.js";
 import { signingSecrets } from "./signing-secrets.js";
@@ -68,6 +68,32 @@ export interface DeliveryProcessorDeps {
 
 /** What became of a job that finished without throwing. */
 export type DeliveryJobResult = "succeeded" | "skipped" | "finished-elsewhere" | "gone" | "handed-to-canonical-job";
+
+/** What became of a leased first attempt. */
+export type LeasedAttemptResult = "succeeded" | "failed" | "retry" | "gone" | "deferred" | "handed-to-job";
+
+/** The delivery processor's part in first attempts made without a job (inline-attempts.ts). */
+export interface LeasedAttempts {
+  attemptLeased(deliveryId: string, owner: string | undefined): Promise<LeasedAttemptResult>;
+  handToJob(deliveryId: string): Promise<void>;
+  releaseOwnerSlot(owner: string): void;
+}
+
+/** What became of a recorded attempt ("gone": the webhook was deleted during it). */
+type AttemptOutcome =
+  | { kind: "succeeded" | "gone" }
+  | { kind: "failed"; reason: string }
+  | { kind: "retry"; delayMs: number; reason: string };
+
+type Refusal = Extract<Admission, { admitted: false }>;
+
+interface RefusedWait {
+  retryAt: Date;
+  retryLane: boolean;
+  reason: DeferralReason;
+  /** Names it as a waiter for the endpoint's next free slot, once its job is put off. */
+  remember: (() => Promise<void>) | undefined;
+}
 
 interface Sent {
   result: AttemptResult;
@@ -202,13 +228,71 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
     const freeSlot = (): void => {
       if (!held) return;
       held = false;
-      // The freed slot is for the owner's oldest parked attempt, if any; else for the next one parked past its waiters' bound.
-      const next = fairness.owners.release(due.authorId, refusing);
-      if (next !== undefined) parking?.wake(next.id, next.until);
-      else fairness.backlog?.find(due.authorId);
+      releaseOwnerSlot(due.authorId);
     };
     try {
       return await admitAndSend(job, token, due, freeSlot);
+    } finally {
+      freeSlot();
+    }
+  }
+
+  /** A slot of `owner` freed: for its oldest parked attempt, if any; else for the next one parked past its waiters' bound. */
+  function releaseOwnerSlot(owner: string): void {
+    const fairness = deps.fairness;
+    if (fairness === undefined) return;
+    const next = fairness.owners.release(owner, refusing);
+    if (next !== undefined) parking?.wake(next.id, next.until);
+    else fairness.backlog?.find(owner);
+  }
+
+  /** A leased first attempt that is not made here after all: due now (its lease ended) and queued as its job, like any first attempt. */
+  async function handToJob(deliveryId: string): Promise<void> {
+    await store.postpone(deliveryId, new Date());
+    const job = deliveryJob(deliveryId, deps.retry);
+    await deps.deliveryQueue.add(job.name, job.data, job.opts);
+  }
+
+  /**
+   * The first attempt of a delivery the fan-out wrote leased (inline-attempts.ts), made here without
+   * a job. `owner`: whose slot the caller took for it, freed here once its endpoint has answered.
+   * Refused by the endpoint gate, its job is queued to wait as a job refused now would; not found
+   * leased any more, it is handed to its job. A retry is queued as its job, delayed, in the retry lane.
+   */
+  async function attemptLeased(deliveryId: string, owner: string | undefined): Promise<LeasedAttemptResult> {
+    let held = owner !== undefined;
+    const freeSlot = (): void => {
+      if (!held || owner === undefined) return;
+      held = false;
+      releaseOwnerSlot(owner);
+    };
+    try {
+      const due = await store.loadLeased(deliveryId);
+      if (due === null) {
+        // Its webhook went inactive, or a redeliver reopened it after all: the job path knows what to do.
+        freeSlot();
+        await handToJob(deliveryId);
+        return "handed-to-job";
+      }
+      const admission = await gate.admit(due.endpoint, new Date(), deliveryId);
+      if (!admission.admitted) {
+        freeSlot();
+        // Its job waits as a job refused now would (the lease ends with the postpone).
+        const refused = refusedWait(due, admission, 0);
+        deps.deferrals?.add(refused.reason);
+        await store.postpone(deliveryId, refused.retryAt);
+        const job = deliveryJob(deliveryId, deps.retry);
+        const delay = Math.max(1, refused.retryAt.getTime() - Date.now());
+        await deps.deliveryQueue.add(job.name, job.data, { ...job.opts, delay, ...(refused.retryLane ? { priority: RETRY_LANE_PRIORITY } : {}) });
+        await refused.remember?.();
+        return "deferred";
+      }
+      const outcome = await sendAndRecord(due, "scheduled", freeSlot);
+      if (outcome.kind === "retry") {
+        const job = deliveryJob(deliveryId, deps.retry);
+        await deps.deliveryQueue.add(job.name, job.data, { ...job.opts, delay: outcome.delayMs, priority: RETRY_LANE_PRIORITY });
+      }
+      return outcome.kind;
     } finally {
       freeSlot();
     }
@@ -224,43 +308,24 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
     return "skipped";
   }
 
-  /** `answered` is called once the endpoint has answered (or the request failed), before the attempt is recorded. */
-  async function admitAndSend(job: Job<DeliveryJobData>, token: string | undefined, due: DueDelivery, answered?: () => void): Promise<DeliveryJobResult> {
-    const deliveryId = due.id;
-    const admission = await gate.admit(due.endpoint, new Date(), deliveryId);
-    if (!admission.admitted) {
-      const busy = admission.cause === "busy";
-      if (!busy && deps.openCircuitMaxAgeMs !== undefined && Date.now() - due.createdAt.getTime() >= deps.openCircuitMaxAgeMs) return expire(due);
-      if (log.isDebugEnabled()) log.debug("delivery deferred by the endpoint gate", { deliveryId, reason: admission.reason });
-      const queue = gateParks ? admission.queue : undefined;
-      if (parking) hints.refused(due.endpoint, busy ? "busy" : "circuit", queue);
-      // Busy, or refused by an open circuit but not kept back for its probe: parked until the
-      // endpoint frees a slot or its circuit closes (or, without parking, back at retryAt).
-      const retryAt = queue && parking ? parking.until(job.delay, queue) : admission.retryAt;
-      // An endpoint that is merely busy is not failing: its first attempts stay first attempts.
-      await Promise.all([store.postpone(deliveryId, retryAt), busy ? undefined : toRetryLane(job)]);
-      // Parked only while the endpoint still refuses: a slot freed between the refusal and now would
-      // wake no one (its release found no waiter), so the attempt is woken at once instead.
-      const remember = queue
-        ? async () => {
-            if ((await gate.park?.(due.endpoint, deliveryId, retryAt, true)) === "free") parking?.wake(deliveryId, retryAt.getTime());
-          }
-        : undefined;
-      return deferJob(job, token, retryAt.getTime(), !busy ? "circuit" : admission.reason.startsWith("slow") ? "slow" : "busy", remember);
-    }
-
+  /**
+   * Sends an admitted attempt, tells the gate, records it and the webhook's health. `answered` is
+   * called once the endpoint has answered (or the request failed), before the attempt is recorded.
+   * A retry the webhook can no longer have (it went inactive) ends the delivery failed here.
+   */
+  async function sendAndRecord(due: DueDelivery, trigger: "manual" | "scheduled", answered?: () => void): Promise<AttemptOutcome> {
     const startedAt = new Date();
     let sent: Sent;
     try {
       sent = await send(due, startedAt);
     } catch (err) {
       // The gate must hear about every admitted attempt, or its in-flight counts drift.
-      await gate.release(due.endpoint, false, deliveryId, false);
+      await gate.release(due.endpoint, false, due.id, false);
       throw err;
     }
     const { result, permanentFailure } = sent;
     // A request that could not be built never reached the endpoint: it says nothing against it.
-    await gate.release(due.endpoint, result.ok || permanentFailure !== null, deliveryId, result.errorKind === "timeout");
+    await gate.release(due.endpoint, result.ok || permanentFailure !== null, due.id, result.errorKind === "timeout");
     // A slot freed: owner waiters for the endpoint are worth waking again.
     hints.freed(due.endpoint);
     answered?.();
@@ -269,11 +334,9 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
       permanentFailure === null
         ? decide(classifyOutcome(result), result, due.attemptNumber, deps.retry, new Date(), deps.random)
         : { kind: "failed", reason: permanentFailure, disable: null };
-    // A redeliver request's own attempt is manual; retries after it are scheduled again.
-    const trigger = job.name === REDELIVER_JOB_NAME && job.attemptsMade === 0 ? "manual" : "scheduled";
     const webhook = await store.record(toAttemptRecord({ due, trigger, startedAt, result, decision }));
     // The webhook was deleted during the attempt: its deliveries went with it, nothing is left to do.
-    if (webhook.gone) return "gone";
+    if (webhook.gone) return { kind: "gone" };
     observeAttempt(deps.metrics, {
       eventType: due.eventType,
       eventCreatedAt: due.eventCreatedAt,
@@ -282,27 +345,74 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
       durationMs: result.durationMs,
       endedAt: new Date(),
     });
-
-    const meta = { deliveryId, webhookId: due.webhookId, attempt: due.attemptNumber, statusCode: result.statusCode };
+    const meta = { deliveryId: due.id, webhookId: due.webhookId, attempt: due.attemptNumber, statusCode: result.statusCode };
     if (webhook.disabledNow) {
-      log.warn("subscription disabled", { deliveryId, webhookId: due.webhookId, reason: webhook.disabledReason });
+      log.warn("subscription disabled", { deliveryId: due.id, webhookId: due.webhookId, reason: webhook.disabledReason });
     }
     switch (decision.kind) {
       case "succeeded":
         if (log.isDebugEnabled()) log.debug("delivered", { ...meta, durationMs: result.durationMs });
-        return "succeeded";
-      case "retry":
+        return { kind: "succeeded" };
+      case "retry": {
         if (webhook.inactive) {
           const reason = `subscription is inactive (${webhook.disabledReason ?? "disabled"}) after: ${decision.reason}`;
-          await store.finishWithoutAttempt(deliveryId, "failed", reason);
-          throw new UnrecoverableError(reason);
+          await store.finishWithoutAttempt(due.id, "failed", reason);
+          return { kind: "failed", reason };
         }
         log.info("delivery attempt failed; will retry", { ...meta, reason: decision.reason, delayMs: decision.delayMs });
-        await toRetryLane(job);
-        throw new RetryLaterError(decision.delayMs, decision.reason);
+        return { kind: "retry", delayMs: decision.delayMs, reason: decision.reason };
+      }
       case "failed":
         log.warn("delivery failed", { ...meta, reason: decision.reason });
-        throw new UnrecoverableError(decision.reason);
+        return { kind: "failed", reason: decision.reason };
+    }
+  }
+
+  /**
+   * How an attempt the endpoint gate refused waits, `parkedMs` after its job was last put off: until
+   * when, whether in the retry lane, and who wakes it. Busy, or refused by an open circuit but not kept
+   * back for its probe: parked until the endpoint frees a slot or its circuit closes (or, without
+   * parking, back at the gate's retryAt). An endpoint that is merely busy is not failing: its first
+   * attempts stay first attempts.
+   */
+  function refusedWait(due: DueDelivery, admission: Refusal, parkedMs: number): RefusedWait {
+    const busy = admission.cause === "busy";
+    const queue = gateParks ? admission.queue : undefined;
+    if (parking) hints.refused(due.endpoint, busy ? "busy" : "circuit", queue);
+    const retryAt = queue && parking ? parking.until(parkedMs, queue) : admission.retryAt;
+    // Parked only while the endpoint still refuses: a slot freed between the refusal and now would
+    // wake no one (its release found no waiter), so the attempt is woken at once instead.
+    const remember = queue
+      ? async () => {
+          if ((await gate.park?.(due.endpoint, due.id, retryAt, true)) === "free") parking?.wake(due.id, retryAt.getTime());
+        }
+      : undefined;
+    return { retryAt, retryLane: !busy, reason: !busy ? "circuit" : admission.reason.startsWith("slow") ? "slow" : "busy", remember };
+  }
+
+  /** `answered` is called once the endpoint has answered (or the request failed), before the attempt is recorded. */
+  async function admitAndSend(job: Job<DeliveryJobData>, token: string | undefined, due: DueDelivery, answered?: () => void): Promise<DeliveryJobResult> {
+    const deliveryId = due.id;
+    const admission = await gate.admit(due.endpoint, new Date(), deliveryId);
+    if (!admission.admitted) {
+      if (admission.cause !== "busy" && deps.openCircuitMaxAgeMs !== undefined && Date.now() - due.createdAt.getTime() >= deps.openCircuitMaxAgeMs) return expire(due);
+      if (log.isDebugEnabled()) log.debug("delivery deferred by the endpoint gate", { deliveryId, reason: admission.reason });
+      const refused = refusedWait(due, admission, job.delay);
+      await Promise.all([store.postpone(deliveryId, refused.retryAt), refused.retryLane ? toRetryLane(job) : undefined]);
+      return deferJob(job, token, refused.retryAt.getTime(), refused.reason, refused.remember);
+    }
+
+    // A redeliver request's own attempt is manual; retries after it are scheduled again.
+    const outcome = await sendAndRecord(due, job.name === REDELIVER_JOB_NAME && job.attemptsMade === 0 ? "manual" : "scheduled", answered);
+    switch (outcome.kind) {
+      case "succeeded":
+      case "gone":
+        return outcome.kind;
+      case "retry":
+        await toRetryLane(job);
+        throw new RetryLaterError(outcome.delayMs, outcome.reason);
+      case "failed":
+        throw new UnrecoverableError(outcome.reason);
     }
   }
 
@@ -316,8 +426,11 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
     return "handed-to-canonical-job";
   }
 
-  return async function processDelivery(job: Job<DeliveryJobData>, token?: string): Promise<DeliveryJobResult> {
+  async function processDelivery(job: Job<DeliveryJobData>, token?: string): Promise<DeliveryJobResult> {
     if (job.id !== deliveryJobId(job.data.deliveryId)) return handOver(job);
     return attempt(job, token);
-  };
+  }
+  // The BullMQ processor, with what the fan-out's leased first attempts need (inline-attempts.ts).
+  const leased: LeasedAttempts = { attemptLeased, handToJob, releaseOwnerSlot };
+  return Object.assign(processDelivery, leased);
 }

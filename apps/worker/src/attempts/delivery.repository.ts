@@ -109,6 +109,15 @@ export class DeliveryRepository {
    * webhook and event (one statement for a whole batch of jobs).
    */
   loadDue(ids: readonly string[], dueBy: Date): Promise<DueDelivery[]> {
+    return this.load(ids, filterOnly(Prisma.sql`(d."nextAttemptAt" IS NULL OR d."nextAttemptAt" <= ${dueBy}::timestamptz)`), "worker-load-due");
+  }
+
+  /** The leased first attempts among `ids` (attempts/inline-attempts.ts), as loadDue gives them, whose webhook is active. */
+  loadLeased(ids: readonly string[]): Promise<DueDelivery[]> {
+    return this.load(ids, filterOnly(Prisma.sql`d."leasedUntil" IS NOT NULL AND d."attemptCount" = 0`), "worker-load-leased");
+  }
+
+  private load(ids: readonly string[], condition: Prisma.Sql, name: string): Promise<DueDelivery[]> {
     return this.sql.query<DueDelivery>(
       Prisma.sql`
       SELECT d.id::text AS id, d."attemptCount" + 1 AS "attemptNumber", d."webhookId" AS "webhookId",
@@ -123,8 +132,8 @@ export class DeliveryRepository {
        WHERE d.id = ANY(${ids}::uuid[])
          AND ${OPEN}
          AND NOT w.inactive
-         AND ${filterOnly(Prisma.sql`(d."nextAttemptAt" IS NULL OR d."nextAttemptAt" <= ${dueBy}::timestamptz)`)}`,
-      "worker-load-due",
+         AND ${condition}`,
+      name,
     );
   }
 
@@ -146,8 +155,8 @@ export class DeliveryRepository {
   }
 
   /**
-   * Moves open deliveries' next attempts (the endpoint said "not now"): no attempt is spent. Many in
-   * one statement, as the endpoint gate defers in bursts (DeliveryStore.postpone batches into this).
+   * Moves open deliveries' next attempts (the endpoint said "not now"; or a leased first attempt
+   * handed to its job, which ends the lease): no attempt is spent. Many in one statement, as the endpoint gate defers in bursts (DeliveryStore.postpone batches into this).
    */
   async postponeMany(items: readonly { deliveryId: string; retryAt: Date }[], now: Date): Promise<void> {
     // Sorted, so concurrent batches lock delivery rows in the same order.
@@ -155,7 +164,7 @@ export class DeliveryRepository {
     const ids = sorted.map((i) => i.deliveryId);
     const ats = sorted.map((i) => i.retryAt.toISOString());
     await this.sql.execute(Prisma.sql`
-      UPDATE "Delivery" AS d SET "nextAttemptAt" = p.at, "updatedAt" = ${now}::timestamptz
+      UPDATE "Delivery" AS d SET "nextAttemptAt" = p.at, "leasedUntil" = NULL, "updatedAt" = ${now}::timestamptz
         FROM unnest(${ids}::uuid[], ${ats}::timestamptz[]) AS p(id, at)
        WHERE d.id = p.id AND d.id = ANY(${ids}::uuid[]) AND ${OPEN}`);
   }
@@ -217,7 +226,7 @@ export class DeliveryRepository {
         ON CONFLICT DO NOTHING
       ), delivery AS (
         UPDATE "Delivery" AS d
-           SET status = a.status, reason = a.reason, "nextAttemptAt" = a.next_at,
+           SET status = a.status, reason = a.reason, "nextAttemptAt" = a.next_at, "leasedUntil" = NULL,
                "attemptCount" = GREATEST(d."attemptCount", a.number), "updatedAt" = ${now}::timestamptz
           FROM a
          WHERE d.id = a.delivery_id AND d.id = ANY(${deliveryIds}::uuid[])

@@ -25,7 +25,7 @@ interface WriteRequest {
 export class FanoutStore {
   private readonly loads: Batcher<string, LoadedEvent | null>;
   private readonly matches: Batcher<FanoutEvent, MatchedWebhook[]>;
-  private readonly writes: Batcher<WriteRequest, true>;
+  private readonly writes: Batcher<WriteRequest, Set<string>>;
 
   constructor(
     private readonly repository: FanoutRepository,
@@ -47,8 +47,9 @@ export class FanoutStore {
     return { event, webhooks: await this.matches.submit(event) };
   }
 
-  async write(eventId: string, rows: readonly NewDelivery[]): Promise<void> {
-    await this.writes.submit({ eventId, rows });
+  /** Writes the event's rows; returns the ids of its leased rows that this write inserted (theirs to attempt). */
+  write(eventId: string, rows: readonly NewDelivery[]): Promise<Set<string>> {
+    return this.writes.submit({ eventId, rows });
   }
 
   pendingDeliveryIds(eventId: string): Promise<string[]> {
@@ -86,8 +87,8 @@ export class FanoutStore {
     return events.map((e) => byEvent.get(e.id) ?? []);
   }
 
-  private async writeBatch(reqs: WriteRequest[]): Promise<true[]> {
-    await this.repository.writeDeliveries(reqs, new Date());
-    return reqs.map(() => true as const);
+  private async writeBatch(reqs: WriteRequest[]): Promise<Set<string>[]> {
+    const leased = await this.repository.writeDeliveries(reqs, new Date());
+    return reqs.map((r) => new Set(r.rows.filter((row) => leased.has(row.id)).map((row) => row.id)));
   }
 }

@@ -1,7 +1,8 @@
 // Fan-out of one stored event: find the matching webhooks, write one delivery row per
 // webhook (skipped, with the reason, when its author lost access or its filters leave the event
 // out), mark the event fanned out, then queue one delivery job per deliverable row (parked at once
-// when its owner or endpoint is known to refuse it: isolation/arrival-parking.ts). The jobs of fan-outs
+// when its owner or endpoint is known to refuse it: isolation/arrival-parking.ts), or make its first
+// attempt here, without a job, on a row written leased (attempts/inline-attempts.ts). The jobs of fan-outs
 // running at once go to Redis together (group commit: one addBulk while another is in flight, as the
 // database batches do), so an event with one webhook does not pay a queue round trip of its own.
 // The worker's ingest calls `fanOut` directly for the events it stores; the fan-out queue carries
@@ -10,10 +11,12 @@ import type { Job, Queue } from "bullmq";
 import type { AccessQuery } from "@msr-webhooks/db/access";
 import { isEventType } from "@msr-webhooks/events/types";
 import type { DeliveryJobData, FanoutJobData } from "@msr-webhooks/queue/names";
+import type { Metrics } from "@msr-webhooks/observability/metrics";
 import type { Logger } from "winston";
 import type { RetryPolicy } from "../config.js";
 import type { DeliveryJob } from "@msr-webhooks/queue/delivery-job";
 import { deliveryJob } from "../attempts/delivery-job.js";
+import type { InlineAttempts } from "../attempts/inline-attempts.js";
 import type { ArrivalParking } from "../isolation/arrival-parking.js";
 import { Batcher } from "../shared/batcher.js";
 import { namedRowId, rowIdTime } from "@msr-webhooks/db/row-ids";
@@ -31,6 +34,10 @@ export interface FanoutProcessorDeps {
   log: Logger;
   /** Parks deliveries whose owner or endpoint is known to refuse them now (absent: all are queued). */
   arrivals?: ArrivalParking;
+  /** Makes first attempts without a job, as far as its bounds let it (absent: every one is queued). */
+  inline?: InlineAttempts;
+  /** Prometheus: how first attempts go (absent in some unit tests). */
+  metrics?: Pick<Metrics, "firstAttempts">;
 }
 
 export interface FanoutResult {
@@ -97,6 +104,11 @@ export function createFanout(deps: FanoutProcessorDeps) {
     // Parked ones are written with the park's end as their first attempt time, which names the park.
     const plan = deps.arrivals ? deps.arrivals.plan(deliverable) : { now: deliverable, parked: [] };
     const parkedUntil = new Map(plan.parked.map((p) => [p.id, p.until]));
+    // First attempts made here without a job are written leased (inline-attempts.ts).
+    const { inline } = deps;
+    const claimed = new Map<string, string>();
+    if (inline) for (const d of plan.now) if (inline.claim(d.authorId)) claimed.set(d.id, d.authorId);
+    const leaseEnd = claimed.size > 0 ? inline?.leaseEnd() : undefined;
     const rows: NewDelivery[] = decided.map(({ webhook, id, denial }) => {
       const until = parkedUntil.get(id);
       return {
@@ -105,16 +117,31 @@ export function createFanout(deps: FanoutProcessorDeps) {
         status: denial === null ? ("pending" as const) : ("skipped" as const),
         reason: denial,
         ...(until ? { nextAttemptAt: until } : {}),
+        ...(leaseEnd && claimed.has(id) ? { leasedUntil: leaseEnd } : {}),
       };
     });
-    await store.write(eventId, rows);
+    let leased: Set<string>;
+    try {
+      leased = await store.write(eventId, rows);
+    } catch (err) {
+      for (const owner of claimed.values()) inline?.giveBack(owner);
+      throw err;
+    }
+    // Only the rows this write inserted leased are attempted here; any other is its job's.
+    for (const [id, owner] of claimed) {
+      if (leased.has(id)) inline?.start(id, owner);
+      else inline?.giveBack(owner);
+    }
 
     const skipped = rows.filter((r) => r.status === "skipped");
     for (const row of skipped) {
       deps.log.info("delivery skipped", { eventId, webhookId: row.webhookId, reason: row.reason });
     }
+    deps.metrics?.firstAttempts.inc({ route: "inline" }, leased.size);
+    deps.metrics?.firstAttempts.inc({ route: "job" }, plan.now.length - leased.size);
+    deps.metrics?.firstAttempts.inc({ route: "parked" }, plan.parked.length);
     // First attempts first: parked ones never stand ahead of them.
-    await enqueue(plan.now);
+    await enqueue(leased.size === 0 ? plan.now : plan.now.filter((d) => !leased.has(d.id)));
     if (deps.arrivals && plan.parked.length > 0) {
       await enqueue(plan.parked);
       await deps.arrivals.remember(plan.parked);

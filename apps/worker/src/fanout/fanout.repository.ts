@@ -54,6 +54,8 @@ export interface NewDelivery {
   reason: string | null;
   /** A pending delivery's first attempt time when not now: parked on arrival (isolation/arrival-parking.ts). */
   nextAttemptAt?: Date;
+  /** Its first attempt is made by this worker without a job (attempts/inline-attempts.ts) until then; also its nextAttemptAt. */
+  leasedUntil?: Date;
 }
 
 /**
@@ -121,7 +123,8 @@ export class FanoutRepository {
    * Inserts the rows of every event in the batch (the (event, webhook) pair is unique, so a rerun adds
    * nothing) and marks the events fanned out, atomically.
    */
-  async writeDeliveries(batch: readonly { eventId: string; rows: readonly NewDelivery[] }[], now: Date): Promise<void> {
+  /** Writes the rows and marks the events fanned out; returns the leased rows it inserted (a row already there keeps its own state). */
+  async writeDeliveries(batch: readonly { eventId: string; rows: readonly NewDelivery[] }[], now: Date): Promise<Set<string>> {
     const rows = pgJson(
       batch.flatMap((b) =>
         b.rows.map((r) => ({
@@ -130,24 +133,30 @@ export class FanoutRepository {
           webhook_id: r.webhookId,
           status: r.status,
           reason: r.reason,
-          next_attempt_at: r.nextAttemptAt?.toISOString() ?? null,
+          next_attempt_at: (r.leasedUntil ?? r.nextAttemptAt)?.toISOString() ?? null,
+          leased_until: r.leasedUntil?.toISOString() ?? null,
         })),
       ),
     );
-    await this.sql.query(
+    const leased = await this.sql.query<{ id: string }>(
       Prisma.sql`
       WITH inserted AS (
-        INSERT INTO "Delivery" (id, "eventId", "webhookId", status, reason, "nextAttemptAt", "createdAt", "updatedAt")
+        INSERT INTO "Delivery" (id, "eventId", "webhookId", status, reason, "nextAttemptAt", "leasedUntil", "createdAt", "updatedAt")
         SELECT r.id, r.event_id, r.webhook_id, r.status, r.reason,
-               CASE WHEN r.status = 'pending' THEN COALESCE(r.next_attempt_at, ${now}::timestamptz) END, ${now}::timestamptz, ${now}::timestamptz
+               CASE WHEN r.status = 'pending' THEN COALESCE(r.next_attempt_at, ${now}::timestamptz) END,
+               CASE WHEN r.status = 'pending' THEN r.leased_until END, ${now}::timestamptz, ${now}::timestamptz
           FROM jsonb_to_recordset(${rows}::jsonb)
-               AS r(id uuid, event_id uuid, webhook_id text, status text, reason text, next_attempt_at timestamptz)
+               AS r(id uuid, event_id uuid, webhook_id text, status text, reason text, next_attempt_at timestamptz, leased_until timestamptz)
         ON CONFLICT DO NOTHING
+        RETURNING id, "leasedUntil"
+      ), fanned AS (
+        UPDATE "Event" AS e SET status = 'fanned_out', "fannedOutAt" = ${now}::timestamptz
+         WHERE e.id = ANY(${batch.map((b) => b.eventId)}::uuid[]) AND ${filterOnly(Prisma.sql`e.status = 'pending'`)}
       )
-      UPDATE "Event" AS e SET status = 'fanned_out', "fannedOutAt" = ${now}::timestamptz
-       WHERE e.id = ANY(${batch.map((b) => b.eventId)}::uuid[]) AND ${filterOnly(Prisma.sql`e.status = 'pending'`)}`,
+      SELECT id::text AS id FROM inserted WHERE "leasedUntil" IS NOT NULL`,
       "worker-fanout-write",
     );
+    return new Set(leased.map((r) => r.id));
   }
 
   /** Deliveries of an already fanned-out event still waiting for their first attempt (a rerun re-queues them). */

@@ -124,6 +124,8 @@ export class OwnerBacklog {
        WHERE q.status = 'pending' AND q."nextAttemptAt" > now() AND q."nextAttemptAt" <= ${new Date(walk.end).toISOString()}::timestamptz
          AND (q."nextAttemptAt", q.id) > (${after}::timestamptz, ${walk.id}::uuid)
          AND w."authorId" = ${owner}::uuid AND q.id <> ALL(${exclude}::uuid[])
+         -- A leased first attempt (attempts/inline-attempts.ts) is under way, not parked.
+         AND d."leasedUntil" IS NULL
        ORDER BY q."nextAttemptAt", q.id
        LIMIT ${limit}`);
     return rows.map((r) => ({ id: r.id, until: r.until.getTime(), endpoint: r.endpoint }));

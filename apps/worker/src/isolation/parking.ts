@@ -150,7 +150,7 @@ export class Parking {
       UPDATE "Delivery" AS d SET "nextAttemptAt" = now(), "updatedAt" = now()
         FROM unnest(${ids}::uuid[], ${ats}::timestamptz[]) AS p(id, at)
        WHERE d.id = p.id AND d.id = ANY(${ids}::uuid[]) AND ${filterOnly(Prisma.sql`d.status IN ('pending', 'retrying')`)}
-         AND d."nextAttemptAt" = p.at
+         AND d."nextAttemptAt" = p.at AND d."leasedUntil" IS NULL
       RETURNING d.id::text AS id`);
     const woken = new Set(rows.map((r) => r.id));
     return wakes.map((w) => woken.has(w.deliveryId));

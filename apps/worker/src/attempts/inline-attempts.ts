@@ -1,0 +1,120 @@
+// First attempts made straight from the fan-out, without a queue job (issue 18). A delivery's job
+// costs Redis three round trips (its add, its fetch, its finish) before the request goes out; most
+// first attempts succeed, so the fan-out that wrote the row makes the attempt itself, and only a
+// retry, or an attempt the owner's share or the endpoint gate refuses, becomes a job.
+//
+// Nothing is kept only in memory. The fan-out writes the row with a lease (leasedUntil, and its
+// nextAttemptAt at the same time): twice the attempt's timeout plus LEASE_MARGIN_MS. Until it runs out
+// no reconciler queues a job for the row, no wake-up of a parked attempt makes it due (parking.ts,
+// owner-backlog.ts) and a redeliver request leaves its next attempt at the lease end, so no second
+// attempt runs beside this one. The attempt's record ends the lease. A worker that dies during the
+// attempt leaves the lease to run out, and the reconciler queues the delivery then, as it does any
+// due row without a job: at least once, later.
+//
+// Bounds: at most `max` attempts claimed or in flight here (INLINE_FIRST_ATTEMPTS), each holding a
+// slot of its owner's share (owner-slots.ts) from its claim until its endpoint has answered, so
+// the share bounds an owner's inline attempts and its jobs together. Past either bound the
+// delivery's job makes the attempt, as before.
+import type { Logger } from "winston";
+import { errorMessage } from "@msr-webhooks/observability/logger";
+import type { OwnerSlots } from "../isolation/owner-slots.js";
+import type { LeasedAttempts } from "./delivery.processor.js";
+
+/**
+ * A lease is twice the attempt's timeout plus this: the load, the gate and the record around the
+ * request, on a loaded machine (35 s with the default DELIVERY_TIMEOUT_MS).
+ */
+export const LEASE_MARGIN_MS = 5000;
+
+export interface InlineAttemptsOptions {
+  /** Attempts claimed or in flight here, at most (0: none is made here). */
+  max: number;
+  /** The attempt's timeout (DELIVERY_TIMEOUT_MS): the lease is twice this plus LEASE_MARGIN_MS. */
+  attemptTimeoutMs: number;
+  /** The thread's owner slots (absent: no per-owner share). */
+  owners?: OwnerSlots;
+  log: Logger;
+}
+
+export class InlineAttempts {
+  /** Attempts in flight here, by delivery id. */
+  private readonly inFlight = new Map<string, Promise<void>>();
+  private claimed = 0;
+
+  constructor(
+    private readonly attempts: LeasedAttempts,
+    private readonly options: InlineAttemptsOptions,
+  ) {}
+
+  /** When the lease of a delivery written now ends. */
+  leaseEnd(now = Date.now()): Date {
+    return new Date(now + 2 * this.options.attemptTimeoutMs + LEASE_MARGIN_MS);
+  }
+
+  /**
+   * Claims a first attempt of `owner`'s to make here: false (its job makes it) past the bound or
+   * over the owner's share. A claim must be started or given back.
+   */
+  claim(owner: string): boolean {
+    if (this.claimed + this.inFlight.size >= this.options.max) return false;
+    const { owners } = this.options;
+    // Within the owner's share only, never on slots it would borrow: a burst fans out far faster than
+    // its attempts end, and claims that filled what the owner may borrow would leave its jobs
+    // refused and parked by the hundred (bench/: fan-out 10 fell from 1,819 to 1,390 deliveries/s).
+    if (owners && (owners.inFlight(owner) >= owners.cap || !owners.tryAcquire(owner))) return false;
+    this.claimed += 1;
+    return true;
+  }
+
+  /** A claim whose row was not written leased by this fan-out (its write failed, or the row was there already). */
+  giveBack(owner: string): void {
+    this.claimed -= 1;
+    if (this.options.owners) this.attempts.releaseOwnerSlot(owner);
+  }
+
+  /** Makes the claimed attempt of the leased row `deliveryId` (fire and forget; drain() waits for it). */
+  start(deliveryId: string, owner: string): void {
+    this.claimed -= 1;
+    const attempt = this.attempts
+      .attemptLeased(deliveryId, this.options.owners ? owner : undefined)
+      .then(() => undefined)
+      .catch((err: unknown) => this.recover(deliveryId, err))
+      .finally(() => this.inFlight.delete(deliveryId));
+    this.inFlight.set(deliveryId, attempt);
+  }
+
+  /**
+   * Waits for the attempts in flight, at most `timeoutMs`; those still in flight then are handed to
+   * their jobs (made due now), so the next worker makes them again as it would a job cut short by a
+   * shutdown. False when there were such.
+   */
+  async drain(timeoutMs: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+    const drained = (async (): Promise<true> => {
+      while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight.values()]);
+      return true;
+    })();
+    const done = await Promise.race([drained, expired]);
+    clearTimeout(timer);
+    if (done) return true;
+    await Promise.all([...this.inFlight.keys()].map((id) => this.recover(id, new Error("the worker is shutting down"))));
+    return false;
+  }
+
+  /** The attempt failed to run or to be recorded (the database or Redis): its job makes it now, or, failing that, the reconciler after the lease. */
+  private async recover(deliveryId: string, err: unknown): Promise<void> {
+    try {
+      await this.attempts.handToJob(deliveryId);
+      this.options.log.warn("first attempt without a job failed; handed to its job", { deliveryId, error: errorMessage(err) });
+    } catch (handErr) {
+      this.options.log.warn("first attempt without a job failed; the reconciler queues it once its lease has run out", {
+        deliveryId,
+        error: errorMessage(err),
+        handOverError: errorMessage(handErr),
+      });
+    }
+  }
+}

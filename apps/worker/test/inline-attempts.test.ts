@@ -1,0 +1,221 @@
+// First attempts made by the fan-out without a queue job (src/attempts/inline-attempts.ts): made while
+// the delivery queue is paused, a retry queued as the delivery's job in the retry lane, the bound
+// and the switch (INLINE_FIRST_ATTEMPTS), and a worker killed during the attempt: its lease runs out
+// and the reconciler has the delivery made again.
+import { redeliverRequestJob } from "@msr-webhooks/queue/delivery-job";
+import { deliveryJobId } from "@msr-webhooks/queue/names";
+import { startReceiver, type Receiver } from "@msr-webhooks/testing/receiver";
+import { RETRY_LANE_PRIORITY } from "../src/attempts/delivery-job.js";
+import { LEASE_MARGIN_MS } from "../src/attempts/inline-attempts.js";
+import { eventIdForJob } from "../src/ingest/ingest.processor.js";
+import { createHarness, exited, type Harness } from "./support/harness.js";
+import { startHeldServer, type HeldCount, type HeldServer } from "./support/held-server.js";
+import { jobOver } from "./support/jobs.js";
+import { createRepo, createWebhook, ownerOfFooBar, tagPushContents, type AccountRef } from "./support/seed.js";
+import { scriptedReplies } from "./support/scripted-replies.js";
+import { waitUntil } from "./support/wait.js";
+
+let h: Harness;
+let receiver: Receiver;
+let alice: AccountRef;
+const { replies, counts, handler } = scriptedReplies();
+
+beforeAll(async () => {
+  h = await createHarness();
+  receiver = await startReceiver({
+    handler,
+  });
+  alice = await ownerOfFooBar(h.db, "alice");
+});
+
+afterAll(async () => {
+  await receiver.close();
+  await h.close();
+});
+
+afterEach(async () => {
+  await h.queues.delivery.resume();
+});
+
+/** A webhook of its own repository (only it matches the events published for it) to `endpoint`. */
+async function hookFor(repo: string, endpoint: string) {
+  const ns = await h.db.account.findUniqueOrThrow({ where: { name: "foo" } });
+  await createRepo(h.db, ns, repo);
+  return createWebhook(h.db, { type: "TAG_PUSH", key: `foo/${repo}`, endpoint, author: alice });
+}
+
+async function publishFor(repo: string): Promise<string> {
+  return eventIdForJob(await h.publish({ type: "TAG_PUSH", contents: tagPushContents("foo", repo) }));
+}
+
+function deliveryOf(webhookId: string) {
+  return h.db.delivery.findFirst({ where: { webhookId }, include: { attempts: { orderBy: { number: "asc" } } } });
+}
+
+describe("in process", () => {
+  beforeAll(async () => {
+    await h.startWorker();
+  });
+
+  it("makes a first attempt without a job: delivered while the delivery queue is paused, the lease ended by the record", async () => {
+    await h.queues.delivery.pause();
+    const w = await hookFor("inline-ok", `${receiver.url}/inline-ok`);
+    await publishFor("inline-ok");
+    const d = await waitUntil(async () => ((await deliveryOf(w.id))?.status === "succeeded" ? deliveryOf(w.id) : null), {
+      what: "the delivery to succeed with its queue paused",
+    });
+    expect(d!.attempts.map((a) => [a.number, a.trigger, a.statusCode])).toEqual([[1, "scheduled", 200]]);
+    expect(d!.leasedUntil).toBeNull();
+    expect(d!.nextAttemptAt).toBeNull();
+    expect(await h.queues.delivery.getJobState(deliveryJobId(d!.id))).toBe("unknown");
+    expect(counts.get("/inline-ok")).toBe(1);
+  });
+
+  it("queues a retry as the delivery's job, delayed, in the retry lane; the job makes the second attempt", async () => {
+    replies.set("/inline-retry", (n) => (n === 1 ? { status: 500 } : { status: 200 }));
+    await h.queues.delivery.pause();
+    const w = await hookFor("inline-retry", `${receiver.url}/inline-retry`);
+    await publishFor("inline-retry");
+    const retrying = await waitUntil(async () => ((await deliveryOf(w.id))?.status === "retrying" ? deliveryOf(w.id) : null), {
+      what: "the first attempt to fail",
+    });
+    const job = await waitUntil(() => h.queues.delivery.getJob(deliveryJobId(retrying!.id)), { what: "the retry's job" });
+    expect(job.opts.priority).toBe(RETRY_LANE_PRIORITY);
+    expect(job.opts.delay).toBeGreaterThan(0);
+    expect(retrying!.leasedUntil).toBeNull();
+    expect(retrying!.attempts.map((a) => a.statusCode)).toEqual([500]);
+
+    await h.queues.delivery.resume();
+    const d = await waitUntil(async () => ((await deliveryOf(w.id))?.status === "succeeded" ? deliveryOf(w.id) : null), {
+      what: "the retry to succeed",
+    });
+    expect(d!.attempts.map((a) => [a.number, a.statusCode])).toEqual([
+      [1, 500],
+      [2, 200],
+    ]);
+    expect(counts.get("/inline-retry")).toBe(2);
+  });
+});
+
+describe("bounds", () => {
+  let held: HeldServer;
+  const count: HeldCount = { open: 0, maxOpen: 0, requests: 0, ended: 0 };
+
+  beforeAll(async () => {
+    held = await startHeldServer(count);
+  });
+
+  afterAll(async () => {
+    held.release();
+    await held.close();
+  });
+
+  it("past INLINE_FIRST_ATTEMPTS a first attempt goes through its job, and with 0 every one does", async () => {
+    const bounded = await createHarness({ INLINE_FIRST_ATTEMPTS: "1" });
+    const off = await createHarness({ INLINE_FIRST_ATTEMPTS: "0" });
+    try {
+      const [boundedAlice, offAlice] = [await ownerOfFooBar(bounded.db, "alice"), await ownerOfFooBar(off.db, "alice")];
+      for (const world of [bounded, off]) {
+        await world.startWorker();
+        await world.queues.delivery.pause();
+      }
+      // One attempt held in flight at the hanging endpoint takes the bound's only place.
+      const hanging = await createWebhook(bounded.db, { type: "TAG_PUSH", key: "foo/bar", endpoint: `${held.url}/hang`, author: boundedAlice });
+      await bounded.publish({ type: "TAG_PUSH", contents: tagPushContents("foo", "bar") });
+      await waitUntil(() => count.open === 1, { what: "the first attempt to hang in flight" });
+      await bounded.db.webhook.update({ where: { id: hanging.id }, data: { inactive: true } });
+      const next = await createWebhook(bounded.db, { type: "TAG_PUSH", key: "foo/bar", endpoint: `${receiver.url}/bounded`, author: boundedAlice });
+      await bounded.publish({ type: "TAG_PUSH", contents: tagPushContents("foo", "bar") });
+      const queued = await waitUntil(() => bounded.db.delivery.findFirst({ where: { webhookId: next.id } }), { what: "the second delivery" });
+      await waitUntil(async () => (await bounded.queues.delivery.getJobState(deliveryJobId(queued.id))) === "waiting", { what: "its job to wait in the paused queue" });
+      expect(queued.leasedUntil).toBeNull();
+
+      const offHook = await createWebhook(off.db, { type: "TAG_PUSH", key: "foo/bar", endpoint: `${receiver.url}/off`, author: offAlice });
+      await off.publish({ type: "TAG_PUSH", contents: tagPushContents("foo", "bar") });
+      const offDelivery = await waitUntil(() => off.db.delivery.findFirst({ where: { webhookId: offHook.id } }), { what: "the delivery with inline attempts off" });
+      await waitUntil(async () => (await off.queues.delivery.getJobState(deliveryJobId(offDelivery.id))) === "waiting", { what: "its job to wait in the paused queue" });
+      expect(offDelivery.leasedUntil).toBeNull();
+
+      // Neither was attempted with the queue paused; resumed, both jobs deliver.
+      expect(counts.get("/bounded")).toBeUndefined();
+      expect(counts.get("/off")).toBeUndefined();
+      await bounded.queues.delivery.resume();
+      await off.queues.delivery.resume();
+      await waitUntil(() => counts.get("/bounded") === 1 && counts.get("/off") === 1, { what: "both jobs to deliver" });
+    } finally {
+      held.release();
+      await bounded.close();
+      await off.close();
+    }
+  });
+});
+
+describe("a redeliver request during the attempt", () => {
+  it("has the delivery's job wait for the lease: it finds the delivery done, and no second attempt runs beside the first", async () => {
+    const world = await createHarness({ DELIVERY_TIMEOUT_MS: "1000" });
+    const count: HeldCount = { open: 0, maxOpen: 0, requests: 0, ended: 0 };
+    const hanging = await startHeldServer(count);
+    try {
+      const owner = await ownerOfFooBar(world.db, "alice");
+      const w = await createWebhook(world.db, { type: "TAG_PUSH", key: "foo/bar", endpoint: `${hanging.url}/redeliver`, author: owner });
+      await world.startWorker();
+      await world.publish({ type: "TAG_PUSH", contents: tagPushContents("foo", "bar") });
+      await waitUntil(() => count.open === 1, { what: "the first attempt to be in flight" });
+      const d = await world.db.delivery.findFirstOrThrow({ where: { webhookId: w.id } });
+      // What the API's redeliver does to a leased delivery: its row keeps the lease's end, and a request is queued.
+      await world.queues.delivery.add(redeliverRequestJob(d.id, 1).name, { deliveryId: d.id }, redeliverRequestJob(d.id, 1).opts);
+      await waitUntil(async () => (await world.queues.delivery.getJobState(deliveryJobId(d.id))) === "delayed", { what: "the delivery's job to wait" });
+      hanging.release();
+      await waitUntil(async () => (await world.db.delivery.findUniqueOrThrow({ where: { id: d.id } })).status === "succeeded", { what: "the first attempt to succeed" });
+      expect(await jobOver(world.queues.delivery, deliveryJobId(d.id), "the delivery's job")).toBe("unknown");
+      expect(count.requests).toBe(1);
+      expect(await world.db.deliveryAttempt.count({ where: { deliveryId: d.id } })).toBe(1);
+    } finally {
+      hanging.release();
+      await hanging.close();
+      await world.close();
+    }
+  });
+});
+
+describe("a worker killed during the attempt", () => {
+  it("leaves the lease to run out, then the reconciler has the delivery made again", async () => {
+    const world = await createHarness({ RECONCILE_INTERVAL: "200ms", RECONCILE_MIN_AGE: "0s" });
+    const count: HeldCount = { open: 0, maxOpen: 0, requests: 0, ended: 0 };
+    const hanging = await startHeldServer(count);
+    try {
+      const owner = await ownerOfFooBar(world.db, "alice");
+      const w = await createWebhook(world.db, { type: "TAG_PUSH", key: "foo/bar", endpoint: `${hanging.url}/cut`, author: owner });
+      // Its lease: twice this timeout plus the margin (9 s). It is killed with the request open, well before the timeout.
+      const child = world.spawnWorker({ DELIVERY_TIMEOUT_MS: "2000" });
+      const published = Date.now();
+      await world.publish({ type: "TAG_PUSH", contents: tagPushContents("foo", "bar") });
+      await waitUntil(() => count.requests === 1, { what: "the first attempt to reach the endpoint" });
+      const leased = await world.db.delivery.findFirstOrThrow({ where: { webhookId: w.id } });
+      expect(leased.leasedUntil).not.toBeNull();
+      expect(leased.nextAttemptAt!.getTime()).toBe(leased.leasedUntil!.getTime());
+      expect(leased.leasedUntil!.getTime()).toBeGreaterThanOrEqual(published + 2 * 2000 + LEASE_MARGIN_MS);
+      child.kill("SIGKILL");
+      await exited(child);
+      hanging.release();
+
+      // The next worker (its reconciler every 200 ms) leaves the leased row alone until its lease ends.
+      await world.startWorker();
+      const d = await waitUntil(async () => ((await deliveryOf2(world, w.id))?.status === "succeeded" ? deliveryOf2(world, w.id) : null), {
+        what: "the delivery to be made again after its lease",
+        timeoutMs: 30_000,
+      });
+      expect(d!.attempts).toHaveLength(1);
+      expect(d!.attempts[0]!.startedAt.getTime()).toBeGreaterThanOrEqual(leased.leasedUntil!.getTime());
+      expect(count.requests).toBe(2);
+    } finally {
+      hanging.release();
+      await hanging.close();
+      await world.close();
+    }
+  });
+});
+
+function deliveryOf2(world: Harness, webhookId: string) {
+  return world.db.delivery.findFirst({ where: { webhookId }, include: { attempts: true } });
+}
