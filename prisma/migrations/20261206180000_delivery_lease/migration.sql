@@ -1,4 +1,4 @@
--- A delivery's first attempt made by the worker that fanned it out, without a queue job (issue 18).
+-- The first attempt of a delivery made by the worker that fanned it out, without a queue job (issue 18).
 -- The fan-out writes the row with its next attempt at the end of a lease (twice the attempt timeout
 -- plus 5 s) and the same time here: until then no reconciler queues a job for it and no wake-up of
 -- a parked attempt makes it due. The attempt record clears it, and so does the hand-over to a job

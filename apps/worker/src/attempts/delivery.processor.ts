@@ -254,6 +254,22 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
   }
 
   /**
+   * Queues the job of a delivery whose row already says when it is due (its lease ended by a record
+   * or a postpone). A failed add is left to the reconciler, which queues the row at that time: made
+   * due now instead, a retry would skip its backoff and a refused attempt its park.
+   */
+  async function queueAfterLease(deliveryId: string, opts: { delay: number; priority?: number }): Promise<boolean> {
+    const job = deliveryJob(deliveryId, deps.retry);
+    try {
+      await deps.deliveryQueue.add(job.name, job.data, { ...job.opts, ...opts });
+      return true;
+    } catch (err) {
+      log.warn("cannot queue the job of a first attempt made without one; the reconciler queues it when it is due", { deliveryId, error: errorMessage(err) });
+      return false;
+    }
+  }
+
+  /**
    * The first attempt of a delivery the fan-out wrote leased (inline-attempts.ts), made here without
    * a job. `owner`: whose slot the caller took for it, freed here once its endpoint has answered.
    * Refused by the endpoint gate, its job is queued to wait as a job refused now would; not found
@@ -269,7 +285,7 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
     try {
       const due = await store.loadLeased(deliveryId);
       if (due === null) {
-        // Its webhook went inactive, or a redeliver reopened it after all: the job path knows what to do.
+        // Its webhook went inactive, or its lease ran out before the load: the job path knows what to do.
         freeSlot();
         await handToJob(deliveryId);
         return "handed-to-job";
@@ -281,17 +297,12 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
         const refused = refusedWait(due, admission, 0);
         deps.deferrals?.add(refused.reason);
         await store.postpone(deliveryId, refused.retryAt);
-        const job = deliveryJob(deliveryId, deps.retry);
         const delay = Math.max(1, refused.retryAt.getTime() - Date.now());
-        await deps.deliveryQueue.add(job.name, job.data, { ...job.opts, delay, ...(refused.retryLane ? { priority: RETRY_LANE_PRIORITY } : {}) });
-        await refused.remember?.();
+        if (await queueAfterLease(deliveryId, { delay, ...(refused.retryLane ? { priority: RETRY_LANE_PRIORITY } : {}) })) await refused.remember?.();
         return "deferred";
       }
       const outcome = await sendAndRecord(due, "scheduled", freeSlot);
-      if (outcome.kind === "retry") {
-        const job = deliveryJob(deliveryId, deps.retry);
-        await deps.deliveryQueue.add(job.name, job.data, { ...job.opts, delay: outcome.delayMs, priority: RETRY_LANE_PRIORITY });
-      }
+      if (outcome.kind === "retry") await queueAfterLease(deliveryId, { delay: outcome.delayMs, priority: RETRY_LANE_PRIORITY });
       return outcome.kind;
     } finally {
       freeSlot();

@@ -112,9 +112,9 @@ export class DeliveryRepository {
     return this.load(ids, filterOnly(Prisma.sql`(d."nextAttemptAt" IS NULL OR d."nextAttemptAt" <= ${dueBy}::timestamptz)`), "worker-load-due");
   }
 
-  /** The leased first attempts among `ids` (attempts/inline-attempts.ts), as loadDue gives them, whose webhook is active. */
+  /** The first attempts among `ids` whose lease (attempts/inline-attempts.ts) still runs, as loadDue gives them, whose webhook is active. */
   loadLeased(ids: readonly string[]): Promise<DueDelivery[]> {
-    return this.load(ids, filterOnly(Prisma.sql`d."leasedUntil" IS NOT NULL AND d."attemptCount" = 0`), "worker-load-leased");
+    return this.load(ids, filterOnly(Prisma.sql`d."leasedUntil" > now() AND d."attemptCount" = 0`), "worker-load-leased");
   }
 
   private load(ids: readonly string[], condition: Prisma.Sql, name: string): Promise<DueDelivery[]> {

@@ -40,6 +40,8 @@ export class InlineAttempts {
   /** Attempts in flight here, by delivery id. */
   private readonly inFlight = new Map<string, Promise<void>>();
   private claimed = 0;
+  /** Set by drain(): no attempt is claimed here any more. */
+  private closed = false;
 
   constructor(
     private readonly attempts: LeasedAttempts,
@@ -56,7 +58,7 @@ export class InlineAttempts {
    * over the owner's share. A claim must be started or given back.
    */
   claim(owner: string): boolean {
-    if (this.claimed + this.inFlight.size >= this.options.max) return false;
+    if (this.closed || this.claimed + this.inFlight.size >= this.options.max) return false;
     const { owners } = this.options;
     // Within the owner's share only, never on slots it would borrow: a burst fans out far faster than
     // its attempts end, and claims that filled what the owner may borrow would leave its jobs
@@ -74,6 +76,11 @@ export class InlineAttempts {
 
   /** Makes the claimed attempt of the leased row `deliveryId` (fire and forget; drain() waits for it). */
   start(deliveryId: string, owner: string): void {
+    if (this.inFlight.has(deliveryId)) {
+      // Already made here (a second claim for the same row): one attempt at a time.
+      this.giveBack(owner);
+      return;
+    }
     this.claimed -= 1;
     const attempt = this.attempts
       .attemptLeased(deliveryId, this.options.owners ? owner : undefined)
@@ -89,6 +96,7 @@ export class InlineAttempts {
    * shutdown. False when there were such.
    */
   async drain(timeoutMs: number): Promise<boolean> {
+    this.closed = true;
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<false>((resolve) => {
       timer = setTimeout(() => resolve(false), timeoutMs);

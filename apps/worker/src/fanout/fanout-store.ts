@@ -89,6 +89,12 @@ export class FanoutStore {
 
   private async writeBatch(reqs: WriteRequest[]): Promise<Set<string>[]> {
     const leased = await this.repository.writeDeliveries(reqs, new Date());
-    return reqs.map((r) => new Set(r.rows.filter((row) => leased.has(row.id)).map((row) => row.id)));
+    // Two fan-outs of one event in one batch (a rerun beside ingest's own) wrote the row once: it is
+    // the first one's to attempt, never both.
+    return reqs.map((r) => {
+      const mine = new Set(r.rows.filter((row) => leased.has(row.id)).map((row) => row.id));
+      for (const id of mine) leased.delete(id);
+      return mine;
+    });
   }
 }
