@@ -48,8 +48,37 @@ async function publishFor(repo: string): Promise<string> {
   return eventIdForJob(await h.publish({ type: "TAG_PUSH", contents: tagPushContents("foo", repo) }));
 }
 
-function deliveryOf(webhookId: string) {
-  return h.db.delivery.findFirst({ where: { webhookId }, include: { attempts: { orderBy: { number: "asc" } } } });
+/** The webhook's delivery with its attempts, once it has `status`. */
+function deliveryWhen(world: Harness, webhookId: string, status: string, what: string, timeoutMs?: number) {
+  return waitUntil(
+    async () => {
+      const d = await world.db.delivery.findFirst({ where: { webhookId }, include: { attempts: { orderBy: { number: "asc" } } } });
+      return d?.status === status ? d : null;
+    },
+    { what, ...(timeoutMs ? { timeoutMs } : {}) },
+  );
+}
+
+/**
+ * A world of its own (`env` over the harness's) whose one webhook, alice's on foo/bar, goes to an
+ * endpoint that holds every request open until released; cleaned up after `body`.
+ */
+async function withHangingEndpoint(
+  env: Record<string, string>,
+  body: (t: { world: Harness; webhookId: string; count: HeldCount; hanging: HeldServer }) => Promise<void>,
+): Promise<void> {
+  const world = await createHarness(env);
+  const count: HeldCount = { open: 0, maxOpen: 0, requests: 0, ended: 0 };
+  const hanging = await startHeldServer(count);
+  try {
+    const owner = await ownerOfFooBar(world.db, "alice");
+    const w = await createWebhook(world.db, { type: "TAG_PUSH", key: "foo/bar", endpoint: `${hanging.url}/hang`, author: owner });
+    await body({ world, webhookId: w.id, count, hanging });
+  } finally {
+    hanging.release();
+    await hanging.close();
+    await world.close();
+  }
 }
 
 describe("in process", () => {
@@ -61,9 +90,7 @@ describe("in process", () => {
     await h.queues.delivery.pause();
     const w = await hookFor("inline-ok", `${receiver.url}/inline-ok`);
     await publishFor("inline-ok");
-    const d = await waitUntil(async () => ((await deliveryOf(w.id))?.status === "succeeded" ? deliveryOf(w.id) : null), {
-      what: "the delivery to succeed with its queue paused",
-    });
+    const d = await deliveryWhen(h, w.id, "succeeded", "the delivery to succeed with its queue paused");
     expect(d!.attempts.map((a) => [a.number, a.trigger, a.statusCode])).toEqual([[1, "scheduled", 200]]);
     expect(d!.leasedUntil).toBeNull();
     expect(d!.nextAttemptAt).toBeNull();
@@ -76,9 +103,7 @@ describe("in process", () => {
     await h.queues.delivery.pause();
     const w = await hookFor("inline-retry", `${receiver.url}/inline-retry`);
     await publishFor("inline-retry");
-    const retrying = await waitUntil(async () => ((await deliveryOf(w.id))?.status === "retrying" ? deliveryOf(w.id) : null), {
-      what: "the first attempt to fail",
-    });
+    const retrying = await deliveryWhen(h, w.id, "retrying", "the first attempt to fail");
     const job = await waitUntil(() => h.queues.delivery.getJob(deliveryJobId(retrying!.id)), { what: "the retry's job" });
     expect(job.opts.priority).toBe(RETRY_LANE_PRIORITY);
     expect(job.opts.delay).toBeGreaterThan(0);
@@ -86,9 +111,7 @@ describe("in process", () => {
     expect(retrying!.attempts.map((a) => a.statusCode)).toEqual([500]);
 
     await h.queues.delivery.resume();
-    const d = await waitUntil(async () => ((await deliveryOf(w.id))?.status === "succeeded" ? deliveryOf(w.id) : null), {
-      what: "the retry to succeed",
-    });
+    const d = await deliveryWhen(h, w.id, "succeeded", "the retry to succeed");
     expect(d!.attempts.map((a) => [a.number, a.statusCode])).toEqual([
       [1, 500],
       [2, 200],
@@ -152,46 +175,33 @@ describe("bounds", () => {
 
 describe("a redeliver request during the attempt", () => {
   it("has the delivery's job wait for the lease: it finds the delivery done, and no second attempt runs beside the first", async () => {
-    const world = await createHarness({ DELIVERY_TIMEOUT_MS: "1000" });
-    const count: HeldCount = { open: 0, maxOpen: 0, requests: 0, ended: 0 };
-    const hanging = await startHeldServer(count);
-    try {
-      const owner = await ownerOfFooBar(world.db, "alice");
-      const w = await createWebhook(world.db, { type: "TAG_PUSH", key: "foo/bar", endpoint: `${hanging.url}/redeliver`, author: owner });
+    await withHangingEndpoint({ DELIVERY_TIMEOUT_MS: "1000" }, async ({ world, webhookId, count, hanging }) => {
       await world.startWorker();
       await world.publish({ type: "TAG_PUSH", contents: tagPushContents("foo", "bar") });
       await waitUntil(() => count.open === 1, { what: "the first attempt to be in flight" });
-      const d = await world.db.delivery.findFirstOrThrow({ where: { webhookId: w.id } });
+      const d = await world.db.delivery.findFirstOrThrow({ where: { webhookId } });
       // What the API's redeliver does to a leased delivery: its row keeps the lease's end, and a request is queued.
-      await world.queues.delivery.add(redeliverRequestJob(d.id, 1).name, { deliveryId: d.id }, redeliverRequestJob(d.id, 1).opts);
+      const request = redeliverRequestJob(d.id, 1);
+      await world.queues.delivery.add(request.name, request.data, request.opts);
       await waitUntil(async () => (await world.queues.delivery.getJobState(deliveryJobId(d.id))) === "delayed", { what: "the delivery's job to wait" });
       hanging.release();
-      await waitUntil(async () => (await world.db.delivery.findUniqueOrThrow({ where: { id: d.id } })).status === "succeeded", { what: "the first attempt to succeed" });
+      await deliveryWhen(world, webhookId, "succeeded", "the first attempt to succeed");
       expect(await jobOver(world.queues.delivery, deliveryJobId(d.id), "the delivery's job")).toBe("unknown");
       expect(count.requests).toBe(1);
       expect(await world.db.deliveryAttempt.count({ where: { deliveryId: d.id } })).toBe(1);
-    } finally {
-      hanging.release();
-      await hanging.close();
-      await world.close();
-    }
+    });
   });
 });
 
 describe("a worker killed during the attempt", () => {
   it("leaves the lease to run out, then the reconciler has the delivery made again", async () => {
-    const world = await createHarness({ RECONCILE_INTERVAL: "200ms", RECONCILE_MIN_AGE: "0s" });
-    const count: HeldCount = { open: 0, maxOpen: 0, requests: 0, ended: 0 };
-    const hanging = await startHeldServer(count);
-    try {
-      const owner = await ownerOfFooBar(world.db, "alice");
-      const w = await createWebhook(world.db, { type: "TAG_PUSH", key: "foo/bar", endpoint: `${hanging.url}/cut`, author: owner });
+    await withHangingEndpoint({ RECONCILE_INTERVAL: "200ms", RECONCILE_MIN_AGE: "0s" }, async ({ world, webhookId, count, hanging }) => {
       // Its lease: twice this timeout plus the margin (9 s). It is killed with the request open, well before the timeout.
       const child = world.spawnWorker({ DELIVERY_TIMEOUT_MS: "2000" });
       const published = Date.now();
       await world.publish({ type: "TAG_PUSH", contents: tagPushContents("foo", "bar") });
       await waitUntil(() => count.requests === 1, { what: "the first attempt to reach the endpoint" });
-      const leased = await world.db.delivery.findFirstOrThrow({ where: { webhookId: w.id } });
+      const leased = await world.db.delivery.findFirstOrThrow({ where: { webhookId } });
       expect(leased.leasedUntil).not.toBeNull();
       expect(leased.nextAttemptAt!.getTime()).toBe(leased.leasedUntil!.getTime());
       expect(leased.leasedUntil!.getTime()).toBeGreaterThanOrEqual(published + 2 * 2000 + LEASE_MARGIN_MS);
@@ -201,21 +211,10 @@ describe("a worker killed during the attempt", () => {
 
       // The next worker (its reconciler every 200 ms) leaves the leased row alone until its lease ends.
       await world.startWorker();
-      const d = await waitUntil(async () => ((await deliveryOf2(world, w.id))?.status === "succeeded" ? deliveryOf2(world, w.id) : null), {
-        what: "the delivery to be made again after its lease",
-        timeoutMs: 30_000,
-      });
+      const d = await deliveryWhen(world, webhookId, "succeeded", "the delivery to be made again after its lease", 30_000);
       expect(d!.attempts).toHaveLength(1);
       expect(d!.attempts[0]!.startedAt.getTime()).toBeGreaterThanOrEqual(leased.leasedUntil!.getTime());
       expect(count.requests).toBe(2);
-    } finally {
-      hanging.release();
-      await hanging.close();
-      await world.close();
-    }
+    });
   });
 });
-
-function deliveryOf2(world: Harness, webhookId: string) {
-  return world.db.delivery.findFirst({ where: { webhookId }, include: { attempts: true } });
-}

@@ -69,12 +69,9 @@ export interface DeliveryProcessorDeps {
 /** What became of a job that finished without throwing. */
 export type DeliveryJobResult = "succeeded" | "skipped" | "finished-elsewhere" | "gone" | "handed-to-canonical-job";
 
-/** What became of a leased first attempt. */
-export type LeasedAttemptResult = "succeeded" | "failed" | "retry" | "gone" | "deferred" | "handed-to-job";
-
 /** The delivery processor's part in first attempts made without a job (inline-attempts.ts). */
 export interface LeasedAttempts {
-  attemptLeased(deliveryId: string, owner: string | undefined): Promise<LeasedAttemptResult>;
+  attemptLeased(deliveryId: string, owner: string | undefined): Promise<void>;
   handToJob(deliveryId: string): Promise<void>;
   releaseOwnerSlot(owner: string): void;
 }
@@ -224,12 +221,7 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
     // that is what an owner's endpoints take of this worker. Writing the attempt's record is the
     // database's time, the same for every owner: a slow commit must not make the owner look slow
     // (parking its next attempts, and ending a lone owner's borrowing) while its endpoints answer fast.
-    let held = true;
-    const freeSlot = (): void => {
-      if (!held) return;
-      held = false;
-      releaseOwnerSlot(due.authorId);
-    };
+    const freeSlot = slotFreer(due.authorId);
     try {
       return await admitAndSend(job, token, due, freeSlot);
     } finally {
@@ -246,11 +238,26 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
     else fairness.backlog?.find(owner);
   }
 
+  /** Frees a slot `owner` holds (none: nothing to free) once, however often it is called. */
+  function slotFreer(owner: string | undefined): () => void {
+    let held = owner !== undefined;
+    return () => {
+      if (!held || owner === undefined) return;
+      held = false;
+      releaseOwnerSlot(owner);
+    };
+  }
+
+  /** Adds the delivery's canonical job, with `opts` over its own (a delay, the retry lane). */
+  async function addJob(deliveryId: string, opts: { delay?: number; priority?: number } = {}): Promise<void> {
+    const job = deliveryJob(deliveryId, deps.retry);
+    await deps.deliveryQueue.add(job.name, job.data, { ...job.opts, ...opts });
+  }
+
   /** A leased first attempt that is not made here after all: due now (its lease ended) and queued as its job, like any first attempt. */
   async function handToJob(deliveryId: string): Promise<void> {
     await store.postpone(deliveryId, new Date());
-    const job = deliveryJob(deliveryId, deps.retry);
-    await deps.deliveryQueue.add(job.name, job.data, job.opts);
+    await addJob(deliveryId);
   }
 
   /**
@@ -259,9 +266,8 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
    * due now instead, a retry would skip its backoff and a refused attempt its park.
    */
   async function queueAfterLease(deliveryId: string, opts: { delay: number; priority?: number }): Promise<boolean> {
-    const job = deliveryJob(deliveryId, deps.retry);
     try {
-      await deps.deliveryQueue.add(job.name, job.data, { ...job.opts, ...opts });
+      await addJob(deliveryId, opts);
       return true;
     } catch (err) {
       log.warn("cannot queue the job of a first attempt made without one; the reconciler queues it when it is due", { deliveryId, error: errorMessage(err) });
@@ -275,20 +281,15 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
    * Refused by the endpoint gate, its job is queued to wait as a job refused now would; not found
    * leased any more, it is handed to its job. A retry is queued as its job, delayed, in the retry lane.
    */
-  async function attemptLeased(deliveryId: string, owner: string | undefined): Promise<LeasedAttemptResult> {
-    let held = owner !== undefined;
-    const freeSlot = (): void => {
-      if (!held || owner === undefined) return;
-      held = false;
-      releaseOwnerSlot(owner);
-    };
+  async function attemptLeased(deliveryId: string, owner: string | undefined): Promise<void> {
+    const freeSlot = slotFreer(owner);
     try {
       const due = await store.loadLeased(deliveryId);
       if (due === null) {
         // Its webhook went inactive, or its lease ran out before the load: the job path knows what to do.
         freeSlot();
         await handToJob(deliveryId);
-        return "handed-to-job";
+        return;
       }
       const admission = await gate.admit(due.endpoint, new Date(), deliveryId);
       if (!admission.admitted) {
@@ -299,11 +300,10 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
         await store.postpone(deliveryId, refused.retryAt);
         const delay = Math.max(1, refused.retryAt.getTime() - Date.now());
         if (await queueAfterLease(deliveryId, { delay, ...(refused.retryLane ? { priority: RETRY_LANE_PRIORITY } : {}) })) await refused.remember?.();
-        return "deferred";
+        return;
       }
       const outcome = await sendAndRecord(due, "scheduled", freeSlot);
       if (outcome.kind === "retry") await queueAfterLease(deliveryId, { delay: outcome.delayMs, priority: RETRY_LANE_PRIORITY });
-      return outcome.kind;
     } finally {
       freeSlot();
     }

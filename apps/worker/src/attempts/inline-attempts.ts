@@ -84,7 +84,6 @@ export class InlineAttempts {
     this.claimed -= 1;
     const attempt = this.attempts
       .attemptLeased(deliveryId, this.options.owners ? owner : undefined)
-      .then(() => undefined)
       .catch((err: unknown) => this.recover(deliveryId, err))
       .finally(() => this.inFlight.delete(deliveryId));
     this.inFlight.set(deliveryId, attempt);
