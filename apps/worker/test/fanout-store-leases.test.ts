@@ -4,6 +4,7 @@
 // one inserted row for the two requests that carried it.
 import { FanoutStore } from "../src/fanout/fanout-store.js";
 import type { FanoutRepository, NewDelivery } from "../src/fanout/fanout.repository.js";
+import type { LeasedDelivery } from "../src/attempts/delivery.repository.js";
 
 it("gives a leased row its batch inserted once to the first request that carried it, not to a second one", async () => {
   const batches: number[] = [];
@@ -12,10 +13,11 @@ it("gives a leased row its batch inserted once to the first request that carried
     release = resolve;
   });
   const repository = {
-    async writeDeliveries(batch: readonly { eventId: string; rows: readonly NewDelivery[] }[]): Promise<Set<string>> {
+    async writeDeliveries(batch: readonly { eventId: string; rows: readonly NewDelivery[] }[]): Promise<Map<string, LeasedDelivery>> {
       batches.push(batch.length);
       if (batches.length === 1) await firstHeld;
-      return new Set(batch.flatMap((b) => b.rows.filter((r) => r.leasedUntil !== undefined).map((r) => r.id)));
+      const inserted = batch.flatMap((b) => b.rows.filter((r) => r.leasedUntil !== undefined));
+      return new Map(inserted.map((r) => [r.id, { id: r.id, webhookId: r.webhookId } as LeasedDelivery]));
     },
   } as unknown as FanoutRepository;
   const store = new FanoutStore(repository);
@@ -26,8 +28,9 @@ it("gives a leased row its batch inserted once to the first request that carried
   const ingest = store.write("e1", [row("d1")]);
   const rerun = store.write("e1", [row("d1")]);
   release();
-  expect(await first).toEqual(new Set(["d0"]));
-  expect(await ingest).toEqual(new Set(["d1"]));
-  expect(await rerun).toEqual(new Set());
+  const ids = async (write: Promise<Map<string, LeasedDelivery>>): Promise<string[]> => [...(await write).keys()];
+  expect(await ids(first)).toEqual(["d0"]);
+  expect(await ids(ingest)).toEqual(["d1"]);
+  expect(await ids(rerun)).toEqual([]);
   expect(batches).toEqual([1, 2]);
 });

@@ -35,7 +35,6 @@ function inOrder(ids: readonly string[], rows: readonly DueDelivery[]): (DueDeli
 
 export class DeliveryStore {
   private readonly loads: Batcher<string, DueDelivery | null>;
-  private readonly leasedLoads: Batcher<string, DueDelivery | null>;
   private readonly records: Batcher<AttemptRecord, RecordedWebhook>;
   private readonly postpones: Batcher<{ deliveryId: string; retryAt: Date }, true>;
   private readonly autoDisableReason: string;
@@ -48,7 +47,6 @@ export class DeliveryStore {
     const lingerMs = options.lingerMs ?? 0;
     this.autoDisableReason = `no successful delivery for ${formatDuration(options.autoDisableAfterMs)}; disabled automatically`;
     this.loads = new Batcher((ids) => this.loadBatch(ids), { maxBatch, maxInFlight: 1, lingerMs });
-    this.leasedLoads = new Batcher((ids) => this.loadLeasedBatch(ids), { maxBatch, maxInFlight: 1, lingerMs });
     // One record batch at a time per process: batches never wait on each other's webhook row locks.
     this.records = new Batcher((rs) => this.recordBatch(rs), { maxBatch, maxInFlight: 1, lingerMs });
     this.postpones = new Batcher((ps) => this.postponeBatch(ps), { maxBatch, maxInFlight: 1, lingerMs });
@@ -57,11 +55,6 @@ export class DeliveryStore {
   /** The delivery with its webhook and event when it is open, due and its webhook active; null otherwise. */
   loadDue(deliveryId: string): Promise<DueDelivery | null> {
     return this.loads.submit(deliveryId);
-  }
-
-  /** A leased first attempt (inline-attempts.ts) with its webhook and event, as loadDue gives it; null when it is not one any more or its webhook is inactive. */
-  loadLeased(deliveryId: string): Promise<DueDelivery | null> {
-    return this.leasedLoads.submit(deliveryId);
   }
 
   record(record: AttemptRecord): Promise<RecordedWebhook> {
@@ -91,10 +84,6 @@ export class DeliveryStore {
   private async loadBatch(ids: string[]): Promise<(DueDelivery | null)[]> {
     const dueBy = new Date(Date.now() + this.options.dueToleranceMs);
     return inOrder(ids, await this.repository.loadDue([...new Set(ids)], dueBy));
-  }
-
-  private async loadLeasedBatch(ids: string[]): Promise<(DueDelivery | null)[]> {
-    return inOrder(ids, await this.repository.loadLeased([...new Set(ids)]));
   }
 
   private async recordBatch(records: AttemptRecord[]): Promise<RecordedWebhook[]> {

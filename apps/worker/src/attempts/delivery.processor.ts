@@ -21,7 +21,7 @@ import { REDELIVER_JOB_NAME } from "@msr-webhooks/queue/delivery-job";
 import { deliveryJob, RETRY_LANE_PRIORITY } from "./delivery-job.js";
 import { observeAttempt, observeUnattempted, type DeliveryMetrics } from "./delivery-metrics.js";
 import type { DeliveryStore } from "./delivery-store.js";
-import { isFinished, type DueDelivery } from "./delivery.repository.js";
+import { isFinished, type DueDelivery, type LeasedDelivery } from "./delivery.repository.js";
 import { notSentResult, toAttemptRecord } from "./attempt-record.js";
 import type { DeferralCounts, DeferralReason } from "../isolation/deferral-counts.js";
 import type { OwnerSlots } from "../isolation/owner-slots.js";
@@ -71,7 +71,7 @@ export type DeliveryJobResult = "succeeded" | "skipped" | "finished-elsewhere" |
 
 /** The delivery processor's part in first attempts made without a job (inline-attempts.ts). */
 export interface LeasedAttempts {
-  attemptLeased(deliveryId: string, owner: string | undefined): Promise<void>;
+  attemptLeased(due: LeasedDelivery, owner: string | undefined): Promise<void>;
   handToJob(deliveryId: string): Promise<void>;
   releaseOwnerSlot(owner: string): void;
 }
@@ -277,16 +277,17 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
 
   /**
    * The first attempt of a delivery the fan-out wrote leased (inline-attempts.ts), made here without
-   * a job. `owner`: whose slot the caller took for it, freed here once its endpoint has answered.
-   * Refused by the endpoint gate, its job is queued to wait as a job refused now would; not found
-   * leased any more, it is handed to its job. A retry is queued as its job, delayed, in the retry lane.
+   * a job, from the row as the fan-out's write returned it. `owner`: whose slot the caller took for
+   * it, freed here once its endpoint has answered. Refused by the endpoint gate, its job is queued to
+   * wait as a job refused now would; its webhook gone inactive, it is handed to its job. A retry is
+   * queued as its job, delayed, in the retry lane.
    */
-  async function attemptLeased(deliveryId: string, owner: string | undefined): Promise<void> {
+  async function attemptLeased(due: LeasedDelivery, owner: string | undefined): Promise<void> {
+    const deliveryId = due.id;
     const freeSlot = slotFreer(owner);
     try {
-      const due = await store.loadLeased(deliveryId);
-      if (due === null) {
-        // Its webhook went inactive, or its lease ran out before the load: the job path knows what to do.
+      if (due.webhookInactive) {
+        // Disabled between the fan-out's match and its write: the job path ends it as it should.
         freeSlot();
         await handToJob(deliveryId);
         return;

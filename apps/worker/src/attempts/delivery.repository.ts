@@ -33,6 +33,12 @@ export interface DueDelivery {
   location: string | null;
 }
 
+/** A first attempt the fan-out wrote leased, as its write returned it (attempts/inline-attempts.ts). */
+export interface LeasedDelivery extends DueDelivery {
+  /** Its webhook went inactive between the match and the write: its job ends it. */
+  webhookInactive: boolean;
+}
+
 /** Why a delivery was not due. */
 export interface DeliveryState {
   status: DeliveryStatus;
@@ -101,6 +107,18 @@ function autoDisableSql(cutoff: Date): Prisma.Sql {
       AND COALESCE(w."failingSince", h.failure_at) <= ${cutoff}::timestamptz)`;
 }
 
+/**
+ * A DueDelivery's columns, from a delivery row `d`, its webhook `w` and its event `e`: the job's load
+ * here, and the fan-out's write of leased rows (fanout.repository.ts), which hands them to the
+ * first attempts it makes without a job.
+ */
+export const DUE_DELIVERY_COLUMNS = Prisma.sql`d.id::text AS id, d."attemptCount" + 1 AS "attemptNumber", d."webhookId" AS "webhookId",
+       w."authorId"::text AS "authorId", d."eventId"::text AS "eventId", d."createdAt" AS "createdAt", w.endpoint, w."tlsCert" AS "tlsCert",
+       w."skipTLSVerification" AS "skipTLSVerification", w."signingSecret" AS "signingSecret",
+       w."previousSecret" AS "previousSecret", w."previousSecretUntil" AS "previousSecretUntil",
+       e.type AS "eventType", e."createdAt" AS "eventCreatedAt",
+       e."createdAtText" AS "eventCreatedAtText", e.contents::text AS "contentsJson", e.location`;
+
 export class DeliveryRepository {
   constructor(private readonly sql: Sql) {}
 
@@ -109,31 +127,17 @@ export class DeliveryRepository {
    * webhook and event (one statement for a whole batch of jobs).
    */
   loadDue(ids: readonly string[], dueBy: Date): Promise<DueDelivery[]> {
-    return this.load(ids, filterOnly(Prisma.sql`(d."nextAttemptAt" IS NULL OR d."nextAttemptAt" <= ${dueBy}::timestamptz)`), "worker-load-due");
-  }
-
-  /** The first attempts among `ids` whose lease (attempts/inline-attempts.ts) still runs, as loadDue gives them, whose webhook is active. */
-  loadLeased(ids: readonly string[]): Promise<DueDelivery[]> {
-    return this.load(ids, filterOnly(Prisma.sql`d."leasedUntil" > now() AND d."attemptCount" = 0`), "worker-load-leased");
-  }
-
-  private load(ids: readonly string[], condition: Prisma.Sql, name: string): Promise<DueDelivery[]> {
     return this.sql.query<DueDelivery>(
       Prisma.sql`
-      SELECT d.id::text AS id, d."attemptCount" + 1 AS "attemptNumber", d."webhookId" AS "webhookId",
-             w."authorId"::text AS "authorId", d."eventId"::text AS "eventId", d."createdAt" AS "createdAt", w.endpoint, w."tlsCert" AS "tlsCert",
-             w."skipTLSVerification" AS "skipTLSVerification", w."signingSecret" AS "signingSecret",
-             w."previousSecret" AS "previousSecret", w."previousSecretUntil" AS "previousSecretUntil",
-             e.type AS "eventType", e."createdAt" AS "eventCreatedAt",
-             e."createdAtText" AS "eventCreatedAtText", e.contents::text AS "contentsJson", e.location
+      SELECT ${DUE_DELIVERY_COLUMNS}
         FROM "Delivery" AS d
         JOIN "Webhook" AS w ON w.id = d."webhookId"
         JOIN "Event" AS e ON e.id = d."eventId"
        WHERE d.id = ANY(${ids}::uuid[])
          AND ${OPEN}
          AND NOT w.inactive
-         AND ${condition}`,
-      name,
+         AND ${filterOnly(Prisma.sql`(d."nextAttemptAt" IS NULL OR d."nextAttemptAt" <= ${dueBy}::timestamptz)`)}`,
+      "worker-load-due",
     );
   }
 

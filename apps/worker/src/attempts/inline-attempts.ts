@@ -19,6 +19,7 @@ import type { Logger } from "winston";
 import { errorMessage } from "@msr-webhooks/observability/logger";
 import type { OwnerSlots } from "../isolation/owner-slots.js";
 import type { LeasedAttempts } from "./delivery.processor.js";
+import type { LeasedDelivery } from "./delivery.repository.js";
 
 /**
  * A lease is twice the attempt's timeout plus this: the load, the gate and the record around the
@@ -74,8 +75,9 @@ export class InlineAttempts {
     if (this.options.owners) this.attempts.releaseOwnerSlot(owner);
   }
 
-  /** Makes the claimed attempt of the leased row `deliveryId` (fire and forget; drain() waits for it). */
-  start(deliveryId: string, owner: string): void {
+  /** Makes the claimed attempt of the leased row `due`, as the fan-out's write returned it (fire and forget; drain() waits for it). */
+  start(due: LeasedDelivery, owner: string): void {
+    const deliveryId = due.id;
     if (this.inFlight.has(deliveryId)) {
       // Already made here (a second claim for the same row): one attempt at a time.
       this.giveBack(owner);
@@ -83,7 +85,7 @@ export class InlineAttempts {
     }
     this.claimed -= 1;
     const attempt = this.attempts
-      .attemptLeased(deliveryId, this.options.owners ? owner : undefined)
+      .attemptLeased(due, this.options.owners ? owner : undefined)
       .catch((err: unknown) => this.recover(deliveryId, err))
       .finally(() => this.inFlight.delete(deliveryId));
     this.inFlight.set(deliveryId, attempt);

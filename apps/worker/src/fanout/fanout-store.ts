@@ -2,6 +2,7 @@
 // webhooks (or, for an event ingest has just stored, only the webhooks) and writes its delivery
 // rows; concurrent jobs share the statements (batches form while earlier ones are in flight).
 import { isEventType, subscriptionTypesFor } from "@msr-webhooks/events/types";
+import type { LeasedDelivery } from "../attempts/delivery.repository.js";
 import { Batcher } from "../shared/batcher.js";
 import {
   keysFor,
@@ -25,7 +26,7 @@ interface WriteRequest {
 export class FanoutStore {
   private readonly loads: Batcher<string, LoadedEvent | null>;
   private readonly matches: Batcher<FanoutEvent, MatchedWebhook[]>;
-  private readonly writes: Batcher<WriteRequest, Set<string>>;
+  private readonly writes: Batcher<WriteRequest, Map<string, LeasedDelivery>>;
 
   constructor(
     private readonly repository: FanoutRepository,
@@ -47,8 +48,8 @@ export class FanoutStore {
     return { event, webhooks: await this.matches.submit(event) };
   }
 
-  /** Writes the event's rows; returns the ids of its leased rows that this write inserted (theirs to attempt). */
-  write(eventId: string, rows: readonly NewDelivery[]): Promise<Set<string>> {
+  /** Writes the event's rows; returns its leased rows that this write inserted (theirs to attempt), by id. */
+  write(eventId: string, rows: readonly NewDelivery[]): Promise<Map<string, LeasedDelivery>> {
     return this.writes.submit({ eventId, rows });
   }
 
@@ -87,13 +88,18 @@ export class FanoutStore {
     return events.map((e) => byEvent.get(e.id) ?? []);
   }
 
-  private async writeBatch(reqs: WriteRequest[]): Promise<Set<string>[]> {
+  private async writeBatch(reqs: WriteRequest[]): Promise<Map<string, LeasedDelivery>[]> {
     const leased = await this.repository.writeDeliveries(reqs, new Date());
     // Two fan-outs of one event in one batch (a rerun beside ingest's own) wrote the row once: it is
     // the first one's to attempt, never both.
     return reqs.map((r) => {
-      const mine = new Set(r.rows.filter((row) => leased.has(row.id)).map((row) => row.id));
-      for (const id of mine) leased.delete(id);
+      const mine = new Map<string, LeasedDelivery>();
+      for (const { id } of r.rows) {
+        const row = leased.get(id);
+        if (row === undefined) continue;
+        mine.set(id, row);
+        leased.delete(id);
+      }
       return mine;
     });
   }

@@ -16,6 +16,7 @@ import type { Logger } from "winston";
 import type { RetryPolicy } from "../config.js";
 import type { DeliveryJob } from "@msr-webhooks/queue/delivery-job";
 import { deliveryJob } from "../attempts/delivery-job.js";
+import type { LeasedDelivery } from "../attempts/delivery.repository.js";
 import type { InlineAttempts } from "../attempts/inline-attempts.js";
 import type { ArrivalParking } from "../isolation/arrival-parking.js";
 import { Batcher } from "../shared/batcher.js";
@@ -120,7 +121,7 @@ export function createFanout(deps: FanoutProcessorDeps) {
         ...(leaseEnd && claimed.has(id) ? { leasedUntil: leaseEnd } : {}),
       };
     });
-    let leased: Set<string>;
+    let leased: Map<string, LeasedDelivery>;
     try {
       leased = await store.write(eventId, rows);
     } catch (err) {
@@ -129,7 +130,8 @@ export function createFanout(deps: FanoutProcessorDeps) {
     }
     // Only the rows this write inserted leased are attempted here; any other is its job's.
     for (const [id, owner] of claimed) {
-      if (leased.has(id)) inline?.start(id, owner);
+      const row = leased.get(id);
+      if (row) inline?.start(row, owner);
       else inline?.giveBack(owner);
     }
 

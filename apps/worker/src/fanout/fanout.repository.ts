@@ -6,6 +6,7 @@ import { Prisma } from "@msr-webhooks/db/client";
 import { pgJson } from "../shared/db-text.js";
 import { filterOnly } from "../shared/filter-only.js";
 import type { Sql } from "../shared/sql.js";
+import { DUE_DELIVERY_COLUMNS, type LeasedDelivery } from "../attempts/delivery.repository.js";
 
 export interface FanoutEvent {
   id: string;
@@ -121,10 +122,11 @@ export class FanoutRepository {
 
   /**
    * Inserts the rows of every event in the batch (the (event, webhook) pair is unique, so a rerun adds
-   * nothing) and marks the events fanned out, atomically.
+   * nothing) and marks the events fanned out, atomically. Returns the leased rows it inserted (a row
+   * already there keeps its own state), each with what its attempt needs, as the job's load gives it:
+   * the first attempt made without a job reads nothing more before its request.
    */
-  /** Writes the rows and marks the events fanned out; returns the leased rows it inserted (a row already there keeps its own state). */
-  async writeDeliveries(batch: readonly { eventId: string; rows: readonly NewDelivery[] }[], now: Date): Promise<Set<string>> {
+  async writeDeliveries(batch: readonly { eventId: string; rows: readonly NewDelivery[] }[], now: Date): Promise<Map<string, LeasedDelivery>> {
     const rows = pgJson(
       batch.flatMap((b) =>
         b.rows.map((r) => ({
@@ -138,7 +140,7 @@ export class FanoutRepository {
         })),
       ),
     );
-    const leased = await this.sql.query<{ id: string }>(
+    const leased = await this.sql.query<LeasedDelivery>(
       Prisma.sql`
       WITH inserted AS (
         INSERT INTO "Delivery" (id, "eventId", "webhookId", status, reason, "nextAttemptAt", "leasedUntil", "createdAt", "updatedAt")
@@ -148,15 +150,19 @@ export class FanoutRepository {
           FROM jsonb_to_recordset(${rows}::jsonb)
                AS r(id uuid, event_id uuid, webhook_id text, status text, reason text, next_attempt_at timestamptz, leased_until timestamptz)
         ON CONFLICT DO NOTHING
-        RETURNING id, "leasedUntil"
+        RETURNING *
       ), fanned AS (
         UPDATE "Event" AS e SET status = 'fanned_out', "fannedOutAt" = ${now}::timestamptz
          WHERE e.id = ANY(${batch.map((b) => b.eventId)}::uuid[]) AND ${filterOnly(Prisma.sql`e.status = 'pending'`)}
       )
-      SELECT id::text AS id FROM inserted WHERE "leasedUntil" IS NOT NULL`,
+      SELECT ${DUE_DELIVERY_COLUMNS}, w.inactive AS "webhookInactive"
+        FROM inserted AS d
+        JOIN "Webhook" AS w ON w.id = d."webhookId"
+        JOIN "Event" AS e ON e.id = d."eventId"
+       WHERE d."leasedUntil" IS NOT NULL`,
       "worker-fanout-write",
     );
-    return new Set(leased.map((r) => r.id));
+    return new Map(leased.map((r) => [r.id, r]));
   }
 
   /** Deliveries of an already fanned-out event still waiting for their first attempt (a rerun re-queues them). */
