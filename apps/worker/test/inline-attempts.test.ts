@@ -174,21 +174,42 @@ describe("bounds", () => {
 });
 
 describe("a redeliver request during the attempt", () => {
+  /** Starts the worker, publishes, and once the first attempt hangs in flight, asks for a redeliver as the API does: the leased row keeps its lease's end, and the delivery's job waits for it. */
+  async function redeliverDuringAttempt(world: Harness, webhookId: string, count: HeldCount) {
+    await world.startWorker();
+    await world.publish({ type: "TAG_PUSH", contents: tagPushContents("foo", "bar") });
+    await waitUntil(() => count.open === 1, { what: "the first attempt to be in flight" });
+    const leased = await world.db.delivery.findFirstOrThrow({ where: { webhookId } });
+    const request = redeliverRequestJob(leased.id, 1);
+    await world.queues.delivery.add(request.name, request.data, request.opts);
+    await waitUntil(async () => (await world.queues.delivery.getJobState(deliveryJobId(leased.id))) === "delayed", { what: "the delivery's job to wait" });
+    return leased;
+  }
+
   it("has the delivery's job wait for the lease: it finds the delivery done, and no second attempt runs beside the first", async () => {
     await withHangingEndpoint({ DELIVERY_TIMEOUT_MS: "1000" }, async ({ world, webhookId, count, hanging }) => {
-      await world.startWorker();
-      await world.publish({ type: "TAG_PUSH", contents: tagPushContents("foo", "bar") });
-      await waitUntil(() => count.open === 1, { what: "the first attempt to be in flight" });
-      const d = await world.db.delivery.findFirstOrThrow({ where: { webhookId } });
-      // What the API's redeliver does to a leased delivery: its row keeps the lease's end, and a request is queued.
-      const request = redeliverRequestJob(d.id, 1);
-      await world.queues.delivery.add(request.name, request.data, request.opts);
-      await waitUntil(async () => (await world.queues.delivery.getJobState(deliveryJobId(d.id))) === "delayed", { what: "the delivery's job to wait" });
+      const d = await redeliverDuringAttempt(world, webhookId, count);
       hanging.release();
       await deliveryWhen(world, webhookId, "succeeded", "the first attempt to succeed");
       expect(await jobOver(world.queues.delivery, deliveryJobId(d.id), "the delivery's job")).toBe("unknown");
       expect(count.requests).toBe(1);
       expect(await world.db.deliveryAttempt.count({ where: { deliveryId: d.id } })).toBe(1);
+    });
+  });
+
+  it("has that job make the retry when the attempt fails, after the retry's delay, not at the lease's end", async () => {
+    // The attempt times out after 1 s; its retry is due 2 s later; the lease runs 7 s.
+    await withHangingEndpoint({ DELIVERY_TIMEOUT_MS: "1000", RETRY_SCHEDULE: "2s,2s", RETRY_JITTER: "0" }, async ({ world, webhookId, count, hanging }) => {
+      const leased = await redeliverDuringAttempt(world, webhookId, count);
+      await deliveryWhen(world, webhookId, "retrying", "the first attempt to time out");
+      hanging.release();
+      const d = await deliveryWhen(world, webhookId, "succeeded", "the retry to succeed", 20_000);
+      expect(d!.attempts.map((a) => [a.number, a.statusCode])).toEqual([
+        [1, null],
+        [2, 200],
+      ]);
+      expect(d!.attempts[1]!.startedAt.getTime()).toBeLessThan(leased.leasedUntil!.getTime());
+      expect(count.requests).toBe(2);
     });
   });
 });

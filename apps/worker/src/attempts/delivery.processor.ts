@@ -248,26 +248,24 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
     };
   }
 
-  /** Adds the delivery's canonical job, with `opts` over its own (a delay, the retry lane). */
-  async function addJob(deliveryId: string, opts: { delay?: number; priority?: number } = {}): Promise<void> {
-    const job = deliveryJob(deliveryId, deps.retry);
-    await deps.deliveryQueue.add(job.name, job.data, { ...job.opts, ...opts });
-  }
-
   /** A leased first attempt that is not made here after all: due now (its lease ended) and queued as its job, like any first attempt. */
   async function handToJob(deliveryId: string): Promise<void> {
     await store.postpone(deliveryId, new Date());
-    await addJob(deliveryId);
+    // A job made during the lease waits for its end: it runs now instead.
+    await ensureJob(deps.deliveryQueue, deliveryJob(deliveryId, deps.retry), { delayed: "promote" });
   }
 
   /**
    * Queues the job of a delivery whose row already says when it is due (its lease ended by a record
-   * or a postpone). A failed add is left to the reconciler, which queues the row at that time: made
-   * due now instead, a retry would skip its backoff and a refused attempt its park.
+   * or a postpone). A job made during the lease (a redeliver request, a fan-out rerun) was put off
+   * to the lease's end, where a plain add would leave it: it is moved to this time instead. A failed
+   * add is left to the reconciler, which queues the row at that time: made due now instead, a retry
+   * would skip its backoff and a refused attempt its park.
    */
   async function queueAfterLease(deliveryId: string, opts: { delay: number; priority?: number }): Promise<boolean> {
     try {
-      await addJob(deliveryId, opts);
+      const job = deliveryJob(deliveryId, deps.retry);
+      await ensureJob(deps.deliveryQueue, { ...job, opts: { ...job.opts, ...opts } }, { delayed: "reschedule" });
       return true;
     } catch (err) {
       log.warn("cannot queue the job of a first attempt made without one; the reconciler queues it when it is due", { deliveryId, error: errorMessage(err) });
@@ -434,7 +432,7 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
     const state = await store.state(deliveryId);
     if (state === null) return "gone";
     if (isFinished(state.status)) return "finished-elsewhere";
-    await ensureJob(deps.deliveryQueue, deliveryJob(deliveryId, deps.retry, REDELIVER_JOB_NAME), { promoteDelayed: true });
+    await ensureJob(deps.deliveryQueue, deliveryJob(deliveryId, deps.retry, REDELIVER_JOB_NAME), { delayed: "promote" });
     return "handed-to-canonical-job";
   }
 
