@@ -3,7 +3,7 @@
 // make its first attempt. A unit test of the hand-out: the repository answers as PostgreSQL would,
 // one inserted row for the two requests that carried it.
 import { FanoutStore } from "../src/fanout/fanout-store.js";
-import type { FanoutRepository, NewDelivery } from "../src/fanout/fanout.repository.js";
+import type { DeliveryWrite, FanoutRepository, NewDelivery } from "../src/fanout/fanout.repository.js";
 import type { LeasedDelivery } from "../src/attempts/delivery.repository.js";
 
 it("gives a leased row its batch inserted once to the first request that carried it, not to a second one", async () => {
@@ -13,7 +13,7 @@ it("gives a leased row its batch inserted once to the first request that carried
     release = resolve;
   });
   const repository = {
-    async writeDeliveries(batch: readonly { eventId: string; rows: readonly NewDelivery[] }[]): Promise<Map<string, LeasedDelivery>> {
+    async writeDeliveries(batch: readonly DeliveryWrite[]): Promise<Map<string, LeasedDelivery>> {
       batches.push(batch.length);
       if (batches.length === 1) await firstHeld;
       const inserted = batch.flatMap((b) => b.rows.filter((r) => r.leasedUntil !== undefined));

@@ -10,6 +10,7 @@ import {
   type MatchedWebhook,
   type NewDelivery,
   type FanoutRepository,
+  type DeliveryWrite,
 } from "./fanout.repository.js";
 
 export interface LoadedEvent {
@@ -18,15 +19,10 @@ export interface LoadedEvent {
   webhooks: MatchedWebhook[];
 }
 
-interface WriteRequest {
-  eventId: string;
-  rows: readonly NewDelivery[];
-}
-
 export class FanoutStore {
   private readonly loads: Batcher<string, LoadedEvent | null>;
   private readonly matches: Batcher<FanoutEvent, MatchedWebhook[]>;
-  private readonly writes: Batcher<WriteRequest, Map<string, LeasedDelivery>>;
+  private readonly writes: Batcher<DeliveryWrite, Map<string, LeasedDelivery>>;
 
   constructor(
     private readonly repository: FanoutRepository,
@@ -88,7 +84,7 @@ export class FanoutStore {
     return events.map((e) => byEvent.get(e.id) ?? []);
   }
 
-  private async writeBatch(reqs: WriteRequest[]): Promise<Map<string, LeasedDelivery>[]> {
+  private async writeBatch(reqs: DeliveryWrite[]): Promise<Map<string, LeasedDelivery>[]> {
     const leased = await this.repository.writeDeliveries(reqs, new Date());
     // Two fan-outs of one event in one batch (a rerun beside ingest's own) wrote the row once: it is
     // the first one's to attempt, never both.
