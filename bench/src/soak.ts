@@ -14,7 +14,7 @@ import { startReceiverProcess } from "./support/receiver.js";
 import { log, printHeader, saveResults } from "./support/report.js";
 import { judgeSeries, printBars, type TimedSample } from "./support/soak-bars.js";
 import { startBadEndpoints } from "./support/soak-endpoints.js";
-import { drain, drained, judgeLedger } from "./support/soak-ledger.js";
+import { drain, drained, judgeLedger, settledTally } from "./support/soak-ledger.js";
 import { writeSeries } from "./support/soak-output.js";
 import { SoakSampler } from "./support/soak-sample.js";
 import { createSoakWorld, type SoakWorld } from "./support/soak-world.js";
@@ -162,11 +162,12 @@ runBench("soak", async () => {
   }, drainMs);
   await sleep(2000);
   const afterDrain = await sampler.take();
-  const outcomes = sampler.outcomes();
-  const ledger = { expected: expected.deliveries, expectedHealthy: expected.healthy, receivedHealthy: sampler.received, outcomes: { succeeded: outcomes.succeeded ?? 0, failed: outcomes.failed ?? 0, skipped: outcomes.skipped ?? 0 } };
+  const tally = await settledTally(world.pool, endpoints, () => sampler.outcomesNow());
+  const { succeeded = 0, failed = 0, skipped = 0 } = tally.outcomes;
+  const ledger = { expected: expected.deliveries, expectedHealthy: expected.healthy, receivedHealthy: sampler.received, outcomes: { succeeded, failed, skipped } };
   const bars = [
     ...judgeSeries(rows, { warmMin: plan.warmMs / MINUTE, retentionMin: plan.retentionAppliesMs / MINUTE }),
-    await judgeLedger(world.pool, ledger, endpoints, wasDrained),
+    judgeLedger(ledger, tally, wasDrained, endpoints),
   ];
   await vacuum?.stop();
   const requests = Object.fromEntries(bad.all.map((e) => [e.name, e.requests]));

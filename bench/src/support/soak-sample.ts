@@ -171,9 +171,9 @@ export class SoakSampler {
     this.startedAt = this.lastAt;
   }
 
-  /** The worker's final outcomes so far (its counter; deliveries purged from the tables stay counted). */
-  outcomes(): Record<string, number> {
-    return { ...this.lastOutcomes };
+  /** The worker's final outcomes now (its counter; deliveries purged from the tables stay counted). */
+  async outcomesNow(): Promise<Record<string, number>> {
+    return outcomeTotals(await scrape(this.s.worker.metricsUrl));
   }
 
   async take(): Promise<Sample> {
