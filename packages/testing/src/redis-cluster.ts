@@ -87,11 +87,14 @@ export async function startRedisCluster(masters = 3, replicasEach = 1): Promise<
   try {
     for (let i = 0; i < count; i += 1) {
       const port = await freePort();
+      // The cluster bus gets a free port of its own. Left to its default (port + 10000) it lands in
+      // the ephemeral range, on a port another socket may hold, or past 65535 for a port over 55535.
+      const busPort = await freePort();
       const dir = mkdtempSync(path.join(os.tmpdir(), "msrwh-redis-cluster-"));
       const child = spawn(
         "redis-server",
         [
-          "--port", String(port), "--bind", "127.0.0.1", "--dir", dir,
+          "--port", String(port), "--cluster-port", String(busPort), "--bind", "127.0.0.1", "--dir", dir,
           "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "1000",
           "--save", "", "--appendonly", "no",
         ],
