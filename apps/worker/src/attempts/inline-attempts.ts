@@ -22,8 +22,8 @@ import type { LeasedAttempts } from "./delivery.processor.js";
 import type { LeasedDelivery } from "./delivery.repository.js";
 
 /**
- * A lease is twice the attempt's timeout plus this: the load, the gate and the record around the
- * request, on a loaded machine (35 s with the default DELIVERY_TIMEOUT_MS).
+ * A lease is twice the attempt's timeout plus this: the gate and the record around the request,
+ * on a loaded machine (35 s with the default DELIVERY_TIMEOUT_MS).
  */
 export const LEASE_MARGIN_MS = 5000;
 
