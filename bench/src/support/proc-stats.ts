@@ -83,6 +83,8 @@ export interface MachineJiffies {
   /** user, nice, system, irq, softirq and steal. */
   busy: number;
   iowait: number;
+  /** Time the hypervisor gave this machine's wanting cores to someone else (part of busy). */
+  steal: number;
   /** Every state, idle included. */
   total: number;
 }
@@ -92,8 +94,8 @@ export function machineJiffies(): MachineJiffies {
   try {
     const fields = (readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "").trim().split(/\s+/).slice(1).map(Number);
     const [user = 0, nice = 0, system = 0, , iowait = Number.NaN, irq = 0, softirq = 0, steal = 0] = fields;
-    return { busy: user + nice + system + irq + softirq + steal, iowait, total: fields.slice(0, 8).reduce((a, b) => a + b, 0) };
+    return { busy: user + nice + system + irq + softirq + steal, iowait, steal, total: fields.slice(0, 8).reduce((a, b) => a + b, 0) };
   } catch {
-    return { busy: Number.NaN, iowait: Number.NaN, total: Number.NaN };
+    return { busy: Number.NaN, iowait: Number.NaN, steal: Number.NaN, total: Number.NaN };
   }
 }

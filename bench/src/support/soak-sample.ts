@@ -12,6 +12,7 @@ import { parsePromText, promSum, type PromSample } from "./prom-text.js";
 import type { ReceiverProcess } from "./receiver.js";
 import type { BadEndpoints } from "./soak-endpoints.js";
 import { IoWindow } from "./soak-io.js";
+import { SchedWindow } from "./soak-sched.js";
 import { stageSeries } from "./soak-stages.js";
 import { summarize } from "./stats.js";
 
@@ -141,6 +142,34 @@ function outcomeTotals(m: readonly PromSample[]): Record<string, number> {
   return out;
 }
 
+interface GcTotals {
+  ms: number;
+  count: number;
+  /** Collections that took 10 ms or less (prom-client's bucket le="0.01"). */
+  quick: number;
+  majorMs: number;
+}
+
+/** The process's garbage collections so far (prom-client's nodejs_gc_duration_seconds, every kind). */
+function gcTotals(m: readonly PromSample[]): GcTotals {
+  return {
+    ms: promSum(m, "nodejs_gc_duration_seconds_sum") * 1000,
+    count: promSum(m, "nodejs_gc_duration_seconds_count"),
+    quick: promSum(m, "nodejs_gc_duration_seconds_bucket", { le: "0.01" }),
+    majorMs: promSum(m, "nodejs_gc_duration_seconds_sum", { kind: "major" }) * 1000,
+  };
+}
+
+/** The window's collections: time in GC per second, those over 10 ms, and major GC time. */
+function gcSeries(prefix: string, now: GcTotals, last: GcTotals | undefined, seconds: number): Sample {
+  const d = (key: keyof GcTotals): number => now[key] - (last?.[key] ?? Number.NaN);
+  return {
+    [`${prefix}_gc_ms_per_s`]: d("ms") / seconds,
+    [`${prefix}_gc_over_10ms`]: d("count") - d("quick"),
+    [`${prefix}_gc_major_ms`]: d("majorMs"),
+  };
+}
+
 /** Takes samples; each covers the time since the previous one (the first, since start()). */
 export class SoakSampler {
   private lastAt = nowMs();
@@ -153,6 +182,8 @@ export class SoakSampler {
   largestKeys: Record<string, number> = {};
 
   private readonly io: IoWindow;
+  private sched: SchedWindow | undefined;
+  private readonly lastGc = new Map<string, GcTotals>();
   /** CPU ms of each sampled process at the last sample. */
   private readonly lastCpuMs = new Map<number, number>();
 
@@ -164,8 +195,12 @@ export class SoakSampler {
   async start(): Promise<void> {
     this.received += (await this.s.receiver.window()).count;
     this.s.bad.window();
-    this.lastOutcomes = outcomeTotals(await scrape(this.s.worker.metricsUrl));
+    const workerMetrics = await scrape(this.s.worker.metricsUrl);
+    this.lastOutcomes = outcomeTotals(workerMetrics);
+    this.lastGc.set("worker", gcTotals(workerMetrics));
     for (const p of [this.s.worker, this.s.api]) if (p) this.cpuPct(p.pid, 1);
+    const { worker, api, receiver } = this.s;
+    this.sched = new SchedWindow({ worker: worker.pid, receiver: receiver.pid, ...(api ? { api: api.pid } : {}) });
     await this.io.start();
     this.lastAt = nowMs();
     this.startedAt = this.lastAt;
@@ -199,8 +234,10 @@ export class SoakSampler {
     this.lastOutcomes = outcomes;
     for (const [name, count] of Object.entries(badCounts)) sample[`endpoint_${name}_requests_per_s`] = count / seconds;
     Object.assign(sample, processSeries("worker", worker.pid, workerMetrics, this.cpuPct(worker.pid, seconds)));
+    Object.assign(sample, this.gc("worker", workerMetrics, seconds), this.sched?.take(seconds));
     if (api) {
-      Object.assign(sample, processSeries("api", api.pid, await scrape(api.metricsUrl), this.cpuPct(api.pid, seconds)));
+      const apiMetrics = await scrape(api.metricsUrl);
+      Object.assign(sample, processSeries("api", api.pid, apiMetrics, this.cpuPct(api.pid, seconds)), this.gc("api", apiMetrics, seconds));
       // An operator reading the failing webhook's delivery log: does the page slow down as the tables grow?
       const log = await timedRequest("GET", api.deliveryLogUrl, { auth: api.auth, timeoutMs: 30_000 }).catch(() => null);
       sample.api_delivery_log_ms = log?.status === 200 ? log.ms : Number.NaN;
@@ -213,6 +250,13 @@ export class SoakSampler {
     const stages = stageSeries(this.s.pool, Math.max(this.startedAt, from - STAGE_LAG_MS), at - STAGE_LAG_MS, bad.all.map((e) => e.url));
     Object.assign(sample, await stages.catch((): Sample => ({ stage_sampled_rows: Number.NaN })));
     return sample;
+  }
+
+  private gc(prefix: string, m: readonly PromSample[], seconds: number): Sample {
+    const now = gcTotals(m);
+    const series = gcSeries(prefix, now, this.lastGc.get(prefix), seconds);
+    this.lastGc.set(prefix, now);
+    return series;
   }
 
   /** The process's CPU over the last `seconds`, in percent of one core (NaN for the first reading). */
