@@ -4,7 +4,7 @@
 // no update of a delivery is anything but HOT, which is what the table is for.
 import { Prisma } from "@msr-webhooks/db/client";
 import { DeliveryRepository } from "../src/attempts/delivery.repository.js";
-import { Partitions, partitionName, DAY_MS } from "../src/maintenance/partitions.js";
+import { ANALYZE_THRESHOLD, Partitions, partitionName, DAY_MS } from "../src/maintenance/partitions.js";
 import { eventIdForJob } from "../src/ingest/ingest.processor.js";
 import { silentLogger } from "./support/harness.js";
 import { useHarnessWithReceiver } from "./support/harness-with-receiver.js";
@@ -114,8 +114,9 @@ describe("DeliveryDue", () => {
     expect(created).toContain(name);
     const rows = await t.h.sql.query<{ table: string; options: string[] | null }>(Prisma.sql`
       SELECT relname AS table, reloptions AS options FROM pg_class WHERE relname = ANY(${[name, partitionName("Event", far)]}::text[])`);
-    expect(rows).toContainEqual({ table: name, options: ["fillfactor=60"] });
-    expect(rows).toContainEqual({ table: partitionName("Event", far), options: null });
+    const analyze = `autovacuum_analyze_threshold=${ANALYZE_THRESHOLD}`;
+    expect(rows).toContainEqual({ table: name, options: ["fillfactor=60", analyze] });
+    expect(rows).toContainEqual({ table: partitionName("Event", far), options: [analyze] });
   });
 
   it("updates deliveries only in place: every update of a delivery is HOT", async () => {

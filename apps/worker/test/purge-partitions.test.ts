@@ -4,7 +4,8 @@
 // No worker runs here, so nothing changes the rows between the seed and the purge.
 import { randomUUID } from "node:crypto";
 import winston from "winston";
-import { DAY_MS, DAYS_AHEAD, Partitions, dayStart, partitionName, type PartitionedTable } from "../src/maintenance/partitions.js";
+import { Prisma } from "@msr-webhooks/db/client";
+import { ANALYZE_THRESHOLD, DAY_MS, DAYS_AHEAD, Partitions, dayStart, partitionName, type PartitionedTable } from "../src/maintenance/partitions.js";
 import { Purger } from "../src/maintenance/purge.service.js";
 import { createHarness, type Harness } from "./support/harness.js";
 import { createWebhook, insertDelivery, insertEvent, ownerOfFooBar, type AccountRef } from "./support/seed.js";
@@ -103,4 +104,47 @@ it("drops expired partitions that hold only finished work, and row-deletes in th
   for (const table of ["Event", "Delivery", "DeliveryAttempt"] as const) {
     expect(await names(table)).not.toContain(partitionName(table, dayStart(daysAgo(19))));
   }
+});
+
+it("makes every day partition wait for ANALYZE_THRESHOLD changed rows before autovacuum analyzes it", async () => {
+  // The migrations' partitions (migration 20261207000000_partition_analyze) and the purge's alike.
+  await partitions.ensure(new Date(today.getTime() + 30 * DAY_MS));
+  const rows = await h.sql.query<{ name: string; options: string[] | null }>(Prisma.sql`
+    SELECT c.relname AS name, c.reloptions AS options FROM pg_inherits AS i JOIN pg_class AS c ON c.oid = i.inhrelid
+     WHERE i.inhparent IN ('"Event"'::regclass, '"Delivery"'::regclass, '"DeliveryAttempt"'::regclass)`);
+  expect(rows.length).toBeGreaterThan(3 * (DAYS_AHEAD + 1));
+  const without = rows.filter((r) => !(r.options ?? []).includes(`autovacuum_analyze_threshold=${ANALYZE_THRESHOLD}`));
+  expect(without).toEqual([]);
+});
+
+it("analyzes each closed day partition once, the latest first and one per table at a time, never an open one", async () => {
+  // Days no test here made before, so never analyzed; the purges above analyzed some later ones.
+  await partitions.ensure(new Date(), daysAgo(40));
+  const event = await insertEvent(h.db, { namespace: "foo", repository: "bar", receivedAt: daysAgo(38), status: "done" });
+  const eventPartition = partitionName("Event", dayStart(daysAgo(38)));
+  const reltuples = async () =>
+    (await h.sql.query<{ n: number }>(Prisma.sql`SELECT reltuples::float8 AS n FROM pg_class WHERE relname = ${eventPartition}`))[0]?.n;
+  expect(await reltuples()).toBe(-1);
+
+  const rounds: string[][] = [];
+  for (let i = 0; i < 100; i++) {
+    const next = await partitions.analyzeClosed(new Date());
+    if (next.length === 0) break;
+    rounds.push(next);
+  }
+  const all = rounds.flat();
+  expect(new Set(all).size).toBe(all.length);
+  expect(all).toContain(eventPartition);
+  expect(await reltuples()).toBe(1);
+  for (const table of ["Event", "Delivery", "DeliveryAttempt"] as const) {
+    // One per table per call, each an earlier day than the one before.
+    const days = rounds.map((r) => r.filter((name) => name.startsWith(`${table}_p`)));
+    for (const d of days) expect(d.length).toBeLessThanOrEqual(1);
+    const order = days.flat();
+    expect(order).toEqual([...order].sort().reverse());
+    expect(order).toContain(partitionName(table, dayStart(daysAgo(40))));
+    expect(all).not.toContain(partitionName(table, today));
+  }
+  expect(await partitions.analyzeClosed(new Date())).toEqual([]);
+  await h.db.event.delete({ where: { id: event } });
 });

@@ -30,7 +30,24 @@ export interface DayPartition {
  * 20261206060000_delivery_due). Measured in bench/ (fan-out 10, 22,000 deliveries): 40% of the
  * updates HOT at fillfactor 100, 67% at 80, 91% at 60, where the heap was also the smallest.
  */
-const STORAGE: Record<PartitionedTable, string> = { Event: "", Delivery: " WITH (fillfactor = 60)", DeliveryAttempt: "" };
+const FILLFACTOR: Partial<Record<PartitionedTable, number>> = { Delivery: 60 };
+
+/**
+ * Rows changed before autovacuum analyzes a day partition again, on top of PostgreSQL's 10% of its
+ * rows. By default a partition that starts the day empty is analyzed after 50 + 10% changes: at
+ * every autovacuum pass (each minute) for the day's first tens of minutes at a few hundred
+ * deliveries per second, each ANALYZE sampling 30,000 rows of each table (docs/benchmarks.md,
+ * "The thirteenth run"). The queries on an open partition go by its indexes; the full statistics
+ * come when its day is over (analyzeClosed). Migration 20261207000000_partition_analyze sets the
+ * same on the partitions there were.
+ */
+export const ANALYZE_THRESHOLD = 500_000;
+
+/** The storage options of a new day partition (reloptions). */
+export function storageOptions(table: PartitionedTable): string {
+  const fill = FILLFACTOR[table];
+  return [...(fill === undefined ? [] : [`fillfactor = ${fill}`]), `autovacuum_analyze_threshold = ${ANALYZE_THRESHOLD}`].join(", ");
+}
 
 const NAME = /^(Event|Delivery|DeliveryAttempt)_p(\d{4})(\d{2})(\d{2})$/;
 const BLOCKED = "MS001";
@@ -103,7 +120,7 @@ export class Partitions {
           // Creating a partition locks its parent: never wait long behind the delivery traffic.
           await this.sql.execute(Prisma.raw(`DO $create$ BEGIN
             SET LOCAL lock_timeout = '1s';
-            CREATE TABLE IF NOT EXISTS ${ident(name).text} PARTITION OF "${table}" FOR VALUES FROM ('${lo}') TO ('${hi}')${STORAGE[table]};
+            CREATE TABLE IF NOT EXISTS ${ident(name).text} PARTITION OF "${table}" FOR VALUES FROM ('${lo}') TO ('${hi}') WITH (${storageOptions(table)});
           END $create$`));
           created.push(name);
         } catch (err) {
@@ -115,6 +132,39 @@ export class Partitions {
     }
     if (created.length > 0) this.log.info("created delivery log partitions", { partitions: created });
     return created;
+  }
+
+  /**
+   * ANALYZEs the day partitions whose day ended before `now` and that were not analyzed since (by
+   * autovacuum or here): their statistics, for the queries that read past days, once their rows
+   * stop coming. At most one partition per table per call, the latest first, so an installation
+   * with many such days spreads them over its purge runs. Returns the partitions analyzed.
+   */
+  async analyzeClosed(now: Date): Promise<string[]> {
+    const analyzed: string[] = [];
+    for (const table of PARTITIONED) {
+      const closed = (await this.list(table)).filter((p) => p.to.getTime() <= now.getTime());
+      if (closed.length === 0) continue;
+      const last = await this.sql.query<{ name: string; at: Date | null }>(Prisma.sql`
+        SELECT c.relname AS name, GREATEST(s.last_analyze, s.last_autoanalyze) AS at
+          FROM pg_class AS c LEFT JOIN pg_stat_user_tables AS s ON s.relid = c.oid
+         WHERE c.relname = ANY(${closed.map((p) => p.name)}::text[])`);
+      const analyzedAt = new Map(last.map((r) => [r.name, r.at]));
+      const due = closed.reverse().find((p) => {
+        const at = analyzedAt.get(p.name);
+        return at === null || (at !== undefined && at.getTime() < p.to.getTime());
+      });
+      if (due === undefined) continue;
+      try {
+        await this.sql.execute(Prisma.raw(`ANALYZE ${ident(due.name).text}`));
+        analyzed.push(due.name);
+      } catch (err) {
+        // Dropped meanwhile (another worker's purge): nothing to analyze.
+        this.log.warn("could not analyze a delivery log partition", { partition: due.name, error: (err as Error).message });
+      }
+    }
+    if (analyzed.length > 0) this.log.info("analyzed closed delivery log partitions", { partitions: analyzed });
+    return analyzed;
   }
 
   /**

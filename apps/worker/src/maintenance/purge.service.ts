@@ -39,6 +39,7 @@ export class Purger {
     const cutoff = dayStart(new Date(now.getTime() - this.retentionMs));
     const dropped = await this.partitions.dropExpired(cutoff);
     const rows = await this.deleteRows(cutoff);
+    await this.partitions.analyzeClosed(now);
     const result = {
       attempts: dropped.rows.DeliveryAttempt + rows.attempts,
       deliveries: dropped.rows.Delivery + rows.deliveries,
