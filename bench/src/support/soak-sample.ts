@@ -20,6 +20,8 @@ export type Sample = Record<string, number>;
 
 const MB = 1024 * 1024;
 const OUTCOMES = ["succeeded", "retrying", "failed", "skipped"] as const;
+/** How the fan-out's deliveries went to their first attempt (msrwh_first_attempts_total). */
+const ROUTES = ["inline", "job", "parked"] as const;
 const TABLES = { event: "Event", delivery: "Delivery", attempt: "DeliveryAttempt" } as const;
 /** How far the stages' window trails the sample's (see take()). */
 const STAGE_LAG_MS = 2000;
@@ -133,13 +135,21 @@ async function queueSeries(queues: Queues): Promise<Sample> {
   return out;
 }
 
-function outcomeTotals(m: readonly PromSample[]): Record<string, number> {
+function labelTotals(m: readonly PromSample[], name: string, label: string, values: readonly string[]): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const outcome of OUTCOMES) {
-    const total = promSum(m, "msrwh_deliveries_total", { outcome });
-    out[outcome] = Number.isNaN(total) ? 0 : total;
+  for (const value of values) {
+    const total = promSum(m, name, { [label]: value });
+    out[value] = Number.isNaN(total) ? 0 : total;
   }
   return out;
+}
+
+function outcomeTotals(m: readonly PromSample[]): Record<string, number> {
+  return labelTotals(m, "msrwh_deliveries_total", "outcome", OUTCOMES);
+}
+
+function routeTotals(m: readonly PromSample[]): Record<string, number> {
+  return labelTotals(m, "msrwh_first_attempts_total", "route", ROUTES);
 }
 
 interface GcTotals {
@@ -176,6 +186,7 @@ export class SoakSampler {
   /** When the first window started: the stages' first window does not reach back into the warm-up. */
   private startedAt = Number.NaN;
   private lastOutcomes: Record<string, number> = {};
+  private lastRoutes: Record<string, number> = {};
   /** The receiver's arrivals over every window, start()'s included. */
   received = 0;
   /** The prefix's largest keys at the last sample (bytes by key): what Redis memory is made of. */
@@ -197,6 +208,7 @@ export class SoakSampler {
     this.s.bad.window();
     const workerMetrics = await scrape(this.s.worker.metricsUrl);
     this.lastOutcomes = outcomeTotals(workerMetrics);
+    this.lastRoutes = routeTotals(workerMetrics);
     this.lastGc.set("worker", gcTotals(workerMetrics));
     for (const p of [this.s.worker, this.s.api]) if (p) this.cpuPct(p.pid, 1);
     const { worker, api, receiver } = this.s;
@@ -232,6 +244,10 @@ export class SoakSampler {
     const outcomes = outcomeTotals(workerMetrics);
     for (const outcome of OUTCOMES) sample[`worker_${outcome}_per_s`] = ((outcomes[outcome] ?? 0) - (this.lastOutcomes[outcome] ?? 0)) / seconds;
     this.lastOutcomes = outcomes;
+    // A first attempt that its owner's share or the endpoint gate sends to a job or to parking is late.
+    const routes = routeTotals(workerMetrics);
+    for (const route of ROUTES) sample[`first_attempts_${route}_per_s`] = ((routes[route] ?? 0) - (this.lastRoutes[route] ?? 0)) / seconds;
+    this.lastRoutes = routes;
     for (const [name, count] of Object.entries(badCounts)) sample[`endpoint_${name}_requests_per_s`] = count / seconds;
     Object.assign(sample, processSeries("worker", worker.pid, workerMetrics, this.cpuPct(worker.pid, seconds)));
     Object.assign(sample, this.gc("worker", workerMetrics, seconds), this.sched?.take(seconds));
