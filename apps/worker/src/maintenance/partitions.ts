@@ -44,7 +44,7 @@ const FILLFACTOR: Partial<Record<PartitionedTable, number>> = { Delivery: 60 };
 export const ANALYZE_THRESHOLD = 500_000;
 
 /** The storage options of a new day partition (reloptions). */
-export function storageOptions(table: PartitionedTable): string {
+function storageOptions(table: PartitionedTable): string {
   const fill = FILLFACTOR[table];
   return [...(fill === undefined ? [] : [`fillfactor = ${fill}`]), `autovacuum_analyze_threshold = ${ANALYZE_THRESHOLD}`].join(", ");
 }
