@@ -152,6 +152,13 @@ function routeTotals(m: readonly PromSample[]): Record<string, number> {
   return labelTotals(m, "msrwh_first_attempts_total", "route", ROUTES);
 }
 
+/** Per second over the window, for each of `keys`: `<prefix>_<key>_per_s` from two readings of a counter. */
+function ratesOf(prefix: string, keys: readonly string[], now: Record<string, number>, last: Record<string, number>, seconds: number): Sample {
+  const out: Sample = {};
+  for (const key of keys) out[`${prefix}_${key}_per_s`] = ((now[key] ?? 0) - (last[key] ?? 0)) / seconds;
+  return out;
+}
+
 interface GcTotals {
   ms: number;
   count: number;
@@ -242,11 +249,11 @@ export class SoakSampler {
       latency_max_ms: latency.max,
     };
     const outcomes = outcomeTotals(workerMetrics);
-    for (const outcome of OUTCOMES) sample[`worker_${outcome}_per_s`] = ((outcomes[outcome] ?? 0) - (this.lastOutcomes[outcome] ?? 0)) / seconds;
+    Object.assign(sample, ratesOf("worker", OUTCOMES, outcomes, this.lastOutcomes, seconds));
     this.lastOutcomes = outcomes;
     // A first attempt that its owner's share or the endpoint gate sends to a job or to parking is late.
     const routes = routeTotals(workerMetrics);
-    for (const route of ROUTES) sample[`first_attempts_${route}_per_s`] = ((routes[route] ?? 0) - (this.lastRoutes[route] ?? 0)) / seconds;
+    Object.assign(sample, ratesOf("first_attempts", ROUTES, routes, this.lastRoutes, seconds));
     this.lastRoutes = routes;
     for (const [name, count] of Object.entries(badCounts)) sample[`endpoint_${name}_requests_per_s`] = count / seconds;
     Object.assign(sample, processSeries("worker", worker.pid, workerMetrics, this.cpuPct(worker.pid, seconds)));
