@@ -77,9 +77,12 @@ async function busyWorker(world: World, count: number): Promise<void> {
     const events = Array.from({ length: Math.min(500, count - sent) }, () => tagPushEvent("idle-memory-nobody", nowMs()));
     await publishEvents(world.redis, events, { prefix: world.prefix });
   }
+  const deadline = nowMs() + 10 * 60_000;
   for (;;) {
     const { rows } = await world.pool.query<{ n: string }>(`SELECT count(*) AS n FROM "Event" WHERE status <> 'pending'`);
-    if (Number(rows[0]?.n) >= count) return;
+    const stored = Number(rows[0]?.n);
+    if (stored >= count) return;
+    if (nowMs() > deadline) throw new Error(`the worker stored ${stored} of ${count} events in 10 minutes`);
     await sleep(500);
   }
 }
