@@ -6,12 +6,12 @@
 // its /metrics (prom-client): heap used and total per space, external and array buffers. `--samples`
 // readings 2 s apart; the table shows the last. Idle means after V8's memory reducer has had its
 // turn: it shrinks the young generation grown at start or by a burst some time after the process
-// has gone quiet (here: 25-40 s after the start, 60-90 s after the worker's burst below), so a
+// has gone quiet (here: 25-40 s after the start, about 67-97 s after the worker's burst below), so a
 // reading taken sooner shows that young generation (up to 32 MB for the API, 64 MB for the worker).
 // `--api-requests N` first makes N `GET /api/v0/webhooks` (8 at a time), so the API's reading is
 // idle after work, not only after its start; `--worker-events N` publishes N events (TAG_PUSH to a
 // repository nobody subscribes to: ingest and the fan-out's match) and waits until the worker has
-// stored them all, likewise. `--api-node-flags="..."` and `--worker-node-flags="..."`
+// stored and fanned them all out, likewise. `--api-node-flags="..."` and `--worker-node-flags="..."`
 // try other node flags than the start scripts'; `--env KEY=VALUE` is set for both processes.
 import { readFileSync } from "node:fs";
 import { ADMIN_PASSWORD, ADMIN_USER, startApiProcess } from "./support/api-process.js";
@@ -71,7 +71,7 @@ async function busyApi(url: string, count: number): Promise<void> {
   await Promise.all(Array.from({ length: 8 }, lane));
 }
 
-/** Publishes `count` events nobody subscribes to and waits until the worker has stored every one. */
+/** Publishes `count` events nobody subscribes to and waits until the worker has stored and fanned out every one. */
 async function busyWorker(world: World, count: number): Promise<void> {
   for (let sent = 0; sent < count; sent += 500) {
     const events = Array.from({ length: Math.min(500, count - sent) }, () => tagPushEvent("idle-memory-nobody", nowMs()));
@@ -80,9 +80,9 @@ async function busyWorker(world: World, count: number): Promise<void> {
   const deadline = nowMs() + 10 * 60_000;
   for (;;) {
     const { rows } = await world.pool.query<{ n: string }>(`SELECT count(*) AS n FROM "Event" WHERE status <> 'pending'`);
-    const stored = Number(rows[0]?.n);
-    if (stored >= count) return;
-    if (nowMs() > deadline) throw new Error(`the worker stored ${stored} of ${count} events in 10 minutes`);
+    const fannedOut = Number(rows[0]?.n);
+    if (fannedOut >= count) return;
+    if (nowMs() > deadline) throw new Error(`the worker fanned out ${fannedOut} of ${count} events in 10 minutes`);
     await sleep(500);
   }
 }
