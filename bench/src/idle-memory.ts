@@ -17,9 +17,8 @@ import { readFileSync } from "node:fs";
 import { ADMIN_PASSWORD, ADMIN_USER, startApiProcess } from "./support/api-process.js";
 import { parseArgs } from "./support/args.js";
 import { runBench } from "./support/cleanup.js";
-import { publishEvents } from "@msr-webhooks/events/publish";
 import { nowMs, sleep } from "./support/clock.js";
-import { tagPushEvent } from "./support/events.js";
+import { publishSpread } from "./support/events.js";
 import { basicAuth, expectStatus } from "./support/http.js";
 import { machineInfo } from "./support/machine.js";
 import { opsPortOf } from "./support/ops-port.js";
@@ -73,10 +72,7 @@ async function busyApi(url: string, count: number): Promise<void> {
 
 /** Publishes `count` events nobody subscribes to and waits until the worker has stored and fanned out every one. */
 async function busyWorker(world: World, count: number): Promise<void> {
-  for (let sent = 0; sent < count; sent += 500) {
-    const events = Array.from({ length: Math.min(500, count - sent) }, () => tagPushEvent("idle-memory-nobody", nowMs()));
-    await publishEvents(world.redis, events, { prefix: world.prefix });
-  }
+  await publishSpread(world.redis, world.prefix, ["idle-memory-nobody"], count, { batch: 500 });
   const deadline = nowMs() + 10 * 60_000;
   for (;;) {
     const { rows } = await world.pool.query<{ n: string }>(`SELECT count(*) AS n FROM "Event" WHERE status <> 'pending'`);
