@@ -4,6 +4,7 @@
 // the reconciler running on short intervals. Every --sample-seconds it records latency, outcomes,
 // memory of the worker and the API, Redis, table sizes and queue depths; at the end it drains,
 // writes the series (JSON, CSV, one SVG plot each) and judges the bars of docs/benchmarks.md.
+// Every second beside that, soak-probe.ts writes who used the CPU and who waited (per-second.csv).
 import { parseArgs } from "./support/args.js";
 import { runBench } from "./support/cleanup.js";
 import { nowMs, sleep } from "./support/clock.js";
@@ -16,7 +17,8 @@ import { judgeSeries, printBars, type TimedSample } from "./support/soak-bars.js
 import { startBadEndpoints } from "./support/soak-endpoints.js";
 import { drain, drained, judgeLedger, settledTally } from "./support/soak-ledger.js";
 import { writeSeries } from "./support/soak-output.js";
-import { SoakSampler } from "./support/soak-sample.js";
+import { PerSecondProbe } from "./support/soak-probe.js";
+import { schedTarget, SoakSampler } from "./support/soak-sample.js";
 import { createSoakWorld, type SoakWorld } from "./support/soak-world.js";
 import { autovacuumIsOn, startStandInVacuum } from "./support/stand-in-vacuum.js";
 import { round } from "./support/stats.js";
@@ -133,8 +135,10 @@ runBench("soak", async () => {
   const autovacuum = await autovacuumIsOn(world.pool);
   const vacuum = autovacuum || args.flag("no-vacuum") ? undefined : startStandInVacuum(world.pool);
   if (!autovacuum) log(`the server runs with autovacuum off: ${vacuum ? "VACUUM ANALYZE of Event, Delivery, DeliveryAttempt every minute stands in" : "nothing stands in (--no-vacuum)"}`);
+  const dir = path.resolve(import.meta.dirname, "../results", `soak-${machine.date.replace(/[:.]/g, "-")}`);
   const sampler = new SoakSampler(soak.sources);
   await sampler.start();
+  const probe = new PerSecondProbe(schedTarget(soak.sources), dir);
   bad.start();
   const startAt = nowMs();
   const endAt = startAt + plan.durationMs;
@@ -170,12 +174,12 @@ runBench("soak", async () => {
     judgeLedger(ledger, tally, wasDrained, endpoints),
   ];
   await vacuum?.stop();
+  probe.stop();
   const requests = Object.fromEntries(bad.all.map((e) => [e.name, e.requests]));
   await soak.close();
   await bad.close();
   await receiver.close();
 
-  const dir = path.resolve(import.meta.dirname, "../results", `soak-${machine.date.replace(/[:.]/g, "-")}`);
   const marks = [
     { x: plan.downForMs / MINUTE, label: "flapping endpoint back" },
     { x: plan.retentionAppliesMs / MINUTE, label: "retention applies" },
@@ -184,5 +188,5 @@ runBench("soak", async () => {
   const plots = writeSeries(dir, rows, marks, meta);
   const file = saveResults("soak", machine, command, { ...meta, published, ledger, requests, afterDrain, largestRedisKeys: sampler.largestKeys, bars, series: dir });
   process.stdout.write(`\n${printBars(bars)}\n\n`);
-  log(`series and ${plots.length} plots in ${dir}; summary ${file}`);
+  log(`series, ${plots.length} plots and ${probe.rows} seconds of per-second.csv in ${dir}; summary ${file}`);
 });

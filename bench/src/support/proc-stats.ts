@@ -34,8 +34,8 @@ export function memoryOf(pid: number): MemoryStatus | null {
   return { peakRssMb: kb("VmHWM") / 1024, rssMb: kb("VmRSS") / 1024 };
 }
 
-/** CPU milliseconds (user + system) the process has used so far; null once it is gone. */
-export function cpuMsOf(pid: number): number | null {
+/** /proc/<pid>/stat's fields from the state on (field 3 is [0]); null once the process is gone. */
+function statFields(pid: number): string[] | null {
   let text: string;
   try {
     text = readFileSync(`/proc/${pid}/stat`, "utf8");
@@ -43,10 +43,25 @@ export function cpuMsOf(pid: number): number | null {
     return null;
   }
   // The command name (field 2) may hold spaces; the fields after its closing parenthesis do not.
-  const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
-  const utime = Number(fields[11]);
-  const stime = Number(fields[12]);
-  return ((utime + stime) * 1000) / clockTicks();
+  return text.slice(text.lastIndexOf(")") + 2).split(" ");
+}
+
+/** Clock ticks (/proc/stat, /proc/<pid>/stat) in milliseconds. */
+export const ticksToMs = (...ticks: (string | number | undefined)[]): number => (ticks.reduce<number>((s, t) => s + Number(t), 0) * 1000) / clockTicks();
+
+/** CPU milliseconds (user + system) the process has used so far; null once it is gone. */
+export function cpuMsOf(pid: number): number | null {
+  const fields = statFields(pid);
+  return fields ? ticksToMs(fields[11], fields[12]) : null;
+}
+
+/**
+ * The process's parent, and the CPU milliseconds of its children that have ended and been waited
+ * for (cutime + cstime): a server's backends that came and went. null once it is gone.
+ */
+export function reapedOf(pid: number): { parent: number; reapedCpuMs: number } | null {
+  const fields = statFields(pid);
+  return fields ? { parent: Number(fields[1]), reapedCpuMs: ticksToMs(fields[13], fields[14]) } : null;
 }
 
 /** Samples memory every intervalMs; peak() also reads VmHWM, which the kernel keeps exactly. */

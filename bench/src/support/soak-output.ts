@@ -16,12 +16,16 @@ function unitOf(key: string): string {
   return UNITS.find(([pattern]) => pattern.test(key))?.[1] ?? "count";
 }
 
+/** A CSV cell: up to three decimals, empty for a value that could not be read. */
+export function csvCell(v: number | undefined): string {
+  return v === undefined || !Number.isFinite(v) ? "" : String(Math.round(v * 1000) / 1000);
+}
+
 export function writeSeries(dir: string, rows: readonly TimedSample[], marks: readonly PlotMark[], meta: unknown): string[] {
   mkdirSync(dir, { recursive: true });
   const keys = Object.keys(rows[0] ?? {}).filter((k) => k !== "t_min");
   const columns = ["t_min", ...keys];
-  const cell = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? "" : String(Math.round(v * 1000) / 1000));
-  writeFileSync(path.join(dir, "series.csv"), `${[columns.join(","), ...rows.map((r) => columns.map((c) => cell(r[c])).join(","))].join("\n")}\n`);
+  writeFileSync(path.join(dir, "series.csv"), `${[columns.join(","), ...rows.map((r) => columns.map((c) => csvCell(r[c])).join(","))].join("\n")}\n`);
   writeFileSync(path.join(dir, "series.json"), `${JSON.stringify({ meta, marks, rows }, null, 1)}\n`);
   const xs = rows.map((r) => r.t_min);
   const files: string[] = [];

@@ -7,12 +7,12 @@ import type pg from "pg";
 import type { Queues } from "@msr-webhooks/queue/connection";
 import { nowMs } from "./clock.js";
 import { timedRequest } from "./http.js";
-import { cpuMsOf, memoryOf } from "./proc-stats.js";
+import { memoryOf } from "./proc-stats.js";
 import { parsePromText, promSum, type PromSample } from "./prom-text.js";
 import type { ReceiverProcess } from "./receiver.js";
 import type { BadEndpoints } from "./soak-endpoints.js";
 import { IoWindow } from "./soak-io.js";
-import { SchedWindow } from "./soak-sched.js";
+import { SchedWindow, type SchedTarget } from "./soak-sched.js";
 import { stageSeries } from "./soak-stages.js";
 import { summarize } from "./stats.js";
 
@@ -34,6 +34,8 @@ export interface SampledProcess {
 
 export interface SoakSources {
   pool: pg.Pool;
+  /** The run's database: its backends' CPU is told apart from the rest of PostgreSQL's (soak-sched.ts). */
+  database: string;
   /** A connection for INFO, SCAN and MEMORY USAGE (not the publisher's). */
   redis: Redis;
   prefix: string;
@@ -42,6 +44,13 @@ export interface SoakSources {
   bad: BadEndpoints;
   worker: SampledProcess;
   api: (SampledProcess & { auth: string; deliveryLogUrl: string }) | undefined;
+}
+
+/** What soak-sched.ts reads: our processes (this one too) and the run's database. */
+export function schedTarget(s: SoakSources): SchedTarget {
+  const pids: Record<string, number> = { worker: s.worker.pid, receiver: s.receiver.pid, bench: process.pid };
+  if (s.api) pids.api = s.api.pid;
+  return { pids, database: s.database };
 }
 
 async function scrape(url: string): Promise<PromSample[]> {
@@ -53,11 +62,10 @@ async function scrape(url: string): Promise<PromSample[]> {
   }
 }
 
-function processSeries(prefix: string, pid: number, m: readonly PromSample[], cpuPct: number): Sample {
+/** Memory, heap and event loop; its CPU is soak-sched.ts's. */
+function processSeries(prefix: string, pid: number, m: readonly PromSample[]): Sample {
   return {
     [`${prefix}_rss_mb`]: (memoryOf(pid)?.rssMb ?? Number.NaN),
-    // Of one core, over the window (all of the process's threads: its GC's too).
-    [`${prefix}_cpu_pct`]: cpuPct,
     [`${prefix}_heap_used_mb`]: promSum(m, "nodejs_heap_size_used_bytes") / MB,
     [`${prefix}_heap_total_mb`]: promSum(m, "nodejs_heap_size_total_bytes") / MB,
     // prom-client resets its event-loop delay histogram at each scrape: these cover the window.
@@ -202,8 +210,6 @@ export class SoakSampler {
   private readonly io: IoWindow;
   private sched: SchedWindow | undefined;
   private readonly lastGc = new Map<string, GcTotals>();
-  /** CPU ms of each sampled process at the last sample. */
-  private readonly lastCpuMs = new Map<number, number>();
 
   constructor(private readonly s: SoakSources) {
     this.io = new IoWindow(s.pool);
@@ -217,9 +223,7 @@ export class SoakSampler {
     this.lastOutcomes = outcomeTotals(workerMetrics);
     this.lastRoutes = routeTotals(workerMetrics);
     this.lastGc.set("worker", gcTotals(workerMetrics));
-    for (const p of [this.s.worker, this.s.api]) if (p) this.cpuPct(p.pid, 1);
-    const { worker, api, receiver } = this.s;
-    this.sched = new SchedWindow({ worker: worker.pid, receiver: receiver.pid, ...(api ? { api: api.pid } : {}) });
+    this.sched = new SchedWindow(schedTarget(this.s));
     await this.io.start();
     this.lastAt = nowMs();
     this.startedAt = this.lastAt;
@@ -256,11 +260,11 @@ export class SoakSampler {
     Object.assign(sample, ratesOf("first_attempts", ROUTES, routes, this.lastRoutes, seconds));
     this.lastRoutes = routes;
     for (const [name, count] of Object.entries(badCounts)) sample[`endpoint_${name}_requests_per_s`] = count / seconds;
-    Object.assign(sample, processSeries("worker", worker.pid, workerMetrics, this.cpuPct(worker.pid, seconds)));
+    Object.assign(sample, processSeries("worker", worker.pid, workerMetrics));
     Object.assign(sample, this.gc("worker", workerMetrics, seconds), this.sched?.take(seconds));
     if (api) {
       const apiMetrics = await scrape(api.metricsUrl);
-      Object.assign(sample, processSeries("api", api.pid, apiMetrics, this.cpuPct(api.pid, seconds)), this.gc("api", apiMetrics, seconds));
+      Object.assign(sample, processSeries("api", api.pid, apiMetrics), this.gc("api", apiMetrics, seconds));
       // An operator reading the failing webhook's delivery log: does the page slow down as the tables grow?
       const log = await timedRequest("GET", api.deliveryLogUrl, { auth: api.auth, timeoutMs: 30_000 }).catch(() => null);
       sample.api_delivery_log_ms = log?.status === 200 ? log.ms : Number.NaN;
@@ -280,14 +284,5 @@ export class SoakSampler {
     const series = gcSeries(prefix, now, this.lastGc.get(prefix), seconds);
     this.lastGc.set(prefix, now);
     return series;
-  }
-
-  /** The process's CPU over the last `seconds`, in percent of one core (NaN for the first reading). */
-  private cpuPct(pid: number, seconds: number): number {
-    const ms = cpuMsOf(pid);
-    const last = this.lastCpuMs.get(pid);
-    if (ms === null) return Number.NaN;
-    this.lastCpuMs.set(pid, ms);
-    return last === undefined ? Number.NaN : (100 * (ms - last)) / (seconds * 1000);
   }
 }

@@ -1,18 +1,31 @@
 // The soak's CPU scheduling per window: was a late window one where our processes waited for a core,
-// or where the machine itself was taken away? Read from the kernel, not from the processes:
+// or where the machine itself was taken away, and who took it? Read from the kernel, not from the processes:
 // - the time each process's main thread was runnable but waited for a core (/proc/<pid>/schedstat's
-//   second field): the worker's event loop, the API's, the receiver's, and all of PostgreSQL's and
-//   Redis's processes summed;
+//   second field): the worker's event loop, the API's, the receiver's, this bench process's, and all
+//   of PostgreSQL's and Redis's processes summed;
 // - the machine's CPU pressure (/proc/pressure/cpu, "some": time at least one task waited) and I/O
 //   pressure (/proc/pressure/io, "some" and "full");
-// - steal (/proc/stat): time the hypervisor ran something else while a core of this machine wanted to run.
+// - steal (/proc/stat): time the hypervisor ran something else while a core of this machine wanted to run;
+// - who used the CPU, in percent of one core (/proc/<pid>/stat): the worker, the API, the receiver,
+//   this bench process, the run's PostgreSQL backends, the rest of PostgreSQL (autovacuum,
+//   checkpointer, WAL writer, other databases' backends, and backends that ended in the window,
+//   from the server's reaped children), Redis, and the rest of the machine ("other": other
+//   programs, interrupts, steal).
 // Each is NaN where the kernel does not offer it (no PSI, no schedstat).
 import { readdirSync, readFileSync } from "node:fs";
-import { machineJiffies } from "./proc-stats.js";
+import { cpuMsOf, machineJiffies, reapedOf, ticksToMs } from "./proc-stats.js";
 import type { Sample } from "./soak-sample.js";
 
-/** Processes whose every instance is summed, by /proc/<pid>/comm's start. */
-const BY_NAME = { postgres: "postgres", redis: "redis-server" } as const;
+/** Servers whose every process is summed, by /proc/<pid>/comm's start. */
+const SERVERS = { postgres: "postgres", redis: "redis-server" } as const;
+type Server = keyof typeof SERVERS;
+
+export interface SchedTarget {
+  /** Our processes, by the name their series take: their main thread's wait, and their CPU. */
+  pids: Record<string, number>;
+  /** The run's database: its backends' CPU is told apart from the rest of PostgreSQL's. */
+  database: string;
+}
 
 function readText(path: string): string | null {
   try {
@@ -22,40 +35,73 @@ function readText(path: string): string | null {
   }
 }
 
-/** Nanoseconds the thread has waited on a run queue so far; null once it is gone. */
-function runWaitNs(pid: number | string): number | null {
+/** Milliseconds the thread has waited on a run queue so far; null once it is gone. */
+function runWaitMs(pid: number | string): number | null {
   const text = readText(`/proc/${pid}/schedstat`);
   const wait = text === null ? Number.NaN : Number(text.trim().split(/\s+/)[1]);
-  return Number.isFinite(wait) ? wait : null;
+  return Number.isFinite(wait) ? wait / 1e6 : null;
 }
 
-/** Run-queue wait (ms) of every process whose name starts with one of BY_NAME's, by key, then by pid. */
-function waitsByName(): Record<keyof typeof BY_NAME, Map<string, number>> {
-  const out = { postgres: new Map<string, number>(), redis: new Map<string, number>() };
-  let pids: string[] = [];
+interface ServerProcess {
+  waitMs: number;
+  cpuMs: number;
+  runDb: boolean;
+}
+
+interface ServerReading {
+  byPid: Map<number, ServerProcess>;
+  /** CPU of the server's processes that ended and were waited for by their parent, the server. */
+  reapedCpuMs: number;
+}
+
+function readServers(database: string): Record<Server, ServerReading> {
+  const out: Record<Server, ServerReading> = {
+    postgres: { byPid: new Map(), reapedCpuMs: 0 },
+    redis: { byPid: new Map(), reapedCpuMs: 0 },
+  };
+  let pids: number[] = [];
   try {
-    pids = readdirSync("/proc").filter((d) => /^\d+$/.test(d));
+    pids = readdirSync("/proc").filter((d) => /^\d+$/.test(d)).map(Number);
   } catch {
     // No /proc: the sums stay empty.
   }
   for (const pid of pids) {
     const comm = readText(`/proc/${pid}/comm`)?.trim() ?? "";
-    for (const [key, name] of Object.entries(BY_NAME) as [keyof typeof BY_NAME, string][]) {
-      const ns = comm.startsWith(name) ? runWaitNs(pid) : null;
-      if (ns !== null) out[key].set(pid, ns / 1e6);
+    const server = (Object.keys(SERVERS) as Server[]).find((key) => comm.startsWith(SERVERS[key]));
+    const waitMs = server ? runWaitMs(pid) : null;
+    const cpuMs = server ? cpuMsOf(pid) : null;
+    if (!server || waitMs === null || cpuMs === null) continue;
+    // A backend's title names its database: "postgres: 15/main: postgres <db> 127.0.0.1(port) idle".
+    const runDb = server === "postgres" && (readText(`/proc/${pid}/cmdline`) ?? "").includes(` ${database} `);
+    out[server].byPid.set(pid, { waitMs, cpuMs, runDb });
+  }
+  for (const reading of Object.values(out)) {
+    for (const pid of reading.byPid.keys()) {
+      const reaped = reapedOf(pid);
+      if (reaped && !reading.byPid.has(reaped.parent)) reading.reapedCpuMs += reaped.reapedCpuMs;
     }
   }
   return out;
 }
 
 /**
- * The wait added since `last`, summed over processes: a process that started since counts from zero; one
- * that ended since is missed for the part of the window it lived (PostgreSQL's backends come and go).
+ * A server's run-queue wait and CPU since `last`, summed over its processes. A process that started
+ * since counts from zero. One that ended since is missed for its wait; its CPU comes back through
+ * the server's reaped children, less what it had used by the last reading.
  */
-function addedWait(now: Map<string, number>, last: Map<string, number> | undefined): number {
-  if (now.size === 0) return Number.NaN;
-  let sum = 0;
-  for (const [pid, ms] of now) sum += ms - (last?.get(pid) ?? 0);
+function serverWindow(now: ServerReading, last: ServerReading): { waitMs: number; runDbCpuMs: number; restCpuMs: number } {
+  if (now.byPid.size === 0) return { waitMs: Number.NaN, runDbCpuMs: Number.NaN, restCpuMs: Number.NaN };
+  const sum = { waitMs: 0, runDbCpuMs: 0, restCpuMs: 0 };
+  for (const [pid, p] of now.byPid) {
+    const before = last.byPid.get(pid);
+    sum.waitMs += p.waitMs - (before?.waitMs ?? 0);
+    const cpu = p.cpuMs - (before?.cpuMs ?? 0);
+    if (p.runDb) sum.runDbCpuMs += cpu;
+    else sum.restCpuMs += cpu;
+  }
+  let ended = 0;
+  for (const [pid, p] of last.byPid) if (!now.byPid.has(pid)) ended += p.cpuMs;
+  sum.restCpuMs += Math.max(0, now.reapedCpuMs - last.reapedCpuMs - ended);
   return sum;
 }
 
@@ -67,44 +113,60 @@ function pressure(resource: "cpu" | "io"): { some: number; full: number } {
 }
 
 interface Reading {
-  /** Cumulative ms: run-queue waits of the named processes, PSI stalls, steal and all jiffies. */
+  /** Cumulative ms: run-queue waits and CPU of our processes, PSI stalls, machine busy, steal and all jiffies. */
   totals: Record<string, number>;
-  byName: Record<keyof typeof BY_NAME, Map<string, number>>;
+  servers: Record<Server, ServerReading>;
 }
 
-function read(pids: Record<string, number>): Reading {
+function read(target: SchedTarget): Reading {
   const reading: Record<string, number> = {};
-  for (const [name, pid] of Object.entries(pids)) reading[`${name}_run_wait`] = (runWaitNs(pid) ?? Number.NaN) / 1e6;
+  for (const [name, pid] of Object.entries(target.pids)) {
+    reading[`${name}_run_wait`] = runWaitMs(pid) ?? Number.NaN;
+    reading[`${name}_cpu`] = cpuMsOf(pid) ?? Number.NaN;
+  }
   const cpu = pressure("cpu");
   const io = pressure("io");
   reading.machine_cpu_pressure = cpu.some / 1000;
   reading.machine_io_pressure_some = io.some / 1000;
   reading.machine_io_pressure_full = io.full / 1000;
   const jiffies = machineJiffies();
+  reading.busy = ticksToMs(jiffies.busy);
   reading.steal = jiffies.steal;
   reading.total = jiffies.total;
-  return { totals: reading, byName: waitsByName() };
+  return { totals: reading, servers: readServers(target.database) };
 }
 
 export class SchedWindow {
   private last: Reading;
 
-  /** `pids`: the processes whose main thread is read, by the name their series take. */
-  constructor(private readonly pids: Record<string, number>) {
-    this.last = read(pids);
+  constructor(private readonly target: SchedTarget) {
+    this.last = read(target);
   }
 
-  /** Milliseconds waited (or stalled) per second of the window, and steal as a share of all CPU time. */
+  /** Milliseconds waited (or stalled) per second of the window, CPU in percent of one core, and steal as a share of all CPU time. */
   take(seconds: number): Sample {
-    const now = read(this.pids);
+    const now = read(this.target);
     const last = this.last;
     this.last = now;
     const sample: Sample = {};
     const d = (key: string): number => (now.totals[key] ?? Number.NaN) - (last.totals[key] ?? Number.NaN);
-    for (const key of Object.keys(now.totals)) if (key !== "steal" && key !== "total") sample[`${key}_ms_per_s`] = d(key) / seconds;
-    for (const key of Object.keys(BY_NAME) as (keyof typeof BY_NAME)[]) {
-      sample[`${key}_run_wait_ms_per_s`] = addedWait(now.byName[key], last.byName[key]) / seconds;
+    const pct = (ms: number): number => ms / (10 * seconds);
+    let ours = 0;
+    for (const name of Object.keys(this.target.pids)) {
+      sample[`${name}_run_wait_ms_per_s`] = d(`${name}_run_wait`) / seconds;
+      sample[`${name}_cpu_pct`] = pct(d(`${name}_cpu`));
+      ours += d(`${name}_cpu`) || 0;
     }
+    for (const key of ["machine_cpu_pressure", "machine_io_pressure_some", "machine_io_pressure_full"]) sample[`${key}_ms_per_s`] = d(key) / seconds;
+    const pg = serverWindow(now.servers.postgres, last.servers.postgres);
+    const redis = serverWindow(now.servers.redis, last.servers.redis);
+    sample.postgres_run_wait_ms_per_s = pg.waitMs / seconds;
+    sample.redis_run_wait_ms_per_s = redis.waitMs / seconds;
+    sample.postgres_run_db_cpu_pct = pct(pg.runDbCpuMs);
+    sample.postgres_rest_cpu_pct = pct(pg.restCpuMs);
+    sample.redis_cpu_pct = pct(redis.runDbCpuMs + redis.restCpuMs);
+    for (const ms of [pg.runDbCpuMs, pg.restCpuMs, redis.restCpuMs]) ours += ms || 0;
+    sample.other_cpu_pct = pct(Math.max(0, d("busy") - ours));
     sample.machine_steal_pct = (100 * d("steal")) / d("total");
     return sample;
   }

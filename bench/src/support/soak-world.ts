@@ -74,7 +74,7 @@ export async function createSoakWorld(receiver: ReceiverProcess, bad: BadEndpoin
       const extra = i % opts.repositories % opts.badEvery === 0 ? bad.all.length : 0;
       return { all: opts.fanout + extra, healthy: opts.fanout };
     },
-    sources: { pool: world.pool, redis, prefix: world.prefix, queues, receiver, bad, worker: sampled, api: apiSources },
+    sources: { pool: world.pool, database: world.databaseName, redis, prefix: world.prefix, queues, receiver, bad, worker: sampled, api: apiSources },
     async close() {
       await closeQueues();
       await api?.stop();

@@ -1,0 +1,45 @@
+// The soak's per-second probe: soak-sched.ts's readings (CPU by process, run-queue waits, CPU and
+// I/O pressure) every second, with the wall clock, to match PostgreSQL's log, and how late this
+// process's own timer fired (the publisher runs here). A 30-second window that is late as a whole
+// can then be traced to the seconds, and the processes, that made it so. Each row is appended to
+// per-second.csv as it is taken: nothing grows in memory however long the soak.
+import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { nowMs } from "./clock.js";
+import { SchedWindow, type SchedTarget } from "./soak-sched.js";
+import { csvCell } from "./soak-output.js";
+
+const PERIOD_MS = 1000;
+
+export class PerSecondProbe {
+  private readonly sched: SchedWindow;
+  private readonly timer: NodeJS.Timeout;
+  private readonly file: string;
+  private columns: string[] | undefined;
+  private lastAt = nowMs();
+  rows = 0;
+
+  constructor(target: SchedTarget, dir: string) {
+    mkdirSync(dir, { recursive: true });
+    this.file = path.join(dir, "per-second.csv");
+    this.sched = new SchedWindow(target);
+    this.timer = setInterval(() => this.take(), PERIOD_MS);
+  }
+
+  private take(): void {
+    const at = nowMs();
+    const seconds = (at - this.lastAt) / 1000;
+    this.lastAt = at;
+    const row = { unix_s: Date.now() / 1000, bench_timer_late_ms: seconds * 1000 - PERIOD_MS, ...this.sched.take(seconds) };
+    if (!this.columns) {
+      this.columns = Object.keys(row);
+      writeFileSync(this.file, `${this.columns.join(",")}\n`);
+    }
+    appendFileSync(this.file, `${this.columns.map((c) => csvCell(row[c as keyof typeof row])).join(",")}\n`);
+    this.rows += 1;
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}
