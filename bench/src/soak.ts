@@ -146,7 +146,7 @@ runBench("soak", async () => {
   const sampling = (async () => {
     for (let k = 1; startAt + (k - 1) * sampleMs < endAt; k += 1) {
       await sleep(Math.max(0, Math.min(endAt, startAt + k * sampleMs) - nowMs()));
-      const row: TimedSample = { ...(await sampler.take()), t_min: (nowMs() - startAt) / MINUTE };
+      const row: TimedSample = { ...(await sampler.take()), ...probe.worstSeconds(), t_min: (nowMs() - startAt) / MINUTE };
       rows.push(row);
       log(describeSample(row));
     }
