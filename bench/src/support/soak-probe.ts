@@ -49,7 +49,8 @@ export class PerSecondProbe {
     this.rows += 1;
     for (const [from, to] of Object.entries(WORST)) {
       const value = row[from];
-      if (value !== undefined && !(value <= (this.worst[to] ?? Number.NEGATIVE_INFINITY))) this.worst[to] = value;
+      // A second that could not be read (NaN) never replaces one that was.
+      if (value !== undefined && Number.isFinite(value) && !(value <= (this.worst[to] ?? Number.NEGATIVE_INFINITY))) this.worst[to] = value;
     }
   }
 

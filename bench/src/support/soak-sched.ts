@@ -164,7 +164,8 @@ export class SchedWindow {
     sample.redis_run_wait_ms_per_s = redis.waitMs / seconds;
     sample.postgres_run_db_cpu_pct = pct(pg.runDbCpuMs);
     sample.postgres_rest_cpu_pct = pct(pg.restCpuMs);
-    sample.redis_cpu_pct = pct(redis.runDbCpuMs + redis.restCpuMs);
+    // Redis has no databases by name: all of its CPU is counted as the rest.
+    sample.redis_cpu_pct = pct(redis.restCpuMs);
     for (const ms of [pg.runDbCpuMs, pg.restCpuMs, redis.restCpuMs]) ours += ms || 0;
     sample.other_cpu_pct = pct(Math.max(0, d("busy") - ours));
     sample.machine_steal_pct = (100 * d("steal")) / d("total");
