@@ -102,7 +102,13 @@ export async function startWorkers(deps: WorkerDeps, roles: readonly WorkerRole[
     : undefined;
   const inline =
     delivery && config.concurrency.inlineFirstAttempts > 0
-      ? new InlineAttempts(delivery, { max: config.concurrency.inlineFirstAttempts, attemptTimeoutMs: config.delivery.totalTimeoutMs, owners, log })
+      ? new InlineAttempts(delivery, {
+          max: config.concurrency.inlineFirstAttempts,
+          attemptTimeoutMs: config.delivery.totalTimeoutMs,
+          owners,
+          log,
+          ...(deps.metrics ? { metrics: deps.metrics } : {}),
+        })
       : undefined;
 
   // One fan-out (its batches shared) for the fan-out queue and for ingest, which fans out what it stores.

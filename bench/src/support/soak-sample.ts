@@ -21,7 +21,7 @@ export type Sample = Record<string, number>;
 const MB = 1024 * 1024;
 const OUTCOMES = ["succeeded", "retrying", "failed", "skipped"] as const;
 /** How the fan-out's deliveries went to their first attempt (msrwh_first_attempts_total). */
-const ROUTES = ["inline", "job", "parked"] as const;
+const ROUTES = ["inline", "waited", "job", "parked", "wait_expired"] as const;
 const TABLES = { event: "Event", delivery: "Delivery", attempt: "DeliveryAttempt" } as const;
 /** How far the stages' window trails the sample's (see take()). */
 const STAGE_LAG_MS = 2000;

@@ -13,10 +13,17 @@
 //
 // Bounds: at most `max` attempts claimed or in flight here (INLINE_FIRST_ATTEMPTS), each holding a
 // slot of its owner's share (owner-slots.ts) from its claim until its endpoint has answered, so
-// the share bounds an owner's inline attempts and its jobs together. Past either bound the
+// the share bounds an owner's inline attempts and its jobs together. An owner at its share whose
+// next slot frees within OWNER_HOLD_WAIT (owner-slots.ts: wouldHold) has its attempt claimed to
+// wait for it here, in process, as a job refused by the share would wait: at most one more share's
+// worth per owner. A job costs three Redis round trips, a batch of fetches and a load before its
+// request goes out; at a steady load whose bursts fill the share now and then, those first
+// attempts were the slowest one in a hundred (docs/benchmarks.md, the fifteenth run). One that
+// does not get its slot in time is handed to its job (made due now). Past every bound the
 // delivery's job makes the attempt, as before.
 import type { Logger } from "winston";
 import { errorMessage } from "@msr-webhooks/observability/logger";
+import type { Metrics } from "@msr-webhooks/observability/metrics";
 import type { OwnerSlots } from "../isolation/owner-slots.js";
 import type { LeasedAttempts } from "./delivery.processor.js";
 import type { LeasedDelivery } from "./delivery.repository.js";
@@ -35,12 +42,19 @@ export interface InlineAttemptsOptions {
   /** The thread's owner slots (absent: no per-owner share). */
   owners?: OwnerSlots;
   log: Logger;
+  /** Prometheus: waiting claims that got no slot in time (absent in some unit tests). */
+  metrics?: Pick<Metrics, "firstAttempts">;
 }
+
+/** How a first attempt was claimed: with a slot of its owner's share, or to wait here for the next one. */
+export type InlineClaim = "slot" | "wait";
 
 export class InlineAttempts {
   /** Attempts in flight here, by delivery id. */
   private readonly inFlight = new Map<string, Promise<void>>();
   private claimed = 0;
+  /** Per owner, its waiting claims not started yet (OwnerSlots.wouldHold counts them as about to wait). */
+  private readonly waits = new Map<string, number>();
   /** Set by drain(): no attempt is claimed here any more. */
   private closed = false;
 
@@ -55,40 +69,74 @@ export class InlineAttempts {
   }
 
   /**
-   * Claims a first attempt of `owner`'s to make here: false (its job makes it) past the bound or
-   * over the owner's share. A claim must be started or given back.
+   * Claims a first attempt of `owner`'s to make here: "slot" with a slot of its share taken, "wait"
+   * to wait here for the owner's next slot, or undefined (its job makes it) past the bounds. A claim
+   * must be started or given back, with its kind.
    */
-  claim(owner: string): boolean {
-    if (this.closed || this.claimed + this.inFlight.size >= this.options.max) return false;
+  claim(owner: string): InlineClaim | undefined {
+    if (this.closed || this.claimed + this.inFlight.size >= this.options.max) return undefined;
     const { owners } = this.options;
+    if (!owners) return this.took("slot");
     // Within the owner's share only, never on slots it would borrow: a burst fans out far faster than
     // its attempts end, and claims that filled what the owner may borrow would leave its jobs
     // refused and parked by the hundred (bench/: fan-out 10 fell from 1,819 to 1,390 deliveries/s).
-    if (owners && (owners.inFlight(owner) >= owners.cap || !owners.tryAcquire(owner))) return false;
+    if (this.slotWithinShare(owners, owner)) return this.took("slot");
+    const waits = this.waits.get(owner) ?? 0;
+    if (waits + owners.holding(owner) >= owners.cap || !owners.wouldHold(owner, waits)) return undefined;
+    this.waits.set(owner, waits + 1);
+    return this.took("wait");
+  }
+
+  /** Takes a slot of `owner`'s share when one is free (never one it would borrow). */
+  private slotWithinShare(owners: OwnerSlots, owner: string): boolean {
+    return owners.inFlight(owner) < owners.cap && owners.tryAcquire(owner);
+  }
+
+  private took(kind: InlineClaim): InlineClaim {
     this.claimed += 1;
-    return true;
+    return kind;
   }
 
   /** A claim whose row was not written leased by this fan-out (its write failed, or the row was there already). */
-  giveBack(owner: string): void {
+  giveBack(owner: string, kind: InlineClaim): void {
     this.claimed -= 1;
-    if (this.options.owners) this.attempts.releaseOwnerSlot(owner);
+    if (kind === "wait") this.waited(owner);
+    else if (this.options.owners) this.attempts.releaseOwnerSlot(owner);
+  }
+
+  /** A waiting claim of `owner` is no longer pending (started or given back). */
+  private waited(owner: string): void {
+    const waits = (this.waits.get(owner) ?? 1) - 1;
+    if (waits > 0) this.waits.set(owner, waits);
+    else this.waits.delete(owner);
   }
 
   /** Makes the claimed attempt of the leased row `due`, as the fan-out's write returned it (fire and forget; drain() waits for it). */
-  start(due: LeasedDelivery, owner: string): void {
+  start(due: LeasedDelivery, owner: string, kind: InlineClaim): void {
     const deliveryId = due.id;
     if (this.inFlight.has(deliveryId)) {
       // Already made here (a second claim for the same row): one attempt at a time.
-      this.giveBack(owner);
+      this.giveBack(owner, kind);
       return;
     }
     this.claimed -= 1;
-    const attempt = this.attempts
-      .attemptLeased(due, this.options.owners ? owner : undefined)
+    if (kind === "wait") this.waited(owner);
+    const attempt = this.attempt(due, owner, kind)
       .catch((err: unknown) => this.recover(deliveryId, err))
       .finally(() => this.inFlight.delete(deliveryId));
     this.inFlight.set(deliveryId, attempt);
+  }
+
+  private async attempt(due: LeasedDelivery, owner: string, kind: InlineClaim): Promise<void> {
+    const { owners } = this.options;
+    // A slot freed since the claim is taken at once; else the attempt waits for the owner's next.
+    if (kind === "wait" && owners && !this.slotWithinShare(owners, owner) && !(await owners.hold(owner))) {
+      // No slot within the wait: its job makes the attempt, as it would have without the claim.
+      this.options.metrics?.firstAttempts.inc({ route: "wait_expired" });
+      await this.attempts.handToJob(due.id);
+      return;
+    }
+    await this.attempts.attemptLeased(due, owners ? owner : undefined);
   }
 
   /**

@@ -17,7 +17,7 @@ import type { RetryPolicy } from "../config.js";
 import type { DeliveryJob } from "@msr-webhooks/queue/delivery-job";
 import { deliveryJob } from "../attempts/delivery-job.js";
 import type { LeasedDelivery } from "../attempts/delivery.repository.js";
-import type { InlineAttempts } from "../attempts/inline-attempts.js";
+import type { InlineAttempts, InlineClaim } from "../attempts/inline-attempts.js";
 import type { ArrivalParking } from "../isolation/arrival-parking.js";
 import { Batcher } from "../shared/batcher.js";
 import { namedRowId, rowIdTime } from "@msr-webhooks/db/row-ids";
@@ -107,8 +107,12 @@ export function createFanout(deps: FanoutProcessorDeps) {
     const parkedUntil = new Map(plan.parked.map((p) => [p.id, p.until]));
     // First attempts made here without a job are written leased (inline-attempts.ts).
     const { inline } = deps;
-    const claimed = new Map<string, string>();
-    if (inline) for (const d of plan.now) if (inline.claim(d.authorId)) claimed.set(d.id, d.authorId);
+    const claimed = new Map<string, { owner: string; kind: InlineClaim }>();
+    if (inline)
+      for (const d of plan.now) {
+        const kind = inline.claim(d.authorId);
+        if (kind) claimed.set(d.id, { owner: d.authorId, kind });
+      }
     const leaseEnd = claimed.size > 0 ? inline?.leaseEnd() : undefined;
     const rows: NewDelivery[] = decided.map(({ webhook, id, denial }) => {
       const until = parkedUntil.get(id);
@@ -125,21 +129,24 @@ export function createFanout(deps: FanoutProcessorDeps) {
     try {
       leased = await store.write(eventId, rows);
     } catch (err) {
-      for (const owner of claimed.values()) inline?.giveBack(owner);
+      for (const { owner, kind } of claimed.values()) inline?.giveBack(owner, kind);
       throw err;
     }
     // Only the rows this write inserted leased are attempted here; any other is its job's.
-    for (const [id, owner] of claimed) {
+    let waiting = 0;
+    for (const [id, { owner, kind }] of claimed) {
       const row = leased.get(id);
-      if (row) inline?.start(row, owner);
-      else inline?.giveBack(owner);
+      if (row) inline?.start(row, owner, kind);
+      else inline?.giveBack(owner, kind);
+      if (row && kind === "wait") waiting += 1;
     }
 
     const skipped = rows.filter((r) => r.status === "skipped");
     for (const row of skipped) {
       deps.log.info("delivery skipped", { eventId, webhookId: row.webhookId, reason: row.reason });
     }
-    deps.metrics?.firstAttempts.inc({ route: "inline" }, leased.size);
+    deps.metrics?.firstAttempts.inc({ route: "inline" }, leased.size - waiting);
+    deps.metrics?.firstAttempts.inc({ route: "waited" }, waiting);
     deps.metrics?.firstAttempts.inc({ route: "job" }, plan.now.length - leased.size);
     deps.metrics?.firstAttempts.inc({ route: "parked" }, plan.parked.length);
     // First attempts first: parked ones never stand ahead of them.

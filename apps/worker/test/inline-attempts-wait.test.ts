@@ -1,0 +1,147 @@
+// First attempts the fan-out claims while their owner holds its share (src/attempts/inline-attempts.ts):
+// when the owner's slots free fast, the attempt waits in process for the next one instead of
+// taking a job; at most one more share's worth per owner; one that gets no slot within the wait is
+// handed to its job; an owner whose pace is not measured (or slow) gets the job route as before.
+// In memory: the attempts' side (LeasedAttempts) is a recorder here, which frees the owner's slot as
+// the delivery processor does when an attempt ends; the slots are the real OwnerSlots.
+import { createMetrics } from "@msr-webhooks/observability/metrics";
+import type { LeasedAttempts } from "../src/attempts/delivery.processor.js";
+import type { LeasedDelivery } from "../src/attempts/delivery.repository.js";
+import { InlineAttempts } from "../src/attempts/inline-attempts.js";
+import { OwnerSlots } from "../src/isolation/owner-slots.js";
+import { silentLogger } from "./support/harness.js";
+
+interface Recorder extends LeasedAttempts {
+  /** Deliveries attempted, in order. */
+  attempted: string[];
+  /** Deliveries handed to their job, in order. */
+  handed: string[];
+  /** Ends the attempt of `id` (its endpoint answered): frees its owner's slot. */
+  finish(id: string): void;
+}
+
+function recorder(owners: OwnerSlots): Recorder {
+  const ends = new Map<string, () => void>();
+  const r: Recorder = {
+    attempted: [],
+    handed: [],
+    attemptLeased: (due, owner) => {
+      r.attempted.push(due.id);
+      return new Promise<void>((resolve) => {
+        ends.set(due.id, () => {
+          if (owner !== undefined) owners.release(owner);
+          resolve();
+        });
+      });
+    },
+    handToJob: (id) => {
+      r.handed.push(id);
+      return Promise.resolve();
+    },
+    releaseOwnerSlot: (owner) => void owners.release(owner),
+    finish: (id) => ends.get(id)?.(),
+  };
+  return r;
+}
+
+function row(id: string): LeasedDelivery {
+  return { id, webhookInactive: false } as LeasedDelivery;
+}
+
+/**
+ * Alice at her cap of 2 of the thread's 8 slots (bob holds one, so she is not alone and borrows
+ * nothing); with `paced`, one of her slots freed every 5 ms just now. Hold wait: `waitMs`.
+ */
+function world(paced: boolean, waitMs = 100) {
+  const owners = new OwnerSlots(2, 10, 500, { waitMs, threadSlots: 8 });
+  const t = Date.now();
+  owners.tryAcquire("bob", undefined, t - 20);
+  owners.tryAcquire("alice", undefined, t - 20);
+  owners.tryAcquire("alice", undefined, t - 20);
+  if (paced) {
+    for (const at of [t - 10, t - 5]) {
+      owners.release("alice", undefined, at);
+      owners.tryAcquire("alice", undefined, at);
+    }
+  }
+  const attempts = recorder(owners);
+  const metrics = createMetrics({ service: "worker" });
+  const inline = new InlineAttempts(attempts, { max: 50, attemptTimeoutMs: 1000, owners, log: silentLogger(), metrics });
+  return { owners, attempts, inline, metrics };
+}
+
+async function expiredCount(metrics: ReturnType<typeof createMetrics>): Promise<number> {
+  const { values } = await metrics.firstAttempts.get();
+  return values.find((v) => v.labels.route === "wait_expired")?.value ?? 0;
+}
+
+/** Lets the attempts started so far reach their first await. */
+const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+describe("a first attempt claimed while its owner holds its share", () => {
+  it("waits in process for the owner's next slot and is made with it, without a job", async () => {
+    const { owners, attempts, inline } = world(true);
+    expect(inline.claim("alice")).toBe("wait");
+    inline.start(row("d1"), "alice", "wait");
+    await settle();
+    expect(owners.holding("alice")).toBe(1);
+    expect(attempts.attempted).toEqual([]);
+
+    owners.release("alice");
+    await settle();
+    expect(attempts.attempted).toEqual(["d1"]);
+    expect(attempts.handed).toEqual([]);
+    expect(owners.inFlight("alice")).toBe(2);
+    attempts.finish("d1");
+    await inline.drain(1000);
+    expect(owners.inFlight("alice")).toBe(1);
+  });
+
+  it("takes a slot freed between its claim and its start at once", async () => {
+    const { owners, attempts, inline } = world(true);
+    expect(inline.claim("alice")).toBe("wait");
+    owners.release("alice");
+    inline.start(row("d1"), "alice", "wait");
+    await settle();
+    expect(owners.holding("alice")).toBe(0);
+    expect(attempts.attempted).toEqual(["d1"]);
+    attempts.finish("d1");
+    await inline.drain(1000);
+  });
+
+  it("waits for at most one more share's worth per owner; past that, and for an owner not paced yet, its job makes the attempt", () => {
+    const { inline } = world(true);
+    expect([inline.claim("alice"), inline.claim("alice"), inline.claim("alice")]).toEqual(["wait", "wait", undefined]);
+    expect(world(false).inline.claim("alice")).toBeUndefined();
+  });
+
+  it("is handed to its job when no slot came within twice the hold wait", async () => {
+    const { owners, attempts, inline, metrics } = world(true);
+    expect(inline.claim("alice")).toBe("wait");
+    inline.start(row("d1"), "alice", "wait");
+    await inline.drain(1000);
+    expect(attempts.handed).toEqual(["d1"]);
+    expect(attempts.attempted).toEqual([]);
+    expect(owners.holding("alice")).toBe(0);
+    expect(owners.inFlight("alice")).toBe(2);
+    expect(await expiredCount(metrics)).toBe(1);
+  });
+
+  it("given back (its row was not written leased), frees no slot and no longer counts as about to wait", () => {
+    const { owners, inline } = world(true);
+    expect([inline.claim("alice"), inline.claim("alice")]).toEqual(["wait", "wait"]);
+    inline.giveBack("alice", "wait");
+    inline.giveBack("alice", "wait");
+    expect(owners.inFlight("alice")).toBe(2);
+    expect(inline.claim("alice")).toBe("wait");
+  });
+
+  it("with a slot of the share free, takes it as before, and a given-back one frees it", () => {
+    const { owners, inline } = world(true);
+    owners.release("alice");
+    expect(inline.claim("alice")).toBe("slot");
+    expect(owners.inFlight("alice")).toBe(2);
+    inline.giveBack("alice", "slot");
+    expect(owners.inFlight("alice")).toBe(1);
+  });
+});
