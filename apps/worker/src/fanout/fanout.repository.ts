@@ -109,6 +109,15 @@ export interface DeliveryWrite {
  * inserted joined with their webhook and event. The joins name the ids they may find as arrays the
  * planner can see: it estimates the inserted rows at a flat 100 (jsonb_to_recordset), and against
  * that, with 200 webhooks, it hash-joined a sequential scan of all of them for a one-row write.
+ *
+ * It commits without waiting for the WAL to reach the disk (synchronous_commit off for this
+ * transaction only: set_config's is_local, so nothing outlives it on a pooled connection). Nothing
+ * is lost by that: the event's row was committed durably before (ingest), and if PostgreSQL loses
+ * this commit in a crash (at most wal_writer_delay's few hundred ms of them), the event is still
+ * pending with no deliveries and the reconciler fans it out again, with the same row ids; a first
+ * attempt made meanwhile may be made twice, as at-least-once allows. What it saves is one flush on
+ * every event's way to its first attempt: on a virtual disk whose flushes stall now and then (docs/
+ * benchmarks.md, the fifteenth run), each one in the path is a wait every delivery in flight shares.
  */
 export function writeDeliveriesSql(batch: readonly DeliveryWrite[], now: Date): Prisma.Sql {
   const rows = batch.flatMap((b) => b.rows.map((r) => ({ ...r, eventId: b.eventId })));
@@ -126,13 +135,16 @@ export function writeDeliveriesSql(batch: readonly DeliveryWrite[], now: Date): 
   const leased = rows.filter((r) => r.leasedUntil !== undefined);
   const eventIds = batch.map((b) => b.eventId);
   return Prisma.sql`
-    WITH inserted AS (
+    WITH async_commit AS (
+      SELECT set_config('synchronous_commit', 'off', true)
+    ), inserted AS (
       INSERT INTO "Delivery" (id, "eventId", "webhookId", status, reason, "nextAttemptAt", "leasedUntil", "createdAt", "updatedAt")
       SELECT r.id, r.event_id, r.webhook_id, r.status, r.reason,
              CASE WHEN r.status = 'pending' THEN COALESCE(r.next_attempt_at, ${now}::timestamptz) END,
              CASE WHEN r.status = 'pending' THEN r.leased_until END, ${now}::timestamptz, ${now}::timestamptz
         FROM jsonb_to_recordset(${json}::jsonb)
              AS r(id uuid, event_id uuid, webhook_id text, status text, reason text, next_attempt_at timestamptz, leased_until timestamptz)
+             CROSS JOIN async_commit
       ON CONFLICT DO NOTHING
       RETURNING *
     ), fanned AS (
