@@ -1,7 +1,8 @@
-// First attempts the fan-out claims while their owner holds its share (src/attempts/inline-attempts.ts):
-// when the owner's slots free fast, the attempt waits in process for the next one instead of
-// taking a job; at most one more share's worth per owner; one that gets no slot within the wait is
-// handed to its job; an owner whose pace is not measured (or slow) gets the job route as before.
+// First attempts the fan-out makes without a job and its owner's share (src/attempts/inline-attempts.ts):
+// the slot is taken once the row is written, not through the write; while the owner holds its
+// share and its slots free fast, the attempt waits in process for the next one instead of taking
+// a job; at most one more share's worth per owner; one that gets no slot within the wait is handed
+// to its job; an owner whose pace is not measured (or slow) gets the job route as before.
 // In memory: the attempts' side (LeasedAttempts) is a recorder here, which frees the owner's slot as
 // the delivery processor does when an attempt ends; the slots are the real OwnerSlots.
 import { createMetrics } from "@msr-webhooks/observability/metrics";
@@ -38,7 +39,6 @@ function recorder(owners: OwnerSlots): Recorder {
       r.handed.push(id);
       return Promise.resolve();
     },
-    releaseOwnerSlot: (owner) => void owners.release(owner),
     finish: (id) => ends.get(id)?.(),
   };
   return r;
@@ -136,12 +136,20 @@ describe("a first attempt claimed while its owner holds its share", () => {
     expect(inline.claim("alice")).toBe("wait");
   });
 
-  it("with a slot of the share free, takes it as before, and a given-back one frees it", () => {
-    const { owners, inline } = world(true);
+  it("with a slot of the share free, claims it for the attempt, which takes it once its row is written; the next claim finds it spoken for", async () => {
+    const { owners, attempts, inline } = world(true);
     owners.release("alice");
     expect(inline.claim("alice")).toBe("slot");
+    // The write is under way: the slot is not held through it, but no second claim counts on it.
+    expect(owners.inFlight("alice")).toBe(1);
+    expect(inline.claim("alice")).toBe("wait");
+    inline.giveBack("alice", "wait");
+    inline.start(row("d1"), "alice", "slot");
+    await settle();
+    expect(attempts.attempted).toEqual(["d1"]);
     expect(owners.inFlight("alice")).toBe(2);
-    inline.giveBack("alice", "slot");
+    attempts.finish("d1");
+    await inline.drain(1000);
     expect(owners.inFlight("alice")).toBe(1);
   });
 });

@@ -73,7 +73,6 @@ export type DeliveryJobResult = "succeeded" | "skipped" | "finished-elsewhere" |
 export interface LeasedAttempts {
   attemptLeased(due: LeasedDelivery, owner: string | undefined): Promise<void>;
   handToJob(deliveryId: string): Promise<void>;
-  releaseOwnerSlot(owner: string): void;
 }
 
 /** What became of a recorded attempt ("gone": the webhook was deleted during it). */
@@ -441,6 +440,6 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
     return attempt(job, token);
   }
   // The BullMQ processor, with what the fan-out's leased first attempts need (inline-attempts.ts).
-  const leased: LeasedAttempts = { attemptLeased, handToJob, releaseOwnerSlot };
+  const leased: LeasedAttempts = { attemptLeased, handToJob };
   return Object.assign(processDelivery, leased);
 }

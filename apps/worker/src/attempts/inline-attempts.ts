@@ -11,15 +11,16 @@
 // attempt leaves the lease to run out, and the reconciler queues the delivery then, as it does any
 // due row without a job: at least once, later.
 //
-// Bounds: at most `max` attempts claimed or in flight here (INLINE_FIRST_ATTEMPTS), each holding a
-// slot of its owner's share (owner-slots.ts) from its claim until its endpoint has answered, so
-// the share bounds an owner's inline attempts and its jobs together. An owner at its share whose
-// next slot frees within OWNER_HOLD_WAIT (owner-slots.ts: wouldHold) has its attempt claimed to
-// wait for it here, in process, as a job refused by the share would wait: at most one more share's
-// worth per owner. A job costs three Redis round trips, a batch of fetches and a load before its
-// request goes out; at a steady load whose bursts fill the share now and then, those first
-// attempts were the slowest one in a hundred (docs/benchmarks.md, the fifteenth run). One that
-// does not get its slot in time is handed to its job (made due now). Past every bound the
+// Bounds: at most `max` attempts claimed or in flight here (INLINE_FIRST_ATTEMPTS). Each attempt
+// takes a slot of its owner's share (owner-slots.ts) once its row is written and holds it until its
+// endpoint has answered, so the share bounds an owner's inline attempts and its jobs together; the
+// fan-out claims no more than the share has free, counting the claims not started yet. An owner
+// at its share whose next slot frees within OWNER_HOLD_WAIT (owner-slots.ts: wouldHold) has its
+// attempt claimed to wait for it here, in process, as a job refused by the share would wait: at
+// most one more share's worth per owner. A job costs three Redis round trips, a batch of fetches
+// and a load before its request goes out; at a steady load whose bursts fill the share now and
+// then, those first attempts were the slowest one in a hundred (docs/benchmarks.md, the fifteenth
+// run). One that gets no slot in time is handed to its job (made due now). Past every bound the
 // delivery's job makes the attempt, as before.
 import type { Logger } from "winston";
 import { errorMessage } from "@msr-webhooks/observability/logger";
@@ -53,8 +54,8 @@ export class InlineAttempts {
   /** Attempts in flight here, by delivery id. */
   private readonly inFlight = new Map<string, Promise<void>>();
   private claimed = 0;
-  /** Per owner, its waiting claims not started yet (OwnerSlots.wouldHold counts them as about to wait). */
-  private readonly waits = new Map<string, number>();
+  /** Per owner, its claims not started yet, by kind (OwnerSlots.wouldHold counts the waiting ones as about to wait). */
+  private readonly pending = new Map<string, Record<InlineClaim, number>>();
   /** Set by drain(): no attempt is claimed here any more. */
   private closed = false;
 
@@ -69,68 +70,60 @@ export class InlineAttempts {
   }
 
   /**
-   * Claims a first attempt of `owner`'s to make here: "slot" with a slot of its share taken, "wait"
-   * to wait here for the owner's next slot, or undefined (its job makes it) past the bounds. A claim
-   * must be started or given back, with its kind.
+   * Claims a first attempt of `owner`'s to make here: "slot" when a slot of its share is free for it
+   * (counting the claims not started yet), "wait" to wait here for the owner's next slot, or
+   * undefined (its job makes it) past the bounds. The slot itself is taken when the attempt starts,
+   * after the row's write: the write is the database's time, the same for every owner, and held
+   * through it the share filled with rows being written (a steady 880/s through one owner's 50
+   * slots overflowed more as the write slowed with the tables). A claim must be started or given
+   * back, with its kind.
    */
   claim(owner: string): InlineClaim | undefined {
     if (this.closed || this.claimed + this.inFlight.size >= this.options.max) return undefined;
     const { owners } = this.options;
-    if (!owners) return this.took("slot");
+    if (!owners) return this.took(owner, "slot");
+    const pending = this.pending.get(owner) ?? { slot: 0, wait: 0 };
     // Within the owner's share only, never on slots it would borrow: a burst fans out far faster than
     // its attempts end, and claims that filled what the owner may borrow would leave its jobs
     // refused and parked by the hundred (bench/: fan-out 10 fell from 1,819 to 1,390 deliveries/s).
-    if (this.slotWithinShare(owners, owner)) return this.took("slot");
-    const waits = this.waits.get(owner) ?? 0;
-    if (waits + owners.holding(owner) >= owners.cap || !owners.wouldHold(owner, waits)) return undefined;
-    this.waits.set(owner, waits + 1);
-    return this.took("wait");
+    if (owners.inFlight(owner) + pending.slot < owners.cap) return this.took(owner, "slot");
+    if (pending.wait + owners.holding(owner) >= owners.cap || !owners.wouldHold(owner, pending.wait)) return undefined;
+    return this.took(owner, "wait");
   }
 
-  /** Takes a slot of `owner`'s share when one is free (never one it would borrow). */
-  private slotWithinShare(owners: OwnerSlots, owner: string): boolean {
-    return owners.inFlight(owner) < owners.cap && owners.tryAcquire(owner);
-  }
-
-  private took(kind: InlineClaim): InlineClaim {
+  private took(owner: string, kind: InlineClaim): InlineClaim {
     this.claimed += 1;
+    const pending = this.pending.get(owner) ?? { slot: 0, wait: 0 };
+    pending[kind] += 1;
+    this.pending.set(owner, pending);
     return kind;
   }
 
   /** A claim whose row was not written leased by this fan-out (its write failed, or the row was there already). */
   giveBack(owner: string, kind: InlineClaim): void {
     this.claimed -= 1;
-    if (kind === "wait") this.waited(owner);
-    else if (this.options.owners) this.attempts.releaseOwnerSlot(owner);
-  }
-
-  /** A waiting claim of `owner` is no longer pending (started or given back). */
-  private waited(owner: string): void {
-    const waits = (this.waits.get(owner) ?? 1) - 1;
-    if (waits > 0) this.waits.set(owner, waits);
-    else this.waits.delete(owner);
+    const pending = this.pending.get(owner);
+    if (pending === undefined) return;
+    pending[kind] -= 1;
+    if (pending.slot <= 0 && pending.wait <= 0) this.pending.delete(owner);
   }
 
   /** Makes the claimed attempt of the leased row `due`, as the fan-out's write returned it (fire and forget; drain() waits for it). */
   start(due: LeasedDelivery, owner: string, kind: InlineClaim): void {
     const deliveryId = due.id;
-    if (this.inFlight.has(deliveryId)) {
-      // Already made here (a second claim for the same row): one attempt at a time.
-      this.giveBack(owner, kind);
-      return;
-    }
-    this.claimed -= 1;
-    if (kind === "wait") this.waited(owner);
-    const attempt = this.attempt(due, owner, kind)
+    this.giveBack(owner, kind);
+    // Already made here (a second claim for the same row): one attempt at a time.
+    if (this.inFlight.has(deliveryId)) return;
+    const attempt = this.attempt(due, owner)
       .catch((err: unknown) => this.recover(deliveryId, err))
       .finally(() => this.inFlight.delete(deliveryId));
     this.inFlight.set(deliveryId, attempt);
   }
 
-  private async attempt(due: LeasedDelivery, owner: string, kind: InlineClaim): Promise<void> {
+  private async attempt(due: LeasedDelivery, owner: string): Promise<void> {
     const { owners } = this.options;
-    // A slot freed since the claim is taken at once; else the attempt waits for the owner's next.
-    if (kind === "wait" && owners && !this.slotWithinShare(owners, owner) && !(await owners.hold(owner))) {
+    // A slot of the share, or, with the share full now, the owner's next one waited for here.
+    if (owners && !(owners.inFlight(owner) < owners.cap && owners.tryAcquire(owner)) && !(await owners.hold(owner))) {
       // No slot within the wait: its job makes the attempt, as it would have without the claim.
       this.options.metrics?.firstAttempts.inc({ route: "wait_expired" });
       await this.attempts.handToJob(due.id);
