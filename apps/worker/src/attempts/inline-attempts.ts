@@ -43,7 +43,7 @@ export interface InlineAttemptsOptions {
   /** The thread's owner slots (absent: no per-owner share). */
   owners?: OwnerSlots;
   log: Logger;
-  /** Prometheus: waiting claims that got no slot in time (absent in some unit tests). */
+  /** Prometheus: claimed attempts that got no slot of their owner's share in time (absent in some unit tests). */
   metrics?: Pick<Metrics, "firstAttempts">;
 }
 
@@ -101,6 +101,11 @@ export class InlineAttempts {
 
   /** A claim whose row was not written leased by this fan-out (its write failed, or the row was there already). */
   giveBack(owner: string, kind: InlineClaim): void {
+    this.settle(owner, kind);
+  }
+
+  /** A claim no longer pending: started, or given back. */
+  private settle(owner: string, kind: InlineClaim): void {
     this.claimed -= 1;
     const pending = this.pending.get(owner);
     if (pending === undefined) return;
@@ -111,7 +116,7 @@ export class InlineAttempts {
   /** Makes the claimed attempt of the leased row `due`, as the fan-out's write returned it (fire and forget; drain() waits for it). */
   start(due: LeasedDelivery, owner: string, kind: InlineClaim): void {
     const deliveryId = due.id;
-    this.giveBack(owner, kind);
+    this.settle(owner, kind);
     // Already made here (a second claim for the same row): one attempt at a time.
     if (this.inFlight.has(deliveryId)) return;
     const attempt = this.attempt(due, owner)
