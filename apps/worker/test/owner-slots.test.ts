@@ -170,11 +170,12 @@ describe("waiting in process for an owner's next slot", () => {
     return slots;
   }
 
-  /** busyOwner(100) with an attempt parked (until 9001, for `endpoint`), then one waiting in process. */
-  function parkedThenHeld(parked: string, held: string, endpoint = "http://a.example"): { slots: OwnerSlots; held: Promise<boolean> } {
+  /** busyOwner(100) with "parked" woken for a freed slot (nobody waiting in process then) and on its way back, then "held" waiting in process. */
+  function wokenThenHeld(): { slots: OwnerSlots; held: Promise<boolean> } {
     const slots = busyOwner(100);
-    slots.park("alice", parked, 9001, endpoint);
-    return { slots, held: slots.hold("alice", held, 1006) };
+    slots.park("alice", "parked", 9001);
+    expect(slots.release("alice", undefined, 1007)).toEqual({ id: "parked", until: 9001 });
+    return { slots, held: slots.hold("alice", "held", 1007) };
   }
 
   it("is not done before the owner's pace is measured, nor when holding is off", async () => {
@@ -228,30 +229,35 @@ describe("waiting in process for an owner's next slot", () => {
     expect(slots.inFlight("alice")).toBe(1);
   });
 
-  it("serves waiters oldest first, parked or held", async () => {
-    const { slots, held } = parkedThenHeld("parked-first", "held-second");
-    expect(slots.release("alice", undefined, 1007)).toEqual({ id: "parked-first", until: 9001 });
-    expect(slots.holding("alice")).toBe(1);
-    // The woken one came back to its slot; the next release is the held one's.
-    expect(slots.tryAcquire("alice", "parked-first")).toBe(true);
-    slots.park("alice", "parked-third", 9003, "http://a.example");
-    expect(slots.release("alice", undefined, 1008)).toBeUndefined();
-    await expect(held).resolves.toBe(true);
-    expect(slots.waiting("alice")).toBe(1);
-  });
-
-  it("hands a slot the parked waiters cannot take (their endpoint refusing) to the held one", async () => {
-    const { slots, held } = parkedThenHeld("parked", "held", "http://full.example");
-    expect(slots.release("alice", (endpoint) => endpoint === "http://full.example", 1007)).toBeUndefined();
+  it("hands a freed slot to the attempt waiting in process before the parked waiters, older or not", async () => {
+    const slots = busyOwner(100);
+    slots.park("alice", "parked-first", 9001);
+    const held = slots.hold("alice", "held-second", 1006);
+    expect(slots.release("alice", undefined, 1007)).toBeUndefined();
     await expect(held).resolves.toBe(true);
     expect(slots.inFlight("alice")).toBe(2);
-    expect(slots.waiting("alice")).toBe(1);
+    // Nobody waits in process now: the next freed slot wakes the parked one.
+    expect(slots.release("alice", undefined, 1008)).toEqual({ id: "parked-first", until: 9001 });
+    expect(slots.waiting("alice")).toBe(0);
+  });
+
+  it("lets no attempt that asks take a free slot while one waits in process: the waiting one gets it", async () => {
+    const { slots, held } = wokenThenHeld();
+    // A new attempt asks while that slot is free: the one waiting in process takes it, the new one is refused.
+    expect(slots.tryAcquire("alice", "new", 1008)).toBe(false);
+    await expect(held).resolves.toBe(true);
+    expect(slots.inFlight("alice")).toBe(2);
+    expect(slots.holding("alice")).toBe(0);
+    // The woken one, back, finds the cap full; it waits or is parked again, behind nobody new.
+    expect(slots.tryAcquire("alice", "parked", 1009)).toBe(false);
   });
 
   it("hands a slot left free (its woken waiter went elsewhere) to an attempt waiting here, at the refill", async () => {
-    const { slots, held } = parkedThenHeld("parked", "held");
-    expect(slots.release("alice", undefined, 1007)).toEqual({ id: "parked", until: 9001 });
+    const { slots, held } = wokenThenHeld();
     expect(slots.inFlight("alice")).toBe(1);
+    // Its transit not run out yet: the slot is still the woken waiter's.
+    expect(slots.refill(undefined, 1008)).toEqual([]);
+    expect(slots.holding("alice")).toBe(1);
     // The woken waiter never came back: once its transit ran out, the free slot is the held one's.
     expect(slots.refill(undefined, 1007 + TRANSIT_MS)).toEqual([]);
     await expect(held).resolves.toBe(true);
@@ -299,7 +305,7 @@ describe("an owner alone on the thread", () => {
     expect(slots.inFlight("alice")).toBe(2);
     expect(slots.holding("alice")).toBe(1);
     expect(slots.waiting("alice")).toBe(1);
-    // Back at her cap: her next freed slot goes to her oldest waiter again (h1, waiting since before p1 was parked).
+    // Back at her cap: her next freed slot goes to the attempt waiting in process again (h1).
     expect(slots.release("alice", undefined, 1010)).toBeUndefined();
     await expect(held).resolves.toBe(true);
     expect(slots.inFlight("alice")).toBe(2);

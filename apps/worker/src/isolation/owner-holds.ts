@@ -6,8 +6,6 @@
 // waiting leave a share of the thread's slots free), so nothing here grows with load.
 
 interface Holder {
-  /** Its place among the owner's waiters, parked or held (older first). */
-  seq: number;
   grant(): void;
 }
 
@@ -35,17 +33,11 @@ export class OwnerHolds {
     return [...this.queues.keys()];
   }
 
-  /** The place of `owner`'s oldest waiting attempt, if any. */
-  oldest(owner: string): number | undefined {
-    return this.queues.get(owner)?.[0]?.seq;
-  }
-
   /** Waits for a slot of `owner` handed over by grantOldest(): true when handed one, false after `maxMs` without. */
-  wait(owner: string, seq: number, maxMs: number): Promise<boolean> {
+  wait(owner: string, maxMs: number): Promise<boolean> {
     return new Promise((resolve) => {
       const queue = this.queues.get(owner) ?? [];
       const holder: Holder = {
-        seq,
         grant: () => {
           clearTimeout(timer);
           resolve(true);

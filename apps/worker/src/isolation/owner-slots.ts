@@ -35,8 +35,12 @@
 // whose slots free slowly (hanging endpoints: no slot freed since it filled its cap) or whose pace is not measured
 // yet is parked as before, and so is the rest of a backlog longer than the wait. Attempts in
 // flight and waiting here, all owners together, always leave one cap's worth of the thread's
-// slots free, so another owner's job is still taken. Waiters, held or parked, get their slots
-// oldest first.
+// slots free, so another owner's job is still taken. A slot of the owner goes to the attempts
+// waiting here in process first (oldest first), before any parked waiter and before any other
+// attempt that asks: they are here already (no round trip through the queue, which another
+// attempt could pass on the way) and each was let wait only because its turn comes within the
+// wait. Parked waiters get the slots no attempt waits here for, oldest first; one that finds its
+// slot taken on its way back waits here or is parked again in its place.
 //
 // An owner alone on the thread (capOf) whose slots free that fast may borrow past its cap: every
 // slot of the thread but one cap's worth, which the next owner to come finds free. A strict share
@@ -66,8 +70,6 @@ export const TRANSIT_MS = 1000;
 interface Waiter {
   until: number;
   endpoint: string;
-  /** Its place among the owner's waiters, parked or held (older first). */
-  seq: number;
 }
 
 /** Waiters release() looks at for one whose endpoint would take it, at most. */
@@ -89,8 +91,6 @@ export class OwnerSlots {
   private readonly transit = new Map<string, Map<string, number>>();
   /** Attempts waiting in process for their owner's next slot. */
   private readonly holds = new OwnerHolds();
-  /** The next waiter's place (parked or held). */
-  private seq = 0;
   private readonly recent = new RecentOwners();
   /** Slots held here, all owners together. */
   private totalHeld = 0;
@@ -111,13 +111,18 @@ export class OwnerSlots {
   }
 
   /**
-   * Takes a slot for `owner` unless it already holds its cap (capOf()); a taken slot must be
-   * released once. The attempt `id`, if it was parked here and came back on its own, stops waiting.
+   * Takes a slot for `owner` unless it already holds its cap (capOf()) or an attempt of its waits
+   * here in process (that one gets the free slot: nobody passes it); a taken slot must be released
+   * once. The attempt `id`, if it was parked here and came back on its own, stops waiting.
    */
   tryAcquire(owner: string, id?: string, now = Date.now()): boolean {
     this.recent.asked(owner, now);
     const n = this.held.get(owner) ?? 0;
     if (n >= this.cap && n >= this.capOf(owner, now)) return false;
+    if (this.holds.grantOldest(owner)) {
+      this.take(owner, now);
+      return false;
+    }
     this.take(owner, now);
     if (id !== undefined) {
       this.forget(owner, id);
@@ -139,9 +144,9 @@ export class OwnerSlots {
   /** Remembers a refused attempt (parked until `until`) until a slot of its owner frees; false when its owner's waiters are full. */
   park(owner: string, id: string, until: number, endpoint = ""): boolean {
     const queue = this.waiters.get(owner) ?? new Map<string, Waiter>();
-    const seq = queue.get(id)?.seq;
-    if (seq === undefined && queue.size >= this.maxWaiters) return false;
-    queue.set(id, { until, endpoint, seq: seq ?? this.seq++ });
+    if (!queue.has(id) && queue.size >= this.maxWaiters) return false;
+    // A re-parked waiter keeps its place (a Map keeps a key's first insertion order).
+    queue.set(id, { until, endpoint });
     this.waiters.set(owner, queue);
     return true;
   }
@@ -200,7 +205,7 @@ export class OwnerSlots {
       this.forget(owner, id);
       this.arrived(owner, id);
     }
-    return this.holds.wait(owner, this.seq++, 2 * this.holdSettings.waitMs);
+    return this.holds.wait(owner, 2 * this.holdSettings.waitMs);
   }
 
   /** Attempts of `owner` waiting in process for a slot now. */
@@ -209,37 +214,24 @@ export class OwnerSlots {
   }
 
   /**
-   * Frees a slot: it passes straight to the owner's oldest waiter held in process when that one is
-   * older than its parked waiters that could take it (or none can); else returns the owner's oldest
-   * parked attempt whose endpoint is not `refusing` (looking at the first SCAN_LIMIT), which the
-   * freed slot is for. An owner over the cap it may hold now (it borrowed, and another owner came)
-   * gets neither: the slot is freed for the others.
+   * Frees a slot: it passes straight to the owner's oldest attempt waiting in process, if any; else
+   * returns the owner's oldest parked attempt whose endpoint is not `refusing` (looking at the first
+   * SCAN_LIMIT), which the freed slot is for. An owner over the cap it may hold now (it borrowed,
+   * and another owner came) gets neither: the slot is freed for the others.
    */
   release(owner: string, refusing: (endpoint: string) => boolean = () => false, now = Date.now()): { id: string; until: number } | undefined {
     const n = this.held.get(owner) ?? 0;
     this.paces.released(owner, n >= this.cap || this.waiting(owner) > 0 || this.holding(owner) > 0, now);
     const own = n <= this.cap || n <= this.capOf(owner, now);
-    const heldFirst = (this.holds.oldest(owner) ?? Number.POSITIVE_INFINITY) < (this.oldestParked(owner, refusing) ?? Number.POSITIVE_INFINITY);
-    const next = !own || heldFirst ? undefined : this.wakeOne(owner, refusing, now);
     // Handed over: the slot stays held, by its new attempt.
-    if (own && next === undefined && this.holds.grantOldest(owner)) return undefined;
+    if (own && this.holds.grantOldest(owner)) return undefined;
+    const next = own ? this.wakeOne(owner, refusing, now) : undefined;
     if (n <= 1) this.held.delete(owner);
     else this.held.set(owner, n - 1);
     if (n > 0) this.totalHeld -= 1;
     return next;
   }
 
-  /** The place of the owner's oldest parked waiter whose endpoint is not `refusing` (of the first SCAN_LIMIT). */
-  private oldestParked(owner: string, refusing: (endpoint: string) => boolean): number | undefined {
-    const queue = this.waiters.get(owner);
-    if (queue === undefined) return undefined;
-    let looked = 0;
-    for (const waiter of queue.values()) {
-      if (looked++ >= SCAN_LIMIT) return undefined;
-      if (!refusing(waiter.endpoint)) return waiter.seq;
-    }
-    return undefined;
-  }
 
   /**
    * The waiters to wake now: per owner, as many as its slots here are free and not awaiting a woken
