@@ -50,12 +50,13 @@ function row(id: string): LeasedDelivery {
 
 /**
  * Alice at her cap of 2 of the thread's 8 slots (bob holds one, so she is not alone and borrows
- * nothing); with `paced`, one of her slots freed every 5 ms just now. Hold wait: `waitMs`.
+ * nothing; with `alone`, nobody else asked for a slot); with `paced`, one of her slots freed every
+ * 5 ms just now. Hold wait: `waitMs`.
  */
-function world(paced: boolean, waitMs = 100) {
+function world(paced: boolean, waitMs = 100, alone = false) {
   const owners = new OwnerSlots(2, 10, 500, { waitMs, threadSlots: 8 });
   const t = Date.now();
-  owners.tryAcquire("bob", undefined, t - 20);
+  if (!alone) owners.tryAcquire("bob", undefined, t - 20);
   owners.tryAcquire("alice", undefined, t - 20);
   owners.tryAcquire("alice", undefined, t - 20);
   if (paced) {
@@ -151,5 +152,24 @@ describe("a first attempt claimed while its owner holds its share", () => {
     attempts.finish("d1");
     await inline.drain(1000);
     expect(owners.inFlight("alice")).toBe(1);
+  });
+
+  it("alone on the thread with slots that free fast, claims past its share what it may borrow, until one of its jobs waits for a slot", async () => {
+    const { owners, attempts, inline } = world(true, 100, true);
+    // Her cap is 2 of 8; alone, she may hold 6 (one cap's worth stays free for the next owner).
+    expect(owners.capOf("alice")).toBe(6);
+    const kinds = [1, 2, 3, 4].map(() => inline.claim("alice"));
+    expect(kinds).toEqual(["slot", "slot", "slot", "slot"]);
+    kinds.forEach((kind, i) => inline.start(row(`d${i}`), "alice", kind ?? "slot"));
+    await settle();
+    expect(attempts.attempted).toEqual(["d0", "d1", "d2", "d3"]);
+    expect(owners.inFlight("alice")).toBe(6);
+    // A job of hers refused for want of a slot is parked: the next fan-out's claims keep to her share.
+    owners.release("alice");
+    expect(owners.park("alice", "parked-job", Date.now() + 1000)).toBe(true);
+    expect(owners.inlineCap("alice")).toBe(2);
+    expect(inline.claim("alice")).not.toBe("slot");
+    for (const id of ["d0", "d1", "d2", "d3"]) attempts.finish(id);
+    await inline.drain(1000);
   });
 });

@@ -14,7 +14,9 @@
 // Bounds: at most `max` attempts claimed or in flight here (INLINE_FIRST_ATTEMPTS). Each attempt
 // takes a slot of its owner's share (owner-slots.ts) once its row is written and holds it until its
 // endpoint has answered, so the share bounds an owner's inline attempts and its jobs together; the
-// fan-out claims no more than the share has free, counting the claims not started yet. An owner
+// fan-out claims no more than the owner may hold has free, counting the claims not started yet: its
+// share, or, while it is alone on the thread and none of its jobs waits for a slot, what it may
+// borrow (OwnerSlots.inlineCap; its jobs borrow the same way). An owner
 // at its share whose next slot frees within OWNER_HOLD_WAIT (owner-slots.ts: wouldHold) has its
 // attempt claimed to wait for it here, in process, as a job refused by the share would wait: at
 // most one more share's worth per owner. A job costs three Redis round trips, a batch of fetches
@@ -83,10 +85,9 @@ export class InlineAttempts {
     const { owners } = this.options;
     if (!owners) return this.took(owner, "slot");
     const pending = this.pending.get(owner) ?? { slot: 0, wait: 0 };
-    // Within the owner's share only, never on slots it would borrow: a burst fans out far faster than
-    // its attempts end, and claims that filled what the owner may borrow would leave its jobs
-    // refused and parked by the hundred (bench/: fan-out 10 fell from 1,819 to 1,390 deliveries/s).
-    if (owners.inFlight(owner) + pending.slot < owners.cap) return this.took(owner, "slot");
+    // Within what the owner may hold now, borrowing included only while none of its jobs waits for a
+    // slot (OwnerSlots.inlineCap): a burst fans out far faster than its attempts end.
+    if (owners.inFlight(owner) + pending.slot < owners.inlineCap(owner)) return this.took(owner, "slot");
     if (pending.wait + owners.holding(owner) >= owners.cap || !owners.wouldHold(owner, pending.wait)) return undefined;
     return this.took(owner, "wait");
   }
@@ -128,7 +129,7 @@ export class InlineAttempts {
   private async attempt(due: LeasedDelivery, owner: string): Promise<void> {
     const { owners } = this.options;
     // A slot of the share, or, with the share full now, the owner's next one waited for here.
-    if (owners && !(owners.inFlight(owner) < owners.cap && owners.tryAcquire(owner)) && !(await owners.hold(owner))) {
+    if (owners && !(owners.inFlight(owner) < owners.inlineCap(owner) && owners.tryAcquire(owner)) && !(await owners.hold(owner))) {
       // No slot within the wait: its job makes the attempt, as it would have without the claim.
       this.options.metrics?.firstAttempts.inc({ route: "wait_expired" });
       await this.attempts.handToJob(due.id);

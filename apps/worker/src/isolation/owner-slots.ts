@@ -162,6 +162,19 @@ export class OwnerSlots {
     return this.fast(owner, 1, now) ? borrowed : this.cap;
   }
 
+  /**
+   * The most slots first attempts made without a job (inline-attempts.ts) may count on for `owner`
+   * now: what it may hold (capOf(): past its cap while it is alone and its slots free fast), but
+   * only its cap while any attempt of its waits for a slot (parked, waiting here, or woken and on
+   * its way back). Those are its jobs refused for want of a slot: a fan-out's burst must not take
+   * the slots they wait for (claims that borrowed regardless left a burst's jobs refused and parked
+   * by the hundred: fan-out 10 fell from 1,819 to 1,390 deliveries/s).
+   */
+  inlineCap(owner: string, now = Date.now()): number {
+    if (this.waiting(owner) > 0 || this.holding(owner) > 0 || this.transit.has(owner)) return this.cap;
+    return this.capOf(owner, now);
+  }
+
   /** Whether `owner` holds its cap (capOf()) now. */
   atCap(owner: string, now = Date.now()): boolean {
     return this.inFlight(owner) >= this.capOf(owner, now);
