@@ -2,7 +2,7 @@
 // latency that does not drift, worker memory that stops growing once warm, Redis memory that stays
 // flat once retention deletes as much as arrives, and no delivery lost.
 import { round } from "./stats.js";
-import type { Sample } from "./soak-sample.js";
+import { receiverCpuUsPerRequest, type Sample } from "./soak-sample.js";
 
 export interface Bar {
   bar: string;
@@ -33,6 +33,42 @@ function growth(rows: readonly TimedSample[], key: string, fromMin: number): { f
 
 /** A second in which every running task waited on the disk this long (PSI's I/O "full") marks a disk stall. */
 export const DISK_STALL_MS = 100;
+/** A window whose first attempts went through a job or waited for their owner's slot more than this often (%). */
+export const OVERFLOW_PCT = 1;
+/** A window in which the receiver spent this much more CPU per request than in the warm-up ran on a slower machine. */
+export const SLOWER_MACHINE = 1.1;
+
+const median = (xs: readonly number[]): number => {
+  const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
+  return s.length === 0 ? Number.NaN : ((s[(s.length - 1) >> 1] as number) + (s[s.length >> 1] as number)) / 2;
+};
+
+/** The share (%) of the window's first attempts that took a job or waited for their owner's slot. */
+export function overflowPct(r: Sample): number {
+  const inline = r.first_attempts_inline_per_s ?? 0;
+  const slow = (r.first_attempts_job_per_s ?? 0) + (r.first_attempts_waited_per_s ?? 0);
+  return inline + slow > 0 ? (100 * slow) / (inline + slow) : 0;
+}
+
+/**
+ * What the windows over the p99 bar had with them, the causes to look at first: a second of disk
+ * stall (soak-probe.ts), first attempts that overflowed their owner's share, a machine slower than in
+ * the warm-up (the receiver's CPU per request against its median before warmMin). A window may have several.
+ */
+export function lateWindowCauses(rows: readonly TimedSample[], over: readonly TimedSample[], warmMin: number): string {
+  const reference = median(rows.filter((r) => r.t_min < warmMin).map(receiverCpuUsPerRequest));
+  const stalled = over.filter((r) => (r.io_full_worst_second_ms ?? 0) >= DISK_STALL_MS).length;
+  const overflowed = over.filter((r) => overflowPct(r) > OVERFLOW_PCT).length;
+  const slower = over.filter((r) => receiverCpuUsPerRequest(r) >= SLOWER_MACHINE * reference).length;
+  const none = over.filter(
+    (r) => (r.io_full_worst_second_ms ?? 0) < DISK_STALL_MS && overflowPct(r) <= OVERFLOW_PCT && !(receiverCpuUsPerRequest(r) >= SLOWER_MACHINE * reference),
+  ).length;
+  return (
+    `${stalled} with a second of disk stall >= ${DISK_STALL_MS} ms, ${overflowed} with over ${OVERFLOW_PCT}% of first attempts through a job or waiting, ` +
+    `${slower} on a machine ${round((SLOWER_MACHINE - 1) * 100)}%+ slower than before minute ${round(warmMin, 1)} ` +
+    `(receiver ${round(reference, 1)} µs of CPU per request then), ${none} with none of these`
+  );
+}
 
 export function judgeSeries(rows: readonly TimedSample[], marks: BarMarks): Bar[] {
   const bars: Bar[] = [];
@@ -41,14 +77,12 @@ export function judgeSeries(rows: readonly TimedSample[], marks: BarMarks): Bar[
   const firstP99 = timed[0] ? p99(timed[0]) : Number.NaN;
   let worst = Number.NaN;
   for (const r of timed) if (!(p99(r) <= worst)) worst = p99(r);
-  // Which of the windows over the bar had a second of disk stall (soak-probe.ts): the cause to look at first.
   const over = timed.slice(1).filter((r) => p99(r) > 1.5 * firstP99);
-  const stalled = over.filter((r) => (r.io_full_worst_second_ms ?? 0) >= DISK_STALL_MS).length;
   bars.push({
     bar: "p99 of every window within 1.5x of the first window's",
     measured:
       `first ${round(firstP99, 1)} ms, worst ${round(worst, 1)} ms (${round(worst / firstP99, 2)}x) over ${timed.length} windows; ` +
-      `${over.length} over 1.5x, ${stalled} of them with a second of disk stall >= ${DISK_STALL_MS} ms`,
+      `${over.length} over 1.5x: ${lateWindowCauses(timed, over, marks.warmMin)}`,
     pass: timed.length > 1 && worst <= 1.5 * firstP99,
   });
 

@@ -7,6 +7,7 @@ import { linePlot, type PlotMark } from "./svg-plot.js";
 
 const UNITS: readonly [RegExp, string][] = [
   [/_ms$/, "ms"],
+  [/_us_per_request$/, "µs per request"],
   [/_mb$/, "MB"],
   [/_per_s$/, "per second"],
   [/_s$/, "s"],

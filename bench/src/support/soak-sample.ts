@@ -18,6 +18,9 @@ import { summarize } from "./stats.js";
 
 export type Sample = Record<string, number>;
 
+/** The receiver's CPU per request (µs): its work per request does not change with the tables, so it tracks the machine's speed. */
+export const receiverCpuUsPerRequest = (r: Sample): number => ((r.receiver_cpu_pct ?? Number.NaN) * 1e4) / (r.received_per_s ?? Number.NaN);
+
 const MB = 1024 * 1024;
 const OUTCOMES = ["succeeded", "retrying", "failed", "skipped"] as const;
 /** How the fan-out's deliveries went to their first attempt (msrwh_first_attempts_total). */
@@ -262,6 +265,7 @@ export class SoakSampler {
     for (const [name, count] of Object.entries(badCounts)) sample[`endpoint_${name}_requests_per_s`] = count / seconds;
     Object.assign(sample, processSeries("worker", worker.pid, workerMetrics));
     Object.assign(sample, this.gc("worker", workerMetrics, seconds), this.sched?.take(seconds));
+    sample.receiver_cpu_us_per_request = receiverCpuUsPerRequest(sample);
     if (api) {
       const apiMetrics = await scrape(api.metricsUrl);
       Object.assign(sample, processSeries("api", api.pid, apiMetrics), this.gc("api", apiMetrics, seconds));
