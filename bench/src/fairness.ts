@@ -11,7 +11,7 @@ import type pg from "pg";
 import { parseArgs } from "./support/args.js";
 import { runBench } from "./support/cleanup.js";
 import { cpuSnapshot, type CpuGroups } from "./support/cpu-breakdown.js";
-import { watched } from "./support/e2e-run.js";
+import { watched } from "./support/worker-death.js";
 import { publishPaced } from "./support/events.js";
 import { listenLoopback, OpenRequests } from "./support/loopback-server.js";
 import { startReceiverProcess, type ReceiverProcess } from "./support/receiver.js";

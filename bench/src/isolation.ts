@@ -10,7 +10,7 @@ import type pg from "pg";
 import { parseArgs } from "./support/args.js";
 import { runBench } from "./support/cleanup.js";
 import { nowMs } from "./support/clock.js";
-import { watched } from "./support/e2e-run.js";
+import { watched } from "./support/worker-death.js";
 import { publishPaced } from "./support/events.js";
 import { listenLoopback, OpenRequests } from "./support/loopback-server.js";
 import { startReceiverProcess, type ReceiverProcess } from "./support/receiver.js";

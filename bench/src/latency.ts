@@ -4,7 +4,8 @@
 import { parseArgs } from "./support/args.js";
 import { runBench } from "./support/cleanup.js";
 import { nowMs, sleep } from "./support/clock.js";
-import { runE2e, setUpE2e, watched } from "./support/e2e-run.js";
+import { runE2e, setUpE2e } from "./support/e2e-run.js";
+import { watched } from "./support/worker-death.js";
 import { tagPushEvent } from "./support/events.js";
 import { startReceiverProcess, type ReceiverProcess } from "./support/receiver.js";
 import { startReport } from "./support/run-header.js";

@@ -8,7 +8,8 @@
 import { parseArgs } from "./support/args.js";
 import { runBench } from "./support/cleanup.js";
 import { nowMs, sleep } from "./support/clock.js";
-import { runE2e, watched } from "./support/e2e-run.js";
+import { runE2e } from "./support/e2e-run.js";
+import { watched } from "./support/worker-death.js";
 import { publishSpread, tagPushEvent } from "./support/events.js";
 import { machineInfo } from "./support/machine.js";
 import { startReceiverProcess } from "./support/receiver.js";

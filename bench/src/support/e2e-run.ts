@@ -6,6 +6,7 @@ import { cpuSnapshot, perDelivery, type CpuGroups } from "./cpu-breakdown.js";
 import { publishSpread } from "./events.js";
 import type { ReceiverProcess } from "./receiver.js";
 import { OWNER, seedRepositories, seedSubscriptions, seedUser } from "./seed.js";
+import { watched } from "./worker-death.js";
 import { startWorkerProcess, type WorkerProcess } from "./worker-process.js";
 import { createWorld, type World } from "./world.js";
 
@@ -46,11 +47,6 @@ export interface E2eResult {
   cpu: CpuGroups;
   /** When the first, 10%, 90% and last deliveries arrived, ms after the first publish: ramp-up and tail. */
   arrivalsMs: { first: number; at10: number; at90: number; last: number };
-}
-
-/** Waits for `p`, failing at once if a worker dies. */
-export function watched<T>(p: Promise<T>, workers: readonly WorkerProcess[]): Promise<T> {
-  return Promise.race([p, ...workers.map((w) => w.died)]);
 }
 
 export interface E2eSetup {

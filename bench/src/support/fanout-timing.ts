@@ -4,7 +4,7 @@
 // the event; the fan-out committed its delivery rows). Used by cost and filter-cost.
 import { publishEvent } from "@msr-webhooks/events/publish";
 import { nowMs, sleep } from "./clock.js";
-import { watched } from "./e2e-run.js";
+import { watched } from "./worker-death.js";
 import { tagPushEvent } from "./events.js";
 import type { ReceiverProcess } from "./receiver.js";
 import { median, percentile, summarize } from "./stats.js";

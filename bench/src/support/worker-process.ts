@@ -6,6 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { onCleanup } from "./cleanup.js";
 import { cpuMsOf, MemoryWatch } from "./proc-stats.js";
+import { DeathWatch, type Mortal } from "./worker-death.js";
 import { requireBuilt, startScriptFlags, WORKER_ENTRY } from "./paths.js";
 import type { World } from "./world.js";
 
@@ -29,10 +30,10 @@ export function benchWorkerEnv(world: World): Record<string, string> {
   };
 }
 
-export interface WorkerProcess {
+export interface WorkerProcess extends Mortal {
   pid: number;
   logFile: string;
-  /** Rejects when the process exits before stop() was called. */
+  /** Rejects when the process exits before stop() was called (for one wait; watched() for many). */
   died: Promise<never>;
   cpuMs(): number;
   peakRssMb(): number;
@@ -64,12 +65,12 @@ export function startWorkerProcess(world: World, options: StartWorkerOptions = {
   let lastCpuMs = 0;
   let stopping = false;
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const died = new Promise<never>((_, reject) => {
-    child.once("exit", (code, signal) => {
-      if (stopping) return;
-      const tail = readFileSync(logFile, "utf8").split("\n").slice(-15).join("\n");
-      reject(new Error(`worker ${pid} exited (${String(code ?? signal)}) during the run; log ${logFile}:\n${tail}`));
-    });
+  const death = new DeathWatch();
+  const died = new Promise<never>((_, reject) => death.onDeath(reject));
+  child.once("exit", (code, signal) => {
+    if (stopping) return;
+    const tail = readFileSync(logFile, "utf8").split("\n").slice(-15).join("\n");
+    death.die(new Error(`worker ${pid} exited (${String(code ?? signal)}) during the run; log ${logFile}:\n${tail}`));
   });
   // Only raced against waits: an unobserved rejection must not end the bench.
   died.catch(() => undefined);
@@ -88,6 +89,7 @@ export function startWorkerProcess(world: World, options: StartWorkerOptions = {
     pid,
     logFile,
     died,
+    onDeath: (listener) => death.onDeath(listener),
     cpuMs() {
       lastCpuMs = cpuMsOf(pid) ?? lastCpuMs;
       return lastCpuMs;
