@@ -3,7 +3,7 @@
 // is neither lost nor counted twice.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { judgeLedger, type EndpointExpectation, type SettledTally } from "./soak-ledger.js";
+import { judgeLedger, withUnfinished, type EndpointExpectation, type SettledTally } from "./soak-ledger.js";
 
 const endpoints: EndpointExpectation[] = [{ name: "failing", origin: "http://127.0.0.1:1", expect: ["failed"], mayWait: true }];
 const ledger = { expected: 1000, expectedHealthy: 900, receivedHealthy: 900 };
@@ -44,4 +44,22 @@ test("a delivery counted twice even by the earlier read is a wrong ledger", () =
 test("moving outcomes cannot hide a lost delivery", () => {
   // 9 unfinished, and 90 -> 91: at most one lost, maybe none; not proven none.
   assert.equal(judgeLedger(ledger, tally(90, 91, 9), true, endpoints).pass, false);
+});
+
+test("the unfinished rows come from the later read between the outcomes, the finished ones from the full count", () => {
+  const all = new Map<string, Record<string, number>>([
+    ["healthy", { succeeded: 900 }],
+    ["failing", { failed: 80, pending: 12, retrying: 1 }],
+  ]);
+  // Two of the failing endpoint's deliveries ended between the full count and the settled read.
+  const unfinished = new Map([["failing", { pending: 10, retrying: 1 }]]);
+  assert.deepEqual(
+    [...withUnfinished(all, unfinished)],
+    [
+      ["healthy", { succeeded: 900 }],
+      ["failing", { failed: 80, pending: 10, retrying: 1 }],
+    ],
+  );
+  // An endpoint whose last unfinished delivery ended meanwhile has none left.
+  assert.deepEqual(withUnfinished(all, new Map()).get("failing"), { failed: 80 });
 });
