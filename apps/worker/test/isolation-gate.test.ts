@@ -14,6 +14,7 @@ import { randomUUID } from "node:crypto";
 import { createRedis } from "@msr-webhooks/queue/connection";
 import { deletePrefix, redisUrl, testQueuePrefix } from "@msr-webhooks/testing/redis";
 import type { Redis } from "ioredis";
+import { PAST_PARK_MS } from "../src/isolation/gate-scripts.js";
 import { RedisEndpointGate, type IsolationSettings } from "../src/isolation/redis-endpoint-gate.js";
 import { EndpointKeyring, originOf } from "../src/isolation/endpoint-key.js";
 import { captureLog } from "./support/capture-log.js";
@@ -389,6 +390,47 @@ describe("the open-circuits gauge", () => {
     await attempts(g, one, [true]);
     expect(await g.openCircuits()).toBe(1);
     await deletePrefix(own);
+  });
+});
+
+describe("parked waiters whose park is long over", () => {
+  // Their job came back on its own, or their delivery ended without an attempt (a circuit open past
+  // OPEN_CIRCUIT_MAX_AGE): nobody removes them at admission, so every script that reads the set drops them.
+  function parkingGate() {
+    const g = gate({ maxInFlight: 1, parking: { maxWaiters: 3, ttlMs: 60_000 } });
+    const woken: string[] = [];
+    g.gate.onFreed((s) => woken.push(s));
+    return { ...g, woken };
+  }
+
+  it("are neither counted ahead of a refused attempt nor woken by a freed slot, and leave room in the bounded set", async () => {
+    const { gate: g, redis, woken } = parkingGate();
+    const url = endpoint();
+    const waiters = keyring.keysFor(url).waiters;
+    const now = await redisNow(redis);
+    // Two long over (ended with their delivery), one over only within the clock margin, one to come.
+    for (const [id, end] of [["ended-1", now - 3 * PAST_PARK_MS], ["ended-2", now - 2 * PAST_PARK_MS], ["just-over", now - 1000], ["live", now + 60_000]] as const) {
+      await redis.zadd(waiters, String(end), id);
+    }
+    const held = slot();
+    expect(await g.admit(url, new Date(), held)).toEqual({ admitted: true });
+    const refused = await g.admit(url, new Date(), slot());
+    expect(refused.admitted).toBe(false);
+    expect(!refused.admitted && refused.queue).toEqual({ waiting: 2, slots: 1 });
+    expect(await redis.zrange(waiters, "0", "-1")).toEqual(["just-over", "live"]);
+
+    // The set is full (3) with one more park; the long-over entry a park finds goes first.
+    expect(await g.park(url, "next", new Date(now + 61_000))).toBe("parked");
+    await redis.zadd(waiters, String(now - 2 * PAST_PARK_MS), "ended-3");
+    expect(await redis.zcard(waiters)).toBe(4);
+    expect(await g.park(url, "after", new Date(now + 62_000))).toBe("full");
+    expect(await redis.zrange(waiters, "0", "-1")).toEqual(["just-over", "live", "next"]);
+
+    // A freed slot wakes the oldest waiter whose park is not long over.
+    await redis.zadd(waiters, String(now - 2 * PAST_PARK_MS), "ended-4");
+    await g.release(url, true, held);
+    expect(woken).toEqual(["just-over"]);
+    expect(await redis.zrange(waiters, "0", "-1")).toEqual(["live", "next"]);
   });
 });
 

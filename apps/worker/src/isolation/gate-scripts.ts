@@ -18,8 +18,24 @@
 //         since epoch, which also names the park: the wake-up checks it): the first to come back is
 //         woken first when a slot frees. Bounded (PARK_SCRIPT), and it lapses when nobody parks for
 //         its lifetime. An entry is only a hint: the parked job itself sits in BullMQ's delayed set.
+//         A waiter whose park ended more than PAST_PARK_MS ago is dropped by every script that reads
+//         the waiters: its job came back on its own (and was parked again with a new end, or
+//         admitted), or its delivery ended without an attempt (a circuit that stayed open past
+//         OPEN_CIRCUIT_MAX_AGE, a webhook gone). Kept, such entries filled the set towards its bound
+//         (a down endpoint's, 1.4 MB after an hour of the soak), were counted as waiters ahead, and
+//         took the wake-ups of freed slots from the live ones.
 // KEYS[4] (release only) the deployment's open circuits: a sorted set of origins scored by when their
 //         breaker key expires, for the open-circuits gauge. Touched only when a circuit changes state.
+
+/**
+ * How long after its park's end a waiter is dropped. The end is the parking worker's clock and the
+ * scripts read Redis': the margin covers the skew between them (a worker whose clock is behind by
+ * more has its waiters dropped early; they then come back at their park's end, unwoken).
+ */
+export const PAST_PARK_MS = 5000;
+
+/** Drops the waiters whose park ended more than PAST_PARK_MS before `now` (Lua; `waiters` and `now` in scope). */
+const DROP_PAST_WAITERS = `redis.call('ZREMRANGEBYSCORE', waiters, '-inf', '(' .. (now - ${PAST_PARK_MS}))`;
 
 /**
  * ARGV: slot, max in flight, slot lifetime ms, wait suggested when full (ms), breaker key lifetime
@@ -46,6 +62,12 @@ local parkCircuit = ARGV[9] == '1'
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 
+-- The waiters ahead of a refused attempt, without the ones whose park is long over.
+local function waitersNow()
+  ${DROP_PAST_WAITERS}
+  return redis.call('ZCARD', waiters)
+end
+
 -- The next free return time, not before earliest.
 local function park(earliest)
   local line = tonumber(redis.call('HGET', breaker, 'line')) or 0
@@ -67,7 +89,7 @@ if state == 'open' then
   if now < reopen then
     if not parkCircuit then return {0, park(reopen), 'open'} end
     local kept = redis.call('HGET', breaker, 'kept')
-    if kept and kept ~= slot then return {0, 0, 'open', redis.call('ZCARD', waiters), cap} end
+    if kept and kept ~= slot then return {0, 0, 'open', waitersNow(), cap} end
     -- The attempt kept back for the probe: back at the reopening, not parked.
     redis.call('HSET', breaker, 'kept', slot)
     redis.call('ZREM', waiters, slot)
@@ -77,7 +99,7 @@ if state == 'open' then
 elseif state == 'half' then
   local probeUntil = tonumber(redis.call('HGET', breaker, 'probeUntil')) or 0
   if now < probeUntil then
-    if parkCircuit then return {0, 0, 'half-open', redis.call('ZCARD', waiters), cap} end
+    if parkCircuit then return {0, 0, 'half-open', waitersNow(), cap} end
     return {0, park(probeUntil), 'half-open'}
   end
   -- The probe's worker never reported back: send another probe.
@@ -86,7 +108,7 @@ end
 
 redis.call('ZREMRANGEBYSCORE', inflight, '-inf', now)
 if redis.call('ZSCORE', inflight, slot) == false and redis.call('ZCARD', inflight) >= cap then
-  return {0, busyWait, full, redis.call('ZCARD', waiters), cap}
+  return {0, busyWait, full, waitersNow(), cap}
 end
 -- Woken (or back on its own): no longer waiting.
 redis.call('ZREM', waiters, slot)
@@ -110,9 +132,9 @@ return {1, 0, 'ok'}
 export const PARK_SCRIPT = `
 local waiters, inflight, breaker = KEYS[1], KEYS[2], KEYS[3]
 local slot = ARGV[1]
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 if ARGV[5] == '1' then
-  local t = redis.call('TIME')
-  local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
   local f = redis.call('HMGET', breaker, 'state', 'slow', 'until', 'kept', 'probeUntil')
   local cap = tonumber(ARGV[6])
   local slowAfter = tonumber(ARGV[7])
@@ -129,6 +151,7 @@ if ARGV[5] == '1' then
   end
   if not refused then return -1 end
 end
+${DROP_PAST_WAITERS}
 if redis.call('ZSCORE', waiters, slot) == false and redis.call('ZCARD', waiters) >= tonumber(ARGV[3]) then return 0 end
 redis.call('ZADD', waiters, tonumber(ARGV[2]), slot)
 redis.call('PEXPIRE', waiters, tonumber(ARGV[4]))
@@ -179,6 +202,7 @@ local function woken(verdict)
   end
   local slots = {}
   if toWake > 0 then
+    ${DROP_PAST_WAITERS}
     slots = redis.call('ZPOPMIN', waiters, toWake)
   end
   return {verdict, slots}
