@@ -7,6 +7,7 @@ import winston from "winston";
 import { Prisma } from "@msr-webhooks/db/client";
 import { ANALYZE_THRESHOLD, DAY_MS, DAYS_AHEAD, Partitions, dayStart, partitionName, type PartitionedTable } from "../src/maintenance/partitions.js";
 import { Purger } from "../src/maintenance/purge.service.js";
+import { captureLog } from "./support/capture-log.js";
 import { createHarness, type Harness } from "./support/harness.js";
 import { createWebhook, insertDelivery, insertEvent, ownerOfFooBar, type AccountRef } from "./support/seed.js";
 
@@ -147,4 +148,27 @@ it("analyzes each closed day partition once, the latest first and one per table 
   }
   expect(await partitions.analyzeClosed(new Date())).toEqual([]);
   await h.db.event.delete({ where: { id: event } });
+});
+
+it("skips a closed partition another worker's purge dropped before its ANALYZE, and analyzes the other tables' and the next day's", async () => {
+  // The day before the test above's earliest: never analyzed, and the latest closed day that is not.
+  await partitions.ensure(new Date(), daysAgo(42));
+  const gone = partitionName("DeliveryAttempt", dayStart(daysAgo(41)));
+  const { log, lines } = captureLog();
+  // The real database, with the other worker's DROP run just before this worker's ANALYZE of that partition.
+  const racing = {
+    ...h.sql,
+    execute: async (statement: Prisma.Sql) => {
+      if (statement.text === `ANALYZE "${gone}"`) await h.sql.execute(Prisma.raw(`DROP TABLE "${gone}"`));
+      return h.sql.execute(statement);
+    },
+  };
+  const first = await new Partitions(racing, log).analyzeClosed(new Date());
+  expect(first).toEqual([partitionName("Delivery", dayStart(daysAgo(41))), partitionName("Event", dayStart(daysAgo(41)))]);
+  const warned = lines.filter((l) => l.level === "warn").map((l) => [l.message, l.partition]);
+  expect(warned).toEqual([["could not analyze a delivery log partition", gone]]);
+  expect(await names("DeliveryAttempt")).not.toContain(gone);
+  // The next call goes on with that table's day before.
+  const second = await partitions.analyzeClosed(new Date());
+  expect(second).toEqual([partitionName("DeliveryAttempt", dayStart(daysAgo(42))), partitionName("Delivery", dayStart(daysAgo(42))), partitionName("Event", dayStart(daysAgo(42)))]);
 });
