@@ -1,7 +1,7 @@
 // The soak's bars (docs/benchmarks.md, "Soak"), judged on the time series at the end of the run:
 // latency that does not drift, worker memory that stops growing once warm, Redis memory that stays
 // flat once retention deletes as much as arrives, and no delivery lost.
-import { round } from "./stats.js";
+import { median, round } from "./stats.js";
 import { receiverCpuUsPerRequest, type Sample } from "./soak-sample.js";
 
 export interface Bar {
@@ -38,10 +38,6 @@ export const OVERFLOW_PCT = 1;
 /** A window in which the receiver spent this much more CPU per request than in the warm-up ran on a slower machine. */
 export const SLOWER_MACHINE = 1.1;
 
-const median = (xs: readonly number[]): number => {
-  const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
-  return s.length === 0 ? Number.NaN : ((s[(s.length - 1) >> 1] as number) + (s[s.length >> 1] as number)) / 2;
-};
 
 /** The share (%) of the window's first attempts that took a job or waited for their owner's slot. */
 export function overflowPct(r: Sample): number {
@@ -56,13 +52,14 @@ export function overflowPct(r: Sample): number {
  * the warm-up (the receiver's CPU per request against its median before warmMin). A window may have several.
  */
 export function lateWindowCauses(rows: readonly TimedSample[], over: readonly TimedSample[], warmMin: number): string {
-  const reference = median(rows.filter((r) => r.t_min < warmMin).map(receiverCpuUsPerRequest));
-  const stalled = over.filter((r) => (r.io_full_worst_second_ms ?? 0) >= DISK_STALL_MS).length;
-  const overflowed = over.filter((r) => overflowPct(r) > OVERFLOW_PCT).length;
-  const slower = over.filter((r) => receiverCpuUsPerRequest(r) >= SLOWER_MACHINE * reference).length;
-  const none = over.filter(
-    (r) => (r.io_full_worst_second_ms ?? 0) < DISK_STALL_MS && overflowPct(r) <= OVERFLOW_PCT && !(receiverCpuUsPerRequest(r) >= SLOWER_MACHINE * reference),
-  ).length;
+  const reference = median(rows.filter((r) => r.t_min < warmMin).map(receiverCpuUsPerRequest).filter(Number.isFinite));
+  const causes = {
+    stalled: (r: TimedSample) => (r.io_full_worst_second_ms ?? 0) >= DISK_STALL_MS,
+    overflowed: (r: TimedSample) => overflowPct(r) > OVERFLOW_PCT,
+    slower: (r: TimedSample) => receiverCpuUsPerRequest(r) >= SLOWER_MACHINE * reference,
+  };
+  const [stalled, overflowed, slower] = [causes.stalled, causes.overflowed, causes.slower].map((is) => over.filter(is).length);
+  const none = over.filter((r) => !Object.values(causes).some((is) => is(r))).length;
   return (
     `${stalled} with a second of disk stall >= ${DISK_STALL_MS} ms, ${overflowed} with over ${OVERFLOW_PCT}% of first attempts through a job or waiting, ` +
     `${slower} on a machine ${round((SLOWER_MACHINE - 1) * 100)}%+ slower than before minute ${round(warmMin, 1)} ` +

@@ -45,18 +45,8 @@ export class DeathWatch implements Mortal {
 export function watched<T>(p: Promise<T>, mortals: readonly Mortal[]): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const offs = mortals.map((m) => m.onDeath(reject));
-    const done = () => {
+    p.then(resolve, reject).finally(() => {
       for (const off of offs) off();
-    };
-    p.then(
-      (v) => {
-        done();
-        resolve(v);
-      },
-      (err: unknown) => {
-        done();
-        reject(err instanceof Error ? err : new Error(String(err)));
-      },
-    );
+    });
   });
 }
