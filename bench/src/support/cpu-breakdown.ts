@@ -2,7 +2,7 @@
 // processes, the receiver, redis-server, every postgres process, this bench process, and the rest
 // (other programs on the machine, interrupts). All in µs of CPU per delivery.
 import { readdirSync, readFileSync } from "node:fs";
-import { cpuMsOf, machineJiffies } from "./proc-stats.js";
+import { cpuMsOf, machineJiffies, reapedOf } from "./proc-stats.js";
 
 export type CpuGroups = Record<string, number>;
 
@@ -27,23 +27,32 @@ function commandLineOf(pid: string): string {
   }
 }
 
-/** CPU ms of every live process whose command is `name`, split by whether its command line mentions `mark`. */
-function cpuOfCommand(name: string, mark?: string): { marked: number; rest: number } {
+/**
+ * CPU ms of every process whose command is `name`, split by whether its command line mentions
+ * `mark`, plus, in `rest`, what its processes that ended have used: a server's root (the one whose
+ * parent is not `name`, e.g. the postmaster) is credited with its reaped children's CPU (cutime +
+ * cstime). Without that, a backend that ended between two snapshots took its CPU out of the second
+ * one, and a delta could come out below zero (the fairness run's "postgres -31 ms/s").
+ */
+export function cpuOfCommand(name: string, mark?: string): { marked: number; rest: number } {
   const sum = { marked: 0, rest: 0 };
-  for (const pid of readdirSync("/proc")) {
-    if (!/^\d+$/.test(pid) || commandOf(pid) !== name) continue;
+  const pids = readdirSync("/proc").filter((pid) => /^\d+$/.test(pid) && commandOf(pid) === name);
+  const named = new Set(pids.map(Number));
+  for (const pid of pids) {
     const ms = cpuMsOf(Number(pid)) ?? 0;
     // A postgres backend's title names its database: "postgres: 15/main: postgres <db> 127.0.0.1(port) idle".
     if (mark !== undefined && commandLineOf(pid).includes(mark)) sum.marked += ms;
     else sum.rest += ms;
+    const reaped = reapedOf(Number(pid));
+    if (reaped && !named.has(reaped.parent)) sum.rest += reaped.reapedCpuMs;
   }
   return sum;
 }
 
 /**
  * `database`: the run's own database, whose backends are counted apart from the rest of postgres
- * (other databases' backends, WAL writer, checkpointer). Backends that exit between two snapshots
- * take their CPU time with them; the runs keep theirs open (connection pools). `redisUrl`: the
+ * (other databases' backends, WAL writer, checkpointer). A backend that exits between two snapshots
+ * moves its CPU time into the rest (cpuOfCommand), so the sum of the two stays right. `redisUrl`: the
  * run's Redis; with the shared instance, other programs' Redis work is counted in too.
  */
 export function cpuSnapshot(pids: Record<string, readonly number[]>, where: { database?: string; redisUrl?: string } = {}): CpuGroups {
