@@ -46,9 +46,26 @@ export async function seedFillerSubscriptions(pool: pg.Pool, count: number): Pro
 
 /**
  * `attempts` delivered attempts (one per delivery) spread evenly over the given webhooks, one event
- * per second of history, newest now.
+ * per second of history, newest now. Written with the tables' triggers off
+ * (session_replication_role = replica, on one connection of the bench's superuser): the insert
+ * triggers of the day partitions (migration 20261205111000_partition_insert_checks) hold an advisory
+ * lock per event and per delivery until the statement's transaction ends, and 100,000 of them ran
+ * PostgreSQL's lock table out of shared memory; in chunks, their probes made 100,000 attempts take
+ * 726 s to seed. The rows here are unique by construction and none is open, so nothing the triggers
+ * keep (uniqueness, DeliveryDue) is missed.
  */
 export async function seedDeliveryLog(pool: pg.Pool, webhookIds: readonly string[], attempts: number, namespace: string, repository: string): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query("SET session_replication_role = replica");
+    await insertDeliveryLog(client, webhookIds, attempts, namespace, repository);
+  } finally {
+    await client.query("RESET session_replication_role").catch(() => undefined);
+    client.release();
+  }
+}
+
+async function insertDeliveryLog(pool: pg.PoolClient, webhookIds: readonly string[], attempts: number, namespace: string, repository: string): Promise<void> {
   const events = Math.ceil(attempts / webhookIds.length);
   const contents = { namespace, repository, tag: "latest", digest: "sha256:" + "a".repeat(64), imageName: `r/${namespace}/${repository}:latest`, os: "linux", architecture: "amd64", author: "", pushedAt: "2026-01-01T00:00:00Z" };
   await pool.query(
