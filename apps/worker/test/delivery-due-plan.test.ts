@@ -1,9 +1,9 @@
 // How the due rows of ended deliveries go (migration 20261207160000_delivery_due_delete_by_key):
-// by DeliveryDue's primary key, whatever size the table had when the session first ran the trigger.
-// A session that first ended a delivery while DeliveryDue held a row or two used to keep a plan
-// that read all of DeliveryDue(nextAttemptAt, id) at every later attempt record (docs/benchmarks.md,
-// "The due rows of ended deliveries"). One connection plays a worker's pooled connection; no worker
-// runs, so only its statements touch the table.
+// by DeliveryDue's primary key, whatever the statistics say. A session that planned the trigger
+// after DeliveryDue was analyzed empty used to keep a plan that read all of
+// DeliveryDue(nextAttemptAt, id) once per ended delivery (docs/benchmarks.md, "The due rows of ended
+// deliveries"). One connection plays a worker's pooled connection; no worker runs, so only its
+// statements touch the table.
 import pg from "pg";
 import { Prisma } from "@msr-webhooks/db/client";
 import { createHarness, type Harness } from "./support/harness.js";

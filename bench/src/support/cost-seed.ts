@@ -65,23 +65,23 @@ export async function seedDeliveryLog(pool: pg.Pool, webhookIds: readonly string
   }
 }
 
-async function insertDeliveryLog(pool: pg.PoolClient, webhookIds: readonly string[], attempts: number, namespace: string, repository: string): Promise<void> {
+async function insertDeliveryLog(client: pg.PoolClient, webhookIds: readonly string[], attempts: number, namespace: string, repository: string): Promise<void> {
   const events = Math.ceil(attempts / webhookIds.length);
   const contents = { namespace, repository, tag: "latest", digest: "sha256:" + "a".repeat(64), imageName: `r/${namespace}/${repository}:latest`, os: "linux", architecture: "amd64", author: "", pushedAt: "2026-01-01T00:00:00Z" };
-  await pool.query(
+  await client.query(
     `INSERT INTO "Event" (id, type, source, "createdAt", "receivedAt", contents, namespace, repository, status, "fannedOutAt")
      SELECT md5('log-event-' || j)::uuid, 'TAG_PUSH', 'queue', ts, ts, $2::jsonb, $3, $4, 'fanned_out', ts
        FROM generate_series(1, $1) AS j, LATERAL (SELECT now() - make_interval(secs => $1 - j + 60) AS ts) AS x`,
     [events, JSON.stringify(contents), namespace, repository],
   );
-  await pool.query(
+  await client.query(
     `INSERT INTO "Delivery" (id, "eventId", "webhookId", status, "attemptCount", "createdAt", "updatedAt")
      SELECT md5('log-delivery-' || j || '-' || w)::uuid, md5('log-event-' || j)::uuid, w, 'succeeded', 1, ts, ts
        FROM generate_series(1, $1) AS j, unnest($2::text[]) AS w,
             LATERAL (SELECT now() - make_interval(secs => $1 - j + 60) AS ts) AS x`,
     [events, webhookIds],
   );
-  await pool.query(
+  await client.query(
     `INSERT INTO "DeliveryAttempt" (id, "deliveryId", "webhookId", number, trigger, "startedAt", "durationMs", "statusCode", "responseHeaders", "responseBody")
      SELECT gen_random_uuid(), d.id, d."webhookId", 1, 'scheduled', d."createdAt", 3, 200, '{"content-length":"0"}', '' FROM "Delivery" AS d`,
   );

@@ -39,12 +39,12 @@ export function cpuOfCommand(name: string, mark?: string): { marked: number; res
   const pids = readdirSync("/proc").filter((pid) => /^\d+$/.test(pid) && commandOf(pid) === name);
   const named = new Set(pids.map(Number));
   for (const pid of pids) {
-    const ms = cpuMsOf(Number(pid)) ?? 0;
+    const stat = reapedOf(Number(pid));
+    if (stat === null) continue;
     // A postgres backend's title names its database: "postgres: 15/main: postgres <db> 127.0.0.1(port) idle".
-    if (mark !== undefined && commandLineOf(pid).includes(mark)) sum.marked += ms;
-    else sum.rest += ms;
-    const reaped = reapedOf(Number(pid));
-    if (reaped && !named.has(reaped.parent)) sum.rest += reaped.reapedCpuMs;
+    if (mark !== undefined && commandLineOf(pid).includes(mark)) sum.marked += stat.cpuMs;
+    else sum.rest += stat.cpuMs;
+    if (!named.has(stat.parent)) sum.rest += stat.reapedCpuMs;
   }
   return sum;
 }

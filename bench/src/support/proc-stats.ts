@@ -56,12 +56,13 @@ export function cpuMsOf(pid: number): number | null {
 }
 
 /**
- * The process's parent, and the CPU milliseconds of its children that have ended and been waited
- * for (cutime + cstime): a server's backends that came and went. null once it is gone.
+ * From one read of /proc/<pid>/stat: the process's own CPU milliseconds (as cpuMsOf), its parent,
+ * and the CPU milliseconds of its children that have ended and been waited for (cutime + cstime):
+ * a server's backends that came and went. null once it is gone.
  */
-export function reapedOf(pid: number): { parent: number; reapedCpuMs: number } | null {
+export function reapedOf(pid: number): { cpuMs: number; parent: number; reapedCpuMs: number } | null {
   const fields = statFields(pid);
-  return fields ? { parent: Number(fields[1]), reapedCpuMs: ticksToMs(fields[13], fields[14]) } : null;
+  return fields ? { cpuMs: ticksToMs(fields[11], fields[12]), parent: Number(fields[1]), reapedCpuMs: ticksToMs(fields[13], fields[14]) } : null;
 }
 
 /** Samples memory every intervalMs; peak() also reads VmHWM, which the kernel keeps exactly. */

@@ -38,7 +38,6 @@ export const OVERFLOW_PCT = 1;
 /** A window in which the receiver spent this much more CPU per request than in the warm-up ran on a slower machine. */
 export const SLOWER_MACHINE = 1.1;
 
-
 /** The share (%) of the window's first attempts that took a job or waited for their owner's slot. */
 export function overflowPct(r: Sample): number {
   const inline = r.first_attempts_inline_per_s ?? 0;

@@ -46,6 +46,9 @@ interface ServerProcess {
   waitMs: number;
   cpuMs: number;
   runDb: boolean;
+  /** Its parent, and what its ended children used (reapedOf). */
+  parent: number;
+  reapedCpuMs: number;
 }
 
 interface ServerReading {
@@ -69,16 +72,15 @@ function readServers(database: string): Record<Server, ServerReading> {
     const comm = readText(`/proc/${pid}/comm`)?.trim() ?? "";
     const server = (Object.keys(SERVERS) as Server[]).find((key) => comm.startsWith(SERVERS[key]));
     const waitMs = server ? runWaitMs(pid) : null;
-    const cpuMs = server ? cpuMsOf(pid) : null;
-    if (!server || waitMs === null || cpuMs === null) continue;
+    const stat = server ? reapedOf(pid) : null;
+    if (!server || waitMs === null || stat === null) continue;
     // A backend's title names its database: "postgres: 15/main: postgres <db> 127.0.0.1(port) idle".
     const runDb = server === "postgres" && (readText(`/proc/${pid}/cmdline`) ?? "").includes(` ${database} `);
-    out[server].byPid.set(pid, { waitMs, cpuMs, runDb });
+    out[server].byPid.set(pid, { waitMs, cpuMs: stat.cpuMs, runDb, parent: stat.parent, reapedCpuMs: stat.reapedCpuMs });
   }
   for (const reading of Object.values(out)) {
-    for (const pid of reading.byPid.keys()) {
-      const reaped = reapedOf(pid);
-      if (reaped && !reading.byPid.has(reaped.parent)) reading.reapedCpuMs += reaped.reapedCpuMs;
+    for (const p of reading.byPid.values()) {
+      if (!reading.byPid.has(p.parent)) reading.reapedCpuMs += p.reapedCpuMs;
     }
   }
   return out;
