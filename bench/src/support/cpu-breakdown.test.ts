@@ -1,5 +1,6 @@
 // cpuOfCommand (cpu-breakdown.ts): a server's CPU between two snapshots keeps what its processes
 // that ended meanwhile used (a postgres backend that closed), through its root's reaped children.
+// A group's main-thread part (MAIN_THREAD) is shown with it and never counted twice.
 // The "server" here is a copy of /bin/sh under a name of its own, whose subshell is a forked child
 // of the same name that burns CPU and ends.
 import assert from "node:assert/strict";
@@ -9,7 +10,8 @@ import { chmodSync, copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { test } from "node:test";
-import { cpuOfCommand } from "./cpu-breakdown.js";
+import { cpuOfCommand, formatBreakdown, MAIN_THREAD, perDelivery } from "./cpu-breakdown.js";
+import { cpuMsOf, mainThreadCpuMsOf } from "./proc-stats.js";
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -43,4 +45,32 @@ test("a child that ended between two snapshots keeps its CPU in the second", asy
     if (server.exitCode === null) await once(server, "exit");
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("a group's main thread is a part of it: shown with it, not counted again in the machine's rest", () => {
+  const before = { machine: 0, worker: 0, [`worker${MAIN_THREAD}`]: 0 };
+  const after = { machine: 1000, worker: 600, [`worker${MAIN_THREAD}`]: 400 };
+  const per = perDelivery(before, after, 1000);
+  // The machine's 1,000 ms less the worker's 600: 400 µs a delivery elsewhere, whatever the part says.
+  assert.equal(per.other, 400);
+  assert.equal(formatBreakdown(per), "machine 1000, worker 600 (main thread 400), other 400");
+});
+
+test("the main thread's CPU of a live Node.js process is read, and is within the process's", async () => {
+  // The main thread spins; the process's other threads (V8's, libuv's) add to the process's total only.
+  const child = spawn(process.execPath, ["-e", "const end = Date.now() + 400; while (Date.now() < end); setInterval(() => {}, 1000);"], { stdio: "ignore" });
+  try {
+    const pid = child.pid as number;
+    let main = mainThreadCpuMsOf(pid) ?? 0;
+    while (main < 200) {
+      await sleep(20);
+      main = mainThreadCpuMsOf(pid) ?? 0;
+    }
+    const whole = cpuMsOf(pid) ?? 0;
+    assert.ok(main <= whole, `main thread ${main} ms, process ${whole} ms`);
+  } finally {
+    child.kill();
+    await once(child, "exit");
+  }
+  assert.equal(mainThreadCpuMsOf(child.pid as number), null);
 });

@@ -1,10 +1,18 @@
 // Where a run's CPU went, per delivery: the machine's busy time (/proc/stat) split into the worker
 // processes, the receiver, redis-server, every postgres process, this bench process, and the rest
-// (other programs on the machine, interrupts). All in µs of CPU per delivery.
+// (other programs on the machine, interrupts). All in µs of CPU per delivery. Each group of
+// processes the bench started also has its main threads' part (MAIN_THREAD): what the JavaScript
+// thread itself spent, the rest being V8's helper threads (garbage collection, compilation) and
+// libuv's pool. It tells whether a process is bound by its one thread or by the machine.
 import { readdirSync, readFileSync } from "node:fs";
-import { cpuMsOf, machineJiffies, reapedOf } from "./proc-stats.js";
+import { cpuMsOf, machineJiffies, mainThreadCpuMsOf, reapedOf } from "./proc-stats.js";
 
 export type CpuGroups = Record<string, number>;
+
+/** The suffix of a group's part that is its processes' main threads (a part, not a group of its own). */
+export const MAIN_THREAD = " (main thread)";
+
+const isPart = (key: string): boolean => key.endsWith(MAIN_THREAD);
 
 function machineBusyMs(): number {
   // Jiffies of all cores; USER_HZ is 100 on Linux.
@@ -67,26 +75,34 @@ export function cpuSnapshot(pids: Record<string, readonly number[]>, where: { da
     "postgres (run db)": pg.marked,
     "postgres (rest)": pg.rest,
   };
-  for (const [name, list] of Object.entries(pids)) groups[name] = list.reduce((s, pid) => s + (cpuMsOf(pid) ?? 0), 0);
+  for (const [name, list] of Object.entries(pids)) {
+    groups[name] = list.reduce((s, pid) => s + (cpuMsOf(pid) ?? 0), 0);
+    groups[name + MAIN_THREAD] = list.reduce((s, pid) => s + (mainThreadCpuMsOf(pid) ?? 0), 0);
+  }
   groups.bench = cpuMsOf(process.pid) ?? 0;
   return groups;
 }
 
-/** µs of CPU per delivery for each group between two snapshots, plus "other" = machine - the named ones. */
+/** µs of CPU per delivery for each group (and part) between two snapshots, plus "other" = machine - the named groups. */
 export function perDelivery(before: CpuGroups, after: CpuGroups, deliveries: number): CpuGroups {
   const out: CpuGroups = {};
   let named = 0;
   for (const key of Object.keys(after)) {
     const d = Math.max(0, (after[key] ?? 0) - (before[key] ?? 0));
     out[key] = (d * 1000) / deliveries;
-    if (key !== "machine") named += d;
+    if (key !== "machine" && !isPart(key)) named += d;
   }
   out.other = Math.max(0, (((after.machine ?? 0) - (before.machine ?? 0)) - named) * 1000) / deliveries;
   return out;
 }
 
+/** "worker 650 (main thread 420), receiver 45, ...": each part in brackets after its group. */
 export function formatBreakdown(b: CpuGroups): string {
   return Object.entries(b)
-    .map(([k, v]) => `${k} ${Math.round(v)}`)
+    .filter(([k]) => !isPart(k))
+    .map(([k, v]) => {
+      const main = b[k + MAIN_THREAD];
+      return `${k} ${Math.round(v)}${main === undefined ? "" : ` (main thread ${Math.round(main)})`}`;
+    })
     .join(", ");
 }

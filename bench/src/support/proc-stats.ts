@@ -34,11 +34,14 @@ export function memoryOf(pid: number): MemoryStatus | null {
   return { peakRssMb: kb("VmHWM") / 1024, rssMb: kb("VmRSS") / 1024 };
 }
 
-/** /proc/<pid>/stat's fields from the state on (field 3 is [0]); null once the process is gone. */
-function statFields(pid: number): string[] | null {
+/**
+ * /proc/<pid>/stat's fields from the state on (field 3 is [0]), or, with `tid`, those of one of its
+ * threads (/proc/<pid>/task/<tid>/stat); null once the process (or the thread) is gone.
+ */
+function statFields(pid: number, tid?: number): string[] | null {
   let text: string;
   try {
-    text = readFileSync(`/proc/${pid}/stat`, "utf8");
+    text = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, "utf8");
   } catch {
     return null;
   }
@@ -52,6 +55,15 @@ export const ticksToMs = (...ticks: (string | number | undefined)[]): number => 
 /** CPU milliseconds (user + system) the process has used so far; null once it is gone. */
 export function cpuMsOf(pid: number): number | null {
   const fields = statFields(pid);
+  return fields ? ticksToMs(fields[11], fields[12]) : null;
+}
+
+/**
+ * CPU milliseconds of the process's main thread alone (its thread id is its pid): for Node.js, the
+ * JavaScript thread, without V8's helper threads (garbage collection, compilation) and libuv's pool.
+ */
+export function mainThreadCpuMsOf(pid: number): number | null {
+  const fields = statFields(pid, pid);
   return fields ? ticksToMs(fields[11], fields[12]) : null;
 }
 
