@@ -1,12 +1,12 @@
 // Makes sure a job with a deterministic id is scheduled: adds it when Redis has no such job, or
 // only a finished one (a row still open in PostgreSQL means that finish is not the last word).
 //
-// Most calls are for a job that is not there: a first attempt made without a job and handed to one,
-// a due row the reconciler found without one. A look at the job's own hash (O(1)) tells those
-// apart before getJobState, whose search of the queue's waiting and active lists (LPOS) grows with
-// the backlog: 100-500 µs of Redis a call during a burst of 20,000 (docs/benchmarks.md), once per
-// due row in a reconcile of a backlog.
-import type { BulkJobOptions, Queue } from "bullmq";
+// BullMQ's getJobState is not asked: it searches the queue's active and waiting lists (LPOS), so
+// its cost is the backlog's length (100-500 µs of Redis a call during a burst of 20,000, docs/
+// benchmarks.md), and the reconciler asks about every due row of a backlog. The job's own hash says
+// whether there is a job at all (most calls: a first attempt handed to its job, a lost row), and
+// set lookups (ZSCORE) whether it is finished or delayed; any other job is present as it is.
+import type { BulkJobOptions, Job, Queue } from "bullmq";
 
 export type Presence = "added" | "promoted" | "rescheduled" | "present";
 
@@ -29,22 +29,24 @@ export async function ensureJob(
   };
   const existing = await queue.getJob(job.opts.jobId);
   if (existing === undefined) return add();
-  const state = await queue.getJobState(job.opts.jobId);
   const delayed = options.delayed ?? "keep";
-  if (state === "completed" || state === "failed") {
+  const [completed, failed, isDelayed] = await Promise.all([
+    existing.isCompleted(),
+    existing.isFailed(),
+    delayed === "keep" ? Promise.resolve(false) : existing.isDelayed(),
+  ]);
+  if (completed || failed) {
     await existing.remove();
-  } else if (state === "delayed" && delayed !== "keep") {
-    return (await moveDelayed(queue, job.opts, delayed)) ? (delayed === "promote" ? "promoted" : "rescheduled") : "present";
-  } else if (state !== "unknown") {
-    return "present";
+    return add();
   }
-  return add();
+  if (isDelayed && delayed !== "keep") {
+    return (await moveDelayed(existing, job.opts, delayed)) ? (delayed === "promote" ? "promoted" : "rescheduled") : "present";
+  }
+  return "present";
 }
 
 /** False when the job left the delayed set meanwhile (it runs, or ran): then it is present as it is. */
-async function moveDelayed(queue: Queue, opts: BulkJobOptions & { jobId: string }, how: "promote" | "reschedule"): Promise<boolean> {
-  const existing = await queue.getJob(opts.jobId);
-  if (existing === undefined) return false;
+async function moveDelayed(existing: Job, opts: BulkJobOptions & { jobId: string }, how: "promote" | "reschedule"): Promise<boolean> {
   try {
     if (how === "promote") {
       await existing.promote();
@@ -54,7 +56,7 @@ async function moveDelayed(queue: Queue, opts: BulkJobOptions & { jobId: string 
     }
     return true;
   } catch (err) {
-    if (await queue.getJobState(opts.jobId).then((s) => s !== "delayed", () => false)) return false;
+    if (await existing.isDelayed().then((stillDelayed) => !stillDelayed, () => false)) return false;
     throw err;
   }
 }
