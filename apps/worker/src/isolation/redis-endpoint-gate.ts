@@ -10,6 +10,7 @@ import type { Admission, EndpointGate, ParkResult } from "../attempts/endpoint-g
 import { errorMessage } from "@msr-webhooks/observability/logger";
 import { EndpointKeyring } from "./endpoint-key.js";
 import { GatePipeline } from "./gate-pipeline.js";
+import { BREAKER_BUCKETS } from "./gate-scripts.js";
 
 export interface BreakerSettings {
   /** The window failures are counted over. */
@@ -72,7 +73,7 @@ export interface EndpointState {
   slow: boolean;
 }
 
-const BUCKETS = 6;
+
 /** How often a waiting attempt asks again when no attempt of this process frees a slot. */
 const POLL_MS = 50;
 /** Attempts refused as busy come back spread over up to twice their wait, so they do not return as one herd. */
@@ -107,7 +108,7 @@ export class RedisEndpointGate implements EndpointGate {
     this.breakerTtlMs = breaker.windowMs + breaker.openMs + settings.slotTtlMs;
     this.releaseArgs = [
       breaker.windowMs,
-      BUCKETS,
+      BREAKER_BUCKETS,
       breaker.minAttempts,
       Math.round(breaker.failureRatio * 1000),
       breaker.consecutiveFailures,
