@@ -52,9 +52,12 @@ function statFields(pid: number, tid?: number): string[] | null {
 /** Clock ticks (/proc/stat, /proc/<pid>/stat) in milliseconds. */
 export const ticksToMs = (...ticks: (string | number | undefined)[]): number => (ticks.reduce<number>((s, t) => s + Number(t), 0) * 1000) / clockTicks();
 
-/** CPU milliseconds (user + system) the process has used so far; null once it is gone. */
-export function cpuMsOf(pid: number): number | null {
-  const fields = statFields(pid);
+/**
+ * CPU milliseconds (user + system) the process has used so far, or, with `tid`, one of its threads;
+ * null once it is gone.
+ */
+export function cpuMsOf(pid: number, tid?: number): number | null {
+  const fields = statFields(pid, tid);
   return fields ? ticksToMs(fields[11], fields[12]) : null;
 }
 
@@ -62,10 +65,7 @@ export function cpuMsOf(pid: number): number | null {
  * CPU milliseconds of the process's main thread alone (its thread id is its pid): for Node.js, the
  * JavaScript thread, without V8's helper threads (garbage collection, compilation) and libuv's pool.
  */
-export function mainThreadCpuMsOf(pid: number): number | null {
-  const fields = statFields(pid, pid);
-  return fields ? ticksToMs(fields[11], fields[12]) : null;
-}
+export const mainThreadCpuMsOf = (pid: number): number | null => cpuMsOf(pid, pid);
 
 /**
  * From one read of /proc/<pid>/stat: the process's own CPU milliseconds (as cpuMsOf), its parent,

@@ -73,7 +73,6 @@ export interface EndpointState {
   slow: boolean;
 }
 
-
 /** How often a waiting attempt asks again when no attempt of this process frees a slot. */
 const POLL_MS = 50;
 /** Attempts refused as busy come back spread over up to twice their wait, so they do not return as one herd. */
