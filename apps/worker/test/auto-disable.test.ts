@@ -12,6 +12,8 @@ import { createOrg, createRepo, createUser, createWebhook, insertDelivery, inser
 const MINUTE = 60_000;
 const NOW = new Date(Date.UTC(2026, 5, 1, 12, 0, 0));
 const CUTOFF = new Date(NOW.getTime() - 60 * MINUTE);
+/** When the test's deliveries were made. */
+const CREATED = new Date(CUTOFF.getTime() - 60 * MINUTE);
 const REASON = "no successful delivery for 1h; disabled automatically";
 
 let h: Harness;
@@ -55,6 +57,7 @@ function record(deliveryId: string, webhookId: string, item: { at: Date; health:
   return {
     attemptId: randomUUID(),
     deliveryId,
+    deliveryCreatedAt: CREATED,
     webhookId,
     number: 1,
     trigger: "event",
@@ -93,7 +96,7 @@ it("disables exactly the webhooks the auto-disable rule names, with its reason",
       names.set(webhook.id, `${batchName}, ${stateName}`);
       const event = await insertEvent(h.db, { namespace: "foo", repository: "bar" });
       const mine: AttemptRecord[] = [];
-      for (const item of batch) mine.push(record(await insertDelivery(h.db, event, webhook.id), webhook.id, item));
+      for (const item of batch) mine.push(record(await insertDelivery(h.db, event, webhook.id, { createdAt: CREATED }), webhook.id, item));
       records.push(...mine);
       const [health] = aggregateHealth(mine.map((r) => ({ webhookId: r.webhookId, at: r.now, health: r.health })));
       const cause = autoDisableCause(health!, failingSince, CUTOFF);

@@ -2,7 +2,7 @@
 // (20261205110000_partition_by_time), applied by `prisma migrate deploy` to a database that holds
 // rows from before it (and 20261205111000_partition_insert_checks after it): every row comes through
 // unchanged, each lands in its day's partition, and what the unique keys and foreign keys did (skip
-// a repeated key, cascade a delete) still holds across partitions.
+// a repeated event or delivery key, cascade a delete) still holds across partitions.
 import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { runMigrations } from "@msr-webhooks/db/migrate";
@@ -107,8 +107,8 @@ it("still skips a repeated key, whatever partition the repeat would land in", as
   const repeats = [
     // The same (event, webhook) pair fanned out again today, under a new id.
     [`INSERT INTO "Delivery" (id, "eventId", "webhookId") VALUES (gen_random_uuid(), $1, $2) ON CONFLICT DO NOTHING`, [d.eventId, d.webhookId]],
-    // The same attempt number recorded again today.
-    [`INSERT INTO "DeliveryAttempt" (id, "deliveryId", number, "startedAt", "durationMs") VALUES (gen_random_uuid(), $1, 1, now(), 1) ON CONFLICT DO NOTHING`, [d.id]],
+    // (The same attempt number recorded again is kept out by its one writer since
+    // 20261207220000_attempt_unique_by_delivery_row: attempt-record-once.test.ts.)
     // A producer id already stored, received today.
     [
       `INSERT INTO "Event" (id, "producerId", type, source, "createdAt", contents)

@@ -18,6 +18,7 @@ export function toAttemptRecord({ due, trigger, startedAt, result, decision }: A
   const base = {
     attemptId: newRowId(startedAt.getTime()),
     deliveryId: due.id,
+    deliveryCreatedAt: due.createdAt,
     webhookId: due.webhookId,
     number: due.attemptNumber,
     trigger,

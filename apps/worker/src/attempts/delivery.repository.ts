@@ -53,6 +53,8 @@ export interface DeliveryState {
 export interface AttemptRecord {
   attemptId: string;
   deliveryId: string;
+  /** The delivery row's createdAt, its partition key: the write touches that day's partition only. */
+  deliveryCreatedAt: Date;
   webhookId: string;
   number: number;
   trigger: string;
@@ -119,6 +121,17 @@ export const DUE_DELIVERY_COLUMNS = Prisma.sql`d.id::text AS id, d."attemptCount
        e.type AS "eventType", e."createdAt" AS "eventCreatedAt",
        e."createdAtText" AS "eventCreatedAtText", e.contents::text AS "contentsJson", e.location`;
 
+/** The batch without repeats of one attempt (the same delivery and number): the first of each is written. */
+function uniqueAttempts(records: readonly AttemptRecord[]): AttemptRecord[] {
+  const seen = new Set<string>();
+  return records.filter((r) => {
+    const key = `${r.deliveryId}/${r.number}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
 export class DeliveryRepository {
   constructor(private readonly sql: Sql) {}
 
@@ -178,7 +191,8 @@ export class DeliveryRepository {
    * per webhook. Returns the webhooks that still exist, as they are after the update.
    */
   recordMany(records: readonly AttemptRecord[], autoDisable: AutoDisable, now: Date): Promise<WebhookAfterAttempt[]> {
-    const rs = [...records].sort((a, b) => (a.deliveryId < b.deliveryId ? -1 : a.deliveryId > b.deliveryId ? 1 : 0));
+    const rs = uniqueAttempts(records).sort((a, b) => (a.deliveryId < b.deliveryId ? -1 : a.deliveryId > b.deliveryId ? 1 : 0));
+    if (rs.length === 0) return Promise.resolve([]);
     const health = aggregateHealth(rs.map((r) => ({ webhookId: r.webhookId, at: r.now, health: r.health })));
     const text = (s: string | null): string | null => (s === null ? null : pgText(s));
     // One JSON parameter per row set: PostgreSQL parses it in C, where pg would escape array literals in JS.
@@ -205,6 +219,11 @@ export class DeliveryRepository {
     // jsonb_to_recordset are a flat 100, which against a fast-growing Delivery table led PostgreSQL to
     // hash-join over sequential scans of it (21 ms a batch in bench/) instead of primary-key lookups.
     const deliveryIds = rs.map((r) => r.deliveryId);
+    // The rows' partition key as a range the planner prunes by: createdAt comes back from PostgreSQL
+    // cut to the millisecond (a JavaScript Date), and a row may hold microseconds past it.
+    const createdTimes = rs.map((r) => r.deliveryCreatedAt.getTime());
+    const createdFrom = new Date(Math.min(...createdTimes));
+    const createdBefore = new Date(Math.max(...createdTimes) + 1);
     const webhookIds = health.map((h) => h.webhookId);
     const webhooks = JSON.stringify(
       health.map((h) => ({ id: h.webhookId, success_at: h.successAt, failure_at: h.failureAt, gone_reason: h.goneReason })),
@@ -217,23 +236,27 @@ export class DeliveryRepository {
           AS a(id uuid, delivery_id uuid, webhook_id text, number int, trigger text, started_at timestamptz, duration_ms int,
                status_code int, headers jsonb, body text, error_kind text, error_message text, next_at timestamptz,
                status text, reason text)
+      ), delivery AS (
+        -- The delivery's update decides whether its attempt is new: an attempt numbered at or below the
+        -- row's count was recorded already (a batch retried after a lost reply, two workers racing on one
+        -- delivery), so neither the row nor the log changes again. The row lock serializes the two: the
+        -- second waits for the first to commit, then finds the count moved and updates nothing. That is
+        -- what keeps (deliveryId, number) unique across the partitions (migration 20261207220000). A
+        -- delivery deleted with its webhook during the attempt is not found, and nothing is recorded.
+        -- The createdAt range names the rows' partitions: an id is looked up in one day's, not in all.
+        UPDATE "Delivery" AS d
+           SET status = a.status, reason = a.reason, "nextAttemptAt" = a.next_at, "leasedUntil" = NULL,
+               "attemptCount" = a.number, "updatedAt" = ${now}::timestamptz
+          FROM a
+         WHERE d.id = a.delivery_id AND d."attemptCount" < a.number AND d.id = ANY(${deliveryIds}::uuid[])
+           AND d."createdAt" >= ${createdFrom}::timestamptz AND d."createdAt" < ${createdBefore}::timestamptz
+        RETURNING d.id, d."attemptCount" AS number
       ), attempt AS (
         INSERT INTO "DeliveryAttempt" (id, "deliveryId", "webhookId", number, trigger, "startedAt", "durationMs", "statusCode",
                                        "responseHeaders", "responseBody", "errorKind", "errorMessage", "nextAttemptAt")
         SELECT a.id, a.delivery_id, a.webhook_id, a.number, a.trigger, a.started_at, a.duration_ms, a.status_code,
                a.headers, a.body, a.error_kind, a.error_message, a.next_at
-          FROM a
-         -- A delivery deleted with its webhook during the attempt has nothing left to record against.
-         WHERE EXISTS (SELECT 1 FROM "Delivery" AS d WHERE d.id = a.delivery_id AND d.id = ANY(${deliveryIds}::uuid[]))
-        -- (deliveryId, number) is kept unique across the partitions by a trigger that skips a repeat (see the
-        -- migration 20261205110000_partition_by_time): a conflict target cannot name a non-unique index.
-        ON CONFLICT DO NOTHING
-      ), delivery AS (
-        UPDATE "Delivery" AS d
-           SET status = a.status, reason = a.reason, "nextAttemptAt" = a.next_at, "leasedUntil" = NULL,
-               "attemptCount" = GREATEST(d."attemptCount", a.number), "updatedAt" = ${now}::timestamptz
-          FROM a
-         WHERE d.id = a.delivery_id AND d.id = ANY(${deliveryIds}::uuid[])
+          FROM a JOIN delivery ON delivery.id = a.delivery_id AND delivery.number = a.number
       )
       UPDATE "Webhook" AS w
          SET "lastSuccessfulAt" = CASE WHEN h.success_at IS NULL THEN w."lastSuccessfulAt"
