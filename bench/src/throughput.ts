@@ -25,6 +25,7 @@ runBench("throughput", async () => {
   const concurrency = args.number("concurrency", Number(args.env.DELIVERY_CONCURRENCY ?? 200));
   const repositories = args.number("repositories", 200);
   const warmup = args.number("warmup", 2000);
+  const pastDays = args.number("past-days", 14);
   // `--cpu-prof DIR`: each worker writes a V8 CPU profile there when it exits.
   const cpuProfileDir = args.string("cpu-prof", "");
   const machine = machineInfo();
@@ -55,6 +56,7 @@ runBench("throughput", async () => {
         ...(args.workerNodeFlags ? { workerNodeFlags: args.workerNodeFlags } : {}),
         ...(args.workerEntry ? { workerEntry: args.workerEntry } : {}),
         analyzeAfterWarmup: !args.flag("no-analyze"),
+        pastDays,
         ...(cpuProfileDir ? { cpuProfileDir } : {}),
       });
       log(
@@ -120,6 +122,6 @@ runBench("throughput", async () => {
       rows,
     )}\n`,
   );
-  const file = saveResults("throughput", machine, command, { deliveries, concurrency, repositories, warmup, baselines, plains, runs });
+  const file = saveResults("throughput", machine, command, { deliveries, concurrency, repositories, warmup, pastDays, baselines, plains, runs });
   log(`saved ${file}`);
 });

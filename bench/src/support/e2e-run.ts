@@ -8,6 +8,7 @@ import type { ReceiverProcess } from "./receiver.js";
 import { OWNER, seedRepositories, seedSubscriptions, seedUser } from "./seed.js";
 import { watched } from "./worker-death.js";
 import { startWorkerProcess, type WorkerProcess } from "./worker-process.js";
+import { createPastPartitions } from "./past-partitions.js";
 import { createWorld, type World } from "./world.js";
 
 export interface E2eOptions {
@@ -28,6 +29,8 @@ export interface E2eOptions {
   workerNodeFlags?: readonly string[];
   /** Another build of the worker's index.js (default: apps/worker/dist/index.js). */
   workerEntry?: string;
+  /** Day partitions made behind today, as a worker keeping RETENTION's days has them (default 0). */
+  pastDays?: number;
 }
 
 export interface E2eResult {
@@ -64,6 +67,7 @@ export async function setUpE2e(receiver: ReceiverProcess, opts: Omit<E2eOptions,
     const ownerId = await seedUser(world.pool, OWNER);
     const repositories = await seedRepositories(world.pool, ownerId, opts.repositories);
     await seedSubscriptions(world.pool, { ownerId, repositories, perRepository: opts.fanout, receiverUrls: receiver.urls });
+    await createPastPartitions(world.pool, opts.pastDays ?? 0);
     for (let i = 0; i < opts.workers; i += 1) {
       workers.push(
         startWorkerProcess(world, {
