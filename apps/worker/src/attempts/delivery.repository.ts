@@ -3,6 +3,7 @@
 import { Prisma } from "@msr-webhooks/db/client";
 import { pgJson, pgText } from "@msr-webhooks/db/db-text";
 import { filterOnly } from "../shared/filter-only.js";
+import { firstOfEach } from "../shared/first-of-each.js";
 import type { Sql } from "../shared/sql.js";
 import { aggregateHealth, type HealthSignal } from "./webhook-health.js";
 import { OPEN_DELIVERY_STATUSES, isFinishedDeliveryStatus, type AttemptedDeliveryStatus, type DeliveryStatus } from "@msr-webhooks/events/statuses";
@@ -121,17 +122,6 @@ export const DUE_DELIVERY_COLUMNS = Prisma.sql`d.id::text AS id, d."attemptCount
        e.type AS "eventType", e."createdAt" AS "eventCreatedAt",
        e."createdAtText" AS "eventCreatedAtText", e.contents::text AS "contentsJson", e.location`;
 
-/** The batch without repeats of one attempt (the same delivery and number): the first of each is written. */
-function uniqueAttempts(records: readonly AttemptRecord[]): AttemptRecord[] {
-  const seen = new Set<string>();
-  return records.filter((r) => {
-    const key = `${r.deliveryId}/${r.number}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
-}
-
 export class DeliveryRepository {
   constructor(private readonly sql: Sql) {}
 
@@ -191,7 +181,8 @@ export class DeliveryRepository {
    * per webhook. Returns the webhooks that still exist, as they are after the update.
    */
   recordMany(records: readonly AttemptRecord[], autoDisable: AutoDisable, now: Date): Promise<WebhookAfterAttempt[]> {
-    const rs = uniqueAttempts(records).sort((a, b) => (a.deliveryId < b.deliveryId ? -1 : a.deliveryId > b.deliveryId ? 1 : 0));
+    // One attempt twice in a batch (the same delivery and number): the first is written.
+    const rs = firstOfEach(records, (r) => `${r.deliveryId}/${r.number}`).sort((a, b) => (a.deliveryId < b.deliveryId ? -1 : a.deliveryId > b.deliveryId ? 1 : 0));
     if (rs.length === 0) return Promise.resolve([]);
     const health = aggregateHealth(rs.map((r) => ({ webhookId: r.webhookId, at: r.now, health: r.health })));
     const text = (s: string | null): string | null => (s === null ? null : pgText(s));

@@ -5,6 +5,7 @@
 import { Prisma } from "@msr-webhooks/db/client";
 import { pgJson } from "../shared/db-text.js";
 import { filterOnly } from "../shared/filter-only.js";
+import { firstOfEach } from "../shared/first-of-each.js";
 import type { Sql } from "../shared/sql.js";
 import { DUE_DELIVERY_COLUMNS, type LeasedDelivery } from "../attempts/delivery.repository.js";
 
@@ -110,6 +111,12 @@ export interface DeliveryWrite {
  * planner can see: it estimates the inserted rows at a flat 100 (jsonb_to_recordset), and against
  * that, with 200 webhooks, it hash-joined a sequential scan of all of them for a one-row write.
  *
+ * An event's rows are inserted only by the write that marks it fanned out, in the same statement:
+ * a rerun or a second fan-out of the event finds it marked and inserts nothing, and one running at
+ * the same time waits for the event's row lock, then finds it marked. That keeps (eventId,
+ * webhookId) unique across the day partitions (migration 20261207230000), where a trigger probed
+ * every partition's index for each row. An event twice in one batch has its rows written once.
+ *
  * It commits without waiting for the WAL to reach the disk (synchronous_commit off for this
  * transaction only: set_config's is_local, so nothing outlives it on a pooled connection). Nothing
  * is lost by that: the event's row was committed durably before (ingest), and if PostgreSQL loses
@@ -120,7 +127,11 @@ export interface DeliveryWrite {
  * benchmarks.md, the fifteenth run), each one in the path is a wait every delivery in flight shares.
  */
 export function writeDeliveriesSql(batch: readonly DeliveryWrite[], now: Date): Prisma.Sql {
-  const rows = batch.flatMap((b) => b.rows.map((r) => ({ ...r, eventId: b.eventId })));
+  // An event fanned out twice in one batch: its rows once.
+  const rows = firstOfEach(
+    batch.flatMap((b) => b.rows.map((r) => ({ ...r, eventId: b.eventId }))),
+    (r) => r.id,
+  );
   const json = pgJson(
     rows.map((r) => ({
       id: r.id,
@@ -133,10 +144,14 @@ export function writeDeliveriesSql(batch: readonly DeliveryWrite[], now: Date): 
     })),
   );
   const leased = rows.filter((r) => r.leasedUntil !== undefined);
-  const eventIds = batch.map((b) => b.eventId);
+  const eventIds = [...new Set(batch.map((b) => b.eventId))];
   return Prisma.sql`
     WITH async_commit AS (
       SELECT set_config('synchronous_commit', 'off', true)
+    ), fanned AS (
+      UPDATE "Event" AS e SET status = 'fanned_out', "fannedOutAt" = ${now}::timestamptz
+       WHERE e.id = ANY(${eventIds}::uuid[]) AND ${filterOnly(Prisma.sql`e.status = 'pending'`)}
+      RETURNING e.id
     ), inserted AS (
       INSERT INTO "Delivery" (id, "eventId", "webhookId", status, reason, "nextAttemptAt", "leasedUntil", "createdAt", "updatedAt")
       SELECT r.id, r.event_id, r.webhook_id, r.status, r.reason,
@@ -144,12 +159,9 @@ export function writeDeliveriesSql(batch: readonly DeliveryWrite[], now: Date): 
              CASE WHEN r.status = 'pending' THEN r.leased_until END, ${now}::timestamptz, ${now}::timestamptz
         FROM jsonb_to_recordset(${json}::jsonb)
              AS r(id uuid, event_id uuid, webhook_id text, status text, reason text, next_attempt_at timestamptz, leased_until timestamptz)
+             JOIN fanned ON fanned.id = r.event_id
              CROSS JOIN async_commit
-      ON CONFLICT DO NOTHING
       RETURNING *
-    ), fanned AS (
-      UPDATE "Event" AS e SET status = 'fanned_out', "fannedOutAt" = ${now}::timestamptz
-       WHERE e.id = ANY(${eventIds}::uuid[]) AND ${filterOnly(Prisma.sql`e.status = 'pending'`)}
     )
     SELECT ${DUE_DELIVERY_COLUMNS}, w.inactive AS "webhookInactive"
       FROM inserted AS d
@@ -181,8 +193,8 @@ export class FanoutRepository {
   }
 
   /**
-   * Inserts the rows of every event in the batch (the (event, webhook) pair is unique, so a rerun adds
-   * nothing) and marks the events fanned out, atomically. Returns the leased rows it inserted (a row
+   * Inserts the rows of every event in the batch that is still pending and marks those events fanned
+   * out, atomically (a rerun adds nothing). Returns the leased rows it inserted (a row
    * already there keeps its own state), each with what its attempt needs, as the job's load gives it:
    * the first attempt made without a job reads nothing more before its request.
    */
