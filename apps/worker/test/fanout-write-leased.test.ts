@@ -9,7 +9,7 @@ import pg from "pg";
 import { DeliveryRepository } from "../src/attempts/delivery.repository.js";
 import { FanoutRepository, writeDeliveriesSql, type NewDelivery } from "../src/fanout/fanout.repository.js";
 import { createHarness, type Harness } from "./support/harness.js";
-import { createWebhook, insertEvent, ownerOfFooBar, receivedAtOf, type AccountRef } from "./support/seed.js";
+import { createWebhook, insertEvent, ownerOfFooBar, type AccountRef } from "./support/seed.js";
 
 let h: Harness;
 let alice: AccountRef;
@@ -28,7 +28,6 @@ it("returns each leased row it inserted with its webhook and event, as the job's
     createWebhook(h.db, { type: "TAG_PUSH", key: "foo/bar", endpoint: `https://example.com/${name}`, author: alice, inactive });
   const [active, disabled, queued] = [await hook("active"), await hook("disabled", true), await hook("queued")];
   const eventId = await insertEvent(h.db, { namespace: "foo", repository: "bar", status: "pending" });
-  const eventReceivedAt = await receivedAtOf(h.db, eventId);
   const leaseEnd = new Date(Date.now() + 60_000);
   const row = (webhookId: string, leased: boolean): NewDelivery => ({
     id: randomUUID(),
@@ -41,7 +40,7 @@ it("returns each leased row it inserted with its webhook and event, as the job's
   const [activeRow, disabledRow] = rows as [NewDelivery, NewDelivery, NewDelivery];
   const repository = new FanoutRepository(h.sql);
 
-  const leased = await repository.writeDeliveries([{ eventId, eventReceivedAt, rows }], new Date());
+  const leased = await repository.writeDeliveries([{ eventId, rows }], new Date());
   expect([...leased.keys()].sort()).toEqual([activeRow.id, disabledRow.id].sort());
   expect(leased.get(disabledRow.id)?.webhookInactive).toBe(true);
   const { webhookInactive, ...attempt } = leased.get(activeRow.id)!;
@@ -53,13 +52,12 @@ it("returns each leased row it inserted with its webhook and event, as the job's
   expect(JSON.parse(attempt.contentsJson)).toEqual((await h.db.event.findUniqueOrThrow({ where: { id: eventId } })).contents);
 
   // A rerun inserts nothing, so it hands nothing over: the rows are the first write's.
-  expect((await repository.writeDeliveries([{ eventId, eventReceivedAt, rows }], new Date())).size).toBe(0);
+  expect((await repository.writeDeliveries([{ eventId, rows }], new Date())).size).toBe(0);
 });
 
 it("commits without waiting for the WAL flush, and leaves its connection committing synchronously after", async () => {
   const webhook = await createWebhook(h.db, { type: "TAG_PUSH", key: "foo/bar", endpoint: "https://example.com/async", author: alice });
   const eventId = await insertEvent(h.db, { namespace: "foo", repository: "bar", status: "pending" });
-  const eventReceivedAt = await receivedAtOf(h.db, eventId);
   const rows: NewDelivery[] = [{ id: randomUUID(), webhookId: webhook.id, status: "pending", reason: null }];
   const client = new pg.Client({ connectionString: h.env.DATABASE_URL });
   await client.connect();
@@ -67,7 +65,7 @@ it("commits without waiting for the WAL flush, and leaves its connection committ
     const setting = async (): Promise<string> => (await client.query<{ synchronous_commit: string }>("SHOW synchronous_commit")).rows[0]!.synchronous_commit;
     // The session's setting, as every other transaction of the connection commits.
     await client.query("SET synchronous_commit = on");
-    const statement = writeDeliveriesSql([{ eventId, eventReceivedAt, rows }], new Date());
+    const statement = writeDeliveriesSql([{ eventId, rows }], new Date());
     await client.query("BEGIN");
     await client.query({ text: statement.text, values: statement.values });
     const during = await setting();

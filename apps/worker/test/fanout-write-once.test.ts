@@ -2,13 +2,11 @@
 // the statement that marks the event fanned out, for events it finds still pending (no trigger on
 // the partitioned Delivery table keeps (eventId, webhookId) unique any more). A rerun, two writes at
 // once from two connections, one batch holding the event twice: the rows once, and only one write
-// hands out the leased rows for first attempts. The event is found by its receivedAt, the partition
-// key, as PostgreSQL returned it (cut to the millisecond), on any day.
-import { randomUUID } from "node:crypto";
+// hands out the leased rows for first attempts.
 import { deliveryIdFor } from "../src/fanout/fanout.processor.js";
-import { FanoutRepository, type DeliveryWrite, type NewDelivery } from "../src/fanout/fanout.repository.js";
+import { FanoutRepository, type NewDelivery } from "../src/fanout/fanout.repository.js";
 import { createHarness, type Harness } from "./support/harness.js";
-import { createOrg, createRepo, createUser, createWebhook, insertEvent, receivedAtOf } from "./support/seed.js";
+import { createOrg, createRepo, createUser, createWebhook, insertEvent } from "./support/seed.js";
 
 let h: Harness;
 let repository: FanoutRepository;
@@ -34,11 +32,6 @@ function rowsOf(eventId: string): NewDelivery[] {
   return webhookIds.map((webhookId) => ({ id: deliveryIdFor(eventId, webhookId), webhookId, status: "pending", reason: null, leasedUntil }));
 }
 
-/** The fan-out's write of the event's rows, with its receivedAt as the fan-out holds it. */
-async function writeOf(eventId: string): Promise<DeliveryWrite> {
-  return { eventId, eventReceivedAt: await receivedAtOf(h.db, eventId), rows: rowsOf(eventId) };
-}
-
 async function stored(eventId: string): Promise<{ deliveries: number; status: string }> {
   const [row] = await h.db.$queryRawUnsafe<{ deliveries: number; status: string }[]>(
     `SELECT (SELECT count(*)::int FROM "Delivery" AS d WHERE d."eventId" = e.id) AS deliveries, e.status FROM "Event" AS e WHERE e.id = $1::uuid`,
@@ -50,11 +43,11 @@ async function stored(eventId: string): Promise<{ deliveries: number; status: st
 
 it("writes an event's rows and marks it fanned out; a rerun adds nothing and leases nothing", async () => {
   const eventId = await insertEvent(h.db, { namespace: "foo", repository: "bar" });
-  const first = await repository.writeDeliveries([await writeOf(eventId)], new Date());
+  const first = await repository.writeDeliveries([{ eventId, rows: rowsOf(eventId) }], new Date());
   expect([...first.keys()].sort()).toEqual(rowsOf(eventId).map((r) => r.id).sort());
   expect(await stored(eventId)).toEqual({ deliveries: 3, status: "fanned_out" });
 
-  const again = await repository.writeDeliveries([await writeOf(eventId)], new Date());
+  const again = await repository.writeDeliveries([{ eventId, rows: rowsOf(eventId) }], new Date());
   expect(again.size).toBe(0);
   expect(await stored(eventId)).toEqual({ deliveries: 3, status: "fanned_out" });
 });
@@ -63,8 +56,10 @@ it("writes the rows once when two connections write the same event at once, and 
   const events = await Promise.all(Array.from({ length: 10 }, () => insertEvent(h.db, { namespace: "foo", repository: "bar" })));
   const results = await Promise.all(
     events.map(async (eventId) => {
-      const write = await writeOf(eventId);
-      const [a, b] = await Promise.all([repository.writeDeliveries([write], new Date()), repository.writeDeliveries([write], new Date())]);
+      const [a, b] = await Promise.all([
+        repository.writeDeliveries([{ eventId, rows: rowsOf(eventId) }], new Date()),
+        repository.writeDeliveries([{ eventId, rows: rowsOf(eventId) }], new Date()),
+      ]);
       return { eventId, leased: [a.size, b.size].sort() };
     }),
   );
@@ -76,7 +71,14 @@ it("writes the rows once when two connections write the same event at once, and 
 
 it("writes an event a batch holds twice once, beside another event", async () => {
   const [twice, other] = await Promise.all([insertEvent(h.db, { namespace: "foo", repository: "bar" }), insertEvent(h.db, { namespace: "foo", repository: "bar" })]);
-  const leased = await repository.writeDeliveries([await writeOf(twice!), await writeOf(other!), await writeOf(twice!)], new Date());
+  const leased = await repository.writeDeliveries(
+    [
+      { eventId: twice!, rows: rowsOf(twice!) },
+      { eventId: other!, rows: rowsOf(other!) },
+      { eventId: twice!, rows: rowsOf(twice!) },
+    ],
+    new Date(),
+  );
   expect(leased.size).toBe(6);
   expect(await stored(twice!)).toEqual({ deliveries: 3, status: "fanned_out" });
   expect(await stored(other!)).toEqual({ deliveries: 3, status: "fanned_out" });
@@ -84,29 +86,7 @@ it("writes an event a batch holds twice once, beside another event", async () =>
 
 it("writes nothing for an event that is not pending", async () => {
   const eventId = await insertEvent(h.db, { namespace: "foo", repository: "bar", status: "rejected" });
-  const leased = await repository.writeDeliveries([await writeOf(eventId)], new Date());
+  const leased = await repository.writeDeliveries([{ eventId, rows: rowsOf(eventId) }], new Date());
   expect(leased.size).toBe(0);
   expect(await stored(eventId)).toEqual({ deliveries: 0, status: "rejected" });
-});
-
-it("finds an event stored days ago whose receivedAt holds microseconds, beside one stored now", async () => {
-  const old = randomUUID();
-  await h.db.$executeRawUnsafe(
-    `INSERT INTO "Event" (id, type, source, "createdAt", "receivedAt", contents, namespace, repository)
-     VALUES ($1::uuid, 'TAG_PUSH', 'api', now(), date_trunc('second', now()) - interval '3 days' + interval '0.123456 seconds', '{}', 'foo', 'bar')`,
-    old,
-  );
-  const recent = await insertEvent(h.db, { namespace: "foo", repository: "bar" });
-  const loaded = await repository.loadEvents([old, recent]);
-  const receivedAt = new Map(loaded.map((e) => [e.id, e.receivedAt]));
-  expect(receivedAt.get(old)?.getUTCMilliseconds()).toBe(123);
-  const leased = await repository.writeDeliveries(
-    [old, recent].map((eventId) => ({ eventId, eventReceivedAt: receivedAt.get(eventId)!, rows: rowsOf(eventId) })),
-    new Date(),
-  );
-  // Each leased row comes back with its own event's columns.
-  expect([...leased.values()].filter((r) => r.eventId === old)).toHaveLength(3);
-  expect([...leased.values()].filter((r) => r.eventId === recent)).toHaveLength(3);
-  expect(await stored(old)).toEqual({ deliveries: 3, status: "fanned_out" });
-  expect(await stored(recent)).toEqual({ deliveries: 3, status: "fanned_out" });
 });

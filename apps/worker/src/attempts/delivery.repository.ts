@@ -4,7 +4,6 @@ import { Prisma } from "@msr-webhooks/db/client";
 import { pgJson, pgText } from "@msr-webhooks/db/db-text";
 import { filterOnly } from "../shared/filter-only.js";
 import { firstOfEach } from "../shared/first-of-each.js";
-import { partitionRange } from "../shared/partition-range.js";
 import type { Sql } from "../shared/sql.js";
 import { aggregateHealth, type HealthSignal } from "./webhook-health.js";
 import { OPEN_DELIVERY_STATUSES, isFinishedDeliveryStatus, type AttemptedDeliveryStatus, type DeliveryStatus } from "@msr-webhooks/events/statuses";
@@ -211,7 +210,11 @@ export class DeliveryRepository {
     // jsonb_to_recordset are a flat 100, which against a fast-growing Delivery table led PostgreSQL to
     // hash-join over sequential scans of it (21 ms a batch in bench/) instead of primary-key lookups.
     const deliveryIds = rs.map((r) => r.deliveryId);
-    const created = partitionRange(rs.map((r) => r.deliveryCreatedAt));
+    // The rows' partition key as a range the planner prunes by: createdAt comes back from PostgreSQL
+    // cut to the millisecond (a JavaScript Date), and a row may hold microseconds past it.
+    const createdTimes = rs.map((r) => r.deliveryCreatedAt.getTime());
+    const createdFrom = new Date(Math.min(...createdTimes));
+    const createdBefore = new Date(Math.max(...createdTimes) + 1);
     const webhookIds = health.map((h) => h.webhookId);
     const webhooks = JSON.stringify(
       health.map((h) => ({ id: h.webhookId, success_at: h.successAt, failure_at: h.failureAt, gone_reason: h.goneReason })),
@@ -237,7 +240,7 @@ export class DeliveryRepository {
                "attemptCount" = a.number, "updatedAt" = ${now}::timestamptz
           FROM a
          WHERE d.id = a.delivery_id AND d."attemptCount" < a.number AND d.id = ANY(${deliveryIds}::uuid[])
-           AND d."createdAt" >= ${created.from}::timestamptz AND d."createdAt" < ${created.before}::timestamptz
+           AND d."createdAt" >= ${createdFrom}::timestamptz AND d."createdAt" < ${createdBefore}::timestamptz
         RETURNING d.id, d."attemptCount" AS number
       ), attempt AS (
         INSERT INTO "DeliveryAttempt" (id, "deliveryId", "webhookId", number, trigger, "startedAt", "durationMs", "statusCode",

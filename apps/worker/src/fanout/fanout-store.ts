@@ -45,8 +45,8 @@ export class FanoutStore {
   }
 
   /** Writes the event's rows; returns its leased rows that this write inserted (theirs to attempt), by id. */
-  write(event: Pick<FanoutEvent, "id" | "receivedAt">, rows: readonly NewDelivery[]): Promise<Map<string, LeasedDelivery>> {
-    return this.writes.submit({ eventId: event.id, eventReceivedAt: event.receivedAt, rows });
+  write(eventId: string, rows: readonly NewDelivery[]): Promise<Map<string, LeasedDelivery>> {
+    return this.writes.submit({ eventId, rows });
   }
 
   pendingDeliveryIds(eventId: string): Promise<string[]> {

@@ -127,7 +127,7 @@ export function createFanout(deps: FanoutProcessorDeps) {
     });
     let leased: Map<string, LeasedDelivery>;
     try {
-      leased = await store.write(event, rows);
+      leased = await store.write(eventId, rows);
     } catch (err) {
       for (const { owner, kind } of claimed.values()) inline?.giveBack(owner, kind);
       throw err;

@@ -6,7 +6,6 @@ import { Prisma } from "@msr-webhooks/db/client";
 import { pgJson } from "../shared/db-text.js";
 import { filterOnly } from "../shared/filter-only.js";
 import { firstOfEach } from "../shared/first-of-each.js";
-import { partitionRange } from "../shared/partition-range.js";
 import type { Sql } from "../shared/sql.js";
 import { DUE_DELIVERY_COLUMNS, type LeasedDelivery } from "../attempts/delivery.repository.js";
 
@@ -17,8 +16,6 @@ export interface FanoutEvent {
   namespace: string;
   repository: string;
   status: string;
-  /** When it was stored: its row's partition key (Event is partitioned by day of receivedAt). */
-  receivedAt: Date;
   /** The namespace's account, as bound when the event was stored (else by its name now), when it exists. */
   namespaceId: string | null;
   /** The repository's row, likewise. */
@@ -105,8 +102,6 @@ export function keysFor(namespace: string, repository: string): string[] {
 /** One event's delivery rows to write (FanoutRepository.writeDeliveries). */
 export interface DeliveryWrite {
   eventId: string;
-  /** The event's receivedAt (FanoutEvent): its row is looked up in that day's partition only. */
-  eventReceivedAt: Date;
   rows: readonly NewDelivery[];
 }
 
@@ -150,14 +145,12 @@ export function writeDeliveriesSql(batch: readonly DeliveryWrite[], now: Date): 
   );
   const leased = rows.filter((r) => r.leasedUntil !== undefined);
   const eventIds = [...new Set(batch.map((b) => b.eventId))];
-  const received = partitionRange(batch.map((b) => b.eventReceivedAt));
-  const inReceivedRange = Prisma.sql`e."receivedAt" >= ${received.from}::timestamptz AND e."receivedAt" < ${received.before}::timestamptz`;
   return Prisma.sql`
     WITH async_commit AS (
       SELECT set_config('synchronous_commit', 'off', true)
     ), fanned AS (
       UPDATE "Event" AS e SET status = 'fanned_out', "fannedOutAt" = ${now}::timestamptz
-       WHERE e.id = ANY(${eventIds}::uuid[]) AND ${inReceivedRange} AND ${filterOnly(Prisma.sql`e.status = 'pending'`)}
+       WHERE e.id = ANY(${eventIds}::uuid[]) AND ${filterOnly(Prisma.sql`e.status = 'pending'`)}
       RETURNING e.id
     ), inserted AS (
       INSERT INTO "Delivery" (id, "eventId", "webhookId", status, reason, "nextAttemptAt", "leasedUntil", "createdAt", "updatedAt")
@@ -173,7 +166,7 @@ export function writeDeliveriesSql(batch: readonly DeliveryWrite[], now: Date): 
     SELECT ${DUE_DELIVERY_COLUMNS}, w.inactive AS "webhookInactive"
       FROM inserted AS d
       JOIN "Webhook" AS w ON w.id = d."webhookId" AND w.id = ANY(${[...new Set(leased.map((r) => r.webhookId))]}::text[])
-      JOIN "Event" AS e ON e.id = d."eventId" AND e.id = ANY(${[...new Set(leased.map((r) => r.eventId))]}::uuid[]) AND ${inReceivedRange}
+      JOIN "Event" AS e ON e.id = d."eventId" AND e.id = ANY(${[...new Set(leased.map((r) => r.eventId))]}::uuid[])
      WHERE d."leasedUntil" IS NOT NULL`;
 }
 
@@ -183,7 +176,7 @@ export class FanoutRepository {
   loadEvents(eventIds: readonly string[]): Promise<FanoutEvent[]> {
     return this.sql.query<FanoutEvent>(
       Prisma.sql`
-      SELECT e.id::text AS id, e.type, e.contents, e.namespace, e.repository, e.status, e."receivedAt" AS "receivedAt",
+      SELECT e.id::text AS id, e.type, e.contents, e.namespace, e.repository, e.status,
              COALESCE(e."namespaceId", ns.id)::text AS "namespaceId", COALESCE(e."repositoryId", r.id)::text AS "repositoryId"
         FROM "Event" AS e
         -- Bound when stored (event-store.ts); looked up by name only where nothing was bound then.

@@ -111,7 +111,6 @@ export function createIngestProcessor(deps: IngestProcessorDeps) {
           namespace: row.namespace,
           repository: row.repository,
           status: row.status,
-          receivedAt: row.receivedAt,
           namespaceId: result.namespaceId,
           repositoryId: result.repositoryId,
         });

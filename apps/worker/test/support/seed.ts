@@ -164,11 +164,6 @@ export async function insertEvent(
 }
 
 /** A delivery row for an event and webhook, as fan-out would write it. */
-/** When the event was stored (its partition key), as PostgreSQL returns it. */
-export async function receivedAtOf(db: PrismaClient, eventId: string): Promise<Date> {
-  return (await db.event.findUniqueOrThrow({ where: { id: eventId }, select: { receivedAt: true } })).receivedAt;
-}
-
 export async function insertDelivery(
   db: PrismaClient,
   eventId: string,
