@@ -7,6 +7,7 @@
 import { randomUUID } from "node:crypto";
 import { DeliveryRepository, type AttemptRecord, type DueDelivery } from "../src/attempts/delivery.repository.js";
 import { createHarness, type Harness } from "./support/harness.js";
+import { holdTransaction } from "./support/held-transaction.js";
 import { createOrg, createRepo, createUser, createWebhook, insertEvent } from "./support/seed.js";
 
 let h: Harness;
@@ -95,6 +96,28 @@ it("writes an attempt recorded again later once, and the delivery keeps the firs
   expect(await rowOf(due.id)).toEqual({ status: "succeeded", attemptCount: 2 });
 });
 
+it.each(["commit", "rollback"] as const)(
+  "has a second writer of one attempt wait for the first's row lock, then write nothing if it commits (%s)",
+  async (outcome) => {
+    const due = await delivery();
+    const held = await holdTransaction(h.env.DATABASE_URL!);
+    const first = record(due, 1, "retrying");
+    try {
+      await new DeliveryRepository(held.sql).recordMany([first], AUTO_DISABLE, new Date());
+      const second = record(due, 1, "succeeded");
+      const writing = repository.recordMany([second], AUTO_DISABLE, new Date());
+      await held.untilOthersWait();
+      await held.end(outcome);
+      await writing;
+      const written = outcome === "commit" ? first : second;
+      expect(await logOf(due.id)).toEqual([{ id: written.attemptId, number: 1, responseBody: written.responseBody }]);
+      expect(await rowOf(due.id)).toEqual({ status: written.status, attemptCount: 1 });
+    } finally {
+      await held.end("rollback").catch(() => undefined);
+    }
+  },
+);
+
 it("writes one row when two connections record the same attempt at once", async () => {
   const dues = await Promise.all(Array.from({ length: 20 }, () => delivery()));
   await Promise.all(
@@ -116,6 +139,33 @@ it("writes an attempt a batch holds twice once", async () => {
   const first = record(due, 1, "succeeded");
   await repository.recordMany([first, record(due, 1, "retrying")], AUTO_DISABLE, new Date());
   expect(await logOf(due.id)).toEqual([{ id: first.attemptId, number: 1, responseBody: "succeeded" }]);
+});
+
+it("writes two attempts of one delivery a batch holds, in the order of their numbers", async () => {
+  const due = await delivery();
+  await repository.recordMany([record(due, 2, "succeeded"), record(due, 1, "retrying")], AUTO_DISABLE, new Date());
+  expect((await logOf(due.id)).map((a) => [a.number, a.responseBody])).toEqual([
+    [1, "retrying"],
+    [2, "succeeded"],
+  ]);
+  expect(await rowOf(due.id)).toEqual({ status: "succeeded", attemptCount: 2 });
+});
+
+it("writes a batch of deliveries made on different days: today's, a dated partition ahead, the default partition", async () => {
+  const dues = [
+    await delivery(),
+    await delivery(`date_trunc('day', now()) + interval '2 days 3 hours 0.000789 seconds'`),
+    await delivery(`now() - interval '3 days'`),
+  ];
+  await repository.recordMany(dues.map((due) => record(due, 1, "succeeded")), AUTO_DISABLE, new Date());
+  for (const due of dues) expect(await rowOf(due.id)).toEqual({ status: "succeeded", attemptCount: 1 });
+  // The three rows sit in three partitions: two dated ones and the default.
+  const partitions = await h.db.$queryRawUnsafe<{ p: string }[]>(
+    `SELECT DISTINCT tableoid::regclass::text AS p FROM "Delivery" WHERE id = ANY($1::uuid[])`,
+    dues.map((d) => d.id),
+  );
+  expect(partitions.map((r) => r.p)).toHaveLength(3);
+  expect(partitions.map((r) => r.p)).toContain('"Delivery_default"');
 });
 
 it("finds a delivery made days ago whose createdAt holds microseconds", async () => {

@@ -6,6 +6,7 @@
 import { deliveryIdFor } from "../src/fanout/fanout.processor.js";
 import { FanoutRepository, type NewDelivery } from "../src/fanout/fanout.repository.js";
 import { createHarness, type Harness } from "./support/harness.js";
+import { holdTransaction } from "./support/held-transaction.js";
 import { createOrg, createRepo, createUser, createWebhook, insertEvent } from "./support/seed.js";
 
 let h: Harness;
@@ -51,6 +52,25 @@ it("writes an event's rows and marks it fanned out; a rerun adds nothing and lea
   expect(again.size).toBe(0);
   expect(await stored(eventId)).toEqual({ deliveries: 3, status: "fanned_out" });
 });
+
+it.each(["commit", "rollback"] as const)(
+  "has a second write of one event wait for the first's lock on the event, then write nothing if it commits (%s)",
+  async (outcome) => {
+    const eventId = await insertEvent(h.db, { namespace: "foo", repository: "bar" });
+    const held = await holdTransaction(h.env.DATABASE_URL!);
+    try {
+      expect((await new FanoutRepository(held.sql).writeDeliveries([{ eventId, rows: rowsOf(eventId) }], new Date())).size).toBe(3);
+      const writing = repository.writeDeliveries([{ eventId, rows: rowsOf(eventId) }], new Date());
+      await held.untilOthersWait();
+      await held.end(outcome);
+      // Committed, the first write's rows are the event's and the second leases none; rolled back, the second's are.
+      expect((await writing).size).toBe(outcome === "commit" ? 0 : 3);
+      expect(await stored(eventId)).toEqual({ deliveries: 3, status: "fanned_out" });
+    } finally {
+      await held.end("rollback").catch(() => undefined);
+    }
+  },
+);
 
 it("writes the rows once when two connections write the same event at once, and one write leases them", async () => {
   const events = await Promise.all(Array.from({ length: 10 }, () => insertEvent(h.db, { namespace: "foo", repository: "bar" })));

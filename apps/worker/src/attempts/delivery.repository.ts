@@ -177,12 +177,30 @@ export class DeliveryRepository {
   }
 
   /**
-   * One statement for a batch: the attempt rows, each delivery's new state, and one health update
-   * per webhook. Returns the webhooks that still exist, as they are after the update.
+   * The attempt rows, each delivery's new state, and one health update per webhook: one statement
+   * for a batch. Returns the webhooks that still exist, as they are after the update. One attempt
+   * twice in a batch (the same delivery and number) is written once; two attempts of one delivery
+   * (never made so by one worker: the next is loaded after the record) take a statement each, in
+   * the order of their numbers, since one statement updates the delivery's row once.
    */
-  recordMany(records: readonly AttemptRecord[], autoDisable: AutoDisable, now: Date): Promise<WebhookAfterAttempt[]> {
-    // One attempt twice in a batch (the same delivery and number): the first is written.
-    const rs = firstOfEach(records, (r) => `${r.deliveryId}/${r.number}`).sort((a, b) => (a.deliveryId < b.deliveryId ? -1 : a.deliveryId > b.deliveryId ? 1 : 0));
+  async recordMany(records: readonly AttemptRecord[], autoDisable: AutoDisable, now: Date): Promise<WebhookAfterAttempt[]> {
+    const attempts = firstOfEach(records, (r) => `${r.deliveryId}/${r.number}`).sort((a, b) => a.number - b.number);
+    const first = firstOfEach(attempts, (r) => r.deliveryId);
+    if (first.length === attempts.length) return this.recordEach(first, autoDisable, now);
+    const firstSet = new Set(first);
+    const webhooks = await this.recordEach(first, autoDisable, now);
+    const later = await this.recordMany(
+      attempts.filter((r) => !firstSet.has(r)),
+      autoDisable,
+      now,
+    );
+    // Each webhook as the last statement left it.
+    return [...new Map([...webhooks, ...later].map((w) => [w.id, w])).values()];
+  }
+
+  /** recordMany's statement, for attempts of distinct deliveries. */
+  private recordEach(records: readonly AttemptRecord[], autoDisable: AutoDisable, now: Date): Promise<WebhookAfterAttempt[]> {
+    const rs = [...records].sort((a, b) => (a.deliveryId < b.deliveryId ? -1 : a.deliveryId > b.deliveryId ? 1 : 0));
     if (rs.length === 0) return Promise.resolve([]);
     const health = aggregateHealth(rs.map((r) => ({ webhookId: r.webhookId, at: r.now, health: r.health })));
     const text = (s: string | null): string | null => (s === null ? null : pgText(s));
