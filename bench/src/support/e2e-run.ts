@@ -67,7 +67,7 @@ export async function setUpE2e(receiver: ReceiverProcess, opts: Omit<E2eOptions,
     const ownerId = await seedUser(world.pool, OWNER);
     const repositories = await seedRepositories(world.pool, ownerId, opts.repositories);
     await seedSubscriptions(world.pool, { ownerId, repositories, perRepository: opts.fanout, receiverUrls: receiver.urls });
-    await createPastPartitions(world.pool, opts.pastDays ?? 0);
+    await createPastPartitions(world.databaseUrl, opts.pastDays ?? 0);
     for (let i = 0; i < opts.workers; i += 1) {
       workers.push(
         startWorkerProcess(world, {
