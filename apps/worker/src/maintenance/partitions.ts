@@ -49,6 +49,16 @@ function storageOptions(table: PartitionedTable): string {
   return [...(fill === undefined ? [] : [`fillfactor = ${fill}`]), `autovacuum_analyze_threshold = ${ANALYZE_THRESHOLD}`].join(", ");
 }
 
+/**
+ * The tables a partitioned table's foreign keys reference (Delivery.webhookId -> Webhook). A new
+ * partition takes their foreign key with it, which locks the referenced table (SHARE ROW EXCLUSIVE)
+ * after the parent. A delete that cascades through them (an account's, to its webhooks, to their
+ * deliveries) locks them in the other order, and the two deadlocked: the creation runs when the day
+ * turns, at a worker's start or its purge. So the creation takes the referenced table's lock first,
+ * in the cascade's order, and waits (at most its lock_timeout) instead.
+ */
+const REFERENCED: Partial<Record<PartitionedTable, readonly string[]>> = { Delivery: ["Webhook"] };
+
 const NAME = /^(Event|Delivery|DeliveryAttempt)_p(\d{4})(\d{2})(\d{2})$/;
 const BLOCKED = "MS001";
 
@@ -86,9 +96,11 @@ function blockedBy(p: DayPartition): string {
 }
 
 export class Partitions {
+  /** `lockTimeoutMs`: how long a partition's creation waits for its locks before it is left for the next run. */
   constructor(
     private readonly sql: Sql,
     private readonly log: Logger,
+    private readonly lockTimeoutMs = 1000,
   ) {}
 
   async list(table: PartitionedTable): Promise<DayPartition[]> {
@@ -119,7 +131,8 @@ export class Partitions {
         try {
           // Creating a partition locks its parent: never wait long behind the delivery traffic.
           await this.sql.execute(Prisma.raw(`DO $create$ BEGIN
-            SET LOCAL lock_timeout = '1s';
+            SET LOCAL lock_timeout = '${Math.max(1, Math.round(this.lockTimeoutMs))}ms';
+            ${(REFERENCED[table] ?? []).map((t) => `LOCK TABLE ${ident(t).text} IN SHARE ROW EXCLUSIVE MODE;`).join(" ")}
             CREATE TABLE IF NOT EXISTS ${ident(name).text} PARTITION OF "${table}" FOR VALUES FROM ('${lo}') TO ('${hi}') WITH (${storageOptions(table)});
           END $create$`));
           created.push(name);

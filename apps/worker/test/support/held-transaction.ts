@@ -26,6 +26,8 @@ export async function holdTransaction(databaseUrl: string): Promise<HeldTransact
     async untilOthersWait() {
       await waitUntil(
         async () => {
+          // Inside a transaction PostgreSQL keeps the first reading of pg_stat_activity: read afresh.
+          await client.query("SELECT pg_stat_clear_snapshot()");
           const { rows } = await client.query<{ n: number }>(
             `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()`,
           );
