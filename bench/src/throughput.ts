@@ -66,6 +66,8 @@ runBench("throughput", async () => {
       log(`  CPU µs per delivery: ${formatBreakdown(run.cpu)}`);
       const a = run.arrivalsMs;
       log(`  arrivals after the first publish (ms): first ${round(a.first)}, 10% ${round(a.at10)}, 90% ${round(a.at90)}, last ${round(a.last)}`);
+      const routes = Object.entries(run.firstAttempts).filter(([, n]) => n > 0);
+      log(`  first attempts: ${routes.map(([route, n]) => `${route} ${round((100 * n) / run.deliveries, 1)}%`).join(", ") || "none counted"}`);
       const plain = await measurePlainQueue(receiver, { count: deliveries, warmup, concurrency });
       log(`repeat ${repeat}: plain queue: ${round(plain.perSecond)}/s (${round(plain.cpuUsPerDelivery)} µs CPU each)`);
       log(`  CPU µs per delivery: ${formatBreakdown(plain.cpu)}`);

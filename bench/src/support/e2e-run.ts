@@ -10,6 +10,8 @@ import { watched } from "./worker-death.js";
 import { startWorkerProcess, type WorkerProcess } from "./worker-process.js";
 import { createPastPartitions } from "./past-partitions.js";
 import { createWorld, type World } from "./world.js";
+import { opsPortOf } from "./ops-port.js";
+import { parsePromText, promSum } from "./prom-text.js";
 
 export interface E2eOptions {
   fanout: number;
@@ -50,6 +52,21 @@ export interface E2eResult {
   cpu: CpuGroups;
   /** When the first, 10%, 90% and last deliveries arrived, ms after the first publish: ramp-up and tail. */
   arrivalsMs: { first: number; at10: number; at90: number; last: number };
+  /** How the measured deliveries' first attempts went (msrwh_first_attempts_total by route, all workers): counts. */
+  firstAttempts: Record<string, number>;
+}
+
+const ROUTES = ["inline", "waited", "queued", "job", "parked", "wait_expired"] as const;
+
+/** The workers' msrwh_first_attempts_total by route, summed. */
+async function firstAttemptRoutes(workers: readonly WorkerProcess[]): Promise<Record<string, number>> {
+  const sum: Record<string, number> = Object.fromEntries(ROUTES.map((r) => [r, 0]));
+  for (const w of workers) {
+    const port = await opsPortOf(w.logFile, w.died);
+    const samples = parsePromText(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text());
+    for (const route of ROUTES) sum[route] = (sum[route] ?? 0) + (promSum(samples, "msrwh_first_attempts_total", { route }) || 0);
+  }
+  return sum;
 }
 
 export interface E2eSetup {
@@ -123,6 +140,7 @@ export async function runE2e(receiver: ReceiverProcess, opts: E2eOptions): Promi
     await receiver.reset();
     const cpuBefore = workers.reduce((sum, w) => sum + w.cpuMs(), 0);
     const groups = { worker: workers.map((w) => w.pid), receiver: [receiver.pid] };
+    const routesBefore = await firstAttemptRoutes(workers);
     const machineBefore = cpuSnapshot(groups, { database: world.databaseName, redisUrl: world.redisUrl });
     const startAt = nowMs();
     await publishSpread(world.redis, world.prefix, repositories, events, { offset: 1 });
@@ -131,6 +149,8 @@ export async function runE2e(receiver: ReceiverProcess, opts: E2eOptions): Promi
     const cpu = perDelivery(machineBefore, cpuSnapshot(groups, { database: world.databaseName, redisUrl: world.redisUrl }), deliveries);
     const stats = await receiver.stats();
     const peakRssMb = workers.map((w) => w.peakRssMb());
+    const routesAfter = await firstAttemptRoutes(workers);
+    const firstAttempts = Object.fromEntries(ROUTES.map((r) => [r, (routesAfter[r] ?? 0) - (routesBefore[r] ?? 0)]));
 
     // Every delivery must have been recorded as succeeded, or the number means nothing.
     let counts: Record<string, number> = {};
@@ -157,6 +177,7 @@ export async function runE2e(receiver: ReceiverProcess, opts: E2eOptions): Promi
       peakRssMb,
       cpu,
       arrivalsMs: { first: stats.firstAt - startAt, at10: stats.at10 - startAt, at90: stats.at90 - startAt, last: lastAt - startAt },
+      firstAttempts,
     };
   } finally {
     await setup.close();
