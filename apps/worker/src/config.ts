@@ -34,6 +34,11 @@ export const Env = Type.Object({
   // job, in flight at most, beside DELIVERY_CONCURRENCY's jobs; past it, or refused by the owner's
   // share or the endpoint gate, a first attempt goes through its job. 0: every attempt goes through a job.
   INLINE_FIRST_ATTEMPTS: Type.Integer({ minimum: 0, maximum: 5000, default: 200 }),
+  // Past INLINE_FIRST_ATTEMPTS or the owner's free slots, first attempts whose owner's slots free fast
+  // are queued in the worker's memory (their rows leased) instead of taking a job, up to this many
+  // bytes (each counted as its event's contents, certificate and secrets at two bytes a character plus
+  // 1 KiB). 0: none is queued.
+  INLINE_QUEUE_BYTES: Type.Integer({ minimum: 0, maximum: 1073741824, default: 16777216 }),
   RETRY_SCHEDULE: Type.String({
     pattern: `^\\s*${DURATION_SOURCE}(\\s*,\\s*${DURATION_SOURCE})*\\s*$`,
     default: "5s,5m,30m,2h,5h,10h,10h",
@@ -119,7 +124,7 @@ export interface WorkerConfig {
    * ingest, fan-out and maintenance); each takes its share of DELIVERY_CONCURRENCY (threadShare).
    */
   threads: number;
-  concurrency: { ingest: number; fanout: number; delivery: number; inlineFirstAttempts: number };
+  concurrency: { ingest: number; fanout: number; delivery: number; inlineFirstAttempts: number; inlineQueueBytes: number };
   retry: RetryPolicy;
   delivery: {
     connectTimeoutMs: number;
@@ -184,6 +189,7 @@ export function loadConfig(source: Record<string, string | undefined>): WorkerCo
       fanout: env.FANOUT_CONCURRENCY,
       delivery: env.DELIVERY_CONCURRENCY,
       inlineFirstAttempts: env.INLINE_FIRST_ATTEMPTS,
+      inlineQueueBytes: env.INLINE_QUEUE_BYTES,
     },
     retry: {
       scheduleMs,

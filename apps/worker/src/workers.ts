@@ -104,6 +104,7 @@ export async function startWorkers(deps: WorkerDeps, roles: readonly WorkerRole[
     delivery && config.concurrency.inlineFirstAttempts > 0
       ? new InlineAttempts(delivery, {
           max: config.concurrency.inlineFirstAttempts,
+          queueBytes: config.concurrency.inlineQueueBytes,
           attemptTimeoutMs: config.delivery.totalTimeoutMs,
           owners,
           log,

@@ -2,8 +2,9 @@
 // its share is parked on arrival, unless its pace says its next slots free within OWNER_HOLD_WAIT,
 // in which case as many as fit in that wait are queued now (the delivery worker holds them in
 // process for the owner's next slot), or it is alone on the thread and may borrow past its share;
-// an endpoint known to be full parks them either way. No statement runs: plan() only reads the
-// thread's slots and hints.
+// an endpoint known to be full parks them either way; an owner at its share whose attempts the
+// fan-out's in-process queue takes (InlineAttempts.wouldQueue) is not parked. No statement runs:
+// plan() only reads the thread's slots and hints.
 import type { Queue } from "bullmq";
 import type { DeliveryJobData } from "@msr-webhooks/queue/names";
 import type { EndpointGate } from "../src/attempts/endpoint-gate.js";
@@ -64,6 +65,31 @@ describe("parking on arrival at an owner's share", () => {
     const plan = world(5, true).arrivals.plan(arriving(4), NOW);
     expect(plan.now.map((a) => a.id)).toEqual(["d0", "d1", "d2", "d3"]);
     expect(plan.parked).toEqual([]);
+  });
+
+  it("queues as many as the fan-out's in-process queue says it takes (InlineAttempts.wouldQueue), counting those before them, and parks the rest", () => {
+    const asked: [string, number][] = [];
+    const queueable = (owner: string, extra: number): boolean => {
+      asked.push([owner, extra]);
+      return extra < 2;
+    };
+    const plan = world().arrivals.plan(arriving(4), NOW, queueable);
+    expect(plan.now.map((a) => a.id)).toEqual(["d0", "d1"]);
+    expect(plan.parked.map((p) => p.id)).toEqual(["d2", "d3"]);
+    expect(asked).toEqual([
+      ["alice", 0],
+      ["alice", 1],
+      ["alice", 2],
+      ["alice", 2],
+    ]);
+  });
+
+  it("parks arrivals for an endpoint known to be full even where the in-process queue would take them", () => {
+    const { arrivals, hints } = world();
+    hints.refused(FULL, "busy", { waiting: 0, slots: 10 });
+    const plan = arrivals.plan(arriving(2, FULL), NOW, () => true);
+    expect(plan.now).toEqual([]);
+    expect(plan.parked).toHaveLength(2);
   });
 
   it("parks arrivals for an endpoint known to be full, however fast the owner", () => {

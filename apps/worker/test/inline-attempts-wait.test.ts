@@ -6,43 +6,11 @@
 // In memory: the attempts' side (LeasedAttempts) is a recorder here, which frees the owner's slot as
 // the delivery processor does when an attempt ends; the slots are the real OwnerSlots.
 import { createMetrics } from "@msr-webhooks/observability/metrics";
-import type { LeasedAttempts } from "../src/attempts/delivery.processor.js";
 import type { LeasedDelivery } from "../src/attempts/delivery.repository.js";
 import { InlineAttempts } from "../src/attempts/inline-attempts.js";
 import { OwnerSlots } from "../src/isolation/owner-slots.js";
 import { silentLogger } from "./support/harness.js";
-
-interface Recorder extends LeasedAttempts {
-  /** Deliveries attempted, in order. */
-  attempted: string[];
-  /** Deliveries handed to their job, in order. */
-  handed: string[];
-  /** Ends the attempt of `id` (its endpoint answered): frees its owner's slot. */
-  finish(id: string): void;
-}
-
-function recorder(owners: OwnerSlots): Recorder {
-  const ends = new Map<string, () => void>();
-  const r: Recorder = {
-    attempted: [],
-    handed: [],
-    attemptLeased: (due, owner) => {
-      r.attempted.push(due.id);
-      return new Promise<void>((resolve) => {
-        ends.set(due.id, () => {
-          if (owner !== undefined) owners.release(owner);
-          resolve();
-        });
-      });
-    },
-    handToJob: (id) => {
-      r.handed.push(id);
-      return Promise.resolve();
-    },
-    finish: (id) => ends.get(id)?.(),
-  };
-  return r;
-}
+import { leasedRecorder } from "./support/leased-recorder.js";
 
 function row(id: string): LeasedDelivery {
   return { id, webhookInactive: false } as LeasedDelivery;
@@ -65,7 +33,7 @@ function world(paced: boolean, waitMs = 100, alone = false) {
       owners.tryAcquire("alice", undefined, at);
     }
   }
-  const attempts = recorder(owners);
+  const attempts = leasedRecorder(owners);
   const metrics = createMetrics({ service: "worker" });
   const inline = new InlineAttempts(attempts, { max: 50, attemptTimeoutMs: 1000, owners, log: silentLogger(), metrics });
   return { owners, attempts, inline, metrics };

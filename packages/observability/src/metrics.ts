@@ -135,7 +135,7 @@ export function createMetrics(options: MetricsOptions): Metrics {
   });
   const firstAttempts = new Counter({
     name: "msrwh_first_attempts_total",
-    help: "Deliveries the fan-out wrote, by how their first attempt goes: inline (made by the fan-out without a job), waited (the same, after waiting in process for its owner's next slot), job, or parked (on arrival); wait_expired: inline or waited ones that got no slot in time and were handed to their job.",
+    help: "Deliveries the fan-out wrote, by how their first attempt goes: inline (made by the fan-out without a job), waited (the same, after waiting in process for its owner's next slot), queued (the same, queued in process behind its owner's other attempts), job, or parked (on arrival); wait_expired: inline, waited or queued ones that got no slot in time and were handed to their job.",
     labelNames: ["route"] as const,
     registers,
   });

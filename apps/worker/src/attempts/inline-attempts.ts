@@ -24,12 +24,27 @@
 // then, those first attempts were the slowest one in a hundred (docs/benchmarks.md, the fifteenth
 // run). One that gets no slot in time is handed to its job (made due now). Past every bound the
 // delivery's job makes the attempt, as before.
+//
+// Queued in process (INLINE_QUEUE_BYTES): at the limit a burst fans out far faster than its attempts
+// end, and past the bounds above most of its first attempts took a job each (69% at fan-out 10 in
+// the throughput bench), paying the job's add, fetch and finish in Redis and a load in PostgreSQL.
+// Such an attempt is now written leased as well and queued here, per owner in write order
+// (queued-first-attempts.ts), when its owner's slots free fast enough that its turn comes within
+// the attempt's timeout (OwnerSlots.drainsWithin, at the owner's pace, counting the owner's attempts
+// queued ahead of it) and the queue has room (in bytes). A queued attempt takes a slot only when its
+// owner has one free that no other attempt of the owner is owed (OwnerSlots.queuedRoom): after its
+// attempts waiting in process, its woken waiters and its jobs; so the owner's share binds it as it
+// binds the others, and another owner's attempts never wait behind it. Owners take turns. One not
+// started within the attempt's timeout of its write (its lease then still covers the attempt) is
+// handed to its job, as is every queued one when the worker stops. The fan-out does not wait: the
+// burst's events are fanned out as before, and nothing is held only in memory (the rows are leased).
 import type { Logger } from "winston";
 import { errorMessage } from "@msr-webhooks/observability/logger";
 import type { Metrics } from "@msr-webhooks/observability/metrics";
 import type { OwnerSlots } from "../isolation/owner-slots.js";
 import type { LeasedAttempts } from "./delivery.processor.js";
 import type { LeasedDelivery } from "./delivery.repository.js";
+import { bytesOf, QUEUED_ATTEMPT_OVERHEAD_BYTES, QueuedFirstAttempts, type QueuedAttempt } from "./queued-first-attempts.js";
 
 /**
  * A lease is twice the attempt's timeout plus this: the gate and the record around the request,
@@ -47,10 +62,18 @@ export interface InlineAttemptsOptions {
   log: Logger;
   /** Prometheus: claimed attempts that got no slot of their owner's share in time (absent in some unit tests). */
   metrics?: Pick<Metrics, "firstAttempts">;
+  /** Bytes of first attempts queued here past the other bounds, at most (INLINE_QUEUE_BYTES; 0 or absent: none is queued; needs `owners`). */
+  queueBytes?: number;
 }
 
-/** How a first attempt was claimed: with a slot of its owner's share, or to wait here for the next one. */
-export type InlineClaim = "slot" | "wait";
+/**
+ * How a first attempt was claimed: with a slot of its owner's share, to wait here for the owner's
+ * next one, or to be queued here behind the owner's other attempts.
+ */
+export type InlineClaim = "slot" | "wait" | "queue";
+
+/** How often queued attempts look for free slots besides when an attempt made here ends (slots freed by jobs). */
+export const QUEUE_PUMP_MS = 25;
 
 export class InlineAttempts {
   /** Attempts in flight here, by delivery id. */
@@ -60,6 +83,10 @@ export class InlineAttempts {
   private readonly pending = new Map<string, Record<InlineClaim, number>>();
   /** Set by drain(): no attempt is claimed here any more. */
   private closed = false;
+  private readonly queued = new QueuedFirstAttempts();
+  /** Claims to queue not started yet. */
+  private queueClaims = 0;
+  private pumpTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly attempts: LeasedAttempts,
@@ -81,10 +108,30 @@ export class InlineAttempts {
    * back, with its kind.
    */
   claim(owner: string): InlineClaim | undefined {
-    if (this.closed || this.claimed + this.inFlight.size >= this.options.max) return undefined;
+    if (this.closed) return undefined;
+    return this.claimNow(owner) ?? (this.wouldQueue(owner) ? this.took(owner, "queue") : undefined);
+  }
+
+  /**
+   * Whether a first attempt of `owner` (and `extra` more of its) past the other bounds would be queued
+   * here: the queue has room for it, and at the owner's pace its turn comes within the attempt's
+   * timeout, counting its attempts queued and claimed to be queued ahead of it.
+   */
+  wouldQueue(owner: string, extra = 0, now = Date.now()): boolean {
+    const { owners, queueBytes = 0 } = this.options;
+    if (this.closed || owners === undefined || queueBytes <= 0) return false;
+    // A claim's row is not read yet: each counts as the smallest row would; start() checks the row itself.
+    if (this.queued.bytes + (this.queueClaims + extra + 1) * QUEUED_ATTEMPT_OVERHEAD_BYTES > queueBytes) return false;
+    const ahead = this.queued.countOf(owner) + (this.pending.get(owner)?.queue ?? 0) + extra;
+    return owners.drainsWithin(owner, ahead + 1, this.options.attemptTimeoutMs, now);
+  }
+
+  /** A claim for an attempt made at once (a free slot, or the owner's next one waited for), within `max`. */
+  private claimNow(owner: string): InlineClaim | undefined {
+    if (this.claimed + this.inFlight.size >= this.options.max) return undefined;
     const { owners } = this.options;
     if (!owners) return this.took(owner, "slot");
-    const pending = this.pending.get(owner) ?? { slot: 0, wait: 0 };
+    const pending = this.pending.get(owner) ?? { slot: 0, wait: 0, queue: 0 };
     // Within what the owner may hold now, borrowing included only while none of its jobs waits for a
     // slot (OwnerSlots.inlineCap): a burst fans out far faster than its attempts end.
     if (owners.inFlight(owner) + pending.slot < owners.inlineCap(owner)) return this.took(owner, "slot");
@@ -93,8 +140,9 @@ export class InlineAttempts {
   }
 
   private took(owner: string, kind: InlineClaim): InlineClaim {
-    this.claimed += 1;
-    const pending = this.pending.get(owner) ?? { slot: 0, wait: 0 };
+    if (kind === "queue") this.queueClaims += 1;
+    else this.claimed += 1;
+    const pending = this.pending.get(owner) ?? { slot: 0, wait: 0, queue: 0 };
     pending[kind] += 1;
     this.pending.set(owner, pending);
     return kind;
@@ -107,11 +155,12 @@ export class InlineAttempts {
 
   /** A claim no longer pending: started, or given back. */
   private settle(owner: string, kind: InlineClaim): void {
-    this.claimed -= 1;
+    if (kind === "queue") this.queueClaims -= 1;
+    else this.claimed -= 1;
     const pending = this.pending.get(owner);
     if (pending === undefined) return;
     pending[kind] -= 1;
-    if (pending.slot <= 0 && pending.wait <= 0) this.pending.delete(owner);
+    if (pending.slot <= 0 && pending.wait <= 0 && pending.queue <= 0) this.pending.delete(owner);
   }
 
   /** Makes the claimed attempt of the leased row `due`, as the fan-out's write returned it (fire and forget; drain() waits for it). */
@@ -120,10 +169,69 @@ export class InlineAttempts {
     this.settle(owner, kind);
     // Already made here (a second claim for the same row): one attempt at a time.
     if (this.inFlight.has(deliveryId)) return;
-    const attempt = this.attempt(due, owner)
+    if (kind === "queue") {
+      if (this.closed || this.queued.bytes + bytesOf(due) > (this.options.queueBytes ?? 0)) {
+        // No room for this row after all (larger than a claim counts), or the worker is stopping: its job makes it.
+        this.options.metrics?.firstAttempts.inc({ route: "wait_expired" });
+        this.launch(deliveryId, () => this.attempts.handToJob(deliveryId));
+        return;
+      }
+      // Started within the attempt's timeout of its write, it ends within its lease (leaseEnd()).
+      this.queued.push({ due, owner, startBy: Date.now() + this.options.attemptTimeoutMs });
+      this.pump();
+      return;
+    }
+    this.launch(deliveryId, () => this.attempt(due, owner));
+  }
+
+  /** Runs `work` for the delivery as one of the attempts in flight here; a failure hands it to its job. */
+  private launch(deliveryId: string, work: () => Promise<void>): void {
+    const attempt = work()
       .catch((err: unknown) => this.recover(deliveryId, err))
-      .finally(() => this.inFlight.delete(deliveryId));
+      .finally(() => {
+        this.inFlight.delete(deliveryId);
+        this.pump();
+      });
     this.inFlight.set(deliveryId, attempt);
+  }
+
+  /**
+   * Starts queued attempts, owners in turn, each while its owner has a slot no other attempt of its
+   * is owed and `max` has room; hands to its job every one whose time to start has passed.
+   */
+  private pump(now = Date.now()): void {
+    const { owners } = this.options;
+    if (this.queued.size === 0 || this.closed || owners === undefined) return this.stopPump();
+    for (const owner of this.queued.owners()) {
+      let room = owners.queuedRoom(owner, now);
+      let started = false;
+      for (let next = this.queued.peek(owner); next !== undefined; next = this.queued.peek(owner)) {
+        if (next.startBy <= now) {
+          this.queued.shift(owner);
+          this.expire(next);
+          continue;
+        }
+        if (room <= 0 || this.claimed + this.inFlight.size >= this.options.max || !owners.tryAcquire(owner, undefined, now)) break;
+        this.queued.shift(owner);
+        room -= 1;
+        started = true;
+        this.launch(next.due.id, () => this.attempts.attemptLeased(next.due, owner));
+      }
+      if (started) this.queued.rotate(owner);
+    }
+    if (this.queued.size === 0) this.stopPump();
+    else this.pumpTimer ??= setInterval(() => this.pump(), QUEUE_PUMP_MS).unref();
+  }
+
+  private stopPump(): void {
+    clearInterval(this.pumpTimer);
+    this.pumpTimer = undefined;
+  }
+
+  /** A queued attempt not started in time: its job makes it (counted as a wait that ran out). */
+  private expire(item: QueuedAttempt): void {
+    this.options.metrics?.firstAttempts.inc({ route: "wait_expired" });
+    this.launch(item.due.id, () => this.attempts.handToJob(item.due.id));
   }
 
   private async attempt(due: LeasedDelivery, owner: string): Promise<void> {
@@ -145,6 +253,9 @@ export class InlineAttempts {
    */
   async drain(timeoutMs: number): Promise<boolean> {
     this.closed = true;
+    this.stopPump();
+    // Queued ones are not started any more: their jobs make them (the next worker, or this one's).
+    for (const item of this.queued.takeAll()) this.launch(item.due.id, () => this.attempts.handToJob(item.due.id));
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<false>((resolve) => {
       timer = setTimeout(() => resolve(false), timeoutMs);

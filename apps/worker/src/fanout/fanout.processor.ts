@@ -2,7 +2,8 @@
 // webhook (skipped, with the reason, when its author lost access or its filters leave the event
 // out), mark the event fanned out, then queue one delivery job per deliverable row (parked at once
 // when its owner or endpoint is known to refuse it: isolation/arrival-parking.ts), or make its first
-// attempt here, without a job, on a row written leased (attempts/inline-attempts.ts). The jobs of fan-outs
+// attempt here, without a job, on a row written leased, at once or queued in process behind the
+// owner's other attempts (attempts/inline-attempts.ts). The jobs of fan-outs
 // running at once go to Redis together (group commit: one addBulk while another is in flight, as the
 // database batches do), so an event with one webhook does not pay a queue round trip of its own.
 // The worker's ingest calls `fanOut` directly for the events it stores; the fan-out queue carries
@@ -103,10 +104,11 @@ export function createFanout(deps: FanoutProcessorDeps) {
       .filter((d) => d.denial === null)
       .map(({ id, webhook }) => ({ id, authorId: webhook.authorId, endpoint: webhook.endpoint }));
     // Parked ones are written with the park's end as their first attempt time, which names the park.
-    const plan = deps.arrivals ? deps.arrivals.plan(deliverable) : { now: deliverable, parked: [] };
+    const { inline } = deps;
+    const queueable = inline ? (owner: string, extra: number) => inline.wouldQueue(owner, extra) : undefined;
+    const plan = deps.arrivals ? deps.arrivals.plan(deliverable, Date.now(), queueable) : { now: deliverable, parked: [] };
     const parkedUntil = new Map(plan.parked.map((p) => [p.id, p.until]));
     // First attempts made here without a job are written leased (inline-attempts.ts).
-    const { inline } = deps;
     const claimed = new Map<string, { owner: string; kind: InlineClaim }>();
     if (inline)
       for (const d of plan.now) {
@@ -133,20 +135,21 @@ export function createFanout(deps: FanoutProcessorDeps) {
       throw err;
     }
     // Only the rows this write inserted leased are attempted here; any other is its job's.
-    let waiting = 0;
+    const routes = { slot: 0, wait: 0, queue: 0 };
     for (const [id, { owner, kind }] of claimed) {
       const row = leased.get(id);
       if (row) inline?.start(row, owner, kind);
       else inline?.giveBack(owner, kind);
-      if (row && kind === "wait") waiting += 1;
+      if (row) routes[kind] += 1;
     }
 
     const skipped = rows.filter((r) => r.status === "skipped");
     for (const row of skipped) {
       deps.log.info("delivery skipped", { eventId, webhookId: row.webhookId, reason: row.reason });
     }
-    deps.metrics?.firstAttempts.inc({ route: "inline" }, leased.size - waiting);
-    deps.metrics?.firstAttempts.inc({ route: "waited" }, waiting);
+    deps.metrics?.firstAttempts.inc({ route: "inline" }, routes.slot);
+    deps.metrics?.firstAttempts.inc({ route: "waited" }, routes.wait);
+    deps.metrics?.firstAttempts.inc({ route: "queued" }, routes.queue);
     deps.metrics?.firstAttempts.inc({ route: "job" }, plan.now.length - leased.size);
     deps.metrics?.firstAttempts.inc({ route: "parked" }, plan.parked.length);
     // First attempts first: parked ones never stand ahead of them.

@@ -51,20 +51,29 @@ export interface ArrivalParkingDeps {
 export class ArrivalParking {
   constructor(private readonly deps: ArrivalParkingDeps) {}
 
-  /** Splits arriving deliveries into those to queue now and those to park (in arrival order). */
-  plan(arrivals: readonly ArrivingDelivery[], now = Date.now()): ArrivalPlan {
+  /**
+   * Splits arriving deliveries into those to queue now and those to park (in arrival order). An
+   * owner at its cap whose attempt (and `extra` more of its) `queueable` says would be queued in
+   * process behind its others (InlineAttempts.wouldQueue) is not parked: it waits there instead.
+   */
+  plan(arrivals: readonly ArrivingDelivery[], now = Date.now(), queueable?: (owner: string, extra: number) => boolean): ArrivalPlan {
     const { parking, owners, hints } = this.deps;
     const plan: ArrivalPlan = { now: [], parked: [] };
     // Parked at their owner earlier in this batch: not waiters yet (remember() makes them so), but ahead of the next.
     const planned = new Map<string, number>();
     // Queued now at their owner's cap earlier in this batch, to wait in process for its next slot.
     const toHold = new Map<string, number>();
+    // Queued now at their owner's cap earlier in this batch, to be queued in process behind its others.
+    const toQueue = new Map<string, number>();
     for (const arrival of arrivals) {
       const endpointQueue = hints.queue(arrival.endpoint);
       const atCap = this.atOwnerCap(arrival.authorId, now);
       const holds = toHold.get(arrival.authorId) ?? 0;
       if (atCap && owners.wouldHold(arrival.authorId, holds, now) && !hints.busy(arrival.endpoint)) {
         toHold.set(arrival.authorId, holds + 1);
+        plan.now.push(arrival);
+      } else if (atCap && queueable !== undefined && !hints.busy(arrival.endpoint) && queueable(arrival.authorId, toQueue.get(arrival.authorId) ?? 0)) {
+        toQueue.set(arrival.authorId, (toQueue.get(arrival.authorId) ?? 0) + 1);
         plan.now.push(arrival);
       } else if (atCap) {
         const ahead = planned.get(arrival.authorId) ?? 0;

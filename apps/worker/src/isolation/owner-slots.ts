@@ -64,6 +64,9 @@ export function ownerCap(share: number, slots: number): number {
 /** How long no other owner must have asked for a slot here before an owner alone may borrow past its cap. */
 export const BORROW_QUIET_MS = 1000;
 
+/** An owner none of whose slots freed for this long while it held some is not queued for (drainsWithin()). */
+export const STALLED_MS = 1000;
+
 /** How long a woken waiter may take to come back to its slot here before the slot counts as free again. */
 export const TRANSIT_MS = 1000;
 
@@ -173,6 +176,29 @@ export class OwnerSlots {
   inlineCap(owner: string, now = Date.now()): number {
     if (this.waiting(owner) > 0 || this.holding(owner) > 0 || this.transit.has(owner)) return this.cap;
     return this.capOf(owner, now);
+  }
+
+  /**
+   * Slots an attempt of `owner` queued in process behind its fan-out (inline-attempts.ts) may take
+   * now: what its first attempts may count on (inlineCap()) less the slots it holds, those awaiting
+   * its woken waiters and those its attempts waiting here are owed. The queued ones come after every
+   * other attempt of the owner.
+   */
+  queuedRoom(owner: string, now = Date.now()): number {
+    return this.inlineCap(owner, now) - this.inFlight(owner) - (this.transit.get(owner)?.size ?? 0) - this.holds.count(owner);
+  }
+
+  /**
+   * Whether `turns` of `owner`'s slots free within `ms` at its measured pace (OwnerPaces.everyMs()),
+   * and one of them freed within STALLED_MS (OwnerPaces.now(): an owner whose endpoints stopped
+   * answering is not queued for); false before its pace is measured. Not OwnerPaces.now() alone: a
+   * busy thread frees slots in clumps, tens of milliseconds apart, and that gap times thousands of
+   * turns says nothing of the pace.
+   */
+  drainsWithin(owner: string, turns: number, ms: number, now = Date.now()): boolean {
+    const everyMs = this.paces.everyMs(owner);
+    const sinceFreed = this.paces.now(owner, this.inFlight(owner) > 0, now);
+    return everyMs !== undefined && sinceFreed !== undefined && turns * everyMs <= ms && sinceFreed <= STALLED_MS;
   }
 
   /** Whether `owner` holds its cap (capOf()) now. */
