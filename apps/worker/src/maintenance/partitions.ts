@@ -50,14 +50,18 @@ function storageOptions(table: PartitionedTable): string {
 }
 
 /**
- * The tables a partitioned table's foreign keys reference (Delivery.webhookId -> Webhook). A new
- * partition takes their foreign key with it, which locks the referenced table (SHARE ROW EXCLUSIVE)
- * after the parent. A delete that cascades through them (an account's, to its webhooks, to their
- * deliveries) locks them in the other order, and the two deadlocked: the creation runs when the day
- * turns, at a worker's start or its purge. So the creation takes the referenced table's lock first,
- * in the cascade's order, and waits (at most its lock_timeout) instead.
+ * How long a partition's creation or drop waits for a lock before it gives up and is tried again on
+ * the next run: less than PostgreSQL's deadlock_timeout (1 s by default). Creating or dropping a
+ * Delivery partition locks Delivery, then Webhook (for the partition's foreign key); a delete that
+ * cascades from an account to its webhooks to their deliveries, or a webhook's delete, locks them
+ * in the other order, and the attempt record (Delivery, then Webhook) in this one, so no single
+ * order avoids a cycle. PostgreSQL looks for a cycle once a wait has lasted deadlock_timeout and
+ * aborts the waiter that looks; a delete seen failing with "deadlock detected" when the day turned
+ * had waited for the new partition's lock while the creation waited for Webhook's, 1 s each. Waiting
+ * at most this, the partition's statement gives up first unless the other side had already waited
+ * 0.8 s before the partition's statement began to wait, and never aborts anyone else.
  */
-const REFERENCED: Partial<Record<PartitionedTable, readonly string[]>> = { Delivery: ["Webhook"] };
+export const PARTITION_LOCK_TIMEOUT_MS = 200;
 
 const NAME = /^(Event|Delivery|DeliveryAttempt)_p(\d{4})(\d{2})(\d{2})$/;
 const BLOCKED = "MS001";
@@ -96,12 +100,16 @@ function blockedBy(p: DayPartition): string {
 }
 
 export class Partitions {
-  /** `lockTimeoutMs`: how long a partition's creation waits for its locks before it is left for the next run. */
+  /** `lockTimeoutMs`: how long a partition's creation or drop waits for its locks before it is left for the next run. */
   constructor(
     private readonly sql: Sql,
     private readonly log: Logger,
-    private readonly lockTimeoutMs = 1000,
+    private readonly lockTimeoutMs = PARTITION_LOCK_TIMEOUT_MS,
   ) {}
+
+  private lockTimeout(): string {
+    return `SET LOCAL lock_timeout = '${Math.max(1, Math.round(this.lockTimeoutMs))}ms';`;
+  }
 
   async list(table: PartitionedTable): Promise<DayPartition[]> {
     const rows = await this.sql.query<{ name: string }>(Prisma.sql`
@@ -129,10 +137,9 @@ export class Partitions {
         const lo = new Date(day).toISOString();
         const hi = new Date(day + DAY_MS).toISOString();
         try {
-          // Creating a partition locks its parent: never wait long behind the delivery traffic.
+          // Creating a partition locks its parent: never wait long behind the delivery traffic, nor into a deadlock (PARTITION_LOCK_TIMEOUT_MS).
           await this.sql.execute(Prisma.raw(`DO $create$ BEGIN
-            SET LOCAL lock_timeout = '${Math.max(1, Math.round(this.lockTimeoutMs))}ms';
-            ${(REFERENCED[table] ?? []).map((t) => `LOCK TABLE ${ident(t).text} IN SHARE ROW EXCLUSIVE MODE;`).join(" ")}
+            ${this.lockTimeout()}
             CREATE TABLE IF NOT EXISTS ${ident(name).text} PARTITION OF "${table}" FOR VALUES FROM ('${lo}') TO ('${hi}') WITH (${storageOptions(table)});
           END $create$`));
           created.push(name);
@@ -212,7 +219,7 @@ export class Partitions {
     const t = ident(p.name).text;
     try {
       await this.sql.execute(Prisma.raw(`DO $drop$ BEGIN
-        SET LOCAL lock_timeout = '1s';
+        ${this.lockTimeout()}
         LOCK TABLE ${t} IN SHARE MODE;
         IF ${blockedBy(p)} THEN
           RAISE EXCEPTION 'partition % holds unfinished work', '${p.name}' USING ERRCODE = '${BLOCKED}';
