@@ -198,6 +198,8 @@ export async function startWorkers(deps: WorkerDeps, roles: readonly WorkerRole[
       clearInterval(watchdog);
       clearInterval(refill);
       stopDeferralLog();
+      // First attempts queued in memory are handed to their jobs at once: none starts during the grace period.
+      inline?.closeQueue();
       let timer: NodeJS.Timeout | undefined;
       const expired = new Promise<false>((resolve) => {
         timer = setTimeout(() => resolve(false), graceMs);

@@ -131,6 +131,54 @@ describe("a first attempt past its owner's share, the owner's slots freeing fast
   });
 });
 
+describe("the worker stopping", () => {
+  it("hands every queued attempt to its job at once (closeQueue), starts none of them, and queues no new one", async () => {
+    const { owners, attempts, inline } = world();
+    expect(inline.claim("alice")).toBe("queue");
+    inline.start(row("d1"), "alice", "queue");
+    inline.closeQueue();
+    await settle();
+    expect(attempts.handed).toEqual(["d1"]);
+    expect(inline.claim("alice")).toBeUndefined();
+    owners.release("alice");
+    await new Promise((resolve) => setTimeout(resolve, 2 * QUEUE_PUMP_MS));
+    expect(attempts.attempted).toEqual([]);
+    expect(await inline.drain(1000)).toBe(true);
+  });
+});
+
+describe("what is ahead of a queued attempt", () => {
+  it("counts the owner's parked attempts, which its free slots go to first", () => {
+    // A slot every 5 ms and a 12 ms timeout: two turns fit; one parked waiter takes the first.
+    const { owners, inline } = world({ timeoutMs: 12 });
+    owners.park("alice", "parked-1", Date.now() + 60_000);
+    expect([inline.claim("alice"), inline.claim("alice")]).toEqual(["queue", undefined]);
+  });
+
+  it("hand-overs to jobs do not count against INLINE_FIRST_ATTEMPTS: another owner's attempt starts while they run", async () => {
+    const owners = new OwnerSlots(2, 10, 500, { waitMs: 0, threadSlots: 8 });
+    pace(owners, "alice", Date.now(), 2);
+    const recorder = leasedRecorder(owners);
+    let handOverDone: () => void = () => undefined;
+    const attempts = { ...recorder, handToJob: (id: string) => (recorder.handed.push(id), new Promise<void>((resolve) => (handOverDone = resolve))) };
+    const inline = new InlineAttempts(attempts, { max: 1, attemptTimeoutMs: 10_000, owners, log: silentLogger(), queueBytes: 1_000_000 });
+    expect(inline.claim("alice")).toBe("queue");
+    inline.start(row("a1"), "alice", "queue");
+    inline.closeQueue();
+    expect(recorder.handed).toEqual(["a1"]);
+    // The hand-over is still running; bob's first attempt takes the one place.
+    expect(inline.claim("bob")).toBe("slot");
+    inline.start(row("b1"), "bob", "slot");
+    await settle();
+    expect(recorder.attempted).toEqual(["b1"]);
+    recorder.finish("b1");
+    const drained = inline.drain(5000);
+    await settle();
+    handOverDone();
+    expect(await drained).toBe(true);
+  });
+});
+
 describe("the queue's bounds", () => {
   it("takes claims while the bytes they count for fit, then none", () => {
     const { inline } = world({ queueBytes: 3 * QUEUED_ATTEMPT_OVERHEAD_BYTES });

@@ -34,6 +34,8 @@ async function secondBurstPutOff(world: HarnessWithReceiver): Promise<number> {
 }
 
 const env = {
+  // The in-process wait and borrowing alone: first attempts past them are not queued in memory (INLINE_QUEUE_BYTES).
+  INLINE_QUEUE_BYTES: "0",
   DELIVERY_CONCURRENCY: "16",
   OWNER_MAX_SHARE: "0.125",
   ENDPOINT_MAX_IN_FLIGHT: "100",

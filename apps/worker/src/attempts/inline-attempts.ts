@@ -87,6 +87,10 @@ export class InlineAttempts {
   /** Claims to queue not started yet. */
   private queueClaims = 0;
   private pumpTimer: NodeJS.Timeout | undefined;
+  /** Set by closeQueue(): nothing is queued or started from the queue any more. */
+  private queueClosed = false;
+  /** Queued attempts being handed to their jobs (not attempts: they do not count against `max`). */
+  private readonly handing = new Map<string, Promise<void>>();
 
   constructor(
     private readonly attempts: LeasedAttempts,
@@ -119,10 +123,11 @@ export class InlineAttempts {
    */
   wouldQueue(owner: string, extra = 0, now = Date.now()): boolean {
     const { owners, queueBytes = 0 } = this.options;
-    if (this.closed || owners === undefined || queueBytes <= 0) return false;
+    if (this.closed || this.queueClosed || owners === undefined || queueBytes <= 0) return false;
     // A claim's row is not read yet: each counts as the smallest row would; start() checks the row itself.
     if (this.queued.bytes + (this.queueClaims + extra + 1) * QUEUED_ATTEMPT_OVERHEAD_BYTES > queueBytes) return false;
-    const ahead = this.queued.countOf(owner) + (this.pending.get(owner)?.queue ?? 0) + extra;
+    // Ahead of it: the owner's attempts queued or about to be, and those its free slots go to first (OwnerSlots.queuedRoom).
+    const ahead = owners.owed(owner) + this.queued.countOf(owner) + (this.pending.get(owner)?.queue ?? 0) + extra;
     return owners.drainsWithin(owner, ahead + 1, this.options.attemptTimeoutMs, now);
   }
 
@@ -163,21 +168,26 @@ export class InlineAttempts {
     if (pending.slot <= 0 && pending.wait <= 0 && pending.queue <= 0) this.pending.delete(owner);
   }
 
-  /** Makes the claimed attempt of the leased row `due`, as the fan-out's write returned it (fire and forget; drain() waits for it). */
-  start(due: LeasedDelivery, owner: string, kind: InlineClaim): void {
+  /**
+   * Makes the claimed attempt of the leased row `due`, as the fan-out's write returned it (fire and
+   * forget; drain() waits for it). `leaseEnd`: the lease the row was written with (leaseEnd() at the
+   * claim); a queued attempt must start in time to end within it.
+   */
+  start(due: LeasedDelivery, owner: string, kind: InlineClaim, leaseEnd: Date = this.leaseEnd()): void {
     const deliveryId = due.id;
     this.settle(owner, kind);
     // Already made here (a second claim for the same row): one attempt at a time.
     if (this.inFlight.has(deliveryId)) return;
     if (kind === "queue") {
-      if (this.closed || this.queued.bytes + bytesOf(due) > (this.options.queueBytes ?? 0)) {
+      if (this.closed || this.queueClosed || this.queued.bytes + bytesOf(due) > (this.options.queueBytes ?? 0)) {
         // No room for this row after all (larger than a claim counts), or the worker is stopping: its job makes it.
         this.options.metrics?.firstAttempts.inc({ route: "wait_expired" });
-        this.launch(deliveryId, () => this.attempts.handToJob(deliveryId));
+        this.handOver(deliveryId);
         return;
       }
-      // Started within the attempt's timeout of its write, it ends within its lease (leaseEnd()).
-      this.queued.push({ due, owner, startBy: Date.now() + this.options.attemptTimeoutMs });
+      // Started by then, the attempt (its timeout, and the margin for the gate and the record) ends within the lease.
+      const startBy = leaseEnd.getTime() - this.options.attemptTimeoutMs - LEASE_MARGIN_MS;
+      this.queued.push({ due, owner, startBy });
       this.pump();
       return;
     }
@@ -201,7 +211,7 @@ export class InlineAttempts {
    */
   private pump(now = Date.now()): void {
     const { owners } = this.options;
-    if (this.queued.size === 0 || this.closed || owners === undefined) return this.stopPump();
+    if (this.queued.size === 0 || this.closed || this.queueClosed || owners === undefined) return this.stopPump();
     for (const owner of this.queued.owners()) {
       let room = owners.queuedRoom(owner, now);
       let started = false;
@@ -231,7 +241,31 @@ export class InlineAttempts {
   /** A queued attempt not started in time: its job makes it (counted as a wait that ran out). */
   private expire(item: QueuedAttempt): void {
     this.options.metrics?.firstAttempts.inc({ route: "wait_expired" });
-    this.launch(item.due.id, () => this.attempts.handToJob(item.due.id));
+    this.handOver(item.due.id);
+  }
+
+  /** Hands a queued attempt (never started here) to its job; failing that, the reconciler queues it once its lease has run out. */
+  private handOver(deliveryId: string): void {
+    const handing = this.attempts
+      .handToJob(deliveryId)
+      .catch((err: unknown) => {
+        this.options.log.warn("queued first attempt not handed to its job; the reconciler queues it once its lease has run out", {
+          deliveryId,
+          error: errorMessage(err),
+        });
+      })
+      .finally(() => this.handing.delete(deliveryId));
+    this.handing.set(deliveryId, handing);
+  }
+
+  /**
+   * Starts no queued attempt any more and hands every one still queued to its job (the worker is
+   * stopping: the next worker, or this one's jobs, make them). New first attempts are no longer queued.
+   */
+  closeQueue(): void {
+    this.queueClosed = true;
+    this.stopPump();
+    for (const item of this.queued.takeAll()) this.handOver(item.due.id);
   }
 
   private async attempt(due: LeasedDelivery, owner: string): Promise<void> {
@@ -253,15 +287,13 @@ export class InlineAttempts {
    */
   async drain(timeoutMs: number): Promise<boolean> {
     this.closed = true;
-    this.stopPump();
-    // Queued ones are not started any more: their jobs make them (the next worker, or this one's).
-    for (const item of this.queued.takeAll()) this.launch(item.due.id, () => this.attempts.handToJob(item.due.id));
+    this.closeQueue();
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<false>((resolve) => {
       timer = setTimeout(() => resolve(false), timeoutMs);
     });
     const drained = (async (): Promise<true> => {
-      while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight.values()]);
+      while (this.inFlight.size > 0 || this.handing.size > 0) await Promise.allSettled([...this.inFlight.values(), ...this.handing.values()]);
       return true;
     })();
     const done = await Promise.race([drained, expired]);

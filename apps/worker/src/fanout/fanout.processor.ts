@@ -138,7 +138,7 @@ export function createFanout(deps: FanoutProcessorDeps) {
     const routes = { slot: 0, wait: 0, queue: 0 };
     for (const [id, { owner, kind }] of claimed) {
       const row = leased.get(id);
-      if (row) inline?.start(row, owner, kind);
+      if (row) inline?.start(row, owner, kind, leaseEnd);
       else inline?.giveBack(owner, kind);
       if (row) routes[kind] += 1;
     }

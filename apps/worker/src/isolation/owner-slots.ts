@@ -201,6 +201,11 @@ export class OwnerSlots {
     return everyMs !== undefined && sinceFreed !== undefined && turns * everyMs <= ms && sinceFreed <= STALLED_MS;
   }
 
+  /** The attempts of `owner` its next free slots are owed before any queued one: parked waiters, woken ones on their way, those waiting in process. */
+  owed(owner: string): number {
+    return this.waiting(owner) + (this.transit.get(owner)?.size ?? 0) + this.holds.count(owner);
+  }
+
   /** Whether `owner` holds its cap (capOf()) now. */
   atCap(owner: string, now = Date.now()): boolean {
     return this.inFlight(owner) >= this.capOf(owner, now);
