@@ -38,7 +38,7 @@ export const Env = Type.Object({
   // are queued in the worker's memory (their rows leased) instead of taking a job, up to this many
   // bytes (each counted as its event's contents, certificate and secrets at two bytes a character plus
   // 1 KiB). 0: none is queued.
-  INLINE_QUEUE_BYTES: Type.Integer({ minimum: 0, maximum: 1073741824, default: 16777216 }),
+  INLINE_QUEUE_BYTES: Type.Integer({ minimum: 0, maximum: 1073741824, default: 33554432 }),
   RETRY_SCHEDULE: Type.String({
     pattern: `^\\s*${DURATION_SOURCE}(\\s*,\\s*${DURATION_SOURCE})*\\s*$`,
     default: "5s,5m,30m,2h,5h,10h,10h",
