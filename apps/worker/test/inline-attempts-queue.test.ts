@@ -12,6 +12,7 @@ import { InlineAttempts, QUEUE_PUMP_MS } from "../src/attempts/inline-attempts.j
 import { bytesOf, QUEUED_ATTEMPT_OVERHEAD_BYTES } from "../src/attempts/queued-first-attempts.js";
 import { OwnerSlots, STALLED_MS } from "../src/isolation/owner-slots.js";
 import { silentLogger } from "./support/harness.js";
+import { firstAttemptRoutes } from "./support/first-attempt-routes.js";
 import { leasedRecorder } from "./support/leased-recorder.js";
 import { waitUntil } from "./support/wait.js";
 
@@ -59,11 +60,6 @@ function world(options: { max?: number; queueBytes?: number; timeoutMs?: number;
   return { owners, attempts, inline, metrics };
 }
 
-async function route(metrics: ReturnType<typeof createMetrics>, name: string): Promise<number> {
-  const { values } = await metrics.firstAttempts.get();
-  return values.find((v) => v.labels.route === name)?.value ?? 0;
-}
-
 /** Lets the attempts started so far reach their first await. */
 const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -109,7 +105,7 @@ describe("a first attempt past its owner's share, the owner's slots freeing fast
     inline.start(row("d1"), "alice", "queue");
     await waitUntil(() => attempts.handed.length === 1, { what: "the queued attempt to be handed to its job" });
     expect(attempts.handed).toEqual(["d1"]);
-    expect(await route(metrics, "wait_expired")).toBe(1);
+    expect((await firstAttemptRoutes(metrics)).wait_expired).toBe(1);
     // A slot freed afterwards finds nothing queued.
     owners.release("alice");
     await new Promise((resolve) => setTimeout(resolve, 2 * QUEUE_PUMP_MS));
@@ -196,7 +192,7 @@ describe("the queue's bounds", () => {
     inline.start(large, "alice", "queue");
     await waitUntil(() => attempts.handed.length === 1, { what: "the large row to be handed to its job" });
     expect(attempts.handed).toEqual(["d2"]);
-    expect(await route(metrics, "wait_expired")).toBe(1);
+    expect((await firstAttemptRoutes(metrics)).wait_expired).toBe(1);
     await inline.drain(1000);
     expect(attempts.handed).toEqual(["d2", "d1"]);
   });

@@ -10,6 +10,7 @@ import type { LeasedDelivery } from "../src/attempts/delivery.repository.js";
 import { InlineAttempts } from "../src/attempts/inline-attempts.js";
 import { OwnerSlots } from "../src/isolation/owner-slots.js";
 import { silentLogger } from "./support/harness.js";
+import { firstAttemptRoutes } from "./support/first-attempt-routes.js";
 import { leasedRecorder } from "./support/leased-recorder.js";
 
 function row(id: string): LeasedDelivery {
@@ -37,11 +38,6 @@ function world(paced: boolean, waitMs = 100, alone = false) {
   const metrics = createMetrics({ service: "worker" });
   const inline = new InlineAttempts(attempts, { max: 50, attemptTimeoutMs: 1000, owners, log: silentLogger(), metrics });
   return { owners, attempts, inline, metrics };
-}
-
-async function expiredCount(metrics: ReturnType<typeof createMetrics>): Promise<number> {
-  const { values } = await metrics.firstAttempts.get();
-  return values.find((v) => v.labels.route === "wait_expired")?.value ?? 0;
 }
 
 /** Lets the attempts started so far reach their first await. */
@@ -93,7 +89,7 @@ describe("a first attempt claimed while its owner holds its share", () => {
     expect(attempts.attempted).toEqual([]);
     expect(owners.holding("alice")).toBe(0);
     expect(owners.inFlight("alice")).toBe(2);
-    expect(await expiredCount(metrics)).toBe(1);
+    expect((await firstAttemptRoutes(metrics)).wait_expired).toBe(1);
   });
 
   it("given back (its row was not written leased), frees no slot and no longer counts as about to wait", () => {

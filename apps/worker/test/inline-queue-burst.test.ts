@@ -4,7 +4,7 @@
 // with the queue resumed every delivery arrives exactly once and ends succeeded; with
 // INLINE_QUEUE_BYTES=0 none is queued, in a burst after one that measured the pace.
 import { startReceiver, type Receiver } from "@msr-webhooks/testing/receiver";
-import type { Metrics } from "@msr-webhooks/observability/metrics";
+import { firstAttemptRoutes } from "./support/first-attempt-routes.js";
 import { createHarness, type Harness } from "./support/harness.js";
 import { createWebhook, ownerOfFooBar, tagPushContents } from "./support/seed.js";
 import { scriptedReplies } from "./support/scripted-replies.js";
@@ -31,11 +31,6 @@ afterAll(async () => {
   await h.close();
 });
 
-async function routes(metrics: Metrics): Promise<Record<string, number>> {
-  const { values } = await metrics.firstAttempts.get();
-  return Object.fromEntries(values.map((v) => [String(v.labels.route), v.value]));
-}
-
 async function publishBurst(n: number): Promise<void> {
   await Promise.all(Array.from({ length: n }, () => h.publish({ type: "TAG_PUSH", contents: tagPushContents("foo", "bar") })));
 }
@@ -53,12 +48,12 @@ async function run(path: string, env: Record<string, string>, rounds: number, ag
   let delta: Record<string, number> = {};
   try {
     for (let round = 0; round < rounds && (round === 0 || again(delta)); round += 1) {
-      const before = await routes(worker.deps.metrics);
+      const before = await firstAttemptRoutes(worker.deps.metrics);
       const eventsBefore = await h.db.event.count({ where: { status: "fanned_out" } });
       await h.queues.delivery.pause();
       await publishBurst(BURST);
       await waitUntil(async () => (await h.db.event.count({ where: { status: "fanned_out" } })) === eventsBefore + BURST, { what: "the burst to be fanned out" });
-      const after = await routes(worker.deps.metrics);
+      const after = await firstAttemptRoutes(worker.deps.metrics);
       delta = Object.fromEntries(Object.entries(after).map(([r, n]) => [r, n - (before[r] ?? 0)]));
       // Made without a job: they arrive with the delivery queue paused (those handed to a job wait for it).
       const withoutJob = (delta.inline ?? 0) + (delta.queued ?? 0) - (delta.wait_expired ?? 0);

@@ -35,8 +35,8 @@
 // owner has one free that no other attempt of the owner is owed (OwnerSlots.queuedRoom): after its
 // attempts waiting in process, its woken waiters and its jobs; so the owner's share binds it as it
 // binds the others, and another owner's attempts never wait behind it. Owners take turns. One not
-// started within the attempt's timeout of its write (its lease then still covers the attempt) is
-// handed to its job, as is every queued one when the worker stops. The fan-out does not wait: the
+// started by its lease's end less the attempt's timeout and LEASE_MARGIN_MS (so the lease still
+// covers the attempt) is handed to its job, as is every queued one when the worker stops. The fan-out does not wait: the
 // burst's events are fanned out as before, and nothing is held only in memory (the rows are leased).
 import type { Logger } from "winston";
 import { errorMessage } from "@msr-webhooks/observability/logger";
@@ -87,7 +87,7 @@ export class InlineAttempts {
   /** Claims to queue not started yet. */
   private queueClaims = 0;
   private pumpTimer: NodeJS.Timeout | undefined;
-  /** Set by closeQueue(): nothing is queued or started from the queue any more. */
+  /** Set by closeQueue() (drain() calls it): nothing is queued or started from the queue any more. */
   private queueClosed = false;
   /** Queued attempts being handed to their jobs (not attempts: they do not count against `max`). */
   private readonly handing = new Map<string, Promise<void>>();
@@ -123,7 +123,7 @@ export class InlineAttempts {
    */
   wouldQueue(owner: string, extra = 0, now = Date.now()): boolean {
     const { owners, queueBytes = 0 } = this.options;
-    if (this.closed || this.queueClosed || owners === undefined || queueBytes <= 0) return false;
+    if (this.queueClosed || owners === undefined || queueBytes <= 0) return false;
     // A claim's row is not read yet: each counts as the smallest row would; start() checks the row itself.
     if (this.queued.bytes + (this.queueClaims + extra + 1) * QUEUED_ATTEMPT_OVERHEAD_BYTES > queueBytes) return false;
     // Ahead of it: the owner's attempts queued or about to be, and those its free slots go to first (OwnerSlots.queuedRoom).
@@ -136,7 +136,7 @@ export class InlineAttempts {
     if (this.claimed + this.inFlight.size >= this.options.max) return undefined;
     const { owners } = this.options;
     if (!owners) return this.took(owner, "slot");
-    const pending = this.pending.get(owner) ?? { slot: 0, wait: 0, queue: 0 };
+    const pending = this.pendingOf(owner);
     // Within what the owner may hold now, borrowing included only while none of its jobs waits for a
     // slot (OwnerSlots.inlineCap): a burst fans out far faster than its attempts end.
     if (owners.inFlight(owner) + pending.slot < owners.inlineCap(owner)) return this.took(owner, "slot");
@@ -147,10 +147,15 @@ export class InlineAttempts {
   private took(owner: string, kind: InlineClaim): InlineClaim {
     if (kind === "queue") this.queueClaims += 1;
     else this.claimed += 1;
-    const pending = this.pending.get(owner) ?? { slot: 0, wait: 0, queue: 0 };
+    const pending = this.pendingOf(owner);
     pending[kind] += 1;
     this.pending.set(owner, pending);
     return kind;
+  }
+
+  /** The owner's claims not started yet, by kind (none: all zero). */
+  private pendingOf(owner: string): Record<InlineClaim, number> {
+    return this.pending.get(owner) ?? { slot: 0, wait: 0, queue: 0 };
   }
 
   /** A claim whose row was not written leased by this fan-out (its write failed, or the row was there already). */
@@ -179,7 +184,7 @@ export class InlineAttempts {
     // Already made here (a second claim for the same row): one attempt at a time.
     if (this.inFlight.has(deliveryId)) return;
     if (kind === "queue") {
-      if (this.closed || this.queueClosed || this.queued.bytes + bytesOf(due) > (this.options.queueBytes ?? 0)) {
+      if (this.queueClosed || this.queued.bytes + bytesOf(due) > (this.options.queueBytes ?? 0)) {
         // No room for this row after all (larger than a claim counts), or the worker is stopping: its job makes it.
         this.options.metrics?.firstAttempts.inc({ route: "wait_expired" });
         this.handOver(deliveryId);
@@ -211,7 +216,7 @@ export class InlineAttempts {
    */
   private pump(now = Date.now()): void {
     const { owners } = this.options;
-    if (this.queued.size === 0 || this.closed || this.queueClosed || owners === undefined) return this.stopPump();
+    if (this.queued.size === 0 || this.queueClosed || owners === undefined) return this.stopPump();
     for (const owner of this.queued.owners()) {
       let room = owners.queuedRoom(owner, now);
       let started = false;

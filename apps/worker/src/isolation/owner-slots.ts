@@ -185,7 +185,7 @@ export class OwnerSlots {
    * other attempt of the owner.
    */
   queuedRoom(owner: string, now = Date.now()): number {
-    return this.inlineCap(owner, now) - this.inFlight(owner) - (this.transit.get(owner)?.size ?? 0) - this.holds.count(owner);
+    return this.inlineCap(owner, now) - this.inFlight(owner) - this.promised(owner);
   }
 
   /**
@@ -203,7 +203,12 @@ export class OwnerSlots {
 
   /** The attempts of `owner` its next free slots are owed before any queued one: parked waiters, woken ones on their way, those waiting in process. */
   owed(owner: string): number {
-    return this.waiting(owner) + (this.transit.get(owner)?.size ?? 0) + this.holds.count(owner);
+    return this.waiting(owner) + this.promised(owner);
+  }
+
+  /** Slots of `owner` promised to attempts not holding them yet: its woken waiters on their way, and those waiting in process. */
+  private promised(owner: string): number {
+    return (this.transit.get(owner)?.size ?? 0) + this.holds.count(owner);
   }
 
   /** Whether `owner` holds its cap (capOf()) now. */
